@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+// MARK: - Target CPU
+//
+// The kernels are written with SIMD vectors and fused multiply-add. Without a target CPU that has
+// FMA, `addingProduct` lowers to scalar `fmaf` calls and the GEMM runs hundreds of times slower, so
+// release builds ask for a Haswell-class CPU (AVX2 + FMA) when the build machine has one.
+//
+//   QUILL_CPU=native    (default) Haswell flags when /proc/cpuinfo shows avx2 and fma, else portable
+//   QUILL_CPU=haswell   always Haswell flags (the binary then needs AVX2 + FMA to run); any other
+//                       LLVM CPU name (znver4, skylake-avx512, …) is passed through the same way
+//   QUILL_CPU=portable  no CPU flags: runs on any x86-64 or arm64 machine, much slower kernels
+let cpuChoice = ProcessInfo.processInfo.environment["QUILL_CPU"] ?? "native"
+
+func buildMachineHasAVX2FMA() -> Bool {
+    #if arch(x86_64)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+    let flags = Set(info.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init))
+    return flags.contains("avx2") && flags.contains("fma")
+    #else
+    return false
+    #endif
+}
+
+let targetCPU: String? = switch cpuChoice {
+case "native": buildMachineHasAVX2FMA() ? "haswell" : nil
+case "portable": nil
+default: cpuChoice
+}
+let cpuFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
+
+// Kernels run unchecked in release: their bounds are proven by the callers' shape checks, and the
+// tests run them in release as well as debug.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(cpuFlags + ["-Ounchecked"], .when(configuration: .release)),
+]
+let librarySettings: [SwiftSetting] = [
+    .unsafeFlags(cpuFlags, .when(configuration: .release)),
+]
+
+// MARK: - Package
+
+let package = Package(
+    name: "Quill",
+    products: [
+        .library(name: "Quill", targets: ["Quill"]),
+        .library(name: "QuillKernels", targets: ["QuillKernels"]),
+        .executable(name: "quill", targets: ["QuillCLI"]),
+        .executable(name: "quill-bench", targets: ["QuillBench"]),
+    ],
+    targets: [
+        .target(name: "QuillKernels", swiftSettings: kernelSettings),
+        .target(name: "Quill", dependencies: ["QuillKernels"], swiftSettings: librarySettings),
+        .executableTarget(name: "QuillCLI", dependencies: ["Quill"], swiftSettings: librarySettings),
+        .executableTarget(name: "QuillBench", dependencies: ["Quill", "QuillKernels"], swiftSettings: librarySettings),
+        .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels"]),
+        .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillKernels"]),
+    ]
+)

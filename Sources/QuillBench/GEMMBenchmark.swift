@@ -1,0 +1,88 @@
+import Foundation
+import QuillKernels
+
+/// `quill-bench gemm`: GFLOP/s of the GEMM shapes an LSTM step uses, beside numpy (OpenBLAS)
+/// timed on the same machine in the same run when python3 with numpy is available.
+enum GEMMBenchmark {
+    struct Shape {
+        let m: Int, n: Int, k: Int, transposeB: Bool
+        var label: String { transposeB ? "(\(m)×\(k))·(\(n)×\(k))ᵀ" : "(\(m)×\(k))·(\(k)×\(n))" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(m: 32, n: 1024, k: 256, transposeB: true),
+        Shape(m: 64, n: 2048, k: 512, transposeB: true),
+        Shape(m: 20, n: 800, k: 200, transposeB: true),
+        Shape(m: 700, n: 10000, k: 200, transposeB: true),
+        Shape(m: 1024, n: 1024, k: 1024, transposeB: false),
+    ]
+
+    static func run(arguments: [String]) throws {
+        let options = try BenchOptions(arguments, flags: ["threads": "\(Parallel.threadCount)", "numpy": "yes"])
+        Parallel.threadCount = try options.int("threads")
+        print("threads \(Parallel.threadCount)")
+        let widths = [26, 14, 14, 12]
+        print(Table.row(["shape", "quill GFLOP/s", "numpy GFLOP/s", "quill/numpy"], widths: widths))
+        for shape in shapes {
+            let quill = measureQuill(shape)
+            let numpy = options.string("numpy") == "yes" ? measureNumpy(shape, threads: Parallel.threadCount) : nil
+            let numpyText = numpy.map { String(format: "%.1f", $0) } ?? "n/a"
+            let ratio = numpy.map { String(format: "%.2f", quill / $0) } ?? "n/a"
+            print(Table.row([shape.label, String(format: "%.1f", quill), numpyText, ratio], widths: widths))
+        }
+    }
+
+    static func measureQuill(_ s: Shape) -> Double {
+        var rng = SeededGenerator(seed: 1)
+        let a = (0..<(s.m * s.k)).map { _ in rng.nextUniform(in: -1, 1) }
+        let b = (0..<(s.k * s.n)).map { _ in rng.nextUniform(in: -1, 1) }
+        var c = [Float](repeating: 0, count: s.m * s.n)
+        let flops = 2.0 * Double(s.m) * Double(s.n) * Double(s.k)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    let once = {
+                        GEMM.multiply(m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: s.k,
+                                      b: pb.baseAddress!, ldb: s.transposeB ? s.k : s.n,
+                                      transposeB: s.transposeB, c: pc.baseAddress!, ldc: s.n)
+                    }
+                    return flops / Timing.bestSeconds(minimumTotal: 0.4, once) / 1e9
+                }
+            }
+        }
+    }
+
+    /// Times the same product in numpy, or returns nil when python3/numpy is not there.
+    static func measureNumpy(_ s: Shape, threads: Int) -> Double? {
+        let bShape = s.transposeB ? "(\(s.n), \(s.k))" : "(\(s.k), \(s.n))"
+        let product = s.transposeB ? "a @ b.T" : "a @ b"
+        let script = """
+        import time, numpy as np
+        rng = np.random.default_rng(1)
+        a = rng.uniform(-1, 1, (\(s.m), \(s.k))).astype(np.float32)
+        b = rng.uniform(-1, 1, \(bShape)).astype(np.float32)
+        best = 1e9; total = 0.0
+        while total < 0.4 or best == 1e9:
+            t = time.perf_counter(); c = \(product); d = time.perf_counter() - t
+            best = min(best, d); total += d
+        print(best)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
+        environment["OMP_NUM_THREADS"] = "\(threads)"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let text = String(data: data, encoding: .utf8),
+              let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return 2.0 * Double(s.m) * Double(s.n) * Double(s.k) / seconds / 1e9
+    }
+}

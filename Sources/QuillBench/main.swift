@@ -1,0 +1,22 @@
+import Foundation
+
+let usage = """
+usage: quill-bench COMMAND [options]   (build with -c release for meaningful figures)
+
+commands:
+  gemm [--threads N] [--numpy yes|no]   GFLOP/s of the LSTM's GEMM shapes, beside numpy
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.first {
+    case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "--help", "-h", nil: print(usage)
+    default:
+        FileHandle.standardError.write("quill-bench: unknown command '\(arguments[0])'\n\(usage)\n".data(using: .utf8)!)
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("quill-bench: \(error)\n".data(using: .utf8)!)
+    exit(2)
+}

@@ -1,0 +1,117 @@
+/// General matrix multiply on row-major float32 storage:
+/// `C ← α·op(A)·op(B) + β·C`, with `op(X)` either `X` or `Xᵀ`.
+///
+/// Shapes use m, n, k as BLAS does: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. Leading
+/// dimensions are row strides in elements. The work is cache-blocked (`kc` × `nc` panels of B and
+/// `mc` × `kc` panels of A are packed into contiguous buffers) and a 6×16 register-blocked SIMD
+/// micro-kernel does the arithmetic. Columns of C (or rows, when C is narrow) are split over
+/// `Parallel.threadCount` workers; each element is summed by one worker in the same k order
+/// whatever the split, so results do not depend on the thread count.
+public enum GEMM {
+    /// Rows of the micro-kernel tile.
+    public static let mr = 6
+    /// Columns of the micro-kernel tile (one `SIMD16<Float>`).
+    public static let nr = 16
+    @usableFromInline static let kc = 256
+    @usableFromInline static let mc = 96
+    @usableFromInline static let nc = 2048
+
+    /// `C ← α·op(A)·op(B) + β·C` on raw pointers. `β = 0` overwrites C without reading it, so C
+    /// may hold garbage (even NaN) then.
+    public static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 || alpha == 0 {
+            scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc)
+            return
+        }
+        let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                                transposeB: transposeB, c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
+        if m == 1 {
+            GEMV.rowTimesMatrix(n: n, operands)
+            return
+        }
+        let flops = m * n * k
+        let serial = flops < 1 << 17
+        if serial || Parallel.threadCount == 1 {
+            blocked(rows: 0..<m, columns: 0..<n, operands)
+        } else if n >= nr * 2 * Parallel.threadCount || n >= m {
+            Parallel.forRanges(n, granule: nr) { columns in
+                blocked(rows: 0..<m, columns: columns, operands)
+            }
+        } else {
+            Parallel.forRanges(m, granule: mr) { rows in
+                blocked(rows: rows, columns: 0..<n, operands)
+            }
+        }
+    }
+
+    /// The operands of one product, passed between the blocking layers.
+    @usableFromInline
+    struct Operands {
+        let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
+        let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
+        let c: UnsafeMutablePointer<Float>, ldc: Int
+        let k: Int, alpha: Float, beta: Float
+    }
+
+    static func scale(rows: Range<Int>, columns: Range<Int>, by beta: Float,
+                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if beta == 1 { return }
+        for i in rows {
+            let row = c + i * ldc
+            if beta == 0 {
+                for j in columns { row[j] = 0 }
+            } else {
+                for j in columns { row[j] *= beta }
+            }
+        }
+    }
+
+    /// One worker's share: the block `rows × columns` of C, all of k.
+    static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands) {
+        scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc)
+        // Cache-line aligned so the micro-kernel's panel loads never split a line.
+        let rawA = UnsafeMutableRawPointer.allocate(byteCount: mc * kc * 4, alignment: 64)
+        let rawB = UnsafeMutableRawPointer.allocate(byteCount: kc * (nc + nr) * 4, alignment: 64)
+        defer { rawA.deallocate(); rawB.deallocate() }
+        let packA = rawA.bindMemory(to: Float.self, capacity: mc * kc)
+        let packB = rawB.bindMemory(to: Float.self, capacity: kc * (nc + nr))
+
+        var jc = columns.lowerBound
+        while jc < columns.upperBound {
+            let ncBlock = min(nc, columns.upperBound - jc)
+            var pc = 0
+            while pc < op.k {
+                let kcBlock = min(kc, op.k - pc)
+                Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: packB)
+                var ic = rows.lowerBound
+                while ic < rows.upperBound {
+                    let mcBlock = min(mc, rows.upperBound - ic)
+                    Packing.packA(op, rows: ic, height: mcBlock, columns: pc, count: kcBlock, into: packA)
+                    var jr = 0
+                    while jr < ncBlock {
+                        let width = min(nr, ncBlock - jr)
+                        var ir = 0
+                        while ir < mcBlock {
+                            let height = min(mr, mcBlock - ir)
+                            MicroKernel.run(
+                                kc: kcBlock, a: packA + ir * kcBlock, b: packB + jr * kcBlock,
+                                c: op.c + (ic + ir) * op.ldc + jc + jr, ldc: op.ldc,
+                                alpha: op.alpha, height: height, width: width)
+                            ir += mr
+                        }
+                        jr += nr
+                    }
+                    ic += mcBlock
+                }
+                pc += kcBlock
+            }
+            jc += ncBlock
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import QuillKernels
+import XCTest
+
+final class GEMMTests: XCTestCase {
+    /// Shapes that miss the tile sizes in every direction, plus a few that cross the cache blocks.
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (7, 13, 5), (33, 65, 17), (6, 16, 1), (5, 15, 3), (1, 37, 300), (2, 33, 9),
+        (97, 130, 260), (13, 2049, 7), (200, 31, 513), (64, 96, 256),
+    ]
+
+    func randomValues(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+        (0..<count).map { _ in rng.nextUniform(in: -1, 1) }
+    }
+
+    func check(m: Int, n: Int, k: Int, ta: Bool, tb: Bool, alpha: Float, beta: Float,
+               file: StaticString = #filePath, line: UInt = #line) {
+        var rng = SeededGenerator(seed: UInt64(m * 1_000_003 + n * 1009 + k))
+        let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng)
+        let c0 = randomValues(m * n, &rng)
+        let lda = ta ? m : k, ldb = tb ? k : n
+        var fast = c0, slow = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                fast.withUnsafeMutableBufferPointer { pc in
+                    GEMM.multiply(m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda, transposeA: ta,
+                                  b: pb.baseAddress!, ldb: ldb, transposeB: tb, beta: beta,
+                                  c: pc.baseAddress!, ldc: n)
+                }
+                slow.withUnsafeMutableBufferPointer { pc in
+                    ReferenceGEMM.multiply(m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                           transposeA: ta, b: pb.baseAddress!, ldb: ldb, transposeB: tb,
+                                           beta: beta, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+        var worst: Float = 0
+        for i in 0..<(m * n) {
+            worst = max(worst, abs(fast[i] - slow[i]) / (1e-4 * Float(k).squareRoot() + 1e-5 * abs(slow[i])))
+        }
+        XCTAssertLessThanOrEqual(worst, 1, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb) α=\(alpha) β=\(beta)",
+                                 file: file, line: line)
+    }
+
+    func testAllFormsAgainstNaiveLoop() {
+        for (m, n, k) in Self.shapes {
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                check(m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0)
+            }
+        }
+    }
+
+    func testAlphaAndBeta() {
+        for (m, n, k) in [(7, 13, 5), (33, 65, 17), (1, 40, 70)] {
+            check(m: m, n: n, k: k, ta: false, tb: true, alpha: 0.5, beta: 1)
+            check(m: m, n: n, k: k, ta: true, tb: false, alpha: -2, beta: 0.25)
+        }
+    }
+
+    func testBetaZeroIgnoresGarbageInC() {
+        var c = [Float](repeating: .nan, count: 7 * 13)
+        let a = [Float](repeating: 1, count: 7 * 5), b = [Float](repeating: 2, count: 5 * 13)
+        let m = Matrix(rows: 7, columns: 5, values: a), mb = Matrix(rows: 5, columns: 13, values: b)
+        var out = Matrix(rows: 7, columns: 13, values: c)
+        out.multiply(m, mb)
+        c = out.storage
+        XCTAssertTrue(c.allSatisfy { $0 == 10 })
+    }
+
+    func testZeroSizedProductsLeaveOrScaleC() {
+        var out = Matrix(rows: 3, columns: 4, values: [Float](repeating: 3, count: 12))
+        out.multiply(Matrix(rows: 3, columns: 0), Matrix(rows: 0, columns: 4), beta: 0.5)
+        XCTAssertEqual(out.storage, [Float](repeating: 1.5, count: 12))
+    }
+
+    /// Each output element is summed by one worker in one order, so the bits cannot depend on how
+    /// many workers there are.
+    func testBitIdenticalAcrossThreadCounts() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for (m, n, k, ta, tb) in [(97, 130, 260, false, true), (300, 40, 64, true, false),
+                                  (1, 3000, 200, false, true), (1, 3000, 200, false, false),
+                                  (64, 2049, 33, false, false)] {
+            var rng = SeededGenerator(seed: 42)
+            let a = Matrix(rows: ta ? k : m, columns: ta ? m : k, values: randomValues(m * k, &rng))
+            let b = Matrix(rows: tb ? n : k, columns: tb ? k : n, values: randomValues(k * n, &rng))
+            var results: [[Float]] = []
+            for threads in [1, 2, 3, 8] {
+                Parallel.threadCount = threads
+                var c = Matrix(rows: m, columns: n)
+                c.multiply(a, transposed: ta, b, transposed: tb)
+                results.append(c.storage)
+            }
+            for r in results.dropFirst() { XCTAssertEqual(r, results[0], "m=\(m) n=\(n) k=\(k)") }
+        }
+    }
+}
