@@ -1,1 +1,53 @@
-print("x")
+import Foundation
+import Quill
+
+// Entry point of `quill`: dispatch to a subcommand, turn every error into one line on stderr and
+// an exit status (2 for bad usage, 1 for a failed run).
+
+let commands: [CommandSpec] = [
+    TrainCommand.spec, GenerateCommand.spec, PerplexityCommand.spec, VocabCommand.spec, InfoCommand.spec,
+    ExportVocabCommand.spec,
+]
+
+func runCommand(_ name: String, _ arguments: [String]) throws {
+    guard let spec = commands.first(where: { $0.name == name }) else {
+        throw CLIError.usage("unknown command '\(name)'; commands: \(commands.map(\.name).joined(separator: ", ")) (see 'quill --help')")
+    }
+    if arguments.contains("--help") || arguments.contains("-h") {
+        print(Help.command(spec))
+        return
+    }
+    let parsed = try ArgumentParser(spec: spec).parse(arguments)
+    switch name {
+    case "vocab": try VocabCommand.run(parsed)
+    case "train": try TrainCommand.run(parsed)
+    case "generate": try GenerateCommand.run(parsed)
+    case "perplexity": try PerplexityCommand.run(parsed)
+    case "info": try InfoCommand.run(parsed)
+    case "export-vocab": try ExportVocabCommand.run(parsed)
+    default: fatalError("unreachable: \(name)")
+    }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.first {
+    case nil, "--help", "-h", "help":
+        print(Help.overview(commands))
+    case "--version", "version":
+        print(Help.version)
+    default:
+        try runCommand(arguments[0], Array(arguments.dropFirst()))
+    }
+    exit(0)
+} catch let error as CLIError {
+    StandardError.write("quill: \(error)")
+    if case .usage = error { exit(2) }
+    exit(1)
+} catch let error as QuillError {
+    StandardError.write("quill: \(error)")
+    exit(error.isUsage ? 2 : 1)
+} catch {
+    StandardError.write("quill: \(error.localizedDescription)")
+    exit(1)
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A text file read whole and checked: it exists, is a regular file, is not empty or blank, holds
+/// no NUL bytes (a sign of a binary file) and is valid UTF-8. Errors name the file and, for bad
+/// UTF-8, the byte offset.
+public struct TextFile: Sendable {
+    public let path: String
+    /// The file's bytes, unchanged (a leading UTF-8 byte-order mark is dropped).
+    public let bytes: [UInt8]
+
+    public init(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw QuillError.badText(path: path, problem: "no such file")
+        }
+        if isDirectory.boolValue {
+            throw QuillError.badText(path: path, problem: "is a directory, not a text file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QuillError.io(path: path, problem: "cannot be read (permissions?)")
+        }
+        try self.init(path: path, bytes: [UInt8](data))
+    }
+
+    /// Checks text already in memory; `path` is only used in messages.
+    public init(path: String, bytes raw: [UInt8]) throws {
+        self.path = path
+        var bytes = raw
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.isEmpty { throw QuillError.badText(path: path, problem: "file is empty") }
+        if let nul = bytes.firstIndex(of: 0) {
+            throw QuillError.badText(path: path, problem: "looks like a binary file (NUL byte at offset \(nul)), not text")
+        }
+        if let offset = UTF8Scanner.firstInvalidOffset(in: bytes) {
+            throw QuillError.badText(path: path, problem: "not valid UTF-8 (bad byte at offset \(offset))")
+        }
+        if bytes.allSatisfy(ASCII.isWhitespace) {
+            throw QuillError.badText(path: path, problem: "contains only whitespace")
+        }
+        self.bytes = bytes
+    }
+}
+
+/// ASCII classes used by the tokenizers.
+public enum ASCII {
+    /// Space, tab, newline, vertical tab, form feed, carriage return: what Python's `str.split()`
+    /// splits on within ASCII.
+    @inlinable
+    public static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+    public static let newline: UInt8 = 0x0A
+}

@@ -1,0 +1,25 @@
+/// Turns text into token ids and back. Implementations work on UTF-8 bytes so that counting and
+/// encoding stream through a corpus without a `String` per token.
+public protocol Tokenizer: Sendable {
+    var level: TokenLevel { get }
+
+    /// Counts every distinct token of `bytes` (valid UTF-8).
+    func count(_ bytes: [UInt8]) -> TokenCounts
+
+    /// Encodes `bytes` into ids of `vocabulary`; tokens it lacks become `<unk>`.
+    func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText
+
+    /// Text for a sequence of ids (specials other than `<eos>` and `<unk>` are left out).
+    func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger
+
+    /// The separator placed between two decoded tokens.
+    var joiner: String { get }
+}
+
+/// Ids of an encoded text and how many of its tokens were not in the vocabulary.
+public struct EncodedText: Sendable {
+    public var ids: TokenIDs
+    /// Tokens that mapped to `<unk>` because the vocabulary lacks them (a literal `<unk>` in the
+    /// text is counted here too: it stands for an unknown word either way).
+    public var unknown: Int
+}

@@ -1,0 +1,97 @@
+/// The token ↔ id map of a model.
+///
+/// Specials come first (`<pad>` = 0, `<unk>` = 1, then `<bos>` and/or `<eos>` where the mode uses
+/// them), then tokens by count descending with ties broken by their UTF-8 bytes, so the same text
+/// always gives the same ids. Lookups compare bytes, never `String`s (see `ByteSliceTable`).
+public struct Vocabulary: Sendable, Equatable {
+    public static let pad = "<pad>"
+    public static let unk = "<unk>"
+    public static let bos = "<bos>"
+    public static let eos = "<eos>"
+
+    /// `tokens[id]` is the token with that id.
+    public let tokens: [String]
+    /// How many of the first tokens are specials.
+    public let specialCount: Int
+    private let table: ByteSliceTable
+
+    public var count: Int { tokens.count }
+    public var padID: Int { 0 }
+    public var unknownID: Int { 1 }
+    /// Id of `<bos>`, when this vocabulary has it.
+    public let bosID: Int?
+    /// Id of `<eos>`, when this vocabulary has it.
+    public let eosID: Int?
+
+    /// A vocabulary from tokens in id order (a saved vocabulary, or PyTorch's `idx2word`).
+    /// - Parameter specialCount: how many leading tokens are specials.
+    public init(tokens: [String], specialCount: Int) throws {
+        var table = ByteSliceTable(expectedCount: tokens.count)
+        for (id, token) in tokens.enumerated() {
+            let entry = table.insert(Array(token.utf8))
+            guard entry == id else {
+                throw QuillError.runtime("vocabulary lists '\(token)' twice (ids \(entry) and \(id))")
+            }
+        }
+        guard specialCount >= 0 && specialCount <= tokens.count else {
+            throw QuillError.runtime("vocabulary has \(tokens.count) tokens but claims \(specialCount) specials")
+        }
+        self.tokens = tokens
+        self.specialCount = specialCount
+        self.table = table
+        bosID = table.find(Array(Self.bos.utf8)).flatMap { $0 < specialCount ? $0 : nil }
+        eosID = table.find(Array(Self.eos.utf8))
+    }
+
+    /// Builds a vocabulary from counted tokens.
+    /// - Parameters:
+    ///   - counts: the text's distinct tokens and their counts.
+    ///   - specials: special tokens after `<pad>` and `<unk>` (`<bos>`, `<eos>`), in order.
+    ///   - minimumCount: tokens seen fewer times become `<unk>`.
+    ///   - maximumSize: the largest vocabulary, specials included; the rarest tokens go first.
+    public init(counts: TokenCounts, specials extra: [String] = [], minimumCount: Int = 1,
+                maximumSize: Int? = nil) throws {
+        let specials = [Self.pad, Self.unk] + extra
+        if let maximumSize, maximumSize <= specials.count {
+            throw QuillError.usage("--max-vocab must be more than the \(specials.count) special tokens (\(specials.joined(separator: " ")))")
+        }
+        guard minimumCount >= 1 else { throw QuillError.usage("--min-count must be at least 1") }
+        let specialBytes = Set(specials.map { Array($0.utf8) })
+        var ranked = zip(counts.tokens, counts.counts)
+            .filter { !specialBytes.contains($0.0) && $0.1 >= minimumCount }
+        ranked.sort { a, b in a.1 != b.1 ? a.1 > b.1 : a.0.lexicographicallyPrecedes(b.0) }
+        if let maximumSize { ranked = Array(ranked.prefix(maximumSize - specials.count)) }
+        let words = ranked.map { String(decoding: $0.0, as: UTF8.self) }
+        try self.init(tokens: specials + words, specialCount: specials.count)
+    }
+
+    /// Id of a token given as UTF-8 bytes, or nil.
+    public func id(forBytes bytes: [UInt8]) -> Int? { table.find(bytes) }
+
+    @inlinable
+    public func id(forBytes p: UnsafePointer<UInt8>, _ length: Int) -> Int? { tableFind(p, length) }
+
+    @usableFromInline
+    func tableFind(_ p: UnsafePointer<UInt8>, _ length: Int) -> Int? { table.find(p, length) }
+
+    /// Id of a token, or nil.
+    public func id(for token: String) -> Int? { table.find(Array(token.utf8)) }
+
+    /// How a token is shown in generated text: specials other than `<unk>` (and `<eos>` at word
+    /// level, which the word tokenizer turns into a newline) print as nothing.
+    public func displayText(_ id: Int, level: TokenLevel) -> String {
+        guard id >= 0 && id < tokens.count else { return "" }
+        if id < specialCount && id != unknownID { return "" }
+        return tokens[id]
+    }
+
+    /// The specials a mode needs beyond `<pad>` and `<unk>`.
+    public static func extraSpecials(level: TokenLevel, sequenceMode: Bool) -> [String] {
+        if sequenceMode { return [bos, eos] }
+        return level == .word ? [eos] : []
+    }
+
+    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
+        lhs.tokens == rhs.tokens && lhs.specialCount == rhs.specialCount
+    }
+}

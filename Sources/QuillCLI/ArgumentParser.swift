@@ -1,0 +1,95 @@
+/// Our own command-line parsing: kebab-case long flags, `--flag value` and `--flag=value`,
+/// positionals anywhere, `--` ends the flags. Values are checked against the option's kind as they
+/// are read, so a bad number is reported before any work starts.
+struct ArgumentParser {
+    let spec: CommandSpec
+
+    func parse(_ arguments: [String]) throws -> ParsedArguments {
+        var values: [String: String] = [:]
+        var positionals: [String] = []
+        var i = 0
+        var flagsEnded = false
+        while i < arguments.count {
+            let argument = arguments[i]
+            i += 1
+            if flagsEnded || !argument.hasPrefix("-") || argument == "-" || isNegativeNumber(argument) {
+                positionals.append(argument)
+                continue
+            }
+            if argument == "--" { flagsEnded = true; continue }
+            guard argument.hasPrefix("--") else {
+                throw CLIError.usage("unknown option '\(argument)' (options are long, like --help); see 'quill \(spec.name) --help'")
+            }
+            var name = String(argument.dropFirst(2))
+            var value: String?
+            if let eq = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            guard let option = spec.option(name) else {
+                throw CLIError.usage("unknown option '--\(name)' for 'quill \(spec.name)'; see 'quill \(spec.name) --help'")
+            }
+            if case .flag = option.kind {
+                if let value, !["true", "false"].contains(value) {
+                    throw CLIError.usage("--\(name) takes no value")
+                }
+                values[name] = value ?? "true"
+                continue
+            }
+            if value == nil {
+                guard i < arguments.count, !arguments[i].hasPrefix("--") else {
+                    throw CLIError.usage("--\(name) needs a value (\(option.placeholder))")
+                }
+                value = arguments[i]
+                i += 1
+            }
+            try validate(value!, for: option)
+            values[name] = value
+        }
+        if positionals.count > spec.positionals.count {
+            let extra = positionals[spec.positionals.count]
+            throw CLIError.usage("unexpected argument '\(extra)'; usage: quill \(spec.name) \(spec.positionals.joined(separator: " "))")
+        }
+        return ParsedArguments(spec: spec, values: values, positionals: positionals)
+    }
+
+    private func isNegativeNumber(_ text: String) -> Bool {
+        text.count > 1 && text.hasPrefix("-") && Double(text) != nil
+    }
+
+    private func validate(_ value: String, for option: OptionSpec) throws {
+        switch option.kind {
+        case .int:
+            guard Int(value) != nil else { throw CLIError.usage("--\(option.name) needs a whole number, got '\(value)'") }
+        case .float:
+            guard let v = Double(value), v.isFinite else {
+                throw CLIError.usage("--\(option.name) needs a number, got '\(value)'")
+            }
+        case .choice(let words):
+            guard words.contains(value) else {
+                throw CLIError.usage("--\(option.name) must be one of \(words.joined(separator: ", ")), got '\(value)'")
+            }
+        case .duration:
+            guard Duration.seconds(value) != nil else {
+                throw CLIError.usage("--\(option.name) needs a time like 90s, 10m or 2h, got '\(value)'")
+            }
+        case .string, .flag:
+            break
+        }
+    }
+}
+
+/// Parses `90`, `90s`, `10m`, `1.5h` into seconds.
+enum Duration {
+    static func seconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var number = text
+        var scale = 1.0
+        if let last = text.last, let unit = units[last] {
+            number = String(text.dropLast())
+            scale = unit
+        }
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return value * scale
+    }
+}
