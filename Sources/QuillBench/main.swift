@@ -5,12 +5,15 @@ usage: quill-bench COMMAND [options]   (build with -c release for meaningful fig
 
 commands:
   gemm [--threads N] [--numpy yes|no]   GFLOP/s of the LSTM's GEMM shapes, beside numpy
+  parity FIXTURE.safetensors…           compare forward, loss, final state and every gradient with a
+                                        PyTorch fixture; exit 0 only when all are within tolerance
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
     case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "parity": exit(try ParityBenchmark.run(arguments: Array(arguments.dropFirst())))
     case "--help", "-h", nil: print(usage)
     default:
         FileHandle.standardError.write("quill-bench: unknown command '\(arguments[0])'\n\(usage)\n".data(using: .utf8)!)

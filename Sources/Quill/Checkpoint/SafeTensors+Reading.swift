@@ -1,0 +1,86 @@
+import Foundation
+
+extension SafeTensors {
+    /// Reads and checks a safetensors file.
+    public init(contentsOf path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw QuillError.badCheckpoint(path: path, problem: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw QuillError.badCheckpoint(path: path, problem: "is a directory, not a safetensors file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QuillError.io(path: path, problem: "cannot be read")
+        }
+        try self.init(bytes: [UInt8](data), path: path)
+    }
+
+    /// Parses safetensors bytes; `path` names the source in errors.
+    public init(bytes: [UInt8], path: String = "<memory>") throws {
+        func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
+        guard bytes.count >= 8 else {
+            throw fail("truncated: \(bytes.count) bytes, too short for a safetensors header")
+        }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
+        }
+        let headerEnd = 8 + Int(headerLength)
+        let headerData = Data(bytes[8..<headerEnd])
+        guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
+            throw fail("header is not a JSON object")
+        }
+        let dataStart = headerEnd
+        let dataLength = bytes.count - dataStart
+        var metadata: [String: String] = [:]
+        var entries: [(name: String, dtype: DType, shape: [Int], range: Range<Int>)] = []
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let map = value as? [String: Any] else { throw fail("__metadata__ is not a map of strings") }
+                for (key, item) in map {
+                    guard let text = item as? String else { throw fail("__metadata__[\(key)] is not a string") }
+                    metadata[key] = text
+                }
+                continue
+            }
+            guard let info = value as? [String: Any] else { throw fail("tensor '\(name)': header entry is not an object") }
+            guard let dtypeName = info["dtype"] as? String, let dtype = DType(rawValue: dtypeName) else {
+                throw fail("tensor '\(name)': unknown dtype \(String(describing: info["dtype"] ?? "none"))")
+            }
+            guard let shapeValues = info["shape"] as? [Any],
+                  let shape = Optional(shapeValues.compactMap { ($0 as? NSNumber)?.intValue }),
+                  shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("tensor '\(name)': shape is not a list of non-negative integers")
+            }
+            guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
+                  let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
+                  begin >= 0, end >= begin else {
+                throw fail("tensor '\(name)': data_offsets is not a pair [begin, end] with begin ≤ end")
+            }
+            guard end <= dataLength else {
+                throw fail("tensor '\(name)': bytes \(begin)..<\(end) lie outside the data (\(dataLength) bytes)")
+            }
+            var elements = 1
+            for d in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw fail("tensor '\(name)': shape \(shape) is too large") }
+                elements = product
+            }
+            guard elements * dtype.size == end - begin else {
+                throw fail("tensor '\(name)': \(dtype.rawValue) shape \(shape) needs \(elements * dtype.size) bytes but data_offsets give \(end - begin)")
+            }
+            entries.append((name, dtype, shape, begin..<end))
+        }
+        let sorted = entries.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
+            throw fail("tensors '\(a.name)' and '\(b.name)' overlap in the data")
+        }
+        var tensors: [(String, Tensor)] = []
+        for entry in sorted {
+            let slice = bytes[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)]
+            tensors.append((entry.name, Tensor(dtype: entry.dtype, shape: entry.shape, bytes: Array(slice))))
+        }
+        self.init(tensors: tensors, metadata: metadata)
+    }
+}

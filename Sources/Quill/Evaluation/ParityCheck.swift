@@ -1,0 +1,105 @@
+import QuillKernels
+
+/// Compares Quill with a PyTorch reference fixture: loads the fixture's weights, input, target and
+/// initial state, runs forward, loss and backward, and measures every output against the
+/// fixture's expected tensors.
+///
+/// A fixture holds the model's weights under PyTorch's names, `input` and `target` (T, B),
+/// `h0`/`c0` (L, B, H), `expected.logits` (T, B, V), `expected.loss`, `expected.hT`/`expected.cT`
+/// and `grad.NAME` for every parameter and for h0 and c0. Shapes are read from the tensors, so any
+/// V, E, H, L, T and B work.
+public struct ParityCheck: Sendable {
+    /// The comparison of one tensor.
+    public struct Comparison: Sendable {
+        public let name: String
+        public let count: Int
+        /// Largest |quill − expected|.
+        public let maxAbsoluteError: Double
+        /// Largest |Δ| / (atol + rtol·|expected|); at most 1 passes.
+        public let worstRatio: Double
+        public var passed: Bool { worstRatio <= 1 }
+    }
+
+    public static let absoluteTolerance = 1e-5
+    public static let relativeTolerance = 1e-4
+
+    public let config: ModelConfig
+    public let steps: Int
+    public let batch: Int
+    public let comparisons: [Comparison]
+    public var passed: Bool { comparisons.allSatisfy(\.passed) }
+
+    public init(fixturePath path: String) throws {
+        try self.init(fixture: try SafeTensors(contentsOf: path), path: path)
+    }
+
+    public init(fixture file: SafeTensors, path: String) throws {
+        if let cell = file.metadata["cell"], cell.uppercased() != "LSTM" {
+            throw QuillError.badCheckpoint(path: path, problem: "fixture is for a \(cell) cell; this build checks LSTM fixtures")
+        }
+        let config = try LanguageModel.inferConfig(from: file, path: path)
+        let model = try LanguageModel(config: config)
+        try model.loadWeights(from: file, path: path)
+
+        func floats(_ name: String) throws -> [Float] {
+            guard let values = file[name]?.floats() else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing float tensor '\(name)'")
+            }
+            return values
+        }
+        func ids(_ name: String) throws -> (values: [Int32], shape: [Int]) {
+            guard let tensor = file[name], let values = tensor.integers(), tensor.shape.count == 2 else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing integer tensor '\(name)' of shape [T, B]")
+            }
+            guard values.allSatisfy({ $0 >= 0 && $0 < config.vocabularySize }) else {
+                throw QuillError.badCheckpoint(path: path, problem: "'\(name)' has ids outside 0..<\(config.vocabularySize)")
+            }
+            return (values.map { Int32($0) }, tensor.shape)
+        }
+        let (input, shape) = try ids("input")
+        let (target, _) = try ids("target")
+        let t = shape[0], b = shape[1]
+        let l = config.layers, h = config.hiddenSize
+        var state = RecurrentState(layers: l, batchSize: b, hiddenSize: h)
+        if file["h0"] != nil { state.hidden = try floats("h0") }
+        if file["c0"] != nil { state.cell = try floats("c0") }
+        guard state.hidden.count == l * b * h, state.cell.count == l * b * h else {
+            throw QuillError.badCheckpoint(path: path, problem: "h0/c0 are not shaped [L, B, H] = [\(l), \(b), \(h)]")
+        }
+
+        var rng = SeededGenerator(seed: 0)
+        let logitsPointer = model.forward(inputs: input, steps: t, batch: b, state: &state, training: false, rng: &rng)
+        let logits = Array(UnsafeBufferPointer(start: logitsPointer, count: t * b * config.vocabularySize))
+        let (sum, count) = model.lossAndGradient(targets: target, mask: nil)
+        var stateGrad = RecurrentState(layers: l, batchSize: b, hiddenSize: h)
+        model.backward(stateGradient: &stateGrad)
+
+        var results: [Comparison] = []
+        func compare(_ name: String, _ actual: [Float]) throws {
+            let expected = try floats(name)
+            guard expected.count == actual.count else {
+                throw QuillError.badCheckpoint(path: path, problem: "'\(name)' has \(expected.count) values, Quill computed \(actual.count)")
+            }
+            var maxAbs = 0.0, worst = 0.0
+            for (a, e) in zip(actual, expected) {
+                let d = abs(Double(a) - Double(e))
+                maxAbs = max(maxAbs, d)
+                worst = max(worst, d.isNaN ? .infinity : d / (Self.absoluteTolerance + Self.relativeTolerance * abs(Double(e))))
+            }
+            results.append(Comparison(name: name, count: actual.count, maxAbsoluteError: maxAbs, worstRatio: worst))
+        }
+        try compare("expected.logits", logits)
+        try compare("expected.loss", [Float(sum / Double(count))])
+        try compare("expected.hT", state.hidden)
+        try compare("expected.cT", state.cell)
+        for entry in model.gradients.entries {
+            try compare("grad." + entry.name, model.gradients.array(entry.name))
+        }
+        if file["grad.h0"] != nil { try compare("grad.h0", stateGrad.hidden) }
+        if file["grad.c0"] != nil { try compare("grad.c0", stateGrad.cell) }
+        self.config = config
+        self.steps = t
+        self.batch = b
+        self.comparisons = results
+    }
+}

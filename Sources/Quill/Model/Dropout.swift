@@ -1,0 +1,35 @@
+import QuillKernels
+
+/// Inverted dropout: in training each element is zeroed with probability p and the survivors are
+/// scaled by 1/(1−p), so evaluation needs no rescaling. The mask is kept for backward.
+final class Dropout {
+    let probability: Float
+    private let mask = Workspace()
+    private(set) var active = false
+    private var count = 0
+
+    init(probability: Float) { self.probability = probability }
+
+    /// Writes dropout(x) into `y` (which may be `x`). Draws the mask from `rng` in element order,
+    /// so it depends only on the generator's state.
+    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+                 training: Bool, rng: inout SeededGenerator) {
+        active = training && probability > 0
+        count = n
+        guard active else {
+            if UnsafePointer(y) != x { y.update(from: x, count: n) }
+            return
+        }
+        let m = mask.buffer(n)
+        let scale = 1 / (1 - probability)
+        for i in 0..<n { m[i] = rng.nextUniform() < probability ? 0 : scale }
+        for i in 0..<n { y[i] = x[i] * m[i] }
+    }
+
+    /// Gradient through the last forward, in place.
+    func backward(_ grad: UnsafeMutablePointer<Float>) {
+        guard active else { return }
+        let m = mask.pointer
+        for i in 0..<count { grad[i] *= m[i] }
+    }
+}

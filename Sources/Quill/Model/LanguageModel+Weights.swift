@@ -1,0 +1,49 @@
+extension LanguageModel {
+    /// Weights as safetensors tensors under PyTorch's names. With tied weights `decoder.weight` is
+    /// written too (a copy of the encoder), so PyTorch's `load_state_dict` finds every key.
+    public func weightTensors() -> [(String, SafeTensors.Tensor)] {
+        var out = parameters.entries.map { ($0.name, SafeTensors.Tensor(shape: $0.shape, floats: parameters.array($0.name))) }
+        if config.tieWeights, let encoder = out.first(where: { $0.0 == "encoder.weight" }) {
+            let index = out.firstIndex { $0.0 == "decoder.bias" }!
+            out.insert(("decoder.weight", encoder.1), at: index)
+        }
+        return out
+    }
+
+    /// Copies weights from `file`, checking that every tensor this config needs is there with the
+    /// right shape and a float dtype.
+    public func loadWeights(from file: SafeTensors, path: String) throws {
+        for entry in parameters.entries {
+            guard let tensor = file[entry.name] else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(entry.name)'")
+            }
+            guard tensor.shape == entry.shape else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' has shape \(tensor.shape) but the model needs \(entry.shape)")
+            }
+            guard let values = tensor.floats() else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' is \(tensor.dtype.rawValue), not a float type")
+            }
+            guard values.allSatisfy(\.isFinite) else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' holds NaN or infinite values")
+            }
+            parameters.set(entry.name, values)
+        }
+    }
+
+    /// Infers a model's shape from a PyTorch word_language_model LSTM state dict: V and E from
+    /// `encoder.weight`, H from `rnn.weight_hh_l0`, L from the `rnn.weight_ih_l{k}` present.
+    public static func inferConfig(from file: SafeTensors, path: String) throws -> ModelConfig {
+        func shape(_ name: String) throws -> [Int] {
+            guard let t = file[name] else { throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(name)'") }
+            return t.shape
+        }
+        let encoder = try shape("encoder.weight")
+        let recurrent = try shape("rnn.weight_hh_l0")
+        guard encoder.count == 2, recurrent.count == 2, recurrent[0] == 4 * recurrent[1] else {
+            throw QuillError.badCheckpoint(path: path, problem: "encoder.weight \(encoder) and rnn.weight_hh_l0 \(recurrent) are not shaped like an LSTM language model ([V, E] and [4H, H])")
+        }
+        var layers = 0
+        while file["rnn.weight_ih_l\(layers)"] != nil { layers += 1 }
+        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1], layers: layers)
+    }
+}

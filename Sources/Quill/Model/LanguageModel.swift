@@ -1,0 +1,184 @@
+import QuillKernels
+
+/// Embedding → LSTM × L (dropout between) → dropout → Linear: the word_language_model RNNModel.
+///
+/// Shape letters: T time steps, B batch rows, V vocabulary, E embedding, H hidden, L layers.
+/// Rows of every activation are time-major (`t·B + b`).
+///
+/// One training step is `forward` → `lossAndGradient` → `backward`; the gradients accumulate into
+/// `gradients` (zero them between steps with `gradients.zero()`).
+public final class LanguageModel: @unchecked Sendable {
+    public let config: ModelConfig
+    /// Weights under PyTorch's names (see `ModelConfig.parameterShapes`).
+    public let parameters: ParameterStore
+    /// Gradients, same layout as `parameters`.
+    public let gradients: ParameterStore
+
+    private let layers: [LSTMLayer]
+    private let dropouts: [Dropout]       // 0: embedding output, k: after layer k-1 (k = 1…L)
+    private let embedded = Workspace()    // (T·B, E) embedding output after dropout
+    private let between: [Workspace]      // (T·B, H) dropped-out output of layer k, input of k+1 / decoder
+    private let logitsBuffer = Workspace() // (T·B, V) logits, then their gradient
+    private let gradA = Workspace(), gradB = Workspace() // (T·B, max(E, H)) ping-pong input gradients
+    private var rowLosses: [Double] = []   // (T·B) per-position losses
+    private var inputIDs: [Int32] = []
+    private(set) var steps = 0
+    private(set) var batch = 0
+
+    /// A model with zero weights; call `initialize` or load weights.
+    public init(config: ModelConfig) throws {
+        try config.validate()
+        self.config = config
+        parameters = ParameterStore(shapes: config.parameterShapes)
+        gradients = ParameterStore(sameLayoutAs: parameters)
+        let (parameters, gradients) = (self.parameters, self.gradients)
+        layers = (0..<config.layers).map { k in
+            LSTMLayer(index: k, inputSize: k == 0 ? config.embeddingSize : config.hiddenSize,
+                      hiddenSize: config.hiddenSize, parameters: parameters, gradients: gradients)
+        }
+        dropouts = (0...config.layers).map { _ in Dropout(probability: config.dropout) }
+        between = (0..<config.layers).map { _ in Workspace() }
+    }
+
+    private var decoderWeightName: String { config.tieWeights ? "encoder.weight" : "decoder.weight" }
+
+    /// Draws the initial weights from `rng` in parameter order.
+    public func initialize(rng: inout SeededGenerator) {
+        let h = Float(config.hiddenSize)
+        for entry in parameters.entries {
+            let p = parameters.values + entry.offset
+            let isBias = entry.shape.count == 1
+            let bound: Float
+            switch config.initialization {
+            case .pytorch:
+                if entry.name.hasPrefix("rnn.") { bound = 1 / h.squareRoot() }
+                else if entry.name == "decoder.bias" { bound = 0 }
+                else { bound = 0.1 }
+            case .xavier:
+                bound = isBias ? 0 : (6 / Float(entry.shape[0] + entry.shape[1])).squareRoot()
+            }
+            for i in 0..<entry.count { p[i] = bound == 0 ? 0 : rng.nextUniform(in: -bound, bound) }
+        }
+    }
+
+    /// Runs the network over a (T, B) batch of input ids from `state`, which is advanced to the
+    /// final state. Returns a pointer to the (T·B, V) logits, valid until the next call.
+    @discardableResult
+    public func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
+                        training: Bool, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
+        precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
+        precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize)
+        steps = t
+        batch = b
+        inputIDs = inputs
+        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize, rows = t * b
+
+        // Embedding lookup, then dropout in place.
+        let x0 = embedded.buffer(rows * e)
+        let table = parameters.pointer("encoder.weight")
+        for r in 0..<rows { (x0 + r * e).update(from: table + Int(inputs[r]) * e, count: e) }
+        dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng)
+
+        var input = UnsafePointer(x0)
+        var hidden = state.hidden, cell = state.cell
+        hidden.withUnsafeMutableBufferPointer { hs in
+            cell.withUnsafeMutableBufferPointer { cs in
+                for (k, layer) in layers.enumerated() {
+                    let offset = k * b * h
+                    layer.forward(input: input, steps: t, batch: b, h0: hs.baseAddress! + offset,
+                                  c0: cs.baseAddress! + offset)
+                    let y = between[k].buffer(rows * h)
+                    dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: training, rng: &rng)
+                    input = UnsafePointer(y)
+                }
+            }
+        }
+        state.hidden = hidden
+        state.cell = cell
+
+        // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows.
+        let logits = logitsBuffer.buffer(rows * v)
+        let bias = parameters.pointer("decoder.bias")
+        for r in 0..<rows { (logits + r * v).update(from: bias, count: v) }
+        GEMM.multiply(m: rows, n: v, k: h, a: input, lda: h, b: parameters.pointer(decoderWeightName), ldb: h,
+                      transposeB: true, beta: 1, c: logits, ldc: v)
+        return logits
+    }
+
+    /// Mean cross-entropy of the last forward's logits against (T, B) targets, counting only
+    /// positions whose mask is 1. Replaces the logits by the loss's gradient unless
+    /// `computeGradient` is false.
+    /// - Returns: the summed loss (nats) over counted positions and how many positions counted.
+    public func lossAndGradient(targets: [Int32], mask: [Float]?, computeGradient: Bool = true)
+        -> (sum: Double, count: Int) {
+        let rows = steps * batch
+        precondition(targets.count == rows && (mask?.count ?? rows) == rows)
+        let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
+        if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
+        let logits = logitsBuffer.pointer, classes = config.vocabularySize
+        let sum = targets.withUnsafeBufferPointer { tp in
+            mask.withUnsafeOptionalBuffer { mp in
+                rowLosses.withUnsafeMutableBufferPointer { losses in
+                    Softmax.crossEntropy(logits: logits, rows: rows, classes: classes,
+                                         targets: tp.baseAddress!, mask: mp, scale: 1 / Float(max(1, counted)),
+                                         computeGradient: computeGradient, rowLosses: losses.baseAddress!)
+                }
+            }
+        }
+        return (sum, counted)
+    }
+
+    /// Backpropagates the gradient left in the logits by `lossAndGradient`, adding every
+    /// parameter's gradient into `gradients`.
+    /// - Parameter stateGradient: when given, receives the gradient with respect to the initial
+    ///   state (h0, c0) of the last forward.
+    public func backward(stateGradient: UnsafeMutablePointer<RecurrentState>? = nil) {
+        let t = steps, b = batch, rows = t * b
+        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
+        let dLogits = UnsafePointer(logitsBuffer.pointer)
+        let decoderInput = UnsafePointer(between[config.layers - 1].pointer)
+
+        // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
+        GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
+                      beta: 1, c: gradients.pointer(decoderWeightName), ldc: h)
+        ColumnSums.add(dLogits, rows: rows, columns: v, into: gradients.pointer("decoder.bias"))
+        let width = max(e, h)
+        var dOut = gradA.buffer(rows * width)
+        var dIn = gradB.buffer(rows * width)
+        GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: parameters.pointer(decoderWeightName), ldb: h,
+                      beta: 0, c: dOut, ldc: h)
+
+        var initial = RecurrentState(layers: config.layers, batchSize: b, hiddenSize: h)
+        initial.hidden.withUnsafeMutableBufferPointer { dh in
+            initial.cell.withUnsafeMutableBufferPointer { dc in
+                for k in stride(from: config.layers - 1, through: 0, by: -1) {
+                    dropouts[k + 1].backward(dOut)
+                    let input = k == 0 ? UnsafePointer(embedded.pointer) : UnsafePointer(between[k - 1].pointer)
+                    let offset = k * b * h
+                    layers[k].backward(input: input, outputGrad: dOut, inputGrad: dIn,
+                                       hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress! + offset)
+                    swap(&dOut, &dIn)
+                }
+            }
+        }
+        stateGradient?.pointee = initial
+
+        // Embedding: scatter-add rows of dX0 in input order (one thread, fixed order).
+        dropouts[0].backward(dOut)
+        let dTable = gradients.pointer("encoder.weight")
+        for r in 0..<rows {
+            let dst = dTable + Int(inputIDs[r]) * e, src = dOut + r * e
+            for j in 0..<e { dst[j] += src[j] }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Calls `body` with a pointer to the array's elements, or nil.
+    func withUnsafeOptionalBuffer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
+        }
+    }
+}

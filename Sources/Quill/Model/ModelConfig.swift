@@ -1,0 +1,79 @@
+/// The shape of a model: everything needed to rebuild it from its weights.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Weight initialisation scheme.
+    public enum Initialization: String, Codable, Sendable, CaseIterable {
+        /// PyTorch's defaults in word_language_model: recurrent weights and biases U(−1/√H, 1/√H),
+        /// encoder and decoder weights U(−0.1, 0.1), decoder bias 0.
+        case pytorch
+        /// Glorot/Xavier uniform weights U(±√(6 / (fan_in + fan_out))), biases 0.
+        case xavier
+    }
+
+    /// Recurrent cell type.
+    public enum Cell: String, Codable, Sendable, CaseIterable {
+        case lstm
+    }
+
+    /// V: vocabulary size (rows of the embedding, outputs of the decoder).
+    public var vocabularySize: Int
+    /// E: embedding size.
+    public var embeddingSize: Int
+    /// H: hidden size of every recurrent layer.
+    public var hiddenSize: Int
+    /// L: number of stacked recurrent layers.
+    public var layers: Int
+    /// Dropout probability on the embedding output, between layers and before the decoder.
+    public var dropout: Float
+    /// The decoder reuses the encoder matrix (needs E = H).
+    public var tieWeights: Bool
+    public var cell: Cell
+    public var initialization: Initialization
+
+    public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
+                tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch) {
+        self.vocabularySize = vocabularySize
+        self.embeddingSize = embeddingSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.dropout = dropout
+        self.tieWeights = tieWeights
+        self.cell = cell
+        self.initialization = initialization
+    }
+
+    /// Checks sizes and combinations, with messages that name the flag to change.
+    public func validate() throws {
+        for (name, value) in [("vocabulary size", vocabularySize), ("--embed", embeddingSize),
+                              ("--hidden", hiddenSize), ("--layers", layers)] where value <= 0 {
+            throw QuillError.usage("\(name) must be positive, got \(value)")
+        }
+        guard dropout >= 0 && dropout < 1 else {
+            throw QuillError.usage("--dropout must be in [0, 1), got \(dropout)")
+        }
+        if tieWeights && embeddingSize != hiddenSize {
+            throw QuillError.usage("--tie-weights needs --embed equal to --hidden (got \(embeddingSize) and \(hiddenSize))")
+        }
+    }
+
+    /// Rows of the input-to-hidden and hidden-to-hidden matrices per layer (4H for an LSTM).
+    public var gateRows: Int { 4 * hiddenSize }
+
+    /// Parameter names, shapes and order, as PyTorch's word_language_model `state_dict` lists them
+    /// (without `decoder.weight` when weights are tied: the encoder matrix serves both).
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        var shapes: [(String, [Int])] = [("encoder.weight", [vocabularySize, embeddingSize])]
+        for k in 0..<layers {
+            let input = k == 0 ? embeddingSize : hiddenSize
+            shapes.append(("rnn.weight_ih_l\(k)", [gateRows, input]))
+            shapes.append(("rnn.weight_hh_l\(k)", [gateRows, hiddenSize]))
+            shapes.append(("rnn.bias_ih_l\(k)", [gateRows]))
+            shapes.append(("rnn.bias_hh_l\(k)", [gateRows]))
+        }
+        if !tieWeights { shapes.append(("decoder.weight", [vocabularySize, hiddenSize])) }
+        shapes.append(("decoder.bias", [vocabularySize]))
+        return shapes
+    }
+
+    /// Number of trainable scalars.
+    public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+}
