@@ -20,8 +20,12 @@ public enum VectorMath {
         p = (p * r) + 1.666_666_55e-1
         p = (p * r) + 5.000_000_12e-1
         let poly = p * r2 + r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
-        return poly * unsafeBitCast(exponent, to: Vector.self)
+        // 2^n built from its bits. n is a whole number in [-126, 127]; adding 1.5·2^23 puts it in
+        // the low mantissa bits, which avoids the scalar float-to-int conversion the SIMD
+        // initialiser compiles to.
+        let magic = unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((magic &+ 127) &<< 23, to: Vector.self)
+        return poly * scale
     }
 
     @inlinable @inline(__always)

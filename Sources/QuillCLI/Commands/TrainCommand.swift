@@ -12,7 +12,7 @@ enum TrainCommand {
             OptionSpec("mode", .choice(["stream", "lines"]), default: "stream", "stream: truncated BPTT over the whole text; lines: one padded line per row"),
             OptionSpec("max-len", .int, default: "128", "lines mode: longest line in tokens (longer lines are truncated)"),
             OptionSpec("out", .string, "checkpoint folder (default: checkpoints/<corpus name>)"),
-            OptionSpec("resume", .string, "continue the run saved in this checkpoint folder"),
+            OptionSpec("resume", .string, "continue the run saved in this folder (FILE may then be left out)"),
             OptionSpec("cell", .choice(["lstm"]), default: "lstm", "recurrent cell"),
             OptionSpec("embed", .int, default: "64", "embedding size"),
             OptionSpec("hidden", .int, default: "256", "hidden size of each layer"),
@@ -47,7 +47,81 @@ enum TrainCommand {
                    "quill train corpus.txt --level word --embed 200 --hidden 200 --optimizer sgd --lr 20 --dropout 0.2"]
     )
 
+    /// Flags that a resumed run may change; everything else comes from the saved run.
+    static let resumableFlags: Set<String> = ["epochs", "max-steps", "max-time", "patience", "eval-every",
+                                             "log-every", "quiet", "resume"]
+
     static func run(_ args: ParsedArguments) throws {
-        throw CLIError.usage("'quill train' is not available yet")
+        let trainer: Trainer
+        if let folder = args.string("resume") {
+            let fixed = args.values.keys.filter { !resumableFlags.contains($0) }.sorted()
+            if !fixed.isEmpty {
+                throw CLIError.usage("--resume continues the saved run as it was configured; only --epochs, --max-steps, --max-time, --patience and --eval-every may change (got \(fixed.map { "--" + $0 }.joined(separator: ", ")))")
+            }
+            let corpus = args.positionals.first
+            trainer = try Trainer(resuming: folder) { options in
+                if let corpus { options.corpus = corpus }
+                if let v = args.int("epochs") { options.epochs = v }
+                if let v = args.int("max-steps") { options.maxSteps = v }
+                if let v = args.seconds("max-time") { options.maxTime = v }
+                if let v = args.int("patience") { options.patience = v }
+                if let v = args.int("eval-every") { options.evaluateEvery = v }
+                options.outputFolder = folder
+            }
+        } else {
+            trainer = try Trainer(options: try options(args))
+        }
+        let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!,
+                                      level: trainer.options.level)
+        Signals.install()
+        let outcome = try trainer.run { event in
+            printer.handle(event)
+            return Signals.received != 0 ? .stop : .proceed
+        }
+        if outcome.reason == .interrupted || Signals.received != 0 {
+            printer.line("saved; continue with: quill train --resume \(outcome.folder)")
+            exit(Signals.received != 0 ? Signals.exitStatus : 130)
+        }
+    }
+
+    static func options(_ args: ParsedArguments) throws -> TrainingOptions {
+        let corpus = try args.positional(0)
+        let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
+        var o = TrainingOptions(corpus: corpus, outputFolder: args.string("out") ?? "checkpoints/\(name.isEmpty ? "model" : name)")
+        o.level = TokenLevel(rawValue: args.string("level")!)!
+        o.mode = TrainingMode(rawValue: args.string("mode") == "lines" ? "lines" : "stream")!
+        o.maxLength = args.int("max-len")!
+        o.validationFile = args.string("val")
+        o.validationFraction = args.double("val-fraction")!
+        o.minimumCount = args.int("min-count")!
+        o.maximumVocabulary = args.int("max-vocab")
+        o.embeddingSize = args.int("embed")!
+        o.hiddenSize = args.int("hidden")!
+        o.layers = args.int("layers")!
+        o.dropout = Float(args.double("dropout")!)
+        o.tieWeights = args.flag("tie-weights")
+        o.cell = ModelConfig.Cell(rawValue: args.string("cell")!)!
+        o.initialization = ModelConfig.Initialization(rawValue: args.string("init")!)!
+        let seed = args.int("seed")!
+        guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
+        o.seed = UInt64(seed)
+        o.batchSize = args.int("batch")!
+        o.sequenceLength = args.int("seq-len")!
+        let kind = Optimizer.Kind(rawValue: args.string("optimizer")!)!
+        o.optimizer = Optimizer.Settings(kind: kind, momentum: Float(args.double("momentum")!),
+                                         weightDecay: Float(args.double("weight-decay")!))
+        if args.isSet("momentum") && kind != .sgd { throw CLIError.usage("--momentum applies to --optimizer sgd only") }
+        o.learningRate = args.double("lr") ?? kind.defaultLearningRate
+        o.clip = args.double("clip")!
+        o.learningRateDecay = args.double("lr-decay")!
+        o.learningRateDecayAfter = args.int("lr-decay-after")!
+        o.plateauFactor = args.double("plateau-factor")!
+        o.patience = args.int("patience")
+        o.epochs = args.int("epochs")!
+        o.maxSteps = args.int("max-steps")
+        o.maxTime = args.seconds("max-time")
+        o.evaluateEvery = args.int("eval-every")
+        try o.validate()
+        return o
     }
 }

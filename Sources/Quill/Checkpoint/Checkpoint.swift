@@ -1,0 +1,114 @@
+import Foundation
+
+/// A whole model in one safetensors file: weights under PyTorch's names, and in `__metadata__`
+/// the model config, the vocabulary and the training summary as JSON strings, so generating or
+/// evaluating never needs the corpus.
+public struct Checkpoint: Sendable {
+    public static let modelFile = "model.safetensors"
+    public static let latestFile = "latest.safetensors"
+    public static let resumeFile = "resume.safetensors"
+
+    enum Key {
+        static let format = "quill.format"
+        static let config = "quill.config"
+        static let vocabulary = "quill.vocabulary"
+        static let training = "quill.training"
+    }
+
+    public var config: ModelConfig
+    public var vocabulary: Vocabulary
+    public var summary: TrainingSummary
+    /// Weights by name.
+    public var weights: SafeTensors
+
+    /// Captures a model's current weights.
+    public init(model: LanguageModel, vocabulary: Vocabulary, summary: TrainingSummary) {
+        self.config = model.config
+        self.vocabulary = vocabulary
+        self.summary = summary
+        self.weights = SafeTensors(tensors: model.weightTensors())
+    }
+
+    /// The file form: weights plus metadata.
+    public func safeTensors() -> SafeTensors {
+        var file = weights
+        file.metadata = [
+            Key.format: "1",
+            Key.config: JSONCoding.string(config),
+            Key.vocabulary: vocabulary.jsonString(),
+            Key.training: JSONCoding.string(summary),
+        ]
+        return file
+    }
+
+    /// Writes atomically to `path`.
+    public func write(to path: String) throws {
+        try safeTensors().write(to: path)
+    }
+
+    /// The file a checkpoint argument names: a folder's `model.safetensors`, or the file itself.
+    public static func resolve(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw QuillError.badCheckpoint(path: path, problem: "no such checkpoint file or folder")
+        }
+        if !isDirectory.boolValue { return path }
+        let inside = (path as NSString).appendingPathComponent(modelFile)
+        guard FileManager.default.fileExists(atPath: inside) else {
+            throw QuillError.badCheckpoint(path: path, problem: "folder has no \(modelFile) (has training saved a checkpoint yet?)")
+        }
+        return inside
+    }
+
+    /// Loads a Quill checkpoint (folder or file), checking the metadata and that the weights fit
+    /// the config.
+    public init(contentsOf path: String) throws {
+        let file = try Self.resolve(path)
+        try self.init(safeTensors: try SafeTensors(contentsOf: file), path: file)
+    }
+
+    public init(safeTensors file: SafeTensors, path: String) throws {
+        func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
+        guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {
+            throw fail("not a Quill checkpoint (no quill.config/quill.vocabulary metadata); for a PyTorch state_dict pass --vocab FILE and --level")
+        }
+        guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(jsonString: vocabularyText) } catch { throw fail("\(error)") }
+        guard let summary = JSONCoding.decode(TrainingSummary.self, file.metadata[Key.training] ?? "") else {
+            throw fail("quill.training metadata is missing or invalid")
+        }
+        guard vocabulary.count == config.vocabularySize else {
+            throw fail("vocabulary has \(vocabulary.count) tokens but the model config says \(config.vocabularySize)")
+        }
+        self.config = config
+        self.vocabulary = vocabulary
+        self.summary = summary
+        self.weights = file
+        _ = try makeModel(path: path) // checks every tensor's presence and shape now
+    }
+
+    /// A model holding these weights.
+    public func makeModel(path: String = "<checkpoint>") throws -> LanguageModel {
+        do { try config.validate() } catch { throw QuillError.badCheckpoint(path: path, problem: "invalid config: \(error)") }
+        let model = try LanguageModel(config: config)
+        try model.loadWeights(from: weights, path: path)
+        return model
+    }
+}
+
+/// JSON helpers for metadata strings.
+enum JSONCoding {
+    static func string<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? decoder.decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,50 @@
+/// The learning rate over a run: constant, step decay after a number of epochs, and plateau
+/// annealing on validation loss; also keeps the early-stopping count.
+///
+/// All of its state is in this value, which is saved with the resume state so a resumed run
+/// follows the same schedule.
+public struct LearningRateSchedule: Codable, Equatable, Sendable {
+    public private(set) var learningRate: Double
+    public let decay: Double
+    public let decayAfter: Int
+    public let plateauFactor: Double
+    public let patience: Int?
+    /// Lowest loss among the scheduled validations.
+    public private(set) var bestLoss: Double?
+    /// Scheduled validations since the last improvement.
+    public private(set) var validationsWithoutImprovement = 0
+
+    public init(learningRate: Double, decay: Double = 1, decayAfter: Int = 0, plateauFactor: Double = 1,
+                patience: Int? = nil) {
+        self.learningRate = learningRate
+        self.decay = decay
+        self.decayAfter = decayAfter
+        self.plateauFactor = plateauFactor
+        self.patience = patience
+    }
+
+    /// Called when epoch `completed` (1-based count of finished epochs) ends: step decay.
+    public mutating func epochEnded(completed: Int) {
+        if decay != 1 && completed >= decayAfter { learningRate *= decay }
+    }
+
+    /// Records a scheduled validation; returns whether it improved on the best so far. Without
+    /// improvement the rate is divided by the plateau factor.
+    @discardableResult
+    public mutating func validated(loss: Double) -> Bool {
+        if let best = bestLoss, !(loss < best) {
+            validationsWithoutImprovement += 1
+            if plateauFactor > 1 { learningRate /= plateauFactor }
+            return false
+        }
+        bestLoss = loss
+        validationsWithoutImprovement = 0
+        return true
+    }
+
+    /// True once `patience` validations in a row have not improved.
+    public var shouldStopEarly: Bool {
+        guard let patience else { return false }
+        return validationsWithoutImprovement >= patience
+    }
+}

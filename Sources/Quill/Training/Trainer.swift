@@ -1,0 +1,249 @@
+import Foundation
+import QuillKernels
+
+/// Runs training: batches, forward/backward, clipping, optimizer steps, the learning-rate
+/// schedule, validation, early stopping and checkpoints.
+///
+/// Checkpoint folder:
+/// - `model.safetensors`: the best model by validation loss (a whole model: weights, config,
+///   vocabulary, history);
+/// - `latest.safetensors`: the latest weights, same form;
+/// - `resume.safetensors`: optimizer moments, carried hidden state and `TrainingProgress`;
+/// - `metrics.csv`, `loss.svg`.
+/// Every file is written atomically, so a kill at any moment leaves the previous ones loadable.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let data: TrainingData
+    public let model: LanguageModel
+    public let optimizer: Optimizer
+    public private(set) var progress: TrainingProgress
+    private var state: RecurrentState
+    private var rng: SeededGenerator
+
+    /// Prepares a new run: reads the data, builds the vocabulary and initialises the model.
+    public init(options: TrainingOptions) throws {
+        try options.validate()
+        self.options = options
+        data = try TrainingData(options: options)
+        let config = options.modelConfig(vocabularySize: data.vocabulary.count)
+        model = try LanguageModel(config: config)
+        var initRNG = SeededGenerator(seed: options.seed)
+        model.initialize(rng: &initRNG)
+        optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        rng = SeededGenerator(seed: options.seed &+ 0xD80F)
+        progress = TrainingProgress(
+            options: options,
+            schedule: LearningRateSchedule(learningRate: options.learningRate, decay: options.learningRateDecay,
+                                           decayAfter: options.learningRateDecayAfter,
+                                           plateauFactor: options.plateauFactor, patience: options.patience),
+            rngState: [])
+        state = RecurrentState(layers: config.layers, batchSize: data.trainBatcher.batchSize, hiddenSize: config.hiddenSize)
+    }
+
+    /// Resumes the run saved in `folder`. `overrides` may change limits (epochs, steps, time,
+    /// patience) but not the model, data or optimizer.
+    public init(resuming folder: String, overrides: (inout TrainingOptions) -> Void = { _ in }) throws {
+        let resumePath = folder + "/" + Checkpoint.resumeFile
+        let latestPath = folder + "/" + Checkpoint.latestFile
+        guard FileManager.default.fileExists(atPath: resumePath), FileManager.default.fileExists(atPath: latestPath) else {
+            throw QuillError.badCheckpoint(path: folder, problem: "no resumable run here (needs \(Checkpoint.latestFile) and \(Checkpoint.resumeFile))")
+        }
+        let resumeFile = try SafeTensors(contentsOf: resumePath)
+        guard let text = resumeFile.metadata["quill.progress"],
+              var saved = JSONCoding.decode(TrainingProgress.self, text) else {
+            throw QuillError.badCheckpoint(path: resumePath, problem: "no valid quill.progress metadata")
+        }
+        let latest = try Checkpoint(contentsOf: latestPath)
+        overrides(&saved.options)
+        try saved.options.validate()
+        options = saved.options
+        // The corpus must still give the vocabulary the model was built on.
+        let fresh = try TrainingData(options: options)
+        guard fresh.vocabulary == latest.vocabulary else {
+            throw QuillError.badCheckpoint(path: folder, problem: "the corpus \(options.corpus) now gives a different vocabulary (\(fresh.vocabulary.count) tokens) than the checkpoint's (\(latest.vocabulary.count)); it has changed since training began")
+        }
+        guard latest.config == options.modelConfig(vocabularySize: latest.vocabulary.count) else {
+            throw QuillError.badCheckpoint(path: latestPath, problem: "model config does not match the saved run's options")
+        }
+        data = fresh
+        model = try latest.makeModel(path: latestPath)
+        optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        optimizer.restore(stepCount: saved.step)
+        for (name, store) in [("optimizer.first", optimizer.first), ("optimizer.second", optimizer.second)] {
+            guard let store else { continue }
+            guard let values = resumeFile[name]?.floats(), values.count == store.count else {
+                throw QuillError.badCheckpoint(path: resumePath, problem: "missing or mis-sized tensor '\(name)'")
+            }
+            values.withUnsafeBufferPointer { store.values.update(from: $0.baseAddress!, count: store.count) }
+        }
+        let l = model.config.layers, h = model.config.hiddenSize
+        guard let stateShape = resumeFile["state.hidden"]?.shape, stateShape.count == 3,
+              stateShape[0] == l, stateShape[2] == h,
+              let hidden = resumeFile["state.hidden"]?.floats(), let cell = resumeFile["state.cell"]?.floats(),
+              cell.count == hidden.count else {
+            throw QuillError.badCheckpoint(path: resumePath, problem: "missing or mis-sized carried state (state.hidden, state.cell)")
+        }
+        state = RecurrentState(layers: l, batchSize: stateShape[1], hiddenSize: h, hidden: hidden, cell: cell)
+        guard saved.rngState.count == 4, saved.rngState != [0, 0, 0, 0] else {
+            throw QuillError.badCheckpoint(path: resumePath, problem: "invalid generator state")
+        }
+        rng = SeededGenerator(state: (saved.rngState[0], saved.rngState[1], saved.rngState[2], saved.rngState[3]))
+        saved.options = options
+        progress = saved
+    }
+
+    private var stepsPerEpoch: Int { data.trainBatcher.count }
+
+    private var plannedSteps: Int {
+        let byEpochs = options.epochs * stepsPerEpoch
+        return min(byEpochs, options.maxSteps ?? byEpochs)
+    }
+
+    private var fractionalEpoch: Double { Double(progress.epoch) + Double(progress.batchIndex) / Double(stepsPerEpoch) }
+
+    /// Trains until a limit is reached, early stopping triggers or `events` answers `.stop`.
+    /// Throws when the loss or gradients stop being finite (the last good checkpoint is kept).
+    @discardableResult
+    public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed }) throws -> TrainingOutcome {
+        try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
+        let sessionStart = Self.now()
+        let secondsBefore = progress.seconds
+        var sessionTokens = 0
+        let startStep = progress.step
+        var stopRequested = false
+        var lastValidationStep = progress.history.last?.step ?? -1
+
+        _ = events(.started(TrainingStart(
+            vocabularySize: data.vocabulary.count, parameterCount: model.config.parameterCount,
+            trainTokens: data.trainIDs.count, validationTokens: data.validationIDs.count,
+            validationUnknown: data.validationUnknown, stepsPerEpoch: stepsPerEpoch, plannedSteps: plannedSteps,
+            resumedAtStep: startStep, threads: Parallel.threadCount)))
+
+        func elapsed() -> Double { Self.now() - sessionStart }
+        func validate(scheduled: Bool) throws -> Bool {
+            progress.seconds = secondsBefore + elapsed()
+            let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher)
+            let loss = sum / Double(max(1, count))
+            let record = TrainingRecord(
+                step: progress.step, epoch: fractionalEpoch,
+                trainLoss: progress.tokensSinceRecord > 0 ? progress.lossSinceRecord / Double(progress.tokensSinceRecord) : .nan,
+                validationLoss: loss, learningRate: progress.schedule.learningRate,
+                tokensPerSecond: Double(sessionTokens) / max(1e-9, elapsed()), seconds: progress.seconds)
+            progress.history.append(record)
+            progress.lossSinceRecord = 0
+            progress.tokensSinceRecord = 0
+            lastValidationStep = progress.step
+            if scheduled { progress.schedule.validated(loss: loss) }
+            let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
+            if improved { progress.bestValidationLoss = loss }
+            try save(bestImproved: improved)
+            let bits = options.level == .char ? loss / Foundation.log(2.0) : nil
+            _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
+            return improved
+        }
+
+        var reason: TrainingOutcome.Reason = .completed
+        training: while progress.epoch < options.epochs {
+            let order = data.trainBatcher.order(epoch: progress.epoch)
+            while progress.batchIndex < stepsPerEpoch {
+                if let maxSteps = options.maxSteps, progress.step >= maxSteps { reason = .maxSteps; break training }
+                if let maxTime = options.maxTime, elapsed() >= maxTime { reason = .maxTime; break training }
+                if stopRequested { reason = .interrupted; break training }
+
+                let batch = data.trainBatcher.batch(progress.batchIndex, order: order)
+                let (loss, norm) = try step(batch)
+                sessionTokens += batch.steps * batch.batchSize
+                progress.batchIndex += 1
+                let t = elapsed()
+                let rate = Double(sessionTokens) / max(1e-9, t)
+                var remaining: Double? = Double(plannedSteps - progress.step) * t / Double(max(1, progress.step - startStep))
+                if let maxTime = options.maxTime { remaining = min(remaining ?? maxTime, max(0, maxTime - t)) }
+                let control = events(.step(StepReport(
+                    step: progress.step, plannedSteps: plannedSteps, epoch: fractionalEpoch, loss: loss,
+                    averageLoss: progress.lossSinceRecord / Double(max(1, progress.tokensSinceRecord)),
+                    learningRate: progress.schedule.learningRate, gradientNorm: norm, tokensPerSecond: rate,
+                    elapsed: t, remaining: remaining)))
+                if control == .stop { stopRequested = true }
+                if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch {
+                    _ = try validate(scheduled: true)
+                    if progress.schedule.shouldStopEarly { reason = .earlyStopping; break training }
+                }
+            }
+            progress.epoch += 1
+            progress.batchIndex = 0
+            progress.schedule.epochEnded(completed: progress.epoch)
+            _ = try validate(scheduled: true)
+            if progress.schedule.shouldStopEarly { reason = .earlyStopping; break training }
+        }
+        if stopRequested && reason == .completed && progress.epoch < options.epochs { reason = .interrupted }
+        if progress.step != lastValidationStep {
+            _ = try validate(scheduled: false)
+        } else {
+            try save(bestImproved: false)
+        }
+        let outcome = TrainingOutcome(reason: reason, steps: progress.step, bestValidationLoss: progress.bestValidationLoss,
+                                      folder: options.outputFolder)
+        _ = events(.finished(outcome))
+        return outcome
+    }
+
+    /// One optimizer step on `batch`; returns its mean loss and the gradient norm before clipping.
+    private func step(_ batch: Batch) throws -> (loss: Double, norm: Double) {
+        if !batch.continuesState || state.batchSize != batch.batchSize {
+            state = RecurrentState(layers: model.config.layers, batchSize: batch.batchSize, hiddenSize: model.config.hiddenSize)
+        }
+        model.gradients.zero()
+        let previousState = state
+        model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
+        let (sum, count) = model.lossAndGradient(targets: batch.targets, mask: batch.mask)
+        let loss = sum / Double(max(1, count))
+        let nextStep = progress.step + 1
+        guard loss.isFinite else {
+            state = previousState
+            throw QuillError.runtime("step \(nextStep): the loss became \(loss) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
+        }
+        model.backward()
+        let norm = options.clip > 0 ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
+                                    : GradientClipping.norm(model.gradients)
+        guard norm.isFinite else {
+            state = previousState
+            throw QuillError.runtime("step \(nextStep): the gradients became infinite or NaN — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
+        }
+        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate)
+        progress.step = nextStep
+        progress.lossSinceRecord += sum
+        progress.tokensSinceRecord += count
+        return (loss, norm)
+    }
+
+    /// Writes latest, resume state, metrics and (when `bestImproved`) the best model.
+    private func save(bestImproved: Bool) throws {
+        guard (0..<model.parameters.count).allSatisfy({ model.parameters.values[$0].isFinite }) else {
+            throw QuillError.runtime("step \(progress.step): weights are no longer finite; nothing was saved (the last good checkpoint is kept)")
+        }
+        let folder = options.outputFolder
+        let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
+                                      bestValidationLoss: progress.bestValidationLoss, history: progress.history,
+                                      corpus: options.corpus)
+        let checkpoint = Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary)
+        if bestImproved { try checkpoint.write(to: folder + "/" + Checkpoint.modelFile) }
+        try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
+
+        let s = rng.state
+        progress.rngState = [s.0, s.1, s.2, s.3]
+        var resume = SafeTensors()
+        if let first = optimizer.first { resume.set("optimizer.first", .init(shape: [first.count], floats: first.allValues)) }
+        if let second = optimizer.second { resume.set("optimizer.second", .init(shape: [second.count], floats: second.allValues)) }
+        resume.set("state.hidden", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.hidden))
+        resume.set("state.cell", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.cell))
+        resume.metadata = ["quill.progress": JSONCoding.string(progress)]
+        try resume.write(to: folder + "/" + Checkpoint.resumeFile)
+        try MetricsLog.write(progress.history, folder: folder)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

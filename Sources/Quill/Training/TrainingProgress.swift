@@ -1,0 +1,28 @@
+/// Where a run stands: everything besides weights and optimizer moments that a resumed run needs to
+/// continue bit for bit (saved in `resume.safetensors`).
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    public var options: TrainingOptions
+    /// Optimizer steps taken.
+    public var step = 0
+    /// Epochs fully completed.
+    public var epoch = 0
+    /// Next batch within the current epoch.
+    public var batchIndex = 0
+    public var schedule: LearningRateSchedule
+    /// Dropout generator state (xoshiro256** words).
+    public var rngState: [UInt64]
+    /// Training loss summed since the last record, and positions it covers.
+    public var lossSinceRecord = 0.0
+    public var tokensSinceRecord = 0
+    /// Training seconds over all sessions.
+    public var seconds = 0.0
+    /// Lowest validation loss of any validation (decides `model.safetensors`).
+    public var bestValidationLoss: Double?
+    public var history: [TrainingRecord] = []
+
+    public init(options: TrainingOptions, schedule: LearningRateSchedule, rngState: [UInt64]) {
+        self.options = options
+        self.schedule = schedule
+        self.rngState = rngState
+    }
+}

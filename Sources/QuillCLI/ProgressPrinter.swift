@@ -1,0 +1,91 @@
+import Foundation
+import Quill
+
+/// Turns training events into output: one live line on a terminal, a plain line every N steps
+/// otherwise, and a line after each validation.
+final class ProgressPrinter {
+    let quiet: Bool
+    let logEvery: Int
+    let level: TokenLevel
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var lastDraw = 0.0
+    private var liveLineShown = false
+
+    init(quiet: Bool, logEvery: Int, level: TokenLevel) {
+        self.quiet = quiet
+        self.logEvery = logEvery
+        self.level = level
+    }
+
+    func handle(_ event: TrainingEvent) {
+        guard !quiet else { return }
+        switch event {
+        case .started(let s):
+            let resumed = s.resumedAtStep > 0 ? ", resuming at step \(s.resumedAtStep)" : ""
+            line("vocabulary \(s.vocabularySize) tokens, \(Format.count(s.parameterCount)) parameters, \(Format.count(s.trainTokens)) training and \(Format.count(s.validationTokens)) validation tokens")
+            if s.validationUnknown > 0 {
+                line("note: \(s.validationUnknown) validation tokens are not in the training vocabulary and count as <unk>")
+            }
+            line("\(s.stepsPerEpoch) steps per epoch, up to \(s.plannedSteps) steps, \(s.threads) threads\(resumed)")
+        case .step(let r):
+            let text = String(format: "epoch %.2f | step %d/%d | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
+                              r.epoch, r.step, r.plannedSteps, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
+                              r.learningRate, (r.remaining.map(Format.duration) ?? "?") as NSString)
+            if terminal {
+                let now = Date().timeIntervalSince1970
+                if now - lastDraw >= 0.1 {
+                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+                    lastDraw = now
+                    liveLineShown = true
+                }
+            } else if r.step % logEvery == 0 {
+                line(text)
+            }
+        case .validated(let v):
+            let r = v.record
+            var text = String(format: "validation | step %d | epoch %.2f | loss %.4f | ppl %.2f", r.step, r.epoch,
+                              r.validationLoss, r.validationPerplexity)
+            if let bits = v.bitsPerCharacter { text += String(format: " | %.4f bits/char", bits) }
+            if v.improved { text += " | best, saved" }
+            line(text)
+        case .finished(let outcome):
+            var text = "stopped: \(outcome.reason.rawValue) after \(outcome.steps) steps"
+            if let best = outcome.bestValidationLoss {
+                text += String(format: "; best validation loss %.4f (ppl %.2f)", best, Foundation.exp(best))
+            }
+            line(text)
+            line("model: \(outcome.folder)/\(Checkpoint.modelFile)")
+        }
+    }
+
+    /// Prints a whole line to stderr, clearing the live line first.
+    func line(_ text: String) {
+        guard !quiet else { return }
+        if liveLineShown {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            liveLineShown = false
+        }
+        StandardError.write(text)
+    }
+}
+
+enum Format {
+    /// 1234567 → "1,234,567".
+    static func count(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// Seconds → "1h02m", "3m05s", "42s".
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return "\(s)s"
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Ctrl-C (SIGINT) and SIGTERM become a request to stop after the current step; a second one
+/// while stopping falls back to the default action, so a stuck run can still be killed.
+enum Signals {
+    nonisolated(unsafe) static var received: Int32 = 0
+
+    static func install() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { number in
+                if Signals.received != 0 {
+                    signal(number, SIG_DFL)
+                    raise(number)
+                }
+                Signals.received = number
+            }
+        }
+    }
+
+    /// The conventional exit status for a run stopped by a signal (130 for SIGINT, 143 for SIGTERM).
+    static var exitStatus: Int32 { 128 + received }
+}

@@ -1,0 +1,59 @@
+import Quill
+import QuillKernels
+import XCTest
+
+/// Analytic gradients of the float32 model against central finite differences of an independent
+/// double-precision reference (dropout off).
+final class GradientCheckTests: XCTestCase {
+    func runCheck(config: ModelConfig, mask: [Float]?, steps t: Int = 4, batch b: Int = 3) throws {
+        let model = try LanguageModel(config: config)
+        var rng = SeededGenerator(seed: 11)
+        model.initialize(rng: &rng)
+        // Larger weights than the default init, so every gate works away from its linear region.
+        for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
+        let inputs = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
+        let targets = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
+
+        var state = RecurrentState(layers: config.layers, batchSize: b, hiddenSize: config.hiddenSize)
+        model.gradients.zero()
+        model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: false, rng: &rng)
+        _ = model.lossAndGradient(targets: targets, mask: mask)
+        model.backward()
+
+        var reference = ReferenceLSTM(model: model)
+        let analyticLoss = reference.loss(inputs: inputs, targets: targets, mask: mask, steps: t, batch: b)
+        XCTAssertTrue(analyticLoss.isFinite)
+        let epsilon = 1e-6
+        for entry in model.parameters.entries {
+            let analytic = model.gradients.array(entry.name)
+            var worst = 0.0
+            for i in 0..<entry.count {
+                let saved = reference.weights[entry.name]![i]
+                reference.weights[entry.name]![i] = saved + epsilon
+                let plus = reference.loss(inputs: inputs, targets: targets, mask: mask, steps: t, batch: b)
+                reference.weights[entry.name]![i] = saved - epsilon
+                let minus = reference.loss(inputs: inputs, targets: targets, mask: mask, steps: t, batch: b)
+                reference.weights[entry.name]![i] = saved
+                let numeric = (plus - minus) / (2 * epsilon)
+                let error = abs(numeric - Double(analytic[i])) / max(1e-3, abs(numeric) + abs(Double(analytic[i])))
+                worst = max(worst, error)
+            }
+            XCTAssertLessThanOrEqual(worst, 1e-3, "\(entry.name): relative error \(worst)")
+        }
+    }
+
+    func testTwoLayerLSTM() throws {
+        try runCheck(config: ModelConfig(vocabularySize: 7, embeddingSize: 3, hiddenSize: 4, layers: 2), mask: nil)
+    }
+
+    func testMaskedPositionsAndTiedWeights() throws {
+        let mask: [Float] = [1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0]
+        try runCheck(config: ModelConfig(vocabularySize: 6, embeddingSize: 4, hiddenSize: 4, layers: 2, tieWeights: true),
+                     mask: mask)
+    }
+
+    func testSingleLayerLongerSequence() throws {
+        try runCheck(config: ModelConfig(vocabularySize: 5, embeddingSize: 2, hiddenSize: 3, layers: 1), mask: nil,
+                     steps: 9, batch: 2)
+    }
+}
