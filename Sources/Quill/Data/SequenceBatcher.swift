@@ -44,7 +44,7 @@ public struct SequenceBatcher: Sendable {
         self.batchSize = batchSize
         self.maxLength = maxLength
         self.seed = seed
-        padID = Int32(vocabulary.padID)
+        padID = Int32(vocabulary.padID ?? 0) // padded positions are masked out whatever id they hold
         bosID = Int32(bos)
         eosID = Int32(eos)
     }

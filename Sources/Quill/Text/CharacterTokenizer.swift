@@ -41,13 +41,14 @@ public struct CharacterTokenizer: Tokenizer {
     }
 
     public func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText {
-        let unk = Int32(vocabulary.unknownID)
+        // Without <unk> in the vocabulary, unknown characters are dropped (and counted).
+        let unk = Int32(vocabulary.unknownID ?? -1)
         var asciiIDs = [Int32](repeating: unk, count: 128)
         for b in 0..<128 {
             if let id = vocabulary.id(forBytes: [UInt8(b)]) { asciiIDs[b] = Int32(id) }
         }
         var otherIDs: [UInt32: Int32] = [:]
-        var unknown = 0
+        var unknown = 0, dropped = 0
         let ids = TokenIDs(capacity: bytes.count, vocabularySize: vocabulary.count) { append in
             bytes.withUnsafeBufferPointer { p in
                 var i = 0
@@ -69,12 +70,15 @@ public struct CharacterTokenizer: Tokenizer {
                         id = unk
                         i += 1
                     }
-                    if id == unk { unknown += 1 }
+                    if id == unk {
+                        unknown += 1
+                        if id < 0 { dropped += 1; continue }
+                    }
                     append(UInt32(id))
                 }
             }
         }
-        return EncodedText(ids: ids, unknown: unknown)
+        return EncodedText(ids: ids, unknown: unknown, dropped: dropped)
     }
 
     public func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger {

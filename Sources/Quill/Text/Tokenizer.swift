@@ -22,4 +22,8 @@ public struct EncodedText: Sendable {
     /// Tokens that mapped to `<unk>` because the vocabulary lacks them (a literal `<unk>` in the
     /// text is counted here too: it stands for an unknown word either way).
     public var unknown: Int
+    /// Unknown tokens left out of `ids` because the vocabulary has no `<unk>` to stand for them.
+    public var dropped: Int = 0
+    /// Tokens in the text, kept or dropped.
+    public var tokenCount: Int { ids.count + dropped }
 }

@@ -3,6 +3,9 @@
 /// Specials come first (`<pad>` = 0, `<unk>` = 1, then `<bos>` and/or `<eos>` where the mode uses
 /// them), then tokens by count descending with ties broken by their UTF-8 bytes, so the same text
 /// always gives the same ids. Lookups compare bytes, never `String`s (see `ByteSliceTable`).
+///
+/// A vocabulary read from elsewhere (PyTorch's `idx2word`) may hold the specials anywhere, or not
+/// at all: their ids are looked up by name.
 public struct Vocabulary: Sendable, Equatable {
     public static let pad = "<pad>"
     public static let unk = "<unk>"
@@ -16,8 +19,10 @@ public struct Vocabulary: Sendable, Equatable {
     private let table: ByteSliceTable
 
     public var count: Int { tokens.count }
-    public var padID: Int { 0 }
-    public var unknownID: Int { 1 }
+    /// Id of `<pad>`, when this vocabulary has it.
+    public let padID: Int?
+    /// Id of `<unk>`, when this vocabulary has it (tokens it lacks cannot be encoded otherwise).
+    public let unknownID: Int?
     /// Id of `<bos>`, when this vocabulary has it.
     public let bosID: Int?
     /// Id of `<eos>`, when this vocabulary has it.
@@ -39,7 +44,9 @@ public struct Vocabulary: Sendable, Equatable {
         self.tokens = tokens
         self.specialCount = specialCount
         self.table = table
-        bosID = table.find(Array(Self.bos.utf8)).flatMap { $0 < specialCount ? $0 : nil }
+        padID = table.find(Array(Self.pad.utf8))
+        unknownID = table.find(Array(Self.unk.utf8))
+        bosID = table.find(Array(Self.bos.utf8))
         eosID = table.find(Array(Self.eos.utf8))
     }
 
@@ -77,12 +84,34 @@ public struct Vocabulary: Sendable, Equatable {
     /// Id of a token, or nil.
     public func id(for token: String) -> Int? { table.find(Array(token.utf8)) }
 
-    /// How a token is shown in generated text: specials other than `<unk>` (and `<eos>` at word
-    /// level, which the word tokenizer turns into a newline) print as nothing.
+    /// How a token is shown in generated text: `<pad>`, `<bos>` and `<eos>` print as nothing (the
+    /// word tokenizer turns `<eos>` into a newline itself).
     public func displayText(_ id: Int, level: TokenLevel) -> String {
         guard id >= 0 && id < tokens.count else { return "" }
-        if id < specialCount && id != unknownID { return "" }
+        if id == padID || id == bosID || id == eosID { return "" }
         return tokens[id]
+    }
+
+    /// Reads a vocabulary file of one token per line in id order (PyTorch word_language_model's
+    /// `Dictionary.idx2word`, or what `quill export-vocab` writes).
+    public init(lineFile path: String) throws {
+        let text = try TextFile(path: path)
+        var lines = text.bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false)
+            .map { line -> ArraySlice<UInt8> in line.last == 0x0D ? line.dropLast() : line }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        if let empty = lines.firstIndex(where: \.isEmpty) {
+            throw QuillError.badText(path: path, problem: "line \(empty + 1) is empty; a vocabulary file has one token per line")
+        }
+        do {
+            try self.init(tokens: lines.map { String(decoding: $0, as: UTF8.self) }, specialCount: 0)
+        } catch let error as QuillError {
+            throw QuillError.badText(path: path, problem: error.description)
+        }
+    }
+
+    /// The vocabulary as a file of one token per line, in id order.
+    public func lineFileText() -> String {
+        tokens.map { $0 + "\n" }.joined()
     }
 
     /// The specials a mode needs beyond `<pad>` and `<unk>`.

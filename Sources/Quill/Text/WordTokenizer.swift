@@ -52,22 +52,23 @@ public struct WordTokenizer: Tokenizer {
     }
 
     public func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText {
-        let unk = UInt32(vocabulary.unknownID)
-        let eos = UInt32(vocabulary.eosID ?? vocabulary.unknownID)
-        var unknown = 0
+        // Without <unk> (or <eos>) in the vocabulary, such tokens are dropped and counted.
+        let unk = vocabulary.unknownID.map(UInt32.init)
+        let eos = vocabulary.eosID.map(UInt32.init) ?? unk
+        var unknown = 0, dropped = 0
         let ids = TokenIDs(capacity: bytes.count / 5 + 1, vocabularySize: vocabulary.count) { append in
             bytes.withUnsafeBufferPointer { p in
                 scan(p, word: { start, length in
                     let id = vocabulary.id(forBytes: p.baseAddress! + start, length).map(UInt32.init) ?? unk
-                    if id == unk { unknown += 1 }
-                    append(id)
+                    if id == nil || id == unk { unknown += 1 }
+                    if let id { append(id) } else { dropped += 1 }
                 }, endOfLine: {
-                    if eos == unk { unknown += 1 }
-                    append(eos)
+                    if eos == nil || eos == unk { unknown += 1 }
+                    if let eos { append(eos) } else { dropped += 1 }
                 })
             }
         }
-        return EncodedText(ids: ids, unknown: unknown)
+        return EncodedText(ids: ids, unknown: unknown, dropped: dropped)
     }
 
     public func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger {

@@ -11,6 +11,12 @@ enum ExportVocabCommand {
     )
 
     static func run(_ args: ParsedArguments) throws {
-        throw CLIError.usage("'quill export-vocab' is not available yet")
+        let checkpoint = try Checkpoint(contentsOf: try args.positional(0))
+        let out = try args.positional(1)
+        if let bad = checkpoint.vocabulary.tokens.first(where: { $0.contains("\n") || $0.isEmpty }) {
+            throw CLIError.failure("token \(Display.token(bad)) cannot be written one per line (character models have a newline token); this format suits word-level models")
+        }
+        try AtomicFile.write(checkpoint.vocabulary.lineFileText(), to: out)
+        print("wrote \(checkpoint.vocabulary.count) tokens to \(out)")
     }
 }

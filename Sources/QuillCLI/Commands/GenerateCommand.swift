@@ -27,6 +27,53 @@ enum GenerateCommand {
     )
 
     static func run(_ args: ParsedArguments) throws {
-        throw CLIError.usage("'quill generate' is not available yet")
+        let path = try args.positional(0)
+        let sampler = try Sampler(temperature: args.double("temperature")!, topK: args.int("top-k"), topP: args.double("top-p"))
+        let length = args.int("length")!
+        guard length >= 0 else { throw CLIError.usage("--length must be 0 or more, got \(length)") }
+        let samples = try args.int("samples", atLeast: 1)!
+        let seed = args.int("seed")!
+        guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
+        if args.isSet("level") && !args.isSet("vocab") {
+            throw CLIError.usage("--level is for PyTorch state dicts loaded with --vocab FILE; a Quill checkpoint knows its level")
+        }
+        let loaded = try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
+                                     level: args.string("level").flatMap(TokenLevel.init(rawValue:)))
+        if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil {
+            throw CLIError.usage("--stop-at-eos: this model's vocabulary has no <eos>")
+        }
+        let generator = Generator(loaded: loaded, sampler: sampler)
+        let prompt = args.string("prompt")!
+        let policy = Generator.UnknownPolicy(rawValue: args.string("unknown")!)!
+        let (ids, unknown) = try generator.encodePrompt(prompt, policy: policy)
+        if !unknown.isEmpty && loaded.level == .word {
+            StandardError.write("quill: warning: prompt words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
+        }
+        let echo = !args.flag("no-prompt")
+        let json = args.flag("json")
+        let stream = samples == 1 && !json
+        let output = StandardOutput()
+        if stream && echo { output.write(prompt) }
+        let results = try generator.generate(prompt: ids, samples: samples, length: length, seed: UInt64(seed),
+                                             stopAtEOS: args.flag("stop-at-eos"), stop: args.string("stop"),
+                                             promptHasText: !ids.isEmpty && echo) { _, piece in
+            if stream { output.write(piece) }
+        }
+        if stream {
+            output.write("\n")
+            return
+        }
+        for (index, sample) in results.enumerated() {
+            if json {
+                output.write(try JSONText.line([
+                    "sample": index + 1, "prompt": prompt, "text": sample.text, "tokens": sample.tokens,
+                    "seconds": sample.seconds, "tokens_per_second": Double(sample.tokens) / max(1e-9, sample.seconds),
+                    "stop_reason": sample.stopReason.rawValue,
+                ] as [String: Any]) + "\n")
+            } else {
+                output.write("=== sample \(index + 1) of \(samples) ===\n")
+                output.write((echo ? prompt : "") + sample.text + "\n")
+            }
+        }
     }
 }

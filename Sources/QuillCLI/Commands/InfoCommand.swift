@@ -11,6 +11,42 @@ enum InfoCommand {
     )
 
     static func run(_ args: ParsedArguments) throws {
-        throw CLIError.usage("'quill info' is not available yet")
+        let path = try Checkpoint.resolve(try args.positional(0))
+        let checkpoint = try Checkpoint(contentsOf: path)
+        let c = checkpoint.config, s = checkpoint.summary
+        let last = s.history.last
+        if args.flag("json") {
+            var object: [String: Any] = [
+                "file": path, "level": s.level.rawValue, "mode": s.mode.rawValue, "cell": c.cell.rawValue,
+                "vocabulary_size": c.vocabularySize, "embed": c.embeddingSize, "hidden": c.hiddenSize,
+                "layers": c.layers, "dropout": Double(c.dropout), "tie_weights": c.tieWeights,
+                "init": c.initialization.rawValue, "parameters": c.parameterCount, "steps": s.steps,
+                "epochs": s.epochs, "validations": s.history.count, "corpus": s.corpus ?? NSNull(),
+            ]
+            if let best = s.bestValidationLoss {
+                object["best_validation_loss"] = best
+                object["best_validation_perplexity"] = Foundation.exp(best)
+            }
+            if let last { object["last_train_loss"] = last.trainLoss.isFinite ? last.trainLoss : NSNull() }
+            print(try JSONText.line(object))
+            return
+        }
+        print("checkpoint       \(path)")
+        print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)")
+        print("parameters       \(Format.count(c.parameterCount))")
+        print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
+        print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")
+        if let best = s.bestValidationLoss {
+            var line = String(format: "best validation  loss %.4f, perplexity %.2f", best, Foundation.exp(best))
+            if s.level == .char { line += String(format: ", %.4f bits/char", best / Foundation.log(2.0)) }
+            print(line)
+        }
+        if !s.history.isEmpty {
+            print("history          step      epoch  train loss  val loss  val ppl")
+            for r in s.history.suffix(10) {
+                print(String(format: "                 %-8d %6.2f  %10.4f  %8.4f  %7.2f", r.step, r.epoch, r.trainLoss,
+                             r.validationLoss, r.validationPerplexity))
+            }
+        }
     }
 }

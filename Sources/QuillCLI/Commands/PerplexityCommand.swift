@@ -17,6 +17,31 @@ enum PerplexityCommand {
     )
 
     static func run(_ args: ParsedArguments) throws {
-        throw CLIError.usage("'quill perplexity' is not available yet")
+        let path = try args.positional(0)
+        let file = try args.positional(1)
+        let batch = try args.int("batch", atLeast: 1)!
+        let steps = try args.int("seq-len", atLeast: 1)!
+        if args.isSet("level") && !args.isSet("vocab") {
+            throw CLIError.usage("--level is for PyTorch state dicts loaded with --vocab FILE; a Quill checkpoint knows its level")
+        }
+        let loaded = try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
+                                     level: args.string("level").flatMap(TokenLevel.init(rawValue:)))
+        let result = try PerplexityEvaluator(loaded: loaded, batchSize: batch, steps: steps).evaluate(file: file)
+        let bitsPerChar: Double? = loaded.level == .char ? result.bitsPerToken : nil
+        if args.flag("json") {
+            print(try JSONText.line([
+                "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
+                "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,
+                "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(),
+                "batch": batch, "seq_len": steps,
+            ] as [String: Any]))
+            return
+        }
+        print("file            \(file)")
+        print("tokens scored   \(result.tokens) (\(loaded.level.rawValue) level, --batch \(batch), --seq-len \(steps))")
+        print(String(format: "unknown         %d (%.2f%% of the text's tokens)", result.unknown, result.unknownShare * 100))
+        print(String(format: "cross-entropy   %.6f nats per token", result.crossEntropy))
+        print(String(format: "perplexity      %.4f", result.perplexity))
+        if let bitsPerChar { print(String(format: "bits per char   %.6f", bitsPerChar)) }
     }
 }

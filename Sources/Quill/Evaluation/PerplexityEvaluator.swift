@@ -1,0 +1,61 @@
+import Foundation
+
+/// Scores held-out text: the whole file streamed through the model in evaluation mode, with the
+/// state carried across windows as PyTorch's word_language_model evaluates.
+public struct PerplexityEvaluator: Sendable {
+    /// The result of scoring one text.
+    public struct Result: Sendable, Equatable {
+        /// Positions scored.
+        public let tokens: Int
+        /// Tokens of the text the vocabulary lacks.
+        public let unknown: Int
+        /// Tokens in the encoded text (scored or not).
+        public let textTokens: Int
+        /// Mean cross-entropy, nats per token.
+        public let crossEntropy: Double
+        public var perplexity: Double { Foundation.exp(crossEntropy) }
+        /// Share of the text's tokens that the vocabulary lacks.
+        public var unknownShare: Double { textTokens == 0 ? 0 : Double(unknown) / Double(textTokens) }
+        /// Bits per token; bits per character at char level.
+        public var bitsPerToken: Double { crossEntropy / Foundation.log(2.0) }
+    }
+
+    public let loaded: LoadedModel
+    public let batchSize: Int
+    public let steps: Int
+
+    /// - Parameters:
+    ///   - batchSize: B contiguous streams scored side by side, each from a zero state (B = 1 scores
+    ///     the text as one stream; a larger B loses a little left context at each stream start).
+    ///   - steps: T, window length; the state is carried between windows.
+    public init(loaded: LoadedModel, batchSize: Int = 10, steps: Int = 64) throws {
+        guard batchSize > 0 else { throw QuillError.usage("--batch must be positive, got \(batchSize)") }
+        guard steps > 0 else { throw QuillError.usage("--seq-len must be positive, got \(steps)") }
+        self.loaded = loaded
+        self.batchSize = batchSize
+        self.steps = steps
+    }
+
+    /// Scores a text file.
+    public func evaluate(file path: String) throws -> Result {
+        let text = try TextFile(path: path)
+        let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
+        guard encoded.unknown < encoded.tokenCount else {
+            throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
+        }
+        let batcher: TrainBatcher
+        if loaded.mode == .lines {
+            let separator = loaded.level == .char ? loaded.vocabulary.id(for: "\n") : loaded.vocabulary.eosID
+            batcher = .lines(try SequenceBatcher(ids: encoded.ids, separatorID: separator, vocabulary: loaded.vocabulary,
+                                                 batchSize: batchSize, maxLength: 1 << 20, seed: 0))
+        } else {
+            guard encoded.ids.count >= 2 * batchSize else {
+                throw QuillError.badText(path: path, problem: "\(encoded.ids.count) tokens is too short to score with --batch \(batchSize) (needs \(2 * batchSize)); try a smaller --batch")
+            }
+            batcher = .stream(try StreamBatcher(ids: encoded.ids, batchSize: batchSize, steps: steps))
+        }
+        let (sum, count) = Evaluator.score(model: loaded.model, batcher: batcher)
+        return Result(tokens: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
+                      crossEntropy: sum / Double(max(1, count)))
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import QuillKernels
+
+/// Writes text with a trained model: primes the state with a start token and the prompt, then
+/// samples one token at a time for a batch of independent samples, reporting each piece of text
+/// as soon as it exists.
+public final class Generator {
+    /// What to do with prompt characters the vocabulary lacks (character level).
+    public enum UnknownPolicy: String, Sendable, CaseIterable {
+        case error, skip, unk
+    }
+
+    /// Why a sample ended.
+    public enum StopReason: String, Sendable {
+        case length, endOfSequence = "eos", stopString = "stop"
+    }
+
+    /// One finished sample.
+    public struct Sample: Sendable {
+        /// Generated text (without the prompt; without the stop string when one ended it).
+        public var text: String
+        /// Tokens sampled.
+        public var tokens: Int
+        public var stopReason: StopReason
+        public var seconds: Double
+    }
+
+    public let loaded: LoadedModel
+    public let sampler: Sampler
+
+    public init(loaded: LoadedModel, sampler: Sampler) {
+        self.loaded = loaded
+        self.sampler = sampler
+    }
+
+    /// Token ids of a prompt. Character level: unknown characters are an error listing them, or
+    /// are skipped or mapped to `<unk>` as `policy` says. Word level: unknown words become `<unk>`
+    /// (or are dropped when there is none) and are listed in `unknown` for a warning.
+    public func encodePrompt(_ prompt: String, policy: UnknownPolicy) throws -> (ids: [Int], unknown: [String]) {
+        let vocabulary = loaded.vocabulary
+        var ids: [Int] = []
+        var unknown: [String] = []
+        switch loaded.level {
+        case .char:
+            for scalar in prompt.unicodeScalars {
+                if let id = vocabulary.id(for: String(scalar)) { ids.append(id); continue }
+                unknown.append(String(scalar))
+                if policy == .unk, let unk = vocabulary.unknownID { ids.append(unk) }
+            }
+            if !unknown.isEmpty && policy == .error {
+                let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
+                let distinct = Array(NSOrderedSet(array: listed)) as! [String]
+                throw QuillError.usage("the prompt has characters the model never saw: \(distinct.joined(separator: ", ")); use --unknown skip or --unknown unk")
+            }
+        case .word:
+            let words = prompt.split(whereSeparator: { $0.isASCII && $0.isWhitespace }).map(String.init)
+            for word in words {
+                if let id = vocabulary.id(for: word) { ids.append(id); continue }
+                unknown.append(word)
+                if let unk = vocabulary.unknownID { ids.append(unk) }
+            }
+        }
+        return (ids, unknown)
+    }
+
+    /// The token the state is primed with before the prompt: `<bos>` for line models, a newline
+    /// for character models, `<eos>` (a line end) for word models; nil when the vocabulary has none.
+    public var startToken: Int? {
+        if loaded.mode == .lines, let bos = loaded.vocabulary.bosID { return bos }
+        switch loaded.level {
+        case .char: return loaded.vocabulary.id(for: "\n")
+        case .word: return loaded.vocabulary.eosID
+        }
+    }
+
+    /// Generates `samples` continuations of `prompt` (ids from `encodePrompt`), each with its own
+    /// generator seeded from `seed` and its index, all computed as one batch.
+    /// - Parameters:
+    ///   - length: tokens to sample at most.
+    ///   - stopAtEOS: end a sample when it samples `<eos>`.
+    ///   - stop: end a sample when its text contains this string (which is left out).
+    ///   - promptHasText: at word level, whether text precedes the first generated word (which then
+    ///     needs a leading space).
+    ///   - onText: called with (sample index, text) for every piece as soon as it is final.
+    public func generate(prompt: [Int], samples: Int = 1, length: Int, seed: UInt64, stopAtEOS: Bool = false,
+                         stop: String? = nil, promptHasText: Bool = false,
+                         onText: (Int, String) -> Void = { _, _ in }) throws -> [Sample] {
+        guard samples > 0 else { throw QuillError.usage("--samples must be positive, got \(samples)") }
+        guard length >= 0 else { throw QuillError.usage("--length must be 0 or more, got \(length)") }
+        if let stop, stop.isEmpty { throw QuillError.usage("--stop must not be empty") }
+        let start = Self.now()
+        let model = loaded.model
+        let v = model.config.vocabularySize
+        var prime = prompt
+        if let startToken { prime.insert(startToken, at: 0) }
+        guard !prime.isEmpty else {
+            throw QuillError.usage("the model has no start token; give a --prompt with at least one known token")
+        }
+        var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
+        var unusedDropoutRNG = SeededGenerator(seed: 0)
+        var state = RecurrentState(layers: model.config.layers, batchSize: samples, hiddenSize: model.config.hiddenSize)
+        var writers = (0..<samples).map { _ in SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop,
+                                                             atLineStart: !promptHasText) }
+        var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
+        var done = [Bool](repeating: false, count: samples)
+
+        // Prime with every prompt token at once; the logits of the last step give the first draw.
+        let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
+        var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
+                                   training: false, rng: &unusedDropoutRNG) + (prime.count - 1) * samples * v
+        var next = [Int32](repeating: 0, count: samples)
+        for _ in 0..<length {
+            for s in 0..<samples where !done[s] {
+                let token = sampler.sample(logits + s * v, count: v, rng: &rngs[s])
+                next[s] = Int32(token)
+                results[s].tokens += 1
+                if stopAtEOS && token == loaded.vocabulary.eosID {
+                    results[s].stopReason = .endOfSequence
+                    done[s] = true
+                    if let rest = writers[s].finish() { onText(s, rest) }
+                    results[s].seconds = Self.now() - start
+                    continue
+                }
+                let (piece, hitStop) = writers[s].append(token)
+                if !piece.isEmpty { onText(s, piece) }
+                if hitStop {
+                    results[s].stopReason = .stopString
+                    done[s] = true
+                    results[s].seconds = Self.now() - start
+                }
+            }
+            if done.allSatisfy({ $0 }) { break }
+            logits = model.forward(inputs: next, steps: 1, batch: samples, state: &state, training: false,
+                                   rng: &unusedDropoutRNG)
+        }
+        for s in 0..<samples {
+            if !done[s] {
+                if let rest = writers[s].finish() { onText(s, rest) }
+                results[s].seconds = Self.now() - start
+            }
+            results[s].text = writers[s].text
+        }
+        return results
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// Turns one sample's tokens into text pieces, holding back any tail that might be the start of
+/// the stop string, so streamed output never shows a stop string or half of one.
+struct SampleWriter {
+    let level: TokenLevel
+    let vocabulary: Vocabulary
+    let stop: String?
+    var atLineStart: Bool
+    /// Text released so far.
+    private(set) var text = ""
+    private var pending = ""
+
+    init(level: TokenLevel, vocabulary: Vocabulary, stop: String?, atLineStart: Bool) {
+        self.level = level
+        self.vocabulary = vocabulary
+        self.stop = stop
+        self.atLineStart = atLineStart
+    }
+
+    /// Adds a token; returns the text that became final and whether the stop string appeared.
+    mutating func append(_ token: Int) -> (String, Bool) {
+        var piece: String
+        if level == .word {
+            if token == vocabulary.eosID {
+                piece = "\n"
+                atLineStart = true
+            } else {
+                let word = vocabulary.displayText(token, level: .word)
+                piece = word.isEmpty ? "" : (atLineStart ? word : " " + word)
+                if !word.isEmpty { atLineStart = false }
+            }
+        } else {
+            piece = vocabulary.displayText(token, level: .char)
+        }
+        pending += piece
+        guard let stop else { return (release(pending.count), false) }
+        // A stop string always begins inside `pending`: release() holds back every tail that could
+        // start one.
+        if let range = pending.range(of: stop) {
+            let keep = String(pending[..<range.lowerBound])
+            pending = ""
+            text += keep
+            return (keep, true)
+        }
+        // Hold back the longest tail of pending that is a prefix of the stop string.
+        var hold = 0
+        for n in stride(from: min(stop.count - 1, pending.count), through: 1, by: -1)
+        where stop.hasPrefix(String(pending.suffix(n))) {
+            hold = n
+            break
+        }
+        return (release(pending.count - hold), false)
+    }
+
+    /// Releases whatever is held back (at the end of a sample).
+    mutating func finish() -> String? {
+        let rest = release(pending.count)
+        return rest.isEmpty ? nil : rest
+    }
+
+    private mutating func release(_ count: Int) -> String {
+        let out = String(pending.prefix(count))
+        pending = String(pending.dropFirst(count))
+        text += out
+        return out
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A model ready to use: weights, vocabulary and how to read text for it. Comes from a Quill
+/// checkpoint, or from a plain PyTorch word_language_model state dict plus a vocabulary file.
+public struct LoadedModel: Sendable {
+    public let model: LanguageModel
+    public let vocabulary: Vocabulary
+    public let level: TokenLevel
+    public let mode: TrainingMode
+    /// The checkpoint's training summary (nil for a PyTorch state dict).
+    public let summary: TrainingSummary?
+
+    /// Loads `path` (a checkpoint folder or `.safetensors` file). With `vocabularyFile` the file is
+    /// read as a PyTorch state dict and `level` says how to tokenize (default word).
+    public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil) throws {
+        if let vocabularyFile {
+            let file = try Checkpoint.resolve(path)
+            let weights = try SafeTensors(contentsOf: file)
+            let vocabulary = try Vocabulary(lineFile: vocabularyFile)
+            let config = try LanguageModel.inferConfig(from: weights, path: file)
+            guard config.vocabularySize == vocabulary.count else {
+                throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
+            }
+            let model = try LanguageModel(config: config)
+            try model.loadWeights(from: weights, path: file)
+            self.model = model
+            self.vocabulary = vocabulary
+            self.level = level ?? .word
+            self.mode = .stream
+            self.summary = nil
+        } else {
+            let file = try Checkpoint.resolve(path)
+            let checkpoint = try Checkpoint(contentsOf: file)
+            if let level, level != checkpoint.summary.level {
+                throw QuillError.usage("--level \(level.rawValue) disagrees with the checkpoint, which is \(checkpoint.summary.level.rawValue) level (--level is for PyTorch state dicts)")
+            }
+            model = try checkpoint.makeModel(path: file)
+            vocabulary = checkpoint.vocabulary
+            self.level = checkpoint.summary.level
+            mode = checkpoint.summary.mode
+            summary = checkpoint.summary
+        }
+    }
+}
