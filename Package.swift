@@ -32,9 +32,11 @@ default: cpuChoice
 let cpuFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
 
 // Kernels run unchecked in release: their bounds are proven by the callers' shape checks, and the
-// tests run them in release as well as debug.
+// tests run them in release as well as debug. Debug builds optimise the kernels too (with checks
+// kept): unoptimised SIMD code is a hundred times slower, which would make the test suite crawl.
 let kernelSettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags + ["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(cpuFlags + ["-O"], .when(configuration: .debug)),
 ]
 let librarySettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags, .when(configuration: .release)),

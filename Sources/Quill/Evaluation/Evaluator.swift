@@ -5,16 +5,21 @@ public enum Evaluator {
     /// Summed cross-entropy (nats) and number of scored positions over every batch of `batcher`,
     /// carrying the recurrent state from window to window in stream mode.
     public static func score(model: LanguageModel, batcher: TrainBatcher) -> (sum: Double, count: Int) {
-        var rng = SeededGenerator(seed: 0) // unused: evaluation draws no dropout masks
-        var state = RecurrentState(layers: model.config.layers, batchSize: batcher.batchSize,
-                                   hiddenSize: model.config.hiddenSize)
-        var total = 0.0, count = 0
         let identity: [Int]? = {
             if case .lines(let s) = batcher { return Array(0..<s.lineCount) }
             return nil
         }()
-        for index in 0..<batcher.count {
-            let batch = batcher.batch(index, order: identity)
+        return score(model: model, batches: (0..<batcher.count).lazy.map { batcher.batch($0, order: identity) })
+    }
+
+    /// The same over any sequence of batches; a batch that does not continue the previous one
+    /// starts from the zero state.
+    public static func score<S: Sequence>(model: LanguageModel, batches: S) -> (sum: Double, count: Int)
+        where S.Element == Batch {
+        var rng = SeededGenerator(seed: 0) // unused: evaluation draws no dropout masks
+        var state = RecurrentState(layers: model.config.layers, batchSize: 1, hiddenSize: model.config.hiddenSize)
+        var total = 0.0, count = 0
+        for batch in batches {
             if !batch.continuesState || state.batchSize != batch.batchSize {
                 state = RecurrentState(layers: model.config.layers, batchSize: batch.batchSize,
                                        hiddenSize: model.config.hiddenSize)

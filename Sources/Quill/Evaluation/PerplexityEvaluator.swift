@@ -40,7 +40,9 @@ public struct PerplexityEvaluator: Sendable {
     public func evaluate(file path: String) throws -> Result {
         let text = try TextFile(path: path)
         let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
-        guard encoded.unknown < encoded.tokenCount else {
+        // Line ends are known at word level whatever the text, so they do not count as known words.
+        let lineEnds = loaded.level == .word ? encoded.ids.lazy.filter { $0 == self.loaded.vocabulary.eosID }.count : 0
+        guard encoded.unknown < encoded.tokenCount - lineEnds else {
             throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
         }
         let batcher: TrainBatcher

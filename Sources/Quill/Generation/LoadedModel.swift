@@ -10,6 +10,16 @@ public struct LoadedModel: Sendable {
     /// The checkpoint's training summary (nil for a PyTorch state dict).
     public let summary: TrainingSummary?
 
+    /// A model already in memory.
+    public init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, mode: TrainingMode = .stream,
+                summary: TrainingSummary? = nil) {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.level = level
+        self.mode = mode
+        self.summary = summary
+    }
+
     /// Loads `path` (a checkpoint folder or `.safetensors` file). With `vocabularyFile` the file is
     /// read as a PyTorch state dict and `level` says how to tokenize (default word).
     public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil) throws {

@@ -40,8 +40,11 @@ public struct TrainingData: Sendable {
         }
         let train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
         let validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
-        guard validation.unknown < validation.ids.count else {
-            throw QuillError.badText(path: validationPath, problem: "none of its \(validation.ids.count) tokens is in the training vocabulary")
+        if !sequenceMode && train.ids.count < 2 * options.batchSize + 1 {
+            throw QuillError.badText(path: options.corpus, problem: "too short to train on: \(train.ids.count) training tokens, but --batch \(options.batchSize) needs at least \(2 * options.batchSize + 1)")
+        }
+        guard validation.unknown < validation.tokenCount else {
+            throw QuillError.badText(path: validationPath, problem: "none of its \(validation.tokenCount) tokens is in the training vocabulary")
         }
         self.vocabulary = vocabulary
         trainIDs = train.ids
@@ -57,9 +60,6 @@ public struct TrainingData: Sendable {
                                                            batchSize: options.batchSize, maxLength: options.maxLength,
                                                            seed: options.seed))
         } else {
-            guard train.ids.count >= 2 * options.batchSize + 1 else {
-                throw QuillError.badText(path: options.corpus, problem: "too short to train on: \(train.ids.count) training tokens, but --batch \(options.batchSize) needs at least \(2 * options.batchSize + 1)")
-            }
             trainBatcher = .stream(try StreamBatcher(ids: train.ids, batchSize: options.batchSize, steps: options.sequenceLength))
             guard validation.ids.count >= 2 else {
                 throw QuillError.badText(path: validationPath, problem: "validation text has \(validation.ids.count) token; at least 2 are needed")

@@ -1,0 +1,71 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+final class GenerationTests: XCTestCase {
+    func loadedModel(level: TokenLevel = .char, text: String = "abc cab bca\nabc\n") throws -> LoadedModel {
+        let tokenizer = level.tokenizer
+        let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)),
+                                        specials: Vocabulary.extraSpecials(level: level, sequenceMode: false))
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 8, hiddenSize: 16, layers: 2))
+        var rng = SeededGenerator(seed: 21)
+        model.initialize(rng: &rng)
+        for i in 0..<model.parameters.count { model.parameters.values[i] *= 8 } // a peaky, varied distribution
+        return LoadedModel(model: model, vocabulary: vocabulary, level: level)
+    }
+
+    func testStreamedPiecesEqualTheFinalTextAndSeedsReproduce() throws {
+        let generator = Generator(loaded: try loadedModel(), sampler: try Sampler(temperature: 1))
+        let prompt = try generator.encodePrompt("ab", policy: .error).ids
+        var streamed = ["", "", ""]
+        let first = try generator.generate(prompt: prompt, samples: 3, length: 60, seed: 4) { streamed[$0] += $1 }
+        XCTAssertEqual(first.map(\.text), streamed)
+        XCTAssertTrue(first.allSatisfy { $0.tokens == 60 && $0.stopReason == .length })
+        let again = try generator.generate(prompt: prompt, samples: 3, length: 60, seed: 4)
+        XCTAssertEqual(first.map(\.text), again.map(\.text))
+        XCTAssertNotEqual(first[0].text, first[1].text, "samples use independent generators")
+        let otherSeed = try generator.generate(prompt: prompt, samples: 1, length: 60, seed: 5)
+        XCTAssertNotEqual(first[0].text, otherSeed[0].text)
+    }
+
+    func testStopStringEndsTheSampleAndIsLeftOut() throws {
+        let generator = Generator(loaded: try loadedModel(), sampler: try Sampler(temperature: 1))
+        let free = try generator.generate(prompt: [], length: 200, seed: 8)[0].text
+        // Pick a two-character string that occurs in the free run, after the start.
+        let chars = Array(free)
+        let stop = String(chars[10...11])
+        var streamed = ""
+        let sample = try generator.generate(prompt: [], length: 200, seed: 8, stop: stop) { streamed += $1 }[0]
+        XCTAssertEqual(sample.stopReason, .stopString)
+        XCTAssertEqual(sample.text, streamed)
+        XCTAssertFalse(sample.text.contains(stop))
+        XCTAssertTrue(free.hasPrefix(sample.text + stop))
+    }
+
+    func testGreedyIsArgmaxAndEOSStops() throws {
+        let loaded = try loadedModel(level: .word, text: "a b c\nb c a\n")
+        let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0))
+        let one = try generator.generate(prompt: [], length: 30, seed: 1)[0].text
+        let two = try generator.generate(prompt: [], length: 30, seed: 99)[0].text
+        XCTAssertEqual(one, two, "greedy ignores the seed")
+        let stopped = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
+            .generate(prompt: [], length: 500, seed: 2, stopAtEOS: true)[0]
+        if stopped.stopReason == .endOfSequence { XCTAssertFalse(stopped.text.contains("\n")) }
+        XCTAssertLessThanOrEqual(stopped.tokens, 500)
+    }
+
+    func testUnknownPromptCharacters() throws {
+        let generator = Generator(loaded: try loadedModel(), sampler: try Sampler())
+        XCTAssertThrowsError(try generator.encodePrompt("abz€", policy: .error)) { error in
+            XCTAssertTrue("\(error)".contains("'z'") && "\(error)".contains("U+20AC"), "\(error)")
+        }
+        XCTAssertEqual(try generator.encodePrompt("abz", policy: .skip).ids.count, 2)
+        let unk = try generator.encodePrompt("abz", policy: .unk)
+        XCTAssertEqual(unk.ids.last, generator.loaded.vocabulary.unknownID)
+        let words = Generator(loaded: try loadedModel(level: .word), sampler: try Sampler())
+        let (ids, unknown) = try words.encodePrompt("abc zebra", policy: .error)
+        XCTAssertEqual(unknown, ["zebra"])
+        XCTAssertEqual(ids.last, words.loaded.vocabulary.unknownID)
+    }
+}

@@ -1,0 +1,101 @@
+import Quill
+import QuillKernels
+import XCTest
+
+final class ModelTests: XCTestCase {
+    func randomBatch(v: Int, t: Int, b: Int, seed: UInt64) -> (inputs: [Int32], targets: [Int32]) {
+        var rng = SeededGenerator(seed: seed)
+        return ((0..<(t * b)).map { _ in Int32(rng.nextInt(below: v)) }, (0..<(t * b)).map { _ in Int32(rng.nextInt(below: v)) })
+    }
+
+    /// A few training steps with dropout give bit-identical weights with 1, 2 and 3 workers.
+    func testTrainingIsBitIdenticalAcrossThreadCounts() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let config = ModelConfig(vocabularySize: 300, embeddingSize: 40, hiddenSize: 72, layers: 2, dropout: 0.3)
+        var results: [[Float]] = []
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            let model = try LanguageModel(config: config)
+            var rng = SeededGenerator(seed: 5)
+            model.initialize(rng: &rng)
+            let optimizer = Optimizer(settings: .init(kind: .adam), layoutOf: model.parameters)
+            var state = RecurrentState(layers: 2, batchSize: 16, hiddenSize: 72)
+            for step in 0..<3 {
+                let (inputs, targets) = randomBatch(v: 300, t: 12, b: 16, seed: UInt64(step))
+                model.gradients.zero()
+                model.forward(inputs: inputs, steps: 12, batch: 16, state: &state, training: true, rng: &rng)
+                _ = model.lossAndGradient(targets: targets, mask: nil)
+                model.backward()
+                GradientClipping.clip(model.gradients, maxNorm: 1)
+                optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.01)
+            }
+            results.append(model.parameters.allValues + state.hidden)
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertEqual(results[0], results[2])
+    }
+
+    /// A 2-layer model memorises a short text: the loss falls near zero within a few hundred steps.
+    func testOverfitsAShortText() throws {
+        let text = "the quick brown fox jumps over the lazy dog. "
+        let tokenizer = CharacterTokenizer()
+        let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)))
+        let ids = Array(tokenizer.encode(Array(text.utf8), vocabulary: vocabulary).ids).map(Int32.init)
+        let inputs = Array(ids.dropLast()), targets = Array(ids.dropFirst())
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 16,
+                                                          hiddenSize: 48, layers: 2))
+        var rng = SeededGenerator(seed: 1)
+        model.initialize(rng: &rng)
+        let optimizer = Optimizer(settings: .init(kind: .adam), layoutOf: model.parameters)
+        var loss = Double.infinity
+        for _ in 0..<300 {
+            var state = RecurrentState(layers: 2, batchSize: 1, hiddenSize: 48)
+            model.gradients.zero()
+            model.forward(inputs: inputs, steps: inputs.count, batch: 1, state: &state, training: true, rng: &rng)
+            let (sum, count) = model.lossAndGradient(targets: targets, mask: nil)
+            loss = sum / Double(count)
+            model.backward()
+            optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.01)
+        }
+        XCTAssertLessThan(loss, 0.05)
+    }
+
+    func testEvaluationIgnoresDropoutAndTrainingUsesIt() throws {
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: 20, embeddingSize: 8, hiddenSize: 8, layers: 2, dropout: 0.5))
+        var rng = SeededGenerator(seed: 2)
+        model.initialize(rng: &rng)
+        let (inputs, _) = randomBatch(v: 20, t: 5, b: 2, seed: 3)
+        func logits(training: Bool) -> [Float] {
+            var state = RecurrentState(layers: 2, batchSize: 2, hiddenSize: 8)
+            let p = model.forward(inputs: inputs, steps: 5, batch: 2, state: &state, training: training, rng: &rng)
+            return Array(UnsafeBufferPointer(start: p, count: 5 * 2 * 20))
+        }
+        XCTAssertEqual(logits(training: false), logits(training: false))
+        XCTAssertNotEqual(logits(training: true), logits(training: true))
+    }
+
+    func testInitialisationFollowsPyTorchDefaults() throws {
+        let config = ModelConfig(vocabularySize: 50, embeddingSize: 10, hiddenSize: 16, layers: 2)
+        let model = try LanguageModel(config: config)
+        var rng = SeededGenerator(seed: 4)
+        model.initialize(rng: &rng)
+        XCTAssertTrue(model.parameters.array("encoder.weight").allSatisfy { abs($0) <= 0.1 })
+        XCTAssertTrue(model.parameters.array("decoder.bias").allSatisfy { $0 == 0 })
+        let recurrent = model.parameters.array("rnn.weight_hh_l1")
+        XCTAssertTrue(recurrent.allSatisfy { abs($0) <= 0.25 })
+        XCTAssertGreaterThan(recurrent.map(abs).max()!, 0.2, "spans the full ±1/√H range")
+        XCTAssertEqual(config.parameterCount, 50 * 10 + (64 * 10 + 64 * 16 + 128) + (64 * 16 * 2 + 128) + 50 * 16 + 50)
+    }
+
+    func testTiedWeightsDropTheDecoderMatrixAndExportIt() throws {
+        let config = ModelConfig(vocabularySize: 30, embeddingSize: 12, hiddenSize: 12, layers: 1, tieWeights: true)
+        let model = try LanguageModel(config: config)
+        XCTAssertNil(model.parameters.entry("decoder.weight"))
+        let names = model.weightTensors().map(\.0)
+        XCTAssertEqual(names, ["encoder.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                               "decoder.weight", "decoder.bias"])
+        XCTAssertThrowsError(try LanguageModel(config: ModelConfig(vocabularySize: 30, embeddingSize: 8, hiddenSize: 12,
+                                                                   layers: 1, tieWeights: true)))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+final class PerplexityTests: XCTestCase {
+    /// The PyTorch fixture loaded as a plain state dict with a vocabulary file: perplexity over its
+    /// input/target from a zero state equals exp(expected.loss).
+    func testFixturePerplexityThroughStateDictLoading() throws {
+        let path = try SharedData.fixture("lstm_parity_zero_state.safetensors")
+        let fixture = try SafeTensors(contentsOf: path)
+        let v = fixture["encoder.weight"]!.shape[0]
+        let vocabularyFile = SharedData.temporaryFolder(self) + "/vocab.txt"
+        try (0..<v).map { "w\($0)\n" }.joined().write(toFile: vocabularyFile, atomically: true, encoding: .utf8)
+        let loaded = try LoadedModel(path: path, vocabularyFile: vocabularyFile, level: .word)
+        XCTAssertEqual(loaded.vocabulary.count, v)
+        let shape = fixture["input"]!.shape
+        let batch = Batch(steps: shape[0], batchSize: shape[1], inputs: fixture["input"]!.integers()!.map(Int32.init),
+                          targets: fixture["target"]!.integers()!.map(Int32.init), mask: nil, continuesState: false)
+        let (sum, count) = Evaluator.score(model: loaded.model, batches: [batch])
+        let expected = exp(Double(fixture["expected.loss"]!.floats()![0]))
+        XCTAssertEqual(exp(sum / Double(count)) / expected, 1, accuracy: 1e-4)
+    }
+
+    func trainedCheckpoint() throws -> (String, String) {
+        let folder = SharedData.temporaryFolder(self)
+        let corpus = folder + "/c.txt"
+        try String(repeating: "one two three four\nfive six seven\n", count: 80).write(toFile: corpus, atomically: true, encoding: .utf8)
+        var o = TrainingOptions(corpus: corpus, outputFolder: folder + "/run")
+        o.level = .word
+        o.embeddingSize = 8
+        o.hiddenSize = 16
+        o.batchSize = 4
+        o.sequenceLength = 8
+        o.maxSteps = 30
+        try Trainer(options: o).run()
+        return (o.outputFolder, corpus)
+    }
+
+    func testEvaluationIsDeterministicAndMatchesBatchOneStreaming() throws {
+        let (checkpoint, corpus) = try trainedCheckpoint()
+        let loaded = try LoadedModel(path: checkpoint)
+        let a = try PerplexityEvaluator(loaded: loaded, batchSize: 10, steps: 16).evaluate(file: corpus)
+        let b = try PerplexityEvaluator(loaded: loaded, batchSize: 10, steps: 16).evaluate(file: corpus)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.unknown, 0)
+        XCTAssertEqual(a.tokens, (a.textTokens / 10 - 1) * 10)
+        // With B = 1 the window length must not matter: the state is carried across windows.
+        let whole = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 1000).evaluate(file: corpus)
+        let windows = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 7).evaluate(file: corpus)
+        XCTAssertEqual(whole.tokens, windows.tokens)
+        XCTAssertEqual(whole.crossEntropy, windows.crossEntropy, accuracy: 1e-5)
+        XCTAssertEqual(whole.tokens, whole.textTokens - 1)
+    }
+
+    func testUnknownTokensAndBadFiles() throws {
+        let (checkpoint, _) = try trainedCheckpoint()
+        let loaded = try LoadedModel(path: checkpoint)
+        let folder = SharedData.temporaryFolder(self)
+        let mixed = folder + "/m.txt", foreign = folder + "/f.txt", empty = folder + "/e.txt"
+        try String(repeating: "one zebra two\n", count: 20).write(toFile: mixed, atomically: true, encoding: .utf8)
+        try "zebra yak\n".write(toFile: foreign, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let result = try PerplexityEvaluator(loaded: loaded, batchSize: 2).evaluate(file: mixed)
+        XCTAssertEqual(result.unknown, 20)
+        XCTAssertEqual(result.unknownShare, 0.25, accuracy: 1e-12)
+        XCTAssertThrowsError(try PerplexityEvaluator(loaded: loaded).evaluate(file: foreign)) { XCTAssertTrue("\($0)".contains("none of its tokens"), "\($0)") }
+        XCTAssertThrowsError(try PerplexityEvaluator(loaded: loaded).evaluate(file: empty)) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
+    }
+}

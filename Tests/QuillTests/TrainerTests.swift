@@ -1,0 +1,166 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+final class TrainerTests: XCTestCase {
+    var folder = ""
+
+    override func setUp() {
+        folder = SharedData.temporaryFolder(self)
+    }
+
+    /// A small text with structure: numbered lines of a few repeating sentences.
+    func corpus(lines: Int = 300) -> String {
+        let sentences = ["the keeper lit the lamp", "wind from the west", "a ship passed the rock", "fog until dawn"]
+        let text = (0..<lines).map { "\($0 % 17) \(sentences[$0 % sentences.count])." }.joined(separator: "\n") + "\n"
+        let path = folder + "/corpus.txt"
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func options(_ corpus: String, out: String = "run") -> TrainingOptions {
+        var o = TrainingOptions(corpus: corpus, outputFolder: folder + "/" + out)
+        o.embeddingSize = 16
+        o.hiddenSize = 32
+        o.batchSize = 8
+        o.sequenceLength = 16
+        o.dropout = 0.2
+        o.epochs = 2
+        o.evaluateEvery = 25
+        return o
+    }
+
+    func testTrainingLowersValidationLossAndWritesCheckpoints() throws {
+        let o = options(corpus())
+        let outcome = try Trainer(options: o).run()
+        XCTAssertEqual(outcome.reason, .completed)
+        let history = try Checkpoint(contentsOf: o.outputFolder).summary.history
+        XCTAssertGreaterThanOrEqual(history.count, 2)
+        XCTAssertLessThan(history.last!.validationLoss, history.first!.validationLoss)
+        for file in ["model.safetensors", "latest.safetensors", "resume.safetensors", "metrics.csv", "loss.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder + "/" + file), file)
+        }
+        let csv = try String(contentsOfFile: o.outputFolder + "/metrics.csv", encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("step,epoch,train_loss,val_loss,val_ppl,lr,tokens_per_s,seconds\n"))
+        XCTAssertEqual(csv.split(separator: "\n").count, history.count + 1)
+        let svg = try String(contentsOfFile: o.outputFolder + "/loss.svg", encoding: .utf8)
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("polyline") && svg.contains(">step<"))
+    }
+
+    func testCheckpointRoundTripIsExact() throws {
+        let o = options(corpus())
+        var limited = o
+        limited.maxSteps = 10
+        let trainer = try Trainer(options: limited)
+        try trainer.run()
+        let loaded = try Checkpoint(contentsOf: o.outputFolder + "/latest.safetensors")
+        XCTAssertEqual(loaded.config, trainer.model.config)
+        XCTAssertEqual(loaded.vocabulary, trainer.data.vocabulary)
+        XCTAssertEqual(loaded.summary.steps, 10)
+        let model = try loaded.makeModel()
+        XCTAssertEqual(model.parameters.allValues.map(\.bitPattern), trainer.model.parameters.allValues.map(\.bitPattern))
+    }
+
+    /// Interrupting after k steps and resuming gives the same bits as running straight through,
+    /// in stream mode (carried state, dropout) and in lines mode (shuffled batches).
+    func testExactResume() throws {
+        for mode in TrainingMode.allCases {
+            var o = options(corpus(), out: "straight-\(mode)")
+            o.mode = mode
+            o.maxLength = 24
+            o.maxSteps = 70
+            let straight = try Trainer(options: o)
+            try straight.run()
+
+            var first = o
+            first.outputFolder = folder + "/resumed-\(mode)"
+            first.maxSteps = 37
+            try Trainer(options: first).run()
+            let resumed = try Trainer(resuming: first.outputFolder) { $0.maxSteps = 70 }
+            XCTAssertEqual(resumed.progress.step, 37)
+            try resumed.run()
+            XCTAssertEqual(resumed.progress.step, 70)
+            XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern),
+                           straight.model.parameters.allValues.map(\.bitPattern), "\(mode)")
+            XCTAssertEqual(resumed.optimizer.first!.allValues, straight.optimizer.first!.allValues)
+            XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
+        }
+    }
+
+    func testStopFromTheEventCallbackSavesAndCanResume() throws {
+        let o = options(corpus())
+        var steps = 0
+        let outcome = try Trainer(options: o).run { event in
+            if case .step = event { steps += 1 }
+            return steps >= 5 ? .stop : .proceed
+        }
+        XCTAssertEqual(outcome.reason, .interrupted)
+        XCTAssertEqual(outcome.steps, 5)
+        XCTAssertEqual(try Trainer(resuming: o.outputFolder).progress.step, 5)
+        XCTAssertNoThrow(try Checkpoint(contentsOf: o.outputFolder))
+    }
+
+    func testAbsurdLearningRateStopsWithoutWritingNaNWeights() throws {
+        var o = options(corpus())
+        o.optimizer = .init(kind: .sgd)
+        o.learningRate = 1e30
+        o.clip = 0
+        o.evaluateEvery = nil
+        XCTAssertThrowsError(try Trainer(options: o).run()) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("step") && message.contains("learning rate"), message)
+        }
+        if FileManager.default.fileExists(atPath: o.outputFolder + "/latest.safetensors") {
+            let model = try Checkpoint(contentsOf: o.outputFolder + "/latest.safetensors").makeModel()
+            XCTAssertTrue(model.parameters.allValues.allSatisfy(\.isFinite))
+        }
+    }
+
+    func testEarlyStopping() throws {
+        var o = options(corpus())
+        o.epochs = 50
+        o.evaluateEvery = 2
+        o.learningRate = 0.5 // too high for Adam: validation soon stops improving
+        o.patience = 2
+        let outcome = try Trainer(options: o).run()
+        XCTAssertEqual(outcome.reason, .earlyStopping)
+    }
+
+    func testBadInputs() throws {
+        let tiny = folder + "/tiny.txt"
+        try "abc".write(toFile: tiny, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Trainer(options: options(tiny))) { XCTAssertTrue("\($0)".contains("too short"), "\($0)") }
+
+        let path = corpus()
+        let foreign = folder + "/foreign.txt"
+        try "ξψζωω".write(toFile: foreign, atomically: true, encoding: .utf8)
+        var o = options(path)
+        o.validationFile = foreign
+        XCTAssertThrowsError(try Trainer(options: o)) { XCTAssertTrue("\($0)".contains("none of its"), "\($0)") }
+
+        o = options(path)
+        o.tieWeights = true
+        XCTAssertThrowsError(try Trainer(options: o)) { XCTAssertTrue("\($0)".contains("--tie-weights"), "\($0)") }
+        for change in [{ (o: inout TrainingOptions) in o.hiddenSize = 0 }, { $0.learningRate = -1 }, { $0.batchSize = 0 },
+                       { $0.sequenceLength = 0 }, { $0.layers = -1 }] {
+            var bad = options(path)
+            change(&bad)
+            XCTAssertThrowsError(try Trainer(options: bad))
+        }
+
+        XCTAssertThrowsError(try Trainer(resuming: folder + "/nothing-here")) { XCTAssertTrue("\($0)".contains("no resumable run"), "\($0)") }
+
+        // A corrupt resume file, and a corpus whose vocabulary changed.
+        var saved = options(path, out: "saved")
+        saved.maxSteps = 3
+        try Trainer(options: saved).run()
+        let other = folder + "/other.txt"
+        try String(repeating: "completely different words here\n", count: 200).write(toFile: other, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder) { $0.corpus = other }) {
+            XCTAssertTrue("\($0)".contains("different vocabulary"), "\($0)")
+        }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: saved.outputFolder + "/resume.safetensors"))
+        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+    }
+}
