@@ -109,8 +109,11 @@ public final class Generator {
         var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
                                    training: false, rng: &unusedDropoutRNG) + (prime.count - 1) * samples * v
         var next = [Int32](repeating: 0, count: samples)
+        // <pad> and <bos> are never targets, so they are never sampled.
+        let banned = [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 }
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
+                for id in banned { logits[s * v + id] = -.infinity }
                 let token = sampler.sample(logits + s * v, count: v, rng: &rngs[s])
                 next[s] = Int32(token)
                 results[s].tokens += 1

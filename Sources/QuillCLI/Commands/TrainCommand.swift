@@ -13,6 +13,7 @@ enum TrainCommand {
             OptionSpec("max-len", .int, default: "128", "lines mode: longest line in tokens (longer lines are truncated)"),
             OptionSpec("out", .string, "checkpoint folder (default: checkpoints/<corpus name>)"),
             OptionSpec("resume", .string, "continue the run saved in this folder (FILE may then be left out)"),
+            OptionSpec("overwrite", .flag, "start afresh even if --out already holds a run (its files are replaced)"),
             OptionSpec("cell", .choice(["lstm"]), default: "lstm", "recurrent cell"),
             OptionSpec("embed", .int, default: "64", "embedding size"),
             OptionSpec("hidden", .int, default: "256", "hidden size of each layer"),
@@ -69,7 +70,12 @@ enum TrainCommand {
                 options.outputFolder = folder
             }
         } else {
-            trainer = try Trainer(options: try options(args))
+            let options = try options(args)
+            let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { options.outputFolder + "/" + $0 }
+            if !args.flag("overwrite") && existing.contains(where: FileManager.default.fileExists(atPath:)) {
+                throw CLIError.usage("\(options.outputFolder) already holds a run; continue it with --resume \(options.outputFolder), choose another --out, or pass --overwrite")
+            }
+            trainer = try Trainer(options: options)
         }
         let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!,
                                       level: trainer.options.level)
