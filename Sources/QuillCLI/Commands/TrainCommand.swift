@@ -40,7 +40,7 @@ enum TrainCommand {
             OptionSpec("epochs", .int, default: "10", "passes over the training text"),
             OptionSpec("max-steps", .int, "stop after this many optimizer steps"),
             OptionSpec("max-time", .duration, "stop after this long, e.g. 90s, 10m, 2h"),
-            OptionSpec("eval-every", .int, "validate every N steps as well as after each epoch"),
+            OptionSpec("eval-every", .int, default: "1000", "validate and save every N steps as well as after each epoch"),
             OptionSpec("log-every", .int, default: "50", "steps between progress lines when not on a terminal"),
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
@@ -62,11 +62,12 @@ enum TrainCommand {
             let corpus = args.positionals.first
             trainer = try Trainer(resuming: folder) { options in
                 if let corpus { options.corpus = corpus }
-                if let v = args.int("epochs") { options.epochs = v }
-                if let v = args.int("max-steps") { options.maxSteps = v }
-                if let v = args.seconds("max-time") { options.maxTime = v }
-                if let v = args.int("patience") { options.patience = v }
-                if let v = args.int("eval-every") { options.evaluateEvery = v }
+                // Only flags given on this command line change the saved run (defaults do not).
+                if args.isSet("epochs") { options.epochs = args.int("epochs")! }
+                if args.isSet("max-steps") { options.maxSteps = args.int("max-steps") }
+                if args.isSet("max-time") { options.maxTime = args.seconds("max-time") }
+                if args.isSet("patience") { options.patience = args.int("patience") }
+                if args.isSet("eval-every") { options.evaluateEvery = args.int("eval-every") }
                 options.outputFolder = folder
             }
         } else {
