@@ -5,6 +5,11 @@ usage: quill-bench COMMAND [options]   (build with -c release for meaningful fig
 
 commands:
   gemm [--threads N] [--numpy yes|no]   GFLOP/s of the LSTM's GEMM shapes, beside numpy
+  train [--vocab V --embed E --hidden H --layers L --batch B --seq-len T --steps N --generate N]
+        [--threads N] [--json]          training tokens/s on random data, then batch-1 generation
+                                        tokens/s, peak RSS and the GFLOP/s of the training step
+  suite [--repeats N]                   the four standard configurations beside PyTorch's figures
+  tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding
   parity FIXTURE.safetensors…           compare forward, loss, final state and every gradient with a
                                         PyTorch fixture; exit 0 only when all are within tolerance
 """
@@ -13,6 +18,9 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
     case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "train": try TrainBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "suite": try SuiteBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "tokenize": try TokenizeBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "parity": exit(try ParityBenchmark.run(arguments: Array(arguments.dropFirst())))
     case "--help", "-h", nil: print(usage)
     default:

@@ -1,0 +1,97 @@
+import Foundation
+import Quill
+import QuillKernels
+
+/// `quill-bench train`: training throughput on random token data (forward, backward, clipping,
+/// SGD, state carried between windows), then batch-1 generation with temperature sampling.
+enum TrainBenchmark {
+    struct Configuration {
+        var name = "custom"
+        var vocabulary = 65, embed = 64, hidden = 256, layers = 2, batch = 32, steps = 64
+        var cell = "lstm"
+    }
+
+    struct Result {
+        var trainTokensPerSecond = 0.0
+        var trainGFLOPs = 0.0
+        var generateTokensPerSecond = 0.0
+        var peakResidentMB = 0.0
+    }
+
+    static let flags: [String: String] = [
+        "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
+        "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
+    ]
+
+    static func run(arguments: [String]) throws {
+        let o = try BenchOptions(arguments, flags: flags)
+        Parallel.threadCount = try o.int("threads")
+        let c = Configuration(vocabulary: try o.int("vocab"), embed: try o.int("embed"), hidden: try o.int("hidden"),
+                              layers: try o.int("layers"), batch: try o.int("batch"), steps: try o.int("seq-len"),
+                              cell: o.string("cell"))
+        let r = try measure(c, trainSteps: try o.int("steps"), generateTokens: try o.int("generate"))
+        let pairs: [(String, String)] = [
+            ("train_tokens_per_s", String(format: "%.0f", r.trainTokensPerSecond)),
+            ("generate_tokens_per_s", String(format: "%.0f", r.generateTokensPerSecond)),
+            ("peak_rss_mb", String(format: "%.1f", r.peakResidentMB)),
+            ("train_gflops", String(format: "%.1f", r.trainGFLOPs)),
+            ("threads", "\(Parallel.threadCount)"),
+        ]
+        if o.bool("json") {
+            print("{" + pairs.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            for (name, value) in pairs { print("\(name) \(value)") }
+        }
+    }
+
+    /// 2·m·n·k summed over every GEMM of one training step (forward and backward).
+    static func flopsPerStep(_ c: Configuration) -> Double {
+        let rows = Double(c.batch * c.steps), h = Double(c.hidden), gates = 4 * h
+        var forward = 2 * rows * Double(c.vocabulary) * h
+        for layer in 0..<c.layers {
+            let input = Double(layer == 0 ? c.embed : c.hidden)
+            forward += 2 * rows * gates * (input + h)
+        }
+        // Backward: each forward product has two gradient products of the same size.
+        return 3 * forward
+    }
+
+    static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int) throws -> Result {
+        guard c.cell == "lstm" else { throw BenchOptions.UsageError(description: "--cell \(c.cell): this build has lstm only") }
+        let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden, layers: c.layers)
+        let model = try LanguageModel(config: config)
+        var rng = SeededGenerator(seed: 1)
+        model.initialize(rng: &rng)
+        let optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
+        let ids = TokenIDs((0..<(c.batch * (c.steps * (trainSteps + 1) + 1))).map { _ in rng.nextInt(below: c.vocabulary) },
+                           vocabularySize: c.vocabulary)
+        let batcher = try StreamBatcher(ids: ids, batchSize: c.batch, steps: c.steps)
+        var state = RecurrentState(layers: c.layers, batchSize: c.batch, hiddenSize: c.hidden)
+        func step(_ index: Int) {
+            let batch = batcher.batch(index % batcher.count)
+            model.gradients.zero()
+            model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
+            _ = model.lossAndGradient(targets: batch.targets, mask: nil)
+            model.backward()
+            GradientClipping.clip(model.gradients, maxNorm: 0.25)
+            optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.1)
+        }
+        step(0) // warm-up: buffers are allocated on the first step
+        let start = Timing.now()
+        for i in 1...trainSteps { step(i) }
+        let seconds = Timing.now() - start
+        var result = Result()
+        result.trainTokensPerSecond = Double(trainSteps * c.batch * c.steps) / seconds
+        result.trainGFLOPs = flopsPerStep(c) * Double(trainSteps) / seconds / 1e9
+
+        let loaded = LoadedModel(model: model, vocabulary: try Vocabulary(tokens: (0..<c.vocabulary).map { "t\($0)" }, specialCount: 0),
+                                 level: .word)
+        let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.8))
+        _ = try generator.generate(prompt: [1], length: 10, seed: 1) // warm-up
+        let genStart = Timing.now()
+        let samples = try generator.generate(prompt: [1], length: generateTokens, seed: 2)
+        result.generateTokensPerSecond = Double(samples[0].tokens) / (Timing.now() - genStart)
+        result.peakResidentMB = ResourceUsage.peakResidentMB() ?? .nan
+        return result
+    }
+}
