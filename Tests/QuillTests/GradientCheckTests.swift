@@ -14,13 +14,13 @@ final class GradientCheckTests: XCTestCase {
         let inputs = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
         let targets = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
 
-        var state = RecurrentState(layers: config.layers, batchSize: b, hiddenSize: config.hiddenSize)
+        var state = RecurrentState(config: config, batchSize: b)
         model.gradients.zero()
         model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: false, rng: &rng)
         _ = model.lossAndGradient(targets: targets, mask: mask)
         model.backward()
 
-        var reference = ReferenceLSTM(model: model)
+        var reference = ReferenceModel(model: model)
         let analyticLoss = reference.loss(inputs: inputs, targets: targets, mask: mask, steps: t, batch: b)
         XCTAssertTrue(analyticLoss.isFinite)
         let epsilon = 1e-6
@@ -50,6 +50,16 @@ final class GradientCheckTests: XCTestCase {
         let mask: [Float] = [1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0]
         try runCheck(config: ModelConfig(vocabularySize: 6, embeddingSize: 4, hiddenSize: 4, layers: 2, tieWeights: true),
                      mask: mask)
+    }
+
+    func testGRU() throws {
+        try runCheck(config: ModelConfig(vocabularySize: 7, embeddingSize: 3, hiddenSize: 4, layers: 2, cell: .gru), mask: nil)
+    }
+
+    func testVanillaRNNTanhAndRelu() throws {
+        try runCheck(config: ModelConfig(vocabularySize: 6, embeddingSize: 3, hiddenSize: 5, layers: 2, cell: .rnnTanh),
+                     mask: [1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, 1])
+        try runCheck(config: ModelConfig(vocabularySize: 6, embeddingSize: 3, hiddenSize: 5, layers: 2, cell: .rnnRelu), mask: nil)
     }
 
     func testSingleLayerLongerSequence() throws {

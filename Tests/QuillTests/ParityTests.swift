@@ -5,7 +5,8 @@ import XCTest
 final class ParityTests: XCTestCase {
     func check(_ name: String) throws {
         let check = try ParityCheck(fixturePath: try SharedData.fixture(name))
-        XCTAssertEqual(check.comparisons.count, 4 + check.config.parameterShapes.count + 2)
+        let stateTensors = check.config.cell.hasCellState ? 4 : 2 // hT (+ cT), grad.h0 (+ grad.c0)
+        XCTAssertEqual(check.comparisons.count, 2 + stateTensors + check.config.parameterShapes.count)
         for comparison in check.comparisons {
             XCTAssertTrue(comparison.passed, "\(name) \(comparison.name): max |Δ| \(comparison.maxAbsoluteError), \(comparison.worstRatio)× tolerance")
         }
@@ -14,6 +15,25 @@ final class ParityTests: XCTestCase {
     func testSmallFixture() throws { try check("lstm_parity_small.safetensors") }
     func testMediumFixture() throws { try check("lstm_parity_medium.safetensors") }
     func testZeroStateFixture() throws { try check("lstm_parity_zero_state.safetensors") }
+    func testGRUFixture() throws { try check("gru_parity_small.safetensors") }
+    func testRNNTanhFixture() throws { try check("rnn_tanh_parity_small.safetensors") }
+    func testRNNReluFixture() throws { try check("rnn_relu_parity_small.safetensors") }
+
+    /// The cell comes from the fixture's metadata; a mismatching cell is refused by shape.
+    func testCellIsReadFromMetadataAndShapesAreChecked() throws {
+        let gru = try SafeTensors(contentsOf: try SharedData.fixture("gru_parity_small.safetensors"))
+        XCTAssertEqual(try LanguageModel.inferConfig(from: gru, path: "gru").cell, .gru)
+        let relu = try SafeTensors(contentsOf: try SharedData.fixture("rnn_relu_parity_small.safetensors"))
+        XCTAssertEqual(try LanguageModel.inferConfig(from: relu, path: "relu").cell, .rnnRelu)
+        XCTAssertThrowsError(try LanguageModel.inferConfig(from: gru, path: "gru", cell: .lstm)) {
+            XCTAssertTrue("\($0)".contains("fits a gru cell"), "\($0)")
+        }
+        var config = try LanguageModel.inferConfig(from: gru, path: "gru")
+        config.cell = .lstm
+        XCTAssertThrowsError(try LanguageModel(config: config).loadWeights(from: gru, path: "gru")) {
+            XCTAssertTrue("\($0)".contains("rnn.weight_ih_l0") && "\($0)".contains("[27, 6]") && "\($0)".contains("[36, 6]"), "\($0)")
+        }
+    }
 
     /// The check must fail when the model is wrong: perturb one weight and see it caught.
     func testDetectsAWrongWeight() throws {

@@ -17,12 +17,11 @@ public enum Evaluator {
     public static func score<S: Sequence>(model: LanguageModel, batches: S) -> (sum: Double, count: Int)
         where S.Element == Batch {
         var rng = SeededGenerator(seed: 0) // unused: evaluation draws no dropout masks
-        var state = RecurrentState(layers: model.config.layers, batchSize: 1, hiddenSize: model.config.hiddenSize)
+        var state = RecurrentState(config: model.config, batchSize: 1)
         var total = 0.0, count = 0
         for batch in batches {
             if !batch.continuesState || state.batchSize != batch.batchSize {
-                state = RecurrentState(layers: model.config.layers, batchSize: batch.batchSize,
-                                       hiddenSize: model.config.hiddenSize)
+                state = RecurrentState(config: model.config, batchSize: batch.batchSize)
             }
             model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state,
                           training: false, rng: &rng)

@@ -34,8 +34,8 @@ public struct ParityCheck: Sendable {
     }
 
     public init(fixture file: SafeTensors, path: String) throws {
-        if let cell = file.metadata["cell"], cell.uppercased() != "LSTM" {
-            throw QuillError.badCheckpoint(path: path, problem: "fixture is for a \(cell) cell; this build checks LSTM fixtures")
+        if let name = file.metadata["cell"], ModelConfig.Cell(pytorchName: name) == nil {
+            throw QuillError.badCheckpoint(path: path, problem: "fixture is for a '\(name)' cell, which Quill does not have")
         }
         let config = try LanguageModel.inferConfig(from: file, path: path)
         let model = try LanguageModel(config: config)
@@ -60,10 +60,10 @@ public struct ParityCheck: Sendable {
         let (target, _) = try ids("target")
         let t = shape[0], b = shape[1]
         let l = config.layers, h = config.hiddenSize
-        var state = RecurrentState(layers: l, batchSize: b, hiddenSize: h)
+        var state = RecurrentState(config: config, batchSize: b)
         if file["h0"] != nil { state.hidden = try floats("h0") }
-        if file["c0"] != nil { state.cell = try floats("c0") }
-        guard state.hidden.count == l * b * h, state.cell.count == l * b * h else {
+        if config.cell.hasCellState && file["c0"] != nil { state.cell = try floats("c0") }
+        guard state.hidden.count == l * b * h, state.cell.count == (config.cell.hasCellState ? l * b * h : 0) else {
             throw QuillError.badCheckpoint(path: path, problem: "h0/c0 are not shaped [L, B, H] = [\(l), \(b), \(h)]")
         }
 
@@ -71,7 +71,7 @@ public struct ParityCheck: Sendable {
         let logitsPointer = model.forward(inputs: input, steps: t, batch: b, state: &state, training: false, rng: &rng)
         let logits = Array(UnsafeBufferPointer(start: logitsPointer, count: t * b * config.vocabularySize))
         let (sum, count) = model.lossAndGradient(targets: target, mask: nil)
-        var stateGrad = RecurrentState(layers: l, batchSize: b, hiddenSize: h)
+        var stateGrad = RecurrentState(config: config, batchSize: b)
         model.backward(stateGradient: &stateGrad)
 
         var results: [Comparison] = []
@@ -91,12 +91,12 @@ public struct ParityCheck: Sendable {
         try compare("expected.logits", logits)
         try compare("expected.loss", [Float(sum / Double(count))])
         try compare("expected.hT", state.hidden)
-        try compare("expected.cT", state.cell)
+        if config.cell.hasCellState { try compare("expected.cT", state.cell) }
         for entry in model.gradients.entries {
             try compare("grad." + entry.name, model.gradients.array(entry.name))
         }
         if file["grad.h0"] != nil { try compare("grad.h0", stateGrad.hidden) }
-        if file["grad.c0"] != nil { try compare("grad.c0", stateGrad.cell) }
+        if config.cell.hasCellState && file["grad.c0"] != nil { try compare("grad.c0", stateGrad.cell) }
         self.config = config
         self.steps = t
         self.batch = b

@@ -98,7 +98,7 @@ public final class Generator {
         }
         var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
         var unusedDropoutRNG = SeededGenerator(seed: 0)
-        var state = RecurrentState(layers: model.config.layers, batchSize: samples, hiddenSize: model.config.hiddenSize)
+        var state = RecurrentState(config: model.config, batchSize: samples)
         var writers = (0..<samples).map { _ in SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop,
                                                              atLineStart: !promptHasText) }
         var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }

@@ -18,7 +18,7 @@ extension LanguageModel {
                 throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(entry.name)'")
             }
             guard tensor.shape == entry.shape else {
-                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' has shape \(tensor.shape) but the model needs \(entry.shape)")
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' has shape \(tensor.shape) but a \(config.cell.rawValue) model of this config needs \(entry.shape)")
             }
             guard let values = tensor.floats() else {
                 throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' is \(tensor.dtype.rawValue), not a float type")
@@ -30,20 +30,35 @@ extension LanguageModel {
         }
     }
 
-    /// Infers a model's shape from a PyTorch word_language_model LSTM state dict: V and E from
-    /// `encoder.weight`, H from `rnn.weight_hh_l0`, L from the `rnn.weight_ih_l{k}` present.
-    public static func inferConfig(from file: SafeTensors, path: String) throws -> ModelConfig {
+    /// Infers a model's shape from a PyTorch word_language_model state dict: V and E from
+    /// `encoder.weight`, H from `rnn.weight_hh_l0`, L from the `rnn.weight_ih_l{k}` present, the cell
+    /// from the gate rows (4H LSTM, 3H GRU, H vanilla RNN). A vanilla RNN's tanh or relu cannot be
+    /// seen in the weights: `cell` (or the file's `cell` metadata) says which; tanh otherwise.
+    public static func inferConfig(from file: SafeTensors, path: String, cell given: ModelConfig.Cell? = nil) throws -> ModelConfig {
         func shape(_ name: String) throws -> [Int] {
             guard let t = file[name] else { throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(name)'") }
             return t.shape
         }
         let encoder = try shape("encoder.weight")
         let recurrent = try shape("rnn.weight_hh_l0")
-        guard encoder.count == 2, recurrent.count == 2, recurrent[0] == 4 * recurrent[1] else {
-            throw QuillError.badCheckpoint(path: path, problem: "encoder.weight \(encoder) and rnn.weight_hh_l0 \(recurrent) are not shaped like an LSTM language model ([V, E] and [4H, H])")
+        guard encoder.count == 2, recurrent.count == 2, recurrent[1] > 0, recurrent[0] % recurrent[1] == 0 else {
+            throw QuillError.badCheckpoint(path: path, problem: "encoder.weight \(encoder) and rnn.weight_hh_l0 \(recurrent) are not shaped like a recurrent language model ([V, E] and [G·H, H])")
+        }
+        let fromMetadata = file.metadata["cell"].flatMap(ModelConfig.Cell.init(pytorchName:))
+        let cell: ModelConfig.Cell
+        switch recurrent[0] / recurrent[1] {
+        case 4: cell = .lstm
+        case 3: cell = .gru
+        case 1: cell = [given, fromMetadata].compactMap { $0 }.first { $0 == .rnnTanh || $0 == .rnnRelu } ?? .rnnTanh
+        default:
+            throw QuillError.badCheckpoint(path: path, problem: "rnn.weight_hh_l0 has shape \(recurrent): \(recurrent[0] / recurrent[1])·H rows fit no cell (LSTM 4H, GRU 3H, RNN H)")
+        }
+        if let given, given != cell {
+            throw QuillError.badCheckpoint(path: path, problem: "rnn.weight_hh_l0 has shape \(recurrent), which fits a \(cell.rawValue) cell, not \(given.rawValue)")
         }
         var layers = 0
         while file["rnn.weight_ih_l\(layers)"] != nil { layers += 1 }
-        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1], layers: layers)
+        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1], layers: layers,
+                           cell: cell)
     }
 }

@@ -1,6 +1,7 @@
 import QuillKernels
 
-/// Embedding → LSTM × L (dropout between) → dropout → Linear: the word_language_model RNNModel.
+/// Embedding → recurrent layer × L (dropout between) → dropout → Linear: the word_language_model
+/// RNNModel, with an LSTM, GRU or vanilla RNN cell.
 ///
 /// Shape letters: T time steps, B batch rows, V vocabulary, E embedding, H hidden, L layers.
 /// Rows of every activation are time-major (`t·B + b`).
@@ -14,10 +15,13 @@ public final class LanguageModel: @unchecked Sendable {
     /// Gradients, same layout as `parameters`.
     public let gradients: ParameterStore
 
-    private let layers: [LSTMLayer]
+    private let layers: [RecurrentLayer]
     private let dropouts: [Dropout]       // 0: embedding output, k: after layer k-1 (k = 1…L)
     private let embedded = Workspace()    // (T·B, E) embedding output after dropout
-    private let between: [Workspace]      // (T·B, H) dropped-out output of layer k, input of k+1 / decoder
+    private let between: [Workspace]      // (T·B, H) dropped-out output of layer k (used only while dropout is active)
+    /// Input of layer k (k < L) and of the decoder (k = L) in the last forward: the dropped-out
+    /// copy, or the layer's own output when dropout is off.
+    private var layerInputs: [UnsafePointer<Float>] = []
     private let logitsBuffer = Workspace() // (T·B, V) logits, then their gradient
     private let gradA = Workspace(), gradB = Workspace() // (T·B, max(E, H)) ping-pong input gradients
     private var rowLosses: [Double] = []   // (T·B) per-position losses
@@ -33,8 +37,8 @@ public final class LanguageModel: @unchecked Sendable {
         gradients = ParameterStore(sameLayoutAs: parameters)
         let (parameters, gradients) = (self.parameters, self.gradients)
         layers = (0..<config.layers).map { k in
-            LSTMLayer(index: k, inputSize: k == 0 ? config.embeddingSize : config.hiddenSize,
-                      hiddenSize: config.hiddenSize, parameters: parameters, gradients: gradients)
+            config.cell.makeLayer(index: k, inputSize: k == 0 ? config.embeddingSize : config.hiddenSize,
+                                  hiddenSize: config.hiddenSize, parameters: parameters, gradients: gradients)
         }
         dropouts = (0...config.layers).map { _ in Dropout(probability: config.dropout) }
         between = (0..<config.layers).map { _ in Workspace() }
@@ -67,7 +71,8 @@ public final class LanguageModel: @unchecked Sendable {
     public func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
                         training: Bool, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
-        precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize)
+        precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize
+                     && state.cell.isEmpty != config.cell.hasCellState, "state does not fit the model and batch")
         steps = t
         batch = b
         inputIDs = inputs
@@ -80,16 +85,23 @@ public final class LanguageModel: @unchecked Sendable {
         dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng)
 
         var input = UnsafePointer(x0)
+        layerInputs = [input]
         var hidden = state.hidden, cell = state.cell
         hidden.withUnsafeMutableBufferPointer { hs in
             cell.withUnsafeMutableBufferPointer { cs in
                 for (k, layer) in layers.enumerated() {
                     let offset = k * b * h
                     layer.forward(input: input, steps: t, batch: b, h0: hs.baseAddress! + offset,
-                                  c0: cs.baseAddress! + offset)
-                    let y = between[k].buffer(rows * h)
-                    dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: training, rng: &rng)
-                    input = UnsafePointer(y)
+                                  c0: cs.baseAddress.map { $0 + offset })
+                    if training && config.dropout > 0 {
+                        let y = between[k].buffer(rows * h)
+                        dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng)
+                        input = UnsafePointer(y)
+                    } else {
+                        dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
+                        input = UnsafePointer(layer.output)
+                    }
+                    layerInputs.append(input)
                 }
             }
         }
@@ -136,7 +148,7 @@ public final class LanguageModel: @unchecked Sendable {
         let t = steps, b = batch, rows = t * b
         let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
         let dLogits = UnsafePointer(logitsBuffer.pointer)
-        let decoderInput = UnsafePointer(between[config.layers - 1].pointer)
+        let decoderInput = layerInputs[config.layers]
 
         // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
         GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
@@ -148,15 +160,14 @@ public final class LanguageModel: @unchecked Sendable {
         GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: parameters.pointer(decoderWeightName), ldb: h,
                       beta: 0, c: dOut, ldc: h)
 
-        var initial = RecurrentState(layers: config.layers, batchSize: b, hiddenSize: h)
+        var initial = RecurrentState(config: config, batchSize: b)
         initial.hidden.withUnsafeMutableBufferPointer { dh in
             initial.cell.withUnsafeMutableBufferPointer { dc in
                 for k in stride(from: config.layers - 1, through: 0, by: -1) {
                     dropouts[k + 1].backward(dOut)
-                    let input = k == 0 ? UnsafePointer(embedded.pointer) : UnsafePointer(between[k - 1].pointer)
                     let offset = k * b * h
-                    layers[k].backward(input: input, outputGrad: dOut, inputGrad: dIn,
-                                       hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress! + offset)
+                    layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
+                                       hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
                     swap(&dOut, &dIn)
                 }
             }

@@ -9,9 +9,52 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case xavier
     }
 
-    /// Recurrent cell type.
+    /// Recurrent cell type: the one registration point of a cell (its file holds the rest).
     public enum Cell: String, Codable, Sendable, CaseIterable {
         case lstm
+        case gru
+        case rnnTanh = "rnn-tanh"
+        case rnnRelu = "rnn-relu"
+
+        /// Gate blocks stacked along the first axis of W_ih and W_hh (PyTorch's layout).
+        public var gateCount: Int {
+            switch self {
+            case .lstm: return 4
+            case .gru: return 3
+            case .rnnTanh, .rnnRelu: return 1
+            }
+        }
+
+        /// Whether the cell carries a cell state besides the hidden state.
+        public var hasCellState: Bool { self == .lstm }
+
+        /// PyTorch's name for the mode (`nn.RNNBase` mode; also the fixtures' `cell` metadata).
+        public var pytorchName: String {
+            switch self {
+            case .lstm: return "LSTM"
+            case .gru: return "GRU"
+            case .rnnTanh: return "RNN_TANH"
+            case .rnnRelu: return "RNN_RELU"
+            }
+        }
+
+        public init?(pytorchName: String) {
+            guard let cell = Cell.allCases.first(where: { $0.pytorchName == pytorchName.uppercased() }) else { return nil }
+            self = cell
+        }
+
+        func makeLayer(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore,
+                       gradients: ParameterStore) -> RecurrentLayer {
+            switch self {
+            case .lstm:
+                return LSTMLayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, gradients: gradients)
+            case .gru:
+                return GRULayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, gradients: gradients)
+            case .rnnTanh, .rnnRelu:
+                return RNNLayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize,
+                                activation: self == .rnnTanh ? .tanh : .relu, parameters: parameters, gradients: gradients)
+            }
+        }
     }
 
     /// V: vocabulary size (rows of the embedding, outputs of the decoder).
@@ -55,8 +98,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Rows of the input-to-hidden and hidden-to-hidden matrices per layer (4H for an LSTM).
-    public var gateRows: Int { 4 * hiddenSize }
+    /// Rows of the input-to-hidden and hidden-to-hidden matrices per layer (4H for an LSTM, 3H for
+    /// a GRU, H for a vanilla RNN).
+    public var gateRows: Int { cell.gateCount * hiddenSize }
 
     /// Parameter names, shapes and order, as PyTorch's word_language_model `state_dict` lists them
     /// (without `decoder.weight` when weights are tied: the encoder matrix serves both).

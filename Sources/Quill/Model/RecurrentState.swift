@@ -1,4 +1,5 @@
-/// Hidden and cell states of every layer: `hidden` and `cell` are (L, B, H).
+/// Hidden and cell states of every layer: `hidden` is (L, B, H), and so is `cell` for an LSTM
+/// (for cells without a cell state it is empty).
 public struct RecurrentState: Sendable, Equatable {
     public let layers: Int
     public let batchSize: Int
@@ -7,16 +8,22 @@ public struct RecurrentState: Sendable, Equatable {
     public var cell: [Float]
 
     /// The zero state.
-    public init(layers: Int, batchSize: Int, hiddenSize: Int) {
+    public init(layers: Int, batchSize: Int, hiddenSize: Int, hasCellState: Bool = true) {
         self.layers = layers
         self.batchSize = batchSize
         self.hiddenSize = hiddenSize
         hidden = [Float](repeating: 0, count: layers * batchSize * hiddenSize)
-        cell = hidden
+        cell = hasCellState ? hidden : []
+    }
+
+    /// The zero state for a model of this shape and batch size.
+    public init(config: ModelConfig, batchSize: Int) {
+        self.init(layers: config.layers, batchSize: batchSize, hiddenSize: config.hiddenSize,
+                  hasCellState: config.cell.hasCellState)
     }
 
     public init(layers: Int, batchSize: Int, hiddenSize: Int, hidden: [Float], cell: [Float]) {
-        precondition(hidden.count == layers * batchSize * hiddenSize && cell.count == hidden.count)
+        precondition(hidden.count == layers * batchSize * hiddenSize && (cell.isEmpty || cell.count == hidden.count))
         self.layers = layers
         self.batchSize = batchSize
         self.hiddenSize = hiddenSize

@@ -37,7 +37,7 @@ public final class Trainer {
                                            decayAfter: options.learningRateDecayAfter,
                                            plateauFactor: options.plateauFactor, patience: options.patience),
             rngState: [])
-        state = RecurrentState(layers: config.layers, batchSize: data.trainBatcher.batchSize, hiddenSize: config.hiddenSize)
+        state = RecurrentState(config: config, batchSize: data.trainBatcher.batchSize)
     }
 
     /// Resumes the run saved in `folder`. `overrides` may change limits (epochs, steps, time,
@@ -77,10 +77,12 @@ public final class Trainer {
             values.withUnsafeBufferPointer { store.values.update(from: $0.baseAddress!, count: store.count) }
         }
         let l = model.config.layers, h = model.config.hiddenSize
+        let hasCell = model.config.cell.hasCellState
         guard let stateShape = resumeFile["state.hidden"]?.shape, stateShape.count == 3,
               stateShape[0] == l, stateShape[2] == h,
-              let hidden = resumeFile["state.hidden"]?.floats(), let cell = resumeFile["state.cell"]?.floats(),
-              cell.count == hidden.count else {
+              let hidden = resumeFile["state.hidden"]?.floats(),
+              let cell = hasCell ? resumeFile["state.cell"]?.floats() : [],
+              cell.count == (hasCell ? hidden.count : 0) else {
             throw QuillError.badCheckpoint(path: resumePath, problem: "missing or mis-sized carried state (state.hidden, state.cell)")
         }
         state = RecurrentState(layers: l, batchSize: stateShape[1], hiddenSize: h, hidden: hidden, cell: cell)
@@ -190,7 +192,7 @@ public final class Trainer {
     /// One optimizer step on `batch`; returns its mean loss and the gradient norm before clipping.
     private func step(_ batch: Batch) throws -> (loss: Double, norm: Double) {
         if !batch.continuesState || state.batchSize != batch.batchSize {
-            state = RecurrentState(layers: model.config.layers, batchSize: batch.batchSize, hiddenSize: model.config.hiddenSize)
+            state = RecurrentState(config: model.config, batchSize: batch.batchSize)
         }
         model.gradients.zero()
         let previousState = state
@@ -235,7 +237,9 @@ public final class Trainer {
         if let first = optimizer.first { resume.set("optimizer.first", .init(shape: [first.count], floats: first.allValues)) }
         if let second = optimizer.second { resume.set("optimizer.second", .init(shape: [second.count], floats: second.allValues)) }
         resume.set("state.hidden", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.hidden))
-        resume.set("state.cell", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.cell))
+        if !state.cell.isEmpty {
+            resume.set("state.cell", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.cell))
+        }
         resume.metadata = ["quill.progress": JSONCoding.string(progress)]
         try resume.write(to: folder + "/" + Checkpoint.resumeFile)
         try MetricsLog.write(progress.history, folder: folder)

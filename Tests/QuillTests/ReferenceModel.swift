@@ -1,9 +1,10 @@
 import Foundation
 import Quill
 
-/// A naive double-precision LSTM language model written straight from the equations, used as the
-/// oracle for finite-difference gradient checks. It shares no code with the library's model.
-struct ReferenceLSTM {
+/// A naive double-precision recurrent language model (LSTM, GRU or vanilla RNN) written straight
+/// from PyTorch's equations, used as the oracle for finite-difference gradient checks. It shares no
+/// code with the library's model.
+struct ReferenceModel {
     let config: ModelConfig
     /// Parameters by PyTorch name, as Double.
     var weights: [String: [Double]]
@@ -26,21 +27,35 @@ struct ReferenceLSTM {
             var hState = [[Double]](repeating: [Double](repeating: 0, count: h), count: b)
             var cState = hState
             var output: [[Double]] = []
+            let g = config.cell.gateCount
+            func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
             for s in 0..<t {
                 for row in 0..<b {
                     let x = layerInput[s * b + row]
-                    var gates = [Double](repeating: 0, count: 4 * h)
-                    for g in 0..<(4 * h) {
-                        var sum = bih[g] + bhh[g]
-                        for j in 0..<inSize { sum += wih[g * inSize + j] * x[j] }
-                        for j in 0..<h { sum += whh[g * h + j] * hState[row][j] }
-                        gates[g] = sum
+                    // Input side and hidden side kept apart: the GRU needs them separately.
+                    var gi = [Double](repeating: 0, count: g * h), gh = gi
+                    for k in 0..<(g * h) {
+                        gi[k] = bih[k]
+                        for j in 0..<inSize { gi[k] += wih[k * inSize + j] * x[j] }
+                        gh[k] = bhh[k]
+                        for j in 0..<h { gh[k] += whh[k * h + j] * hState[row][j] }
                     }
                     for j in 0..<h {
-                        let i = 1 / (1 + exp(-gates[j])), f = 1 / (1 + exp(-gates[h + j]))
-                        let g = tanh(gates[2 * h + j]), o = 1 / (1 + exp(-gates[3 * h + j]))
-                        cState[row][j] = f * cState[row][j] + i * g
-                        hState[row][j] = o * tanh(cState[row][j])
+                        switch config.cell {
+                        case .lstm:
+                            let i = sigmoid(gi[j] + gh[j]), f = sigmoid(gi[h + j] + gh[h + j])
+                            let gg = tanh(gi[2 * h + j] + gh[2 * h + j]), o = sigmoid(gi[3 * h + j] + gh[3 * h + j])
+                            cState[row][j] = f * cState[row][j] + i * gg
+                            hState[row][j] = o * tanh(cState[row][j])
+                        case .gru:
+                            let r = sigmoid(gi[j] + gh[j]), z = sigmoid(gi[h + j] + gh[h + j])
+                            let n = tanh(gi[2 * h + j] + r * gh[2 * h + j])
+                            hState[row][j] = (1 - z) * n + z * hState[row][j]
+                        case .rnnTanh:
+                            hState[row][j] = tanh(gi[j] + gh[j])
+                        case .rnnRelu:
+                            hState[row][j] = max(0, gi[j] + gh[j])
+                        }
                     }
                     output.append(hState[row])
                 }

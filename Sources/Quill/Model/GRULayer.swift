@@ -1,0 +1,53 @@
+import QuillKernels
+
+/// GRU cell (PyTorch's definition, gate blocks r, z, n):
+/// r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+/// n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)), h' = (1 − z)⊙n + z⊙h.
+///
+/// The hidden-side pre-activations cannot be summed into the input side (r multiplies h_n alone),
+/// so each step's (B, 3H) hidden-side block is kept too. Kept for backward: activated r, z, n
+/// (T·B, 3H), hidden-side pre-activations (T·B, 3H), hidden states.
+final class GRULayer: RecurrentLayer {
+    private let hiddenGates = Workspace() // (T·B, 3H)
+    private let scratch = Workspace()     // (B, H)
+
+    init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
+        super.init(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 3,
+                   parameters: parameters, gradients: gradients)
+    }
+
+    override func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
+                          h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
+        let h = hiddenSize, width = gateWidth
+        let (gi, hs) = begin(steps: t, batch: b, h0: h0)
+        let gh = hiddenGates.buffer(t * b * width)
+        projectInputs(x, into: gi, addHiddenBias: false)
+        let bhh = biasHH
+        for s in 0..<t {
+            let ghs = gh + s * b * width
+            for r in 0..<b { (ghs + r * width).update(from: bhh, count: width) }
+            addRecurrent(hs + s * b * h, into: ghs)
+            GRUKernels.forward(batch: b, hidden: h, inputGates: gi + s * b * width, hiddenGates: ghs,
+                               hiddenIn: hs + s * b * h, hiddenOut: hs + (s + 1) * b * h)
+        }
+        h0.update(from: hs + t * b * h, count: b * h)
+    }
+
+    override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                           inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
+                           cellGrad: UnsafeMutablePointer<Float>?) {
+        let t = steps, b = batch, h = hiddenSize, width = gateWidth
+        let gi = gates.pointer, gh = hiddenGates.pointer, hs = hidden.pointer
+        let total = scratch.buffer(b * h)
+        for s in stride(from: t - 1, through: 0, by: -1) {
+            let dOut = outputGrad + s * b * h
+            for j in 0..<(b * h) { total[j] = dOut[j] + dh[j] }
+            GRUKernels.backward(batch: b, hidden: h, inputGates: gi + s * b * width, hiddenGates: gh + s * b * width,
+                                hiddenIn: hs + s * b * h, hiddenGrad: total)
+            // dh_prev = dh'⊙z + dGH·W_hh
+            dh.update(from: total, count: b * h)
+            recurrentGradient(gh + s * b * width, into: dh, accumulate: true)
+        }
+        finishBackward(input: x, inputSideGrad: gi, hiddenSideGrad: gh, inputGrad: inputGrad)
+    }
+}
