@@ -46,7 +46,8 @@ enum TrainBenchmark {
 
     /// 2·m·n·k summed over every GEMM of one training step (forward and backward).
     static func flopsPerStep(_ c: Configuration) -> Double {
-        let rows = Double(c.batch * c.steps), h = Double(c.hidden), gates = 4 * h
+        let gateCount = ModelConfig.Cell(rawValue: c.cell)?.gateCount ?? 4
+        let rows = Double(c.batch * c.steps), h = Double(c.hidden), gates = Double(gateCount) * h
         var forward = 2 * rows * Double(c.vocabulary) * h
         for layer in 0..<c.layers {
             let input = Double(layer == 0 ? c.embed : c.hidden)
@@ -57,8 +58,11 @@ enum TrainBenchmark {
     }
 
     static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int) throws -> Result {
-        guard c.cell == "lstm" else { throw BenchOptions.UsageError(description: "--cell \(c.cell): this build has lstm only") }
-        let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden, layers: c.layers)
+        guard let cell = ModelConfig.Cell(rawValue: c.cell) else {
+            throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden, layers: c.layers,
+                                 cell: cell)
         let model = try LanguageModel(config: config)
         var rng = SeededGenerator(seed: 1)
         model.initialize(rng: &rng)
@@ -66,7 +70,7 @@ enum TrainBenchmark {
         let ids = TokenIDs((0..<(c.batch * (c.steps * (trainSteps + 1) + 1))).map { _ in rng.nextInt(below: c.vocabulary) },
                            vocabularySize: c.vocabulary)
         let batcher = try StreamBatcher(ids: ids, batchSize: c.batch, steps: c.steps)
-        var state = RecurrentState(layers: c.layers, batchSize: c.batch, hiddenSize: c.hidden)
+        var state = RecurrentState(config: config, batchSize: c.batch)
         func step(_ index: Int) {
             let batch = batcher.batch(index % batcher.count)
             model.gradients.zero()

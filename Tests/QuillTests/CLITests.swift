@@ -90,6 +90,7 @@ final class CLITests: XCTestCase {
         assertError(try quill(["train", text, "--lr", "-1"]), status: 2, "--lr")
         assertError(try quill(["train", text, "--embed", "32", "--tie-weights"]), status: 2, "--tie-weights")
         assertError(try quill(["train", text, "--max-time", "soon"]), status: 2, "--max-time")
+        assertError(try quill(["train", text, "--cell", "banana"]), status: 2, "lstm, gru, rnn-tanh, rnn-relu", "banana")
         XCTAssertEqual(try quill(["vocab", text, "--top=3"]).status, 0, "--flag=value form")
     }
 
@@ -189,6 +190,26 @@ final class CLITests: XCTestCase {
         let viaStateDict = try quill(["perplexity", out + "/model.safetensors", text, "--vocab", vocab, "--level", "word", "--json"])
         XCTAssertEqual(viaStateDict.status, 0, viaStateDict.stderr)
         XCTAssertEqual(direct.stdout, viaStateDict.stdout)
+    }
+
+    func testEveryCellTrainsGeneratesAndReportsItself() throws {
+        let text = corpus()
+        for cell in ["gru", "rnn-tanh", "rnn-relu"] {
+            let out = folder + "/" + cell
+            let train = try quill(["train", text, "--cell", cell, "--out", out, "--embed", "8", "--hidden", "16",
+                                   "--batch", "4", "--seq-len", "8", "--max-steps", "6", "--quiet"])
+            XCTAssertEqual(train.status, 0, train.stderr)
+            let info = try JSONSerialization.jsonObject(with: Data(try quill(["info", out, "--json"]).stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(info["cell"] as? String, cell)
+            XCTAssertEqual(try quill(["generate", out, "--length", "20"]).status, 0)
+            XCTAssertEqual(try quill(["perplexity", out, text]).status, 0)
+            let resumed = try quill(["train", "--resume", out, "--max-steps", "8", "--quiet"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        }
+        // A state dict whose shapes fit another cell is refused, naming the tensor and the shapes.
+        let vocab = write(String(repeating: "x\n", count: 1), "v.txt")
+        assertError(try quill(["perplexity", folder + "/gru/model.safetensors", text, "--vocab", vocab, "--cell", "lstm"]),
+                    status: 1, "rnn.weight_hh_l0", "gru")
     }
 
     func testCorruptCheckpoints() throws {

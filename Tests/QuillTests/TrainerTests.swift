@@ -63,18 +63,21 @@ final class TrainerTests: XCTestCase {
     }
 
     /// Interrupting after k steps and resuming gives the same bits as running straight through,
-    /// in stream mode (carried state, dropout) and in lines mode (shuffled batches).
+    /// in stream mode (carried state, dropout) and in lines mode (shuffled batches), for cells with
+    /// and without a cell state.
     func testExactResume() throws {
-        for mode in TrainingMode.allCases {
-            var o = options(corpus(), out: "straight-\(mode)")
+        let runs: [(TrainingMode, ModelConfig.Cell)] = [(.stream, .lstm), (.lines, .lstm), (.stream, .gru), (.lines, .rnnRelu)]
+        for (mode, cell) in runs {
+            var o = options(corpus(), out: "straight-\(mode)-\(cell)")
             o.mode = mode
+            o.cell = cell
             o.maxLength = 24
             o.maxSteps = 70
             let straight = try Trainer(options: o)
             try straight.run()
 
             var first = o
-            first.outputFolder = folder + "/resumed-\(mode)"
+            first.outputFolder = folder + "/resumed-\(mode)-\(cell)"
             first.maxSteps = 37
             try Trainer(options: first).run()
             let resumed = try Trainer(resuming: first.outputFolder) { $0.maxSteps = 70 }
@@ -82,8 +85,9 @@ final class TrainerTests: XCTestCase {
             try resumed.run()
             XCTAssertEqual(resumed.progress.step, 70)
             XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern),
-                           straight.model.parameters.allValues.map(\.bitPattern), "\(mode)")
+                           straight.model.parameters.allValues.map(\.bitPattern), "\(mode) \(cell)")
             XCTAssertEqual(resumed.optimizer.first!.allValues, straight.optimizer.first!.allValues)
+            XCTAssertEqual(try Checkpoint(contentsOf: first.outputFolder).config.cell, cell)
             XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
         }
     }

@@ -21,13 +21,14 @@ public struct LoadedModel: Sendable {
     }
 
     /// Loads `path` (a checkpoint folder or `.safetensors` file). With `vocabularyFile` the file is
-    /// read as a PyTorch state dict and `level` says how to tokenize (default word).
-    public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil) throws {
+    /// read as a PyTorch state dict: `level` says how to tokenize (default word) and `cell` which
+    /// cell it is where the shapes cannot tell (a vanilla RNN's tanh or relu).
+    public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil) throws {
         if let vocabularyFile {
             let file = try Checkpoint.resolve(path)
             let weights = try SafeTensors(contentsOf: file)
             let vocabulary = try Vocabulary(lineFile: vocabularyFile)
-            let config = try LanguageModel.inferConfig(from: weights, path: file)
+            let config = try LanguageModel.inferConfig(from: weights, path: file, cell: cell)
             guard config.vocabularySize == vocabulary.count else {
                 throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
             }

@@ -20,7 +20,8 @@ enum GenerateCommand {
             OptionSpec("stop", .string, "end a sample when it produces this text"),
             OptionSpec("unknown", .choice(["error", "skip", "unk"]), default: "error", "char level: what to do with prompt characters the model does not know"),
             OptionSpec("vocab", .string, "vocabulary file (one token per line) for a plain PyTorch state_dict"),
-            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict"),
+            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
+            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (default: read from the weights' shapes; tanh for a vanilla RNN)"),
             OptionSpec("json", .flag, "print one JSON object per sample"),
         ],
         examples: ["quill generate checkpoints/lighthouse --prompt \"The keeper\" --length 300 --temperature 0.8"]
@@ -34,11 +35,7 @@ enum GenerateCommand {
         let samples = try args.int("samples", atLeast: 1)!
         let seed = args.int("seed")!
         guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
-        if args.isSet("level") && !args.isSet("vocab") {
-            throw CLIError.usage("--level is for PyTorch state dicts loaded with --vocab FILE; a Quill checkpoint knows its level")
-        }
-        let loaded = try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
-                                     level: args.string("level").flatMap(TokenLevel.init(rawValue:)))
+        let loaded = try ModelLoading.load(path, args)
         if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil {
             throw CLIError.usage("--stop-at-eos: this model's vocabulary has no <eos>")
         }

@@ -11,7 +11,8 @@ enum PerplexityCommand {
             OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream)"),
             OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows"),
             OptionSpec("vocab", .string, "vocabulary file (one token per line) for a plain PyTorch state_dict"),
-            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict"),
+            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
+            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (default: read from the weights' shapes; tanh for a vanilla RNN)"),
             OptionSpec("json", .flag, "print one JSON object"),
         ]
     )
@@ -21,11 +22,7 @@ enum PerplexityCommand {
         let file = try args.positional(1)
         let batch = try args.int("batch", atLeast: 1)!
         let steps = try args.int("seq-len", atLeast: 1)!
-        if args.isSet("level") && !args.isSet("vocab") {
-            throw CLIError.usage("--level is for PyTorch state dicts loaded with --vocab FILE; a Quill checkpoint knows its level")
-        }
-        let loaded = try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
-                                     level: args.string("level").flatMap(TokenLevel.init(rawValue:)))
+        let loaded = try ModelLoading.load(path, args)
         let result = try PerplexityEvaluator(loaded: loaded, batchSize: batch, steps: steps).evaluate(file: file)
         let bitsPerChar: Double? = loaded.level == .char ? result.bitsPerToken : nil
         if args.flag("json") {

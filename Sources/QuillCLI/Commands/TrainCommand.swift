@@ -14,7 +14,7 @@ enum TrainCommand {
             OptionSpec("out", .string, "checkpoint folder (default: checkpoints/<corpus name>)"),
             OptionSpec("resume", .string, "continue the run saved in this folder (FILE may then be left out)"),
             OptionSpec("overwrite", .flag, "start afresh even if --out already holds a run (its files are replaced)"),
-            OptionSpec("cell", .choice(["lstm"]), default: "lstm", "recurrent cell"),
+            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), default: "lstm", "recurrent cell"),
             OptionSpec("embed", .int, default: "64", "embedding size"),
             OptionSpec("hidden", .int, default: "256", "hidden size of each layer"),
             OptionSpec("layers", .int, default: "2", "number of stacked layers"),

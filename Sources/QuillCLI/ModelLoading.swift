@@ -1,0 +1,13 @@
+import Quill
+
+/// Loading the model a command names: a Quill checkpoint, or a PyTorch state dict with `--vocab`.
+enum ModelLoading {
+    static func load(_ path: String, _ args: ParsedArguments) throws -> LoadedModel {
+        for flag in ["level", "cell"] where args.isSet(flag) && !args.isSet("vocab") {
+            throw CLIError.usage("--\(flag) is for PyTorch state dicts loaded with --vocab FILE; a Quill checkpoint knows its \(flag)")
+        }
+        return try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
+                               level: args.string("level").flatMap(TokenLevel.init(rawValue:)),
+                               cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)))
+    }
+}
