@@ -8,6 +8,8 @@ commands:
   train [--vocab V --embed E --hidden H --layers L --batch B --seq-len T --steps N --generate N]
         [--threads N] [--json]          training tokens/s on random data, then batch-1 generation
                                         tokens/s, peak RSS and the GFLOP/s of the training step
+  generate [--launches N]               batch-1 generation and evaluation tokens/s (2×256 char, 2×650
+                                        word), the memory-bandwidth bound, time to first token
   suite [--repeats N]                   the four standard configurations beside PyTorch's figures
   tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding
   parity FIXTURE.safetensors…           compare forward, loss, final state and every gradient with a
@@ -19,6 +21,7 @@ do {
     switch arguments.first {
     case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "train": try TrainBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "generate": try InferenceBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "suite": try SuiteBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenize": try TokenizeBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "parity": exit(try ParityBenchmark.run(arguments: Array(arguments.dropFirst())))
