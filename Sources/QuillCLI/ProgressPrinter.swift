@@ -6,15 +6,13 @@ import Quill
 final class ProgressPrinter {
     let quiet: Bool
     let logEvery: Int
-    let level: TokenLevel
     private let terminal = isatty(STDERR_FILENO) == 1
     private var lastDraw = 0.0
     private var liveLineShown = false
 
-    init(quiet: Bool, logEvery: Int, level: TokenLevel) {
+    init(quiet: Bool, logEvery: Int) {
         self.quiet = quiet
         self.logEvery = logEvery
-        self.level = level
     }
 
     func handle(_ event: TrainingEvent) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One validation during training: the row of `metrics.csv` and of the checkpoint's history.
 public struct TrainingRecord: Codable, Equatable, Sendable {
     public var step: Int
@@ -25,4 +27,3 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     }
 }
 
-import Foundation

@@ -78,8 +78,7 @@ enum TrainCommand {
             }
             trainer = try Trainer(options: options)
         }
-        let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!,
-                                      level: trainer.options.level)
+        let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!)
         Signals.install()
         let outcome = try trainer.run { event in
             printer.handle(event)
