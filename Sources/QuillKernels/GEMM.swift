@@ -75,13 +75,13 @@ public enum GEMM {
     /// One worker's share: the block `rows × columns` of C, all of k.
     static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands) {
         scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc)
-        // Cache-line aligned so the micro-kernel's panel loads never split a line.
-        let rawA = UnsafeMutableRawPointer.allocate(byteCount: mc * kc * 4, alignment: 64)
-        let rawB = UnsafeMutableRawPointer.allocate(byteCount: kc * (nc + nr) * 4, alignment: 64)
-        defer { rawA.deallocate(); rawB.deallocate() }
-        let packA = rawA.bindMemory(to: Float.self, capacity: mc * kc)
-        let packB = rawB.bindMemory(to: Float.self, capacity: kc * (nc + nr))
+        PackingBuffers.shared.with { packA, packB in
+            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB)
+        }
+    }
 
+    static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands,
+                        packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncBlock = min(nc, columns.upperBound - jc)

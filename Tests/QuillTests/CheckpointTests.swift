@@ -1,0 +1,67 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+/// A checkpoint must be refused, with the tensor or field named, whenever its parts disagree.
+final class CheckpointTests: XCTestCase {
+    func makeCheckpoint(cell: ModelConfig.Cell = .lstm) throws -> Checkpoint {
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "a", "b", "c"], specialCount: 2)
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: 5, embeddingSize: 4, hiddenSize: 6, layers: 2, cell: cell))
+        var rng = SeededGenerator(seed: 1)
+        model.initialize(rng: &rng)
+        return Checkpoint(model: model, vocabulary: vocabulary, summary: TrainingSummary(level: .char, mode: .stream))
+    }
+
+    func assertRefused(_ file: SafeTensors, _ fragments: String..., line: UInt = #line) {
+        XCTAssertThrowsError(try Checkpoint(safeTensors: file, path: "ck.safetensors"), line: line) { error in
+            for fragment in fragments { XCTAssertTrue("\(error)".contains(fragment), "\(error)", line: line) }
+        }
+    }
+
+    func testRoundTripThroughBytes() throws {
+        for cell in ModelConfig.Cell.allCases {
+            let checkpoint = try makeCheckpoint(cell: cell)
+            let read = try Checkpoint(safeTensors: try SafeTensors(bytes: checkpoint.safeTensors().serialized()), path: "x")
+            XCTAssertEqual(read.config, checkpoint.config)
+            XCTAssertEqual(read.vocabulary, checkpoint.vocabulary)
+            XCTAssertEqual(read.summary, checkpoint.summary)
+            XCTAssertEqual(try read.makeModel().parameters.allValues, try checkpoint.makeModel().parameters.allValues)
+        }
+    }
+
+    func testMissingTensorWrongShapeAndVocabularyMismatch() throws {
+        let good = try makeCheckpoint().safeTensors()
+
+        var missing = good
+        missing.tensors["rnn.weight_hh_l1"] = nil
+        missing.order.removeAll { $0 == "rnn.weight_hh_l1" }
+        assertRefused(missing, "missing tensor 'rnn.weight_hh_l1'")
+
+        var reshaped = good
+        reshaped.set("decoder.weight", .init(shape: [6, 5], floats: reshaped["decoder.weight"]!.floats()!))
+        assertRefused(reshaped, "decoder.weight", "[6, 5]", "[5, 6]")
+
+        var vocabulary = good
+        vocabulary.metadata["quill.vocabulary"] = try Vocabulary(tokens: ["<pad>", "<unk>", "a"], specialCount: 2).jsonString()
+        assertRefused(vocabulary, "vocabulary has 3 tokens", "5")
+
+        var integers = good
+        integers.set("decoder.bias", .init(shape: [5], integers: [1, 2, 3, 4, 5]))
+        assertRefused(integers, "decoder.bias", "I64")
+
+        var nonFinite = good
+        var values = nonFinite["encoder.weight"]!.floats()!
+        values[0] = .nan
+        nonFinite.set("encoder.weight", .init(shape: [5, 4], floats: values))
+        assertRefused(nonFinite, "encoder.weight", "NaN")
+
+        var plain = good
+        plain.metadata = [:]
+        assertRefused(plain, "not a Quill checkpoint", "--vocab")
+
+        var badConfig = good
+        badConfig.metadata["quill.config"] = "{\"nope\": 1}"
+        assertRefused(badConfig, "quill.config")
+    }
+}
