@@ -50,6 +50,34 @@ public enum GEMM {
         }
     }
 
+    /// `C ← α·op(A)·B + β·C` with B packed in advance (see `PackedMatrix`); same results, bit for
+    /// bit, as `multiply` with the unpacked B. Use for m > 1 (one-row products take the GEMV path).
+    public static func multiply(
+        m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        packedB: PackedMatrix, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let n = packedB.n, k = packedB.k
+        if m <= 0 || n <= 0 { return }
+        precondition(m > 1, "a one-row product should use the unpacked GEMV path")
+        let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: a, ldb: 0, transposeB: false,
+                                c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
+        let run = { (rows: Range<Int>, columns: Range<Int>) in
+            scale(rows: rows, columns: columns, by: beta, c: c, ldc: ldc)
+            if k > 0 && alpha != 0 {
+                PackingBuffers.shared.with { packA, _ in
+                    blocked(rows: rows, columns: columns, operands, packA: packA, packB: nil, packed: packedB)
+                }
+            }
+        }
+        if m * n * k < 1 << 17 || Parallel.threadCount == 1 {
+            run(0..<m, 0..<n)
+        } else if n >= nr * 2 * Parallel.threadCount || n >= m {
+            Parallel.forRanges(n, granule: nr) { run(0..<m, $0) }
+        } else {
+            Parallel.forRanges(m, granule: mr) { run($0, 0..<n) }
+        }
+    }
+
     /// The operands of one product, passed between the blocking layers.
     @usableFromInline
     struct Operands {
@@ -76,19 +104,26 @@ public enum GEMM {
     static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands) {
         scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc)
         PackingBuffers.shared.with { packA, packB in
-            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB)
+            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: nil)
         }
     }
 
-    static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands,
-                        packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>) {
+    /// The blocked loops; B comes from `packed` when given, else is packed into `packB` block by block.
+    static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packA: UnsafeMutablePointer<Float>,
+                        packB: UnsafeMutablePointer<Float>?, packed: PackedMatrix?) {
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncBlock = min(nc, columns.upperBound - jc)
             var pc = 0
             while pc < op.k {
                 let kcBlock = min(kc, op.k - pc)
-                Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: packB)
+                let bBlock: UnsafeMutablePointer<Float>
+                if let packed {
+                    bBlock = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
+                } else {
+                    Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: packB!)
+                    bBlock = packB!
+                }
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mcBlock = min(mc, rows.upperBound - ic)
@@ -100,7 +135,7 @@ public enum GEMM {
                         while ir < mcBlock {
                             let height = min(mr, mcBlock - ir)
                             MicroKernel.run(
-                                kc: kcBlock, a: packA + ir * kcBlock, b: packB + jr * kcBlock,
+                                kc: kcBlock, a: packA + ir * kcBlock, b: bBlock + jr * kcBlock,
                                 c: op.c + (ic + ir) * op.ldc + jc + jr, ldc: op.ldc,
                                 alpha: op.alpha, height: height, width: width)
                             ir += mr

@@ -94,3 +94,35 @@ final class GEMMTests: XCTestCase {
         }
     }
 }
+
+final class PackedMatrixTests: XCTestCase {
+    /// A product through a pre-packed B gives the same bits as packing per call, for both forms of
+    /// B, tile-missing shapes, k spanning several blocks, and any thread count.
+    func testPackedProductsMatchUnpackedBitForBit() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var rng = SeededGenerator(seed: 8)
+        for (m, n, k) in [(2, 1, 1), (7, 13, 5), (33, 65, 17), (32, 1024, 256), (20, 37, 600), (300, 20, 64)] {
+            for transposeB in [false, true] {
+                let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
+                let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
+                let c0 = (0..<(m * n)).map { _ in rng.nextUniform(in: -1, 1) }
+                let ldb = transposeB ? k : n
+                let packed = PackedMatrix()
+                b.withUnsafeBufferPointer { packed.pack(k: k, n: n, b: $0.baseAddress!, ldb: ldb, transposeB: transposeB) }
+                for threads in [1, 2, 3] {
+                    Parallel.threadCount = threads
+                    var plain = c0, viaPacked = c0
+                    plain.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: ldb, transposeB: transposeB,
+                                      beta: 1, c: pc.baseAddress!, ldc: n)
+                    }
+                    viaPacked.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, alpha: 0.5, a: a, lda: k, packedB: packed, beta: 1, c: pc.baseAddress!, ldc: n)
+                    }
+                    XCTAssertEqual(plain.map(\.bitPattern), viaPacked.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) tB=\(transposeB) threads=\(threads)")
+                }
+            }
+        }
+    }
+}

@@ -36,6 +36,7 @@ final class GRULayer: RecurrentLayer {
     override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                            inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
                            cellGrad: UnsafeMutablePointer<Float>?) {
+        beginBackward()
         let t = steps, b = batch, h = hiddenSize, width = gateWidth
         let gi = gates.pointer, gh = hiddenGates.pointer, hs = hidden.pointer
         let total = scratch.buffer(b * h)

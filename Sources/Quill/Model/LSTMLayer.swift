@@ -34,6 +34,7 @@ final class LSTMLayer: RecurrentLayer {
     override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                            inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
                            cellGrad dc: UnsafeMutablePointer<Float>?) {
+        beginBackward()
         let t = steps, b = batch, h = hiddenSize, width = gateWidth
         let g = gates.pointer, cs = cells.pointer
         let dhTotal = scratch.buffer(b * h)

@@ -28,6 +28,7 @@ final class RNNLayer: RecurrentLayer {
     override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
                            inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
                            cellGrad: UnsafeMutablePointer<Float>?) {
+        beginBackward()
         let t = steps, b = batch, h = hiddenSize
         let da = gates.pointer, hs = hidden.pointer
         for s in stride(from: t - 1, through: 0, by: -1) {

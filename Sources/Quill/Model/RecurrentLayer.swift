@@ -22,6 +22,10 @@ class RecurrentLayer {
 
     let gates = Workspace()
     let hidden = Workspace()
+    /// W_hh packed for the time loop's GEMMs (W_hhᵀ in forward, W_hh in backward), when the loop
+    /// has more than one step of more than one row.
+    private let packedRecurrent = PackedMatrix()
+    private var usePacked = false
     private(set) var steps = 0
     private(set) var batch = 0
 
@@ -47,6 +51,10 @@ class RecurrentLayer {
     func begin(steps t: Int, batch b: Int, h0: UnsafePointer<Float>) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         steps = t
         batch = b
+        usePacked = t > 1 && b > 1
+        if usePacked {
+            packedRecurrent.pack(k: hiddenSize, n: gateWidth, b: weightHH, ldb: hiddenSize, transposeB: true)
+        }
         let g = gates.buffer(t * b * gateWidth)
         let h = hidden.buffer((t + 1) * b * hiddenSize)
         h.update(from: h0, count: b * hiddenSize)
@@ -65,15 +73,31 @@ class RecurrentLayer {
 
     /// `out` (B, G·H) += h·W_hhᵀ for one step's hidden rows.
     func addRecurrent(_ h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: weightHH, ldb: hiddenSize,
-                      transposeB: true, beta: 1, c: out, ldc: gateWidth)
+        if usePacked {
+            GEMM.multiply(m: batch, a: h, lda: hiddenSize, packedB: packedRecurrent, beta: 1, c: out, ldc: gateWidth)
+        } else {
+            GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: weightHH, ldb: hiddenSize,
+                          transposeB: true, beta: 1, c: out, ldc: gateWidth)
+        }
+    }
+
+    /// Call at the start of backward: packs W_hh for `recurrentGradient`.
+    func beginBackward() {
+        if usePacked {
+            packedRecurrent.pack(k: gateWidth, n: hiddenSize, b: weightHH, ldb: hiddenSize, transposeB: false)
+        }
     }
 
     /// `dh` (B, H) ← dGates (B, G·H) · W_hh (added to `dh` when `accumulate`): the gradient flowing
     /// to the previous step.
     func recurrentGradient(_ dGates: UnsafePointer<Float>, into dh: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: weightHH, ldb: hiddenSize,
-                      beta: accumulate ? 1 : 0, c: dh, ldc: hiddenSize)
+        if usePacked {
+            GEMM.multiply(m: batch, a: dGates, lda: gateWidth, packedB: packedRecurrent, beta: accumulate ? 1 : 0,
+                          c: dh, ldc: hiddenSize)
+        } else {
+            GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: weightHH, ldb: hiddenSize,
+                          beta: accumulate ? 1 : 0, c: dh, ldc: hiddenSize)
+        }
     }
 
     /// Weight and bias gradients over all steps, and the input gradient:

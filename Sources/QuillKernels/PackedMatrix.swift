@@ -1,0 +1,45 @@
+/// The B operand of GEMM packed once for many products, as in the recurrent step: W_hh is the same
+/// for all T steps of a batch, so packing it per step would copy the whole matrix T times.
+///
+/// Layout: for each `kc` block of k, the panels of `nr` columns (zero-padded) stored k-major,
+/// exactly as `GEMM` packs B per call, so a product through it gives the same bits.
+public final class PackedMatrix: @unchecked Sendable {
+    public private(set) var k = 0
+    public private(set) var n = 0
+    private var storage: UnsafeMutablePointer<Float>
+    private var capacity = 0
+
+    public init() { storage = .allocate(capacity: 1) }
+
+    deinit { storage.deallocate() }
+
+    /// Columns rounded up to whole panels.
+    var paddedColumns: Int { (n + GEMM.nr - 1) / GEMM.nr * GEMM.nr }
+
+    /// Pointer to the packed panels of the k block starting at `pc`, from column panel `j` (a
+    /// multiple of `nr`).
+    func block(pc: Int, column j: Int, kcBlock: Int) -> UnsafeMutablePointer<Float> {
+        storage + pc * paddedColumns + j * kcBlock
+    }
+
+    /// Packs op(B) (k × n) from `b` with row stride `ldb`, reusing the storage when it is big enough.
+    public func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposeB: Bool) {
+        self.k = k
+        self.n = n
+        let needed = max(1, k * paddedColumns)
+        if needed > capacity {
+            storage.deallocate()
+            storage = .allocate(capacity: needed)
+            capacity = needed
+        }
+        // The operands' A side is unused by packB.
+        let op = GEMM.Operands(a: b, lda: 0, transposeA: false, b: b, ldb: ldb, transposeB: transposeB,
+                               c: storage, ldc: 0, k: k, alpha: 1, beta: 0)
+        var pc = 0
+        while pc < k {
+            let kcBlock = min(GEMM.kc, k - pc)
+            Packing.packB(op, rows: pc, count: kcBlock, columns: 0, width: n, into: block(pc: pc, column: 0, kcBlock: kcBlock))
+            pc += kcBlock
+        }
+    }
+}
