@@ -69,3 +69,36 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(ids.last, words.loaded.vocabulary.unknownID)
     }
 }
+
+final class LineModelGenerationTests: XCTestCase {
+    func testRowResetZeroesOnlyThatRow() {
+        var state = RecurrentState(layers: 2, batchSize: 3, hiddenSize: 2, hidden: (0..<12).map(Float.init),
+                                   cell: (0..<12).map { Float($0) + 100 })
+        state.resetRow(1)
+        XCTAssertEqual(state.hidden, [0, 1, 0, 0, 4, 5, 6, 7, 0, 0, 10, 11])
+        XCTAssertEqual(state.cell, [100, 101, 0, 0, 104, 105, 106, 107, 0, 0, 110, 111])
+        var gru = RecurrentState(layers: 1, batchSize: 2, hiddenSize: 2, hasCellState: false)
+        gru.hidden = [1, 2, 3, 4]
+        gru.resetRow(0)
+        gru.reset()
+        XCTAssertEqual(gru.hidden, [0, 0, 0, 0])
+    }
+
+    /// After <eos>, a line model starts its next line from <bos> and goes on to the full length.
+    func testLineModelKeepsGeneratingAfterEOS() throws {
+        let text = "a b\nb a\n"
+        let tokenizer = WordTokenizer()
+        let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)), specials: Vocabulary.extraSpecials(level: .word, sequenceMode: true))
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 8, layers: 1))
+        var rng = SeededGenerator(seed: 5)
+        model.initialize(rng: &rng)
+        // Make <eos> likely so several lines are produced.
+        let bias = model.parameters.pointer("decoder.bias")
+        bias[vocabulary.eosID!] = 3
+        let loaded = LoadedModel(model: model, vocabulary: vocabulary, level: .word, mode: .lines)
+        let sample = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1)).generate(prompt: [], length: 60, seed: 3)[0]
+        XCTAssertEqual(sample.tokens, 60)
+        XCTAssertGreaterThan(sample.text.filter { $0 == "\n" }.count, 3)
+        XCTAssertFalse(sample.text.contains("<bos>") || sample.text.contains("<pad>"))
+    }
+}

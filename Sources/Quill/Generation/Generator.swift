@@ -126,6 +126,12 @@ public final class Generator {
                 }
                 let (piece, hitStop) = writers[s].append(token)
                 if !piece.isEmpty { onText(s, piece) }
+                // A line model was trained on lines that each start afresh: after <eos> the next
+                // line begins from the zero state with <bos>, as in training.
+                if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
+                    next[s] = Int32(bos)
+                    state.resetRow(s)
+                }
                 if hitStop {
                     results[s].stopReason = .stopString
                     done[s] = true

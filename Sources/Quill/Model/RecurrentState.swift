@@ -34,7 +34,20 @@ public struct RecurrentState: Sendable, Equatable {
     /// Offset of layer `k`'s (B, H) block.
     public func offset(layer k: Int) -> Int { k * batchSize * hiddenSize }
 
+    /// Zeroes row `b` of every layer (one sequence of the batch starts afresh).
+    public mutating func resetRow(_ b: Int) {
+        for k in 0..<layers {
+            let start = k * batchSize * hiddenSize + b * hiddenSize
+            for j in start..<(start + hiddenSize) {
+                hidden[j] = 0
+                if !cell.isEmpty { cell[j] = 0 }
+            }
+        }
+    }
+
+    /// Zeroes every state.
     public mutating func reset() {
-        for i in hidden.indices { hidden[i] = 0; cell[i] = 0 }
+        for i in hidden.indices { hidden[i] = 0 }
+        for i in cell.indices { cell[i] = 0 }
     }
 }
