@@ -11,10 +11,15 @@ enum InfoCommand {
     )
 
     static func run(_ args: ParsedArguments) throws {
-        let path = try Checkpoint.resolve(try args.positional(0))
+        let argument = try args.positional(0)
+        let path = try Checkpoint.resolve(argument)
         let checkpoint = try Checkpoint(contentsOf: path)
         let c = checkpoint.config, s = checkpoint.summary
         let last = s.history.last
+        // A run folder's model is its best; the run itself may have gone further.
+        let latestPath = (argument as NSString).appendingPathComponent(Checkpoint.latestFile)
+        let latest = path != argument && FileManager.default.fileExists(atPath: latestPath)
+            ? try? Checkpoint(contentsOf: latestPath) : nil
         if args.flag("json") {
             var object: [String: Any] = [
                 "file": path, "level": s.level.rawValue, "mode": s.mode.rawValue, "cell": c.cell.rawValue,
@@ -28,6 +33,7 @@ enum InfoCommand {
                 object["best_validation_perplexity"] = Foundation.exp(best)
             }
             if let last { object["last_train_loss"] = last.trainLoss.isFinite ? last.trainLoss : NSNull() }
+            if let latest { object["latest_steps"] = latest.summary.steps }
             print(try JSONText.line(object))
             return
         }
@@ -36,6 +42,9 @@ enum InfoCommand {
         print("parameters       \(Format.count(c.parameterCount))")
         print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")
+        if let latest, latest.summary.steps != s.steps {
+            print("latest           \(latest.summary.steps) steps (\(Checkpoint.latestFile); this is the best model so far)")
+        }
         if let best = s.bestValidationLoss {
             var line = String(format: "best validation  loss %.4f, perplexity %.2f", best, Foundation.exp(best))
             if s.level == .char { line += String(format: ", %.4f bits/char", best / Foundation.log(2.0)) }
