@@ -99,3 +99,24 @@ final class ModelTests: XCTestCase {
                                                                    layers: 1, tieWeights: true)))
     }
 }
+
+final class InitializationTests: XCTestCase {
+    func testXavierAndUniform() throws {
+        let xavier = try LanguageModel(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
+                                                           initialization: .xavier))
+        var rng = SeededGenerator(seed: 6)
+        xavier.initialize(rng: &rng)
+        let bound = (6.0 / Float(48 + 10)).squareRoot() // rnn.weight_ih_l0 is [48, 10]
+        let wih = xavier.parameters.array("rnn.weight_ih_l0")
+        XCTAssertTrue(wih.allSatisfy { abs($0) <= bound })
+        XCTAssertGreaterThan(wih.map(abs).max()!, bound * 0.9)
+        XCTAssertTrue(xavier.parameters.array("rnn.bias_hh_l0").allSatisfy { $0 == 0 })
+
+        let uniform = try LanguageModel(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
+                                                            initialization: .uniform, initializationRange: 0.05))
+        uniform.initialize(rng: &rng)
+        let all = uniform.parameters.allValues
+        XCTAssertTrue(all.allSatisfy { abs($0) <= 0.05 })
+        XCTAssertGreaterThan(uniform.parameters.array("decoder.bias").map(abs).max()!, 0.04, "biases drawn too")
+    }
+}

@@ -60,6 +60,8 @@ public final class LanguageModel: @unchecked Sendable {
                 else { bound = 0.1 }
             case .xavier:
                 bound = isBias ? 0 : (6 / Float(entry.shape[0] + entry.shape[1])).squareRoot()
+            case .uniform:
+                bound = config.initializationRange
             }
             for i in 0..<entry.count { p[i] = bound == 0 ? 0 : rng.nextUniform(in: -bound, bound) }
         }

@@ -7,6 +7,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case pytorch
         /// Glorot/Xavier uniform weights U(±√(6 / (fan_in + fan_out))), biases 0.
         case xavier
+        /// Every parameter, biases included, U(−r, r) with r = `initializationRange` (Zaremba et
+        /// al.'s LSTM language models use r = 0.1 or 0.05).
+        case uniform
     }
 
     /// Recurrent cell type: the one registration point of a cell (its file holds the rest).
@@ -71,9 +74,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var tieWeights: Bool
     public var cell: Cell
     public var initialization: Initialization
+    /// r of `.uniform` initialisation.
+    public var initializationRange: Float
 
     public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
-                tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch) {
+                tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch,
+                initializationRange: Float = 0.1) {
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
@@ -82,6 +88,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.tieWeights = tieWeights
         self.cell = cell
         self.initialization = initialization
+        self.initializationRange = initializationRange
     }
 
     /// Checks sizes and combinations, with messages that name the flag to change.
@@ -95,6 +102,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if tieWeights && embeddingSize != hiddenSize {
             throw QuillError.usage("--tie-weights needs --embed equal to --hidden (got \(embeddingSize) and \(hiddenSize))")
+        }
+        guard initializationRange > 0 && initializationRange.isFinite else {
+            throw QuillError.usage("--init-range must be positive, got \(initializationRange)")
         }
     }
 

@@ -22,6 +22,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var tieWeights: Bool = false
     public var cell: ModelConfig.Cell = .lstm
     public var initialization: ModelConfig.Initialization = .pytorch
+    public var initializationRange: Float = 0.1
     public var seed: UInt64 = 1
 
     // Optimisation
@@ -91,11 +92,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw QuillError.usage("--tie-weights needs --embed equal to --hidden (got \(embeddingSize) and \(hiddenSize))")
         }
         if let maxTime, !(maxTime > 0) { throw QuillError.usage("--max-time must be positive") }
+        try modelConfig(vocabularySize: 1).validate()
     }
 
     /// The model shape for a vocabulary of `vocabularySize` tokens.
     public func modelConfig(vocabularySize: Int) -> ModelConfig {
         ModelConfig(vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
-                    layers: layers, dropout: dropout, tieWeights: tieWeights, cell: cell, initialization: initialization)
+                    layers: layers, dropout: dropout, tieWeights: tieWeights, cell: cell, initialization: initialization,
+                    initializationRange: initializationRange)
     }
 }

@@ -38,7 +38,7 @@ enum InfoCommand {
             return
         }
         print("checkpoint       \(path)")
-        print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)")
+        print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)\(c.initialization == .uniform ? " ±\(c.initializationRange)" : "")")
         print("parameters       \(Format.count(c.parameterCount))")
         print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")

@@ -20,7 +20,8 @@ enum TrainCommand {
             OptionSpec("layers", .int, default: "2", "number of stacked layers"),
             OptionSpec("dropout", .float, default: "0.1", "dropout probability on embeddings, between layers and before the decoder"),
             OptionSpec("tie-weights", .flag, "share the encoder and decoder matrices (needs --embed equal to --hidden)"),
-            OptionSpec("init", .choice(["pytorch", "xavier"]), default: "pytorch", "weight initialisation"),
+            OptionSpec("init", .choice(ModelConfig.Initialization.allCases.map(\.rawValue)), default: "pytorch", "weight initialisation: PyTorch's defaults, Glorot, or every parameter U(-r, r)"),
+            OptionSpec("init-range", .float, default: "0.1", "r for --init uniform"),
             OptionSpec("seed", .int, default: "1", "seed for initialisation, dropout and shuffling"),
             OptionSpec("batch", .int, default: "32", "rows per batch"),
             OptionSpec("seq-len", .int, default: "64", "time steps per window (truncated BPTT length)"),
@@ -108,6 +109,8 @@ enum TrainCommand {
         o.tieWeights = args.flag("tie-weights")
         o.cell = ModelConfig.Cell(rawValue: args.string("cell")!)!
         o.initialization = ModelConfig.Initialization(rawValue: args.string("init")!)!
+        o.initializationRange = Float(args.double("init-range")!)
+        if args.isSet("init-range") && o.initialization != .uniform { throw CLIError.usage("--init-range applies to --init uniform only") }
         let seed = args.int("seed")!
         guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
         o.seed = UInt64(seed)
