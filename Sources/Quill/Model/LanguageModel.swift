@@ -75,6 +75,9 @@ public final class LanguageModel: @unchecked Sendable {
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
         precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize
                      && state.cell.isEmpty != config.cell.hasCellState, "state does not fit the model and batch")
+        // The embedding lookup reads unchecked memory, so out-of-range ids must stop here.
+        let v32 = Int32(config.vocabularySize)
+        precondition(inputs.allSatisfy { $0 >= 0 && $0 < v32 }, "input id outside 0..<\(config.vocabularySize)")
         steps = t
         batch = b
         inputIDs = inputs
@@ -127,6 +130,8 @@ public final class LanguageModel: @unchecked Sendable {
         -> (sum: Double, count: Int) {
         let rows = steps * batch
         precondition(targets.count == rows && (mask?.count ?? rows) == rows)
+        let v32 = Int32(config.vocabularySize)
+        precondition(targets.allSatisfy { $0 >= 0 && $0 < v32 }, "target id outside 0..<\(config.vocabularySize)")
         let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
         if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
         let logits = logitsBuffer.pointer, classes = config.vocabularySize
