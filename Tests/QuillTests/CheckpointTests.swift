@@ -64,4 +64,13 @@ final class CheckpointTests: XCTestCase {
         badConfig.metadata["quill.config"] = "{\"nope\": 1}"
         assertRefused(badConfig, "quill.config")
     }
+
+    /// A config written before a field existed still loads, with the field's default.
+    func testOlderConfigWithoutNewerFieldsLoads() throws {
+        let old = #"{"vocabularySize":5,"embeddingSize":4,"hiddenSize":6,"layers":2,"dropout":0.1,"tieWeights":false,"cell":"gru","initialization":"pytorch"}"#
+        let config = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(config.cell, .gru)
+        XCTAssertEqual(config.initializationRange, 0.1)
+        XCTAssertThrowsError(try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"vocabularySize":5}"#.utf8)))
+    }
 }

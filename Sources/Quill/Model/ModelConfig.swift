@@ -91,6 +91,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initializationRange = initializationRange
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case vocabularySize, embeddingSize, hiddenSize, layers, dropout, tieWeights, cell, initialization,
+             initializationRange
+    }
+
+    /// Decodes a stored config; fields added after a checkpoint was written take their defaults,
+    /// so older checkpoints stay loadable.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        embeddingSize = try c.decode(Int.self, forKey: .embeddingSize)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        layers = try c.decode(Int.self, forKey: .layers)
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+        tieWeights = try c.decodeIfPresent(Bool.self, forKey: .tieWeights) ?? false
+        cell = try c.decodeIfPresent(Cell.self, forKey: .cell) ?? .lstm
+        initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization) ?? .pytorch
+        initializationRange = try c.decodeIfPresent(Float.self, forKey: .initializationRange) ?? 0.1
+    }
+
     /// Checks sizes and combinations, with messages that name the flag to change.
     public func validate() throws {
         for (name, value) in [("vocabulary size", vocabularySize), ("--embed", embeddingSize),

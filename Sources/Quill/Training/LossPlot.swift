@@ -3,6 +3,14 @@ import Foundation
 /// A self-contained SVG line chart of training and validation loss against steps, with labelled
 /// axes, ticks and a legend; opens in any browser.
 public enum LossPlot {
+    /// The smallest 1, 2 or 5 × 10^k at least `rough`.
+    static func niceStep(_ rough: Double) -> Double {
+        guard rough > 0, rough.isFinite else { return 1 }
+        let power = pow(10, floor(log10(rough)))
+        for factor in [1.0, 2, 5, 10] where factor * power >= rough { return factor * power }
+        return 10 * power
+    }
+
     public static func svg(_ history: [TrainingRecord], width: Double = 720, height: Double = 420) -> String {
         let left = 70.0, right = 20.0, top = 40.0, bottom = 55.0
         let plotW = width - left - right, plotH = height - top - bottom
@@ -23,12 +31,19 @@ public enum LossPlot {
         <text x="\(f(width / 2))" y="22" text-anchor="middle" font-size="15">Quill training loss</text>
 
         """
-        for i in 0...5 {
-            let v = yMin + (yMax - yMin) * Double(i) / 5
+        // Ticks at round values (1, 2 or 5 times a power of ten).
+        let yStep = niceStep((yMax - yMin) / 8)
+        var v = (yMin / yStep).rounded(.up) * yStep
+        while v <= yMax + 1e-9 {
             out += "<line x1=\"\(f(left))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#e5e5e5\"/>\n"
-            out += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(String(format: "%.2f", v))</text>\n"
-            let s = xMax * Double(i) / 5
-            out += "<text x=\"\(f(x(s)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(Int(s.rounded()))</text>\n"
+            out += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(String(format: yStep < 0.1 ? "%.2f" : "%.1f", v))</text>\n"
+            v += yStep
+        }
+        let xStep = max(1, niceStep(xMax / 8))
+        var s = 0.0
+        while s <= xMax + 1e-9 {
+            out += "<text x=\"\(f(x(s)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(Int(s))</text>\n"
+            s += xStep
         }
         out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#333\"/>\n"
         out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">step</text>\n"

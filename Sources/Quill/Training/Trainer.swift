@@ -50,7 +50,7 @@ public final class Trainer {
         }
         let resumeFile = try SafeTensors(contentsOf: resumePath)
         guard let text = resumeFile.metadata["quill.progress"],
-              var saved = JSONCoding.decode(TrainingProgress.self, text) else {
+              var saved = TrainingProgress.decode(text) else {
             throw QuillError.badCheckpoint(path: resumePath, problem: "no valid quill.progress metadata")
         }
         let latest = try Checkpoint(contentsOf: latestPath)

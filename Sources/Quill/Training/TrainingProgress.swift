@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a run stands: everything besides weights and optimizer moments that a resumed run needs to
 /// continue bit for bit (saved in `resume.safetensors`).
 public struct TrainingProgress: Codable, Equatable, Sendable {
@@ -24,5 +26,19 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
         self.options = options
         self.schedule = schedule
         self.rngState = rngState
+    }
+}
+
+extension TrainingProgress {
+    /// Reads saved progress; options added to Quill after the run was saved take their defaults.
+    static func decode(_ text: String) -> TrainingProgress? {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+              let saved = object["options"] as? [String: Any],
+              let defaultsData = try? JSONEncoder().encode(TrainingOptions(corpus: "", outputFolder: "")),
+              var options = (try? JSONSerialization.jsonObject(with: defaultsData)) as? [String: Any] else { return nil }
+        options.merge(saved) { _, stored in stored }
+        object["options"] = options
+        guard let merged = try? JSONSerialization.data(withJSONObject: object) else { return nil }
+        return JSONCoding.decode(TrainingProgress.self, String(decoding: merged, as: UTF8.self))
     }
 }
