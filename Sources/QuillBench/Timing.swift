@@ -1,12 +1,9 @@
 import Foundation
+import Quill
 
 /// Wall-clock helpers for the benchmarks.
 enum Timing {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { MonotonicClock.seconds() }
 
     /// Runs `body` once to warm up, then repeatedly until `minimumTotal` seconds have passed, and
     /// returns the fastest single run.

@@ -88,7 +88,7 @@ public final class Generator {
         guard samples > 0 else { throw QuillError.usage("--samples must be positive, got \(samples)") }
         guard length >= 0 else { throw QuillError.usage("--length must be 0 or more, got \(length)") }
         if let stop, stop.isEmpty { throw QuillError.usage("--stop must not be empty") }
-        let start = Self.now()
+        let start = MonotonicClock.seconds()
         let model = loaded.model
         let v = model.config.vocabularySize
         var prime = prompt
@@ -121,7 +121,7 @@ public final class Generator {
                     results[s].stopReason = .endOfSequence
                     done[s] = true
                     if let rest = writers[s].finish() { onText(s, rest) }
-                    results[s].seconds = Self.now() - start
+                    results[s].seconds = MonotonicClock.seconds() - start
                     continue
                 }
                 let (piece, hitStop) = writers[s].append(token)
@@ -135,7 +135,7 @@ public final class Generator {
                 if hitStop {
                     results[s].stopReason = .stopString
                     done[s] = true
-                    results[s].seconds = Self.now() - start
+                    results[s].seconds = MonotonicClock.seconds() - start
                 }
             }
             if done.allSatisfy({ $0 }) { break }
@@ -145,17 +145,11 @@ public final class Generator {
         for s in 0..<samples {
             if !done[s] {
                 if let rest = writers[s].finish() { onText(s, rest) }
-                results[s].seconds = Self.now() - start
+                results[s].seconds = MonotonicClock.seconds() - start
             }
             results[s].text = writers[s].text
         }
         return results
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
 

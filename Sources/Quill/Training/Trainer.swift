@@ -108,7 +108,7 @@ public final class Trainer {
     @discardableResult
     public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed }) throws -> TrainingOutcome {
         try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
-        let sessionStart = Self.now()
+        let sessionStart = MonotonicClock.seconds()
         let secondsBefore = progress.seconds
         var sessionTokens = 0
         let startStep = progress.step
@@ -121,7 +121,7 @@ public final class Trainer {
             validationUnknown: data.validationUnknown, stepsPerEpoch: stepsPerEpoch, plannedSteps: plannedSteps,
             resumedAtStep: startStep, threads: Parallel.threadCount)))
 
-        func elapsed() -> Double { Self.now() - sessionStart }
+        func elapsed() -> Double { MonotonicClock.seconds() - sessionStart }
         func validate(scheduled: Bool) throws -> Bool {
             progress.seconds = secondsBefore + elapsed()
             let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher)
@@ -243,11 +243,5 @@ public final class Trainer {
         resume.metadata = ["quill.progress": JSONCoding.string(progress)]
         try resume.write(to: folder + "/" + Checkpoint.resumeFile)
         try MetricsLog.write(progress.history, folder: folder)
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
