@@ -53,14 +53,4 @@ public struct TokenIDs: Sendable, Equatable, RandomAccessCollection {
         case .wide(let a): return Int(a[i])
         }
     }
-
-    /// A new `TokenIDs` holding `range` of these ids.
-    public func slice(_ range: Range<Int>) -> TokenIDs {
-        var copy = self
-        switch storage {
-        case .narrow(let a): copy.storage = .narrow(Array(a[range]))
-        case .wide(let a): copy.storage = .wide(Array(a[range]))
-        }
-        return copy
-    }
 }
