@@ -35,18 +35,8 @@ public enum GEMM {
             GEMV.rowTimesMatrix(n: n, operands)
             return
         }
-        let flops = m * n * k
-        let serial = flops < 1 << 17
-        if serial || Parallel.threadCount == 1 {
-            blocked(rows: 0..<m, columns: 0..<n, operands)
-        } else if n >= nr * 2 * Parallel.threadCount || n >= m {
-            Parallel.forRanges(n, granule: nr) { columns in
-                blocked(rows: 0..<m, columns: columns, operands)
-            }
-        } else {
-            Parallel.forRanges(m, granule: mr) { rows in
-                blocked(rows: rows, columns: 0..<n, operands)
-            }
+        split(m: m, n: n, k: k) { rows, columns in
+            work(rows: rows, columns: columns, operands, packed: nil)
         }
     }
 
@@ -59,22 +49,27 @@ public enum GEMM {
         let n = packedB.n, k = packedB.k
         if m <= 0 || n <= 0 { return }
         precondition(m > 1, "a one-row product should use the unpacked GEMV path")
+        if k <= 0 || alpha == 0 {
+            scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc)
+            return
+        }
         let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: a, ldb: 0, transposeB: false,
                                 c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
-        let run = { (rows: Range<Int>, columns: Range<Int>) in
-            scale(rows: rows, columns: columns, by: beta, c: c, ldc: ldc)
-            if k > 0 && alpha != 0 {
-                PackingBuffers.shared.with { packA, _ in
-                    blocked(rows: rows, columns: columns, operands, packA: packA, packB: nil, packed: packedB)
-                }
-            }
+        split(m: m, n: n, k: k) { rows, columns in
+            work(rows: rows, columns: columns, operands, packed: packedB)
         }
+    }
+
+    /// Hands blocks of C to the workers: all of it to one when the product is small, else column
+    /// ranges (multiples of `nr`) or, when C is narrow, row ranges (multiples of `mr`). Either way
+    /// the tile grid is the same, so the split never changes a result.
+    static func split(m: Int, n: Int, k: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
         if m * n * k < 1 << 17 || Parallel.threadCount == 1 {
-            run(0..<m, 0..<n)
+            body(0..<m, 0..<n)
         } else if n >= nr * 2 * Parallel.threadCount || n >= m {
-            Parallel.forRanges(n, granule: nr) { run(0..<m, $0) }
+            Parallel.forRanges(n, granule: nr) { body(0..<m, $0) }
         } else {
-            Parallel.forRanges(m, granule: mr) { run($0, 0..<n) }
+            Parallel.forRanges(m, granule: mr) { body($0, 0..<n) }
         }
     }
 
@@ -100,17 +95,18 @@ public enum GEMM {
         }
     }
 
-    /// One worker's share: the block `rows × columns` of C, all of k.
-    static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands) {
+    /// One worker's share: the block `rows × columns` of C, all of k, with B from `packed` or
+    /// packed here block by block.
+    static func work(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packed: PackedMatrix?) {
         scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc)
         PackingBuffers.shared.with { packA, packB in
-            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: nil)
+            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
         }
     }
 
     /// The blocked loops; B comes from `packed` when given, else is packed into `packB` block by block.
     static func blocked(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packA: UnsafeMutablePointer<Float>,
-                        packB: UnsafeMutablePointer<Float>?, packed: PackedMatrix?) {
+                        packB: UnsafeMutablePointer<Float>, packed: PackedMatrix?) {
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncBlock = min(nc, columns.upperBound - jc)
@@ -121,8 +117,8 @@ public enum GEMM {
                 if let packed {
                     bBlock = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
                 } else {
-                    Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: packB!)
-                    bBlock = packB!
+                    Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: packB)
+                    bBlock = packB
                 }
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
