@@ -47,7 +47,7 @@ public struct PerplexityEvaluator: Sendable {
         }
         let batcher: TrainBatcher
         if loaded.mode == .lines {
-            let separator = loaded.level == .char ? loaded.vocabulary.id(for: "\n") : loaded.vocabulary.eosID
+            let separator = loaded.vocabulary.lineEndID(level: loaded.level)
             batcher = .lines(try SequenceBatcher(ids: encoded.ids, separatorID: separator, vocabulary: loaded.vocabulary,
                                                  batchSize: batchSize, maxLength: 1 << 20, seed: 0))
         } else {

@@ -67,10 +67,7 @@ public final class Generator {
     /// for character models, `<eos>` (a line end) for word models; nil when the vocabulary has none.
     public var startToken: Int? {
         if loaded.mode == .lines, let bos = loaded.vocabulary.bosID { return bos }
-        switch loaded.level {
-        case .char: return loaded.vocabulary.id(for: "\n")
-        case .word: return loaded.vocabulary.eosID
-        }
+        return loaded.vocabulary.lineEndID(level: loaded.level)
     }
 
     /// Generates `samples` continuations of `prompt` (ids from `encodePrompt`), each with its own

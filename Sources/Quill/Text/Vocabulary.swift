@@ -114,6 +114,11 @@ public struct Vocabulary: Sendable, Equatable {
         tokens.map { $0 + "\n" }.joined()
     }
 
+    /// The token that ends a line of text at this level: the newline character, or `<eos>`.
+    public func lineEndID(level: TokenLevel) -> Int? {
+        level == .char ? id(for: "\n") : eosID
+    }
+
     /// The specials a mode needs beyond `<pad>` and `<unk>`.
     public static func extraSpecials(level: TokenLevel, sequenceMode: Bool) -> [String] {
         if sequenceMode { return [bos, eos] }

@@ -51,7 +51,7 @@ public struct TrainingData: Sendable {
         validationIDs = validation.ids
         validationUnknown = validation.unknown
 
-        let separator = options.level == .char ? vocabulary.id(for: "\n") : vocabulary.eosID
+        let separator = vocabulary.lineEndID(level: options.level)
         if sequenceMode {
             trainBatcher = .lines(try SequenceBatcher(ids: train.ids, separatorID: separator, vocabulary: vocabulary,
                                                       batchSize: options.batchSize, maxLength: options.maxLength,

@@ -30,11 +30,9 @@ enum GenerateCommand {
     static func run(_ args: ParsedArguments) throws {
         let path = try args.positional(0)
         let sampler = try Sampler(temperature: args.double("temperature")!, topK: args.int("top-k"), topP: args.double("top-p"))
-        let length = args.int("length")!
-        guard length >= 0 else { throw CLIError.usage("--length must be 0 or more, got \(length)") }
+        let length = try args.int("length", atLeast: 0)!
         let samples = try args.int("samples", atLeast: 1)!
-        let seed = args.int("seed")!
-        guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
+        let seed = try args.int("seed", atLeast: 0)!
         let loaded = try ModelLoading.load(path, args)
         if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil {
             throw CLIError.usage("--stop-at-eos: this model's vocabulary has no <eos>")

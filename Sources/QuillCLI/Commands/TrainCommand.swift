@@ -111,9 +111,7 @@ enum TrainCommand {
         o.initialization = ModelConfig.Initialization(rawValue: args.string("init")!)!
         o.initializationRange = Float(args.double("init-range")!)
         if args.isSet("init-range") && o.initialization != .uniform { throw CLIError.usage("--init-range applies to --init uniform only") }
-        let seed = args.int("seed")!
-        guard seed >= 0 else { throw CLIError.usage("--seed must be 0 or more, got \(seed)") }
-        o.seed = UInt64(seed)
+        o.seed = UInt64(try args.int("seed", atLeast: 0)!)
         o.batchSize = args.int("batch")!
         o.sequenceLength = args.int("seq-len")!
         let kind = Optimizer.Kind(rawValue: args.string("optimizer")!)!
