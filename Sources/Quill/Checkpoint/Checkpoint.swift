@@ -85,12 +85,12 @@ public struct Checkpoint: Sendable {
         self.vocabulary = vocabulary
         self.summary = summary
         self.weights = file
-        _ = try makeModel(path: path) // checks every tensor's presence and shape now
+        do { try config.validate() } catch { throw fail("invalid config: \(error)") }
+        try LanguageModel.checkWeights(in: file, config: config, path: path)
     }
 
     /// A model holding these weights.
     public func makeModel(path: String = "<checkpoint>") throws -> LanguageModel {
-        do { try config.validate() } catch { throw QuillError.badCheckpoint(path: path, problem: "invalid config: \(error)") }
         let model = try LanguageModel(config: config)
         try model.loadWeights(from: weights, path: path)
         return model

@@ -68,6 +68,18 @@ public struct SafeTensors: Sendable {
             }
         }
 
+        /// Whether every value is finite, for float dtypes (nil for integer dtypes). F32 is checked
+        /// on its bits in place, without converting the tensor.
+        public var allFinite: Bool? {
+            guard dtype == .f32 else { return floats()?.allSatisfy(\.isFinite) }
+            return bytes.withUnsafeBytes { raw in
+                // A float32 is finite unless its exponent bits are all ones.
+                (0..<elementCount).allSatisfy {
+                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) & 0x7F80_0000 != 0x7F80_0000
+                }
+            }
+        }
+
         /// Values as Int (from any integer dtype or BOOL), or nil for float dtypes.
         public func integers() -> [Int]? {
             let n = elementCount

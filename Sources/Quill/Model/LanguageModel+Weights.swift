@@ -10,23 +10,30 @@ extension LanguageModel {
         return out
     }
 
-    /// Copies weights from `file`, checking that every tensor this config needs is there with the
-    /// right shape and a float dtype.
+    /// Copies weights from `file` after `checkWeights`.
     public func loadWeights(from file: SafeTensors, path: String) throws {
+        try Self.checkWeights(in: file, config: config, path: path)
         for entry in parameters.entries {
-            guard let tensor = file[entry.name] else {
-                throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(entry.name)'")
+            parameters.set(entry.name, file[entry.name]!.floats()!)
+        }
+    }
+
+    /// Checks, without building a model, that `file` holds every tensor `config` needs, with the
+    /// right shape, a float dtype and only finite values.
+    public static func checkWeights(in file: SafeTensors, config: ModelConfig, path: String) throws {
+        for (name, shape) in config.parameterShapes {
+            guard let tensor = file[name] else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(name)'")
             }
-            guard tensor.shape == entry.shape else {
-                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' has shape \(tensor.shape) but a \(config.cell.rawValue) model of this config needs \(entry.shape)")
+            guard tensor.shape == shape else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' has shape \(tensor.shape) but a \(config.cell.rawValue) model of this config needs \(shape)")
             }
-            guard let values = tensor.floats() else {
-                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' is \(tensor.dtype.rawValue), not a float type")
+            guard let finite = tensor.allFinite else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' is \(tensor.dtype.rawValue), not a float type")
             }
-            guard values.allSatisfy(\.isFinite) else {
-                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(entry.name)' holds NaN or infinite values")
+            guard finite else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' holds NaN or infinite values")
             }
-            parameters.set(entry.name, values)
         }
     }
 
