@@ -195,20 +195,17 @@ public final class Trainer {
             state = RecurrentState(config: model.config, batchSize: batch.batchSize)
         }
         model.gradients.zero()
-        let previousState = state
         model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
         let (sum, count) = model.lossAndGradient(targets: batch.targets, mask: batch.mask)
         let loss = sum / Double(max(1, count))
         let nextStep = progress.step + 1
         guard loss.isFinite else {
-            state = previousState
             throw QuillError.runtime("step \(nextStep): the loss became \(loss) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
         }
         model.backward()
         let norm = options.clip > 0 ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
                                     : GradientClipping.norm(model.gradients)
         guard norm.isFinite else {
-            state = previousState
             throw QuillError.runtime("step \(nextStep): the gradients became infinite or NaN — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
         }
         optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate)
