@@ -6,7 +6,10 @@ import QuillKernels
 enum GEMMBenchmark {
     struct Shape {
         let m: Int, n: Int, k: Int, transposeB: Bool
-        var label: String { transposeB ? "(\(m)×\(k))·(\(n)×\(k))ᵀ" : "(\(m)×\(k))·(\(k)×\(n))" }
+        var transposeA = false
+        var label: String {
+            (transposeA ? "(\(k)×\(m))ᵀ" : "(\(m)×\(k))") + (transposeB ? "·(\(n)×\(k))ᵀ" : "·(\(k)×\(n))")
+        }
     }
 
     static let shapes: [Shape] = [
@@ -15,21 +18,44 @@ enum GEMMBenchmark {
         Shape(m: 20, n: 800, k: 200, transposeB: true),
         Shape(m: 700, n: 10000, k: 200, transposeB: true),
         Shape(m: 1024, n: 1024, k: 1024, transposeB: false),
+        // Training's other products at char size: the input projection of layer 0 (small k) and
+        // the weight gradients dGᵀ·X (A transposed, k = T·B).
+        Shape(m: 2048, n: 1024, k: 64, transposeB: true),
+        Shape(m: 1024, n: 256, k: 2048, transposeB: false, transposeA: true),
+        Shape(m: 10000, n: 650, k: 700, transposeB: false, transposeA: true),
     ]
 
     static func run(arguments: [String]) throws {
-        let options = try BenchOptions(arguments, flags: ["threads": "\(Parallel.threadCount)", "numpy": "yes"])
+        let options = try BenchOptions(arguments, flags: ["threads": "\(Parallel.threadCount)", "numpy": "yes", "shape": ""])
         Parallel.threadCount = try options.int("threads")
         print("threads \(Parallel.threadCount)")
         let widths = [26, 14, 14, 12]
         print(Table.row(["shape", "quill GFLOP/s", "numpy GFLOP/s", "quill/numpy"], widths: widths))
-        for shape in shapes {
+        let chosen = options.string("shape").isEmpty ? shapes : [try parseShape(options.string("shape"))]
+        for shape in chosen {
             let quill = measureQuill(shape)
             let numpy = options.string("numpy") == "yes" ? measureNumpy(shape, threads: Parallel.threadCount) : nil
             let numpyText = numpy.map { String(format: "%.1f", $0) } ?? "n/a"
             let ratio = numpy.map { String(format: "%.2f", quill / $0) } ?? "n/a"
             print(Table.row([shape.label, String(format: "%.1f", quill), numpyText, ratio], widths: widths))
         }
+    }
+
+    /// `quill-bench gemm-rate`: one JSON line with the GFLOP/s of a 1024³ product on all threads,
+    /// the reference the suite divides a training step's rate by.
+    static func printRate() {
+        let rate = measureQuill(Shape(m: 1024, n: 1024, k: 1024, transposeB: false))
+        print("{\"gflops\": \(String(format: "%.1f", rate))}")
+    }
+
+    /// `M,N,K` with optional `ta` / `tb` for transposed operands, e.g. `700,650,10000` or `10000,650,700,ta`.
+    static func parseShape(_ text: String) throws -> Shape {
+        let parts = text.split(separator: ",").map(String.init)
+        guard parts.count >= 3, let m = Int(parts[0]), let n = Int(parts[1]), let k = Int(parts[2]), m > 0, n > 0, k > 0,
+              parts.dropFirst(3).allSatisfy({ $0 == "ta" || $0 == "tb" }) else {
+            throw BenchOptions.UsageError(description: "--shape needs M,N,K[,ta][,tb], got '\(text)'")
+        }
+        return Shape(m: m, n: n, k: k, transposeB: parts.contains("tb"), transposeA: parts.contains("ta"))
     }
 
     static func measureQuill(_ s: Shape) -> Double {
@@ -42,8 +68,8 @@ enum GEMMBenchmark {
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     let once = {
-                        GEMM.multiply(m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: s.k,
-                                      b: pb.baseAddress!, ldb: s.transposeB ? s.k : s.n,
+                        GEMM.multiply(m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: s.transposeA ? s.m : s.k,
+                                      transposeA: s.transposeA, b: pb.baseAddress!, ldb: s.transposeB ? s.k : s.n,
                                       transposeB: s.transposeB, c: pc.baseAddress!, ldc: s.n)
                     }
                     return flops / Timing.bestSeconds(minimumTotal: 0.4, once) / 1e9
@@ -54,12 +80,13 @@ enum GEMMBenchmark {
 
     /// Times the same product in numpy, or returns nil when python3/numpy is not there.
     static func measureNumpy(_ s: Shape, threads: Int) -> Double? {
+        let aShape = s.transposeA ? "(\(s.k), \(s.m))" : "(\(s.m), \(s.k))"
         let bShape = s.transposeB ? "(\(s.n), \(s.k))" : "(\(s.k), \(s.n))"
-        let product = s.transposeB ? "a @ b.T" : "a @ b"
+        let product = (s.transposeA ? "a.T" : "a") + (s.transposeB ? " @ b.T" : " @ b")
         let script = """
         import time, numpy as np
         rng = np.random.default_rng(1)
-        a = rng.uniform(-1, 1, (\(s.m), \(s.k))).astype(np.float32)
+        a = rng.uniform(-1, 1, \(aShape)).astype(np.float32)
         b = rng.uniform(-1, 1, \(bShape)).astype(np.float32)
         best = 1e9; total = 0.0
         while total < 0.4 or best == 1e9:

@@ -1,71 +1,109 @@
 import Foundation
 
 /// `quill-bench suite`: the four standard configurations, each run in its own process (so peak
-/// memory is its own) several times, medians beside PyTorch's figures on this kind of machine.
+/// memory is its own), several times. With `--pytorch PYTHON` the PyTorch twin
+/// (`Benchmarks/pytorch_twin.py`: same model, data and loop) runs alternately with Quill in the
+/// same session, and the table shows both medians and their ratio. No peer figure is ever quoted
+/// from elsewhere: without `--pytorch` the PyTorch columns are not printed at all.
 enum SuiteBenchmark {
     struct Entry {
         let name: String
-        let arguments: [String]
-        /// PyTorch 2.15 on CPU (MKL, 2 threads), word_language_model RNNModel, same sizes and loop.
-        let pytorchTrain: Double, pytorchGenerate: Double, pytorchRSS: Double
-    }
+        let vocabulary: Int, embed: Int, hidden: Int, batch: Int, steps: Int
+        let trainSteps: Int, generate: Int
 
-    static let entries: [Entry] = [
-        Entry(name: "char", arguments: ["--vocab", "65", "--embed", "64", "--hidden", "256", "--layers", "2", "--batch", "32",
-                                        "--seq-len", "64", "--steps", "30", "--generate", "3000"],
-              pytorchTrain: 10_300, pytorchGenerate: 600, pytorchRSS: 820),
-        Entry(name: "char-big", arguments: ["--vocab", "65", "--embed", "128", "--hidden", "512", "--layers", "2", "--batch", "64",
-                                            "--seq-len", "100", "--steps", "8", "--generate", "2000"],
-              pytorchTrain: 2_790, pytorchGenerate: 200, pytorchRSS: 1_050),
-        Entry(name: "word-small", arguments: ["--vocab", "10000", "--embed", "200", "--hidden", "200", "--layers", "2", "--batch", "20",
-                                              "--seq-len", "20", "--steps", "30", "--generate", "1000"],
-              pytorchTrain: 2_610, pytorchGenerate: 260, pytorchRSS: 830),
-        Entry(name: "word-medium", arguments: ["--vocab", "10000", "--embed", "650", "--hidden", "650", "--layers", "2", "--batch", "20",
-                                               "--seq-len", "35", "--steps", "8", "--generate", "300"],
-              pytorchTrain: 690, pytorchGenerate: 96, pytorchRSS: 1_080),
-    ]
-
-    static func run(arguments: [String]) throws {
-        let options = try BenchOptions(arguments, flags: ["repeats": "3", "cell": "lstm"])
-        let repeats = try options.int("repeats")
-        let cell = options.string("cell")
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
-        print("quill-bench suite: \(repeats) runs per configuration, median; cell \(cell); PyTorch figures from the issue's table")
-        let widths = [12, 10, 9, 7, 9, 8, 7, 8, 8, 7]
-        print(Table.row(["config", "train t/s", "PyTorch", "ratio", "gen t/s", "PyTorch", "ratio", "RSS MB", "PyTorch", "GFLOP/s"],
-                        widths: widths))
-        for entry in entries {
-            var runs: [[String: Double]] = []
-            for _ in 0..<repeats {
-                runs.append(try runOnce(executable, ["train", "--json", "--cell", cell] + entry.arguments))
-            }
-            func median(_ key: String) -> Double {
-                let values = runs.compactMap { $0[key] }.sorted()
-                return values.isEmpty ? .nan : values[values.count / 2]
-            }
-            let train = median("train_tokens_per_s"), generate = median("generate_tokens_per_s")
-            let rss = median("peak_rss_mb"), gflops = median("train_gflops")
-            print(Table.row([entry.name, String(format: "%.0f", train), String(format: "%.0f", entry.pytorchTrain),
-                             String(format: "%.2f×", train / entry.pytorchTrain), String(format: "%.0f", generate),
-                             String(format: "%.0f", entry.pytorchGenerate), String(format: "%.1f×", generate / entry.pytorchGenerate),
-                             String(format: "%.0f", rss), String(format: "%.0f", entry.pytorchRSS), String(format: "%.1f", gflops)],
-                            widths: widths))
+        var arguments: [String] {
+            ["--vocab", "\(vocabulary)", "--embed", "\(embed)", "--hidden", "\(hidden)", "--layers", "2",
+             "--batch", "\(batch)", "--seq-len", "\(steps)", "--steps", "\(trainSteps)", "--generate", "\(generate)"]
         }
     }
 
-    /// Runs `quill-bench train --json …` and reads its one JSON line.
+    static let entries: [Entry] = [
+        Entry(name: "char", vocabulary: 65, embed: 64, hidden: 256, batch: 32, steps: 64, trainSteps: 30, generate: 3000),
+        Entry(name: "char-big", vocabulary: 65, embed: 128, hidden: 512, batch: 64, steps: 100, trainSteps: 8, generate: 2000),
+        Entry(name: "word-small", vocabulary: 10_000, embed: 200, hidden: 200, batch: 20, steps: 20, trainSteps: 30, generate: 1000),
+        Entry(name: "word-medium", vocabulary: 10_000, embed: 650, hidden: 650, batch: 20, steps: 35, trainSteps: 8, generate: 300),
+    ]
+
+    static func run(arguments: [String]) throws {
+        let options = try BenchOptions(arguments, flags: [
+            "repeats": "3", "cell": "lstm", "pytorch": "", "twin": "Benchmarks/pytorch_twin.py", "configs": "",
+        ])
+        let repeats = try options.int("repeats")
+        let cell = options.string("cell")
+        let python = options.string("pytorch")
+        let twin = options.string("twin")
+        let selected = options.string("configs").split(separator: ",").map(String.init)
+        let chosen = selected.isEmpty ? entries : entries.filter { selected.contains($0.name) }
+        guard !chosen.isEmpty else {
+            throw BenchOptions.UsageError(description: "--configs names none of \(entries.map(\.name).joined(separator: ", "))")
+        }
+        if !python.isEmpty && !FileManager.default.fileExists(atPath: twin) {
+            throw BenchOptions.UsageError(description: "no PyTorch twin at \(twin) (run from the repository root, or pass --twin PATH)")
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
+
+        let gemm = try runOnce(executable, ["gemm-rate"])["gflops"] ?? .nan
+        print("quill-bench suite: \(repeats) runs per configuration, median; cell \(cell); "
+              + (python.isEmpty ? "Quill only (add --pytorch PYTHON to run the PyTorch twin alternately)"
+                                : "PyTorch twin \(twin) run alternately with Quill in this session"))
+        print(String(format: "GEMM rate measured now: %.1f GFLOP/s (1024×1024×1024, %@ threads)", gemm,
+                     ProcessInfo.processInfo.environment["QUILL_THREADS"] ?? "all"))
+        let withPeer = !python.isEmpty
+        let header = withPeer
+            ? ["config", "train t/s", "PyTorch", "ratio", "gen t/s", "PyTorch", "ratio", "RSS MB", "PyTorch", "GFLOP/s", "of GEMM"]
+            : ["config", "train t/s", "gen t/s", "RSS MB", "GFLOP/s", "of GEMM"]
+        let widths = withPeer ? [12, 10, 9, 7, 9, 8, 7, 8, 8, 8, 8] : [12, 10, 9, 8, 8, 8]
+        print(Table.row(header, widths: widths))
+        for entry in chosen {
+            var quill: [[String: Double]] = [], torch: [[String: Double]] = []
+            for _ in 0..<repeats {
+                quill.append(try runOnce(executable, ["train", "--json", "--cell", cell] + entry.arguments))
+                if withPeer {
+                    torch.append(try runOnce(python, [twin, "--cell", cell] + entry.arguments))
+                }
+            }
+            let train = median(quill, "train_tokens_per_s"), generate = median(quill, "generate_tokens_per_s")
+            let rss = median(quill, "peak_rss_mb"), gflops = median(quill, "train_gflops")
+            let ofGEMM = String(format: "%.0f%%", 100 * gflops / gemm)
+            if withPeer {
+                let torchTrain = median(torch, "train_tokens_per_s"), torchGenerate = median(torch, "generate_tokens_per_s")
+                print(Table.row([entry.name, f0(train), f0(torchTrain), String(format: "%.2f×", train / torchTrain),
+                                 f0(generate), f0(torchGenerate), String(format: "%.1f×", generate / torchGenerate),
+                                 f0(rss), f0(median(torch, "peak_rss_mb")), String(format: "%.1f", gflops), ofGEMM],
+                                widths: widths))
+            } else {
+                print(Table.row([entry.name, f0(train), f0(generate), f0(rss), String(format: "%.1f", gflops), ofGEMM],
+                                widths: widths))
+            }
+        }
+    }
+
+    static func f0(_ x: Double) -> String { String(format: "%.0f", x) }
+
+    static func median(_ runs: [[String: Double]], _ key: String) -> Double {
+        let values = runs.compactMap { $0[key] }.sorted()
+        return values.isEmpty ? .nan : values[values.count / 2]
+    }
+
+    /// Runs a program that prints one JSON object as its last line and reads its numbers.
     static func runOnce(_ executable: String, _ arguments: [String]) throws -> [String: Double] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
         guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw BenchOptions.UsageError(description: "quill-bench \(arguments.joined(separator: " ")) failed")
+              let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] else {
+            throw BenchOptions.UsageError(description: "\(executable) \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus))")
         }
         return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
     }

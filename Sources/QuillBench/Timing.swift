@@ -1,5 +1,6 @@
 import Foundation
 import Quill
+import QuillKernels
 
 /// Wall-clock helpers for the benchmarks.
 enum Timing {

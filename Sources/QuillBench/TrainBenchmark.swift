@@ -21,6 +21,7 @@ enum TrainBenchmark {
     static let flags: [String: String] = [
         "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
         "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
+        "profile": "false",
     ]
 
     static func run(arguments: [String]) throws {
@@ -29,6 +30,10 @@ enum TrainBenchmark {
         let c = Configuration(vocabulary: try o.int("vocab"), embed: try o.int("embed"), hidden: try o.int("hidden"),
                               layers: try o.int("layers"), batch: try o.int("batch"), steps: try o.int("seq-len"),
                               cell: o.string("cell"))
+        if o.bool("profile") {
+            try profile(c, trainSteps: try o.int("steps"))
+            return
+        }
         let r = try measure(c, trainSteps: try o.int("steps"), generateTokens: try o.int("generate"))
         let pairs: [(String, String)] = [
             ("train_tokens_per_s", String(format: "%.0f", r.trainTokensPerSecond)),
@@ -57,32 +62,93 @@ enum TrainBenchmark {
         return 3 * forward
     }
 
-    static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int) throws -> Result {
-        guard let cell = ModelConfig.Cell(rawValue: c.cell) else {
-            throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// A model, its optimizer and one training step on random tokens, as `measure` and `profile` run it.
+    final class Workload {
+        let model: LanguageModel
+        let optimizer: Optimizer
+        let batcher: StreamBatcher
+        var state: RecurrentState
+        var rng: SeededGenerator
+
+        init(_ c: Configuration, steps: Int) throws {
+            var rng = SeededGenerator(seed: 1)
+            guard let cell = ModelConfig.Cell(rawValue: c.cell) else {
+                throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden,
+                                     layers: c.layers, cell: cell)
+            model = try LanguageModel(config: config)
+            model.initialize(rng: &rng)
+            optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
+            let ids = TokenIDs((0..<(c.batch * (c.steps * (steps + 1) + 1))).map { _ in rng.nextInt(below: c.vocabulary) },
+                               vocabularySize: c.vocabulary)
+            batcher = try StreamBatcher(ids: ids, batchSize: c.batch, steps: c.steps)
+            state = RecurrentState(config: config, batchSize: c.batch)
+            self.rng = rng
         }
-        let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden, layers: c.layers,
-                                 cell: cell)
-        let model = try LanguageModel(config: config)
-        var rng = SeededGenerator(seed: 1)
-        model.initialize(rng: &rng)
-        let optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
-        let ids = TokenIDs((0..<(c.batch * (c.steps * (trainSteps + 1) + 1))).map { _ in rng.nextInt(below: c.vocabulary) },
-                           vocabularySize: c.vocabulary)
-        let batcher = try StreamBatcher(ids: ids, batchSize: c.batch, steps: c.steps)
-        var state = RecurrentState(config: config, batchSize: c.batch)
+
+        /// Forward, loss, backward, clipping at 0.25 and an SGD update (which leaves the gradients
+        /// zeroed, as the trainer's does), the state carried.
         func step(_ index: Int) {
             let batch = batcher.batch(index % batcher.count)
-            model.gradients.zero()
             model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
             _ = model.lossAndGradient(targets: batch.targets, mask: nil)
             model.backward()
-            GradientClipping.clip(model.gradients, maxNorm: 0.25)
-            optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.1)
+            let norm = Profiler.measure(.clip) { GradientClipping.norm(model.gradients) }
+            Profiler.measure(.optimizer) {
+                optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.1,
+                               gradientScale: GradientClipping.scale(norm: norm, maxNorm: 0.25), zeroingGradients: true)
+            }
         }
-        step(0) // warm-up: buffers are allocated on the first step
+    }
+
+    /// Prints where a training step's time goes, section by section.
+    static func profile(_ c: Configuration, trainSteps: Int) throws {
+        let work = try Workload(c, steps: trainSteps)
+        work.step(0) // warm-up: buffers are allocated on the first step
+        Profiler.enable(true)
         let start = Timing.now()
-        for i in 1...trainSteps { step(i) }
+        for i in 1...trainSteps { work.step(i) }
+        let seconds = Timing.now() - start
+        let totals = Profiler.totals
+        Profiler.enable(false)
+        let perStep = seconds / Double(trainSteps) * 1000
+        let tokens = c.batch * c.steps
+        print(String(format: "profile: %@ (V %d, E %d, H %d, L %d, B %d, T %d), %d steps, %d threads",
+                     c.cell, c.vocabulary, c.embed, c.hidden, c.layers, c.batch, c.steps, trainSteps, Parallel.threadCount))
+        print(String(format: "%.2f ms a step, %.0f tokens/s, %.1f GFLOP/s", perStep, Double(tokens) / (perStep / 1000),
+                     flopsPerStep(c) / (perStep / 1000) / 1e9))
+        let widths = [40, 10, 8, 12]
+        print(Table.row(["section", "ms/step", "share", "idle core-ms"], widths: widths))
+        var measured = 0.0
+        for section in Profiler.Section.allCases {
+            let ms = totals.seconds[section.rawValue] / Double(trainSteps) * 1000
+            measured += ms
+            let idle = totals.idleBySection[section.rawValue] / Double(trainSteps) * 1000
+            print(Table.row([section.label, String(format: "%.3f", ms), String(format: "%.1f%%", 100 * ms / perStep),
+                             String(format: "%.3f", idle)], widths: widths))
+        }
+        let other = perStep - measured
+        print(Table.row(["other (outside the sections)", String(format: "%.3f", other),
+                         String(format: "%.1f%%", 100 * other / perStep),
+                         String(format: "%.3f", totals.idleBySection.last! / Double(trainSteps) * 1000)], widths: widths))
+        let parallelMS = totals.parallelSeconds / Double(trainSteps) * 1000
+        let idleMS = totals.idleCoreSeconds / Double(trainSteps) * 1000
+        let serialMS = perStep - parallelMS
+        let coreMS = perStep * Double(Parallel.threadCount)
+        print(String(format: "parallel regions: %.0f a step, %.3f ms (%.1f%% of the step); idle/sync inside them %.3f core-ms",
+                     Double(totals.regions) / Double(trainSteps), parallelMS, 100 * parallelMS / perStep, idleMS))
+        print(String(format: "one core only (serial code): %.3f ms, leaving %.3f core-ms idle; cores busy %.1f%% of %.2f core-ms",
+                     serialMS, serialMS * Double(Parallel.threadCount - 1),
+                     100 * (coreMS - idleMS - serialMS * Double(Parallel.threadCount - 1)) / coreMS, coreMS))
+    }
+
+    static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int) throws -> Result {
+        let work = try Workload(c, steps: trainSteps)
+        let model = work.model
+        work.step(0) // warm-up: buffers are allocated on the first step
+        let start = Timing.now()
+        for i in 1...trainSteps { work.step(i) }
         let seconds = Timing.now() - start
         var result = Result()
         result.trainTokensPerSecond = Double(trainSteps * c.batch * c.steps) / seconds

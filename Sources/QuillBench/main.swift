@@ -4,13 +4,20 @@ let usage = """
 usage: quill-bench COMMAND [options]   (build with -c release for meaningful figures)
 
 commands:
-  gemm [--threads N] [--numpy yes|no]   GFLOP/s of the LSTM's GEMM shapes, beside numpy
+  gemm [--threads N] [--numpy yes|no] [--shape M,N,K[,ta][,tb]]
+                                        GFLOP/s of the LSTM's GEMM shapes (or one shape), beside
+                                        numpy timed in the same run
   train [--vocab V --embed E --hidden H --layers L --batch B --seq-len T --steps N --generate N]
-        [--threads N] [--json]          training tokens/s on random data, then batch-1 generation
-                                        tokens/s, peak RSS and the GFLOP/s of the training step
+        [--cell C] [--threads N] [--json] [--profile]
+                                        training tokens/s on random data, then batch-1 generation
+                                        tokens/s, peak RSS and the GFLOP/s of the training step;
+                                        --profile prints where a step's time goes instead
   generate [--launches N]               batch-1 generation and evaluation tokens/s (2×256 char, 2×650
                                         word), the memory-bandwidth bound, time to first token
-  suite [--repeats N]                   the four standard configurations beside PyTorch's figures
+  suite [--repeats N] [--pytorch PYTHON] [--twin PATH] [--configs a,b] [--cell C]
+                                        the four standard configurations; with --pytorch, the
+                                        PyTorch twin (Benchmarks/pytorch_twin.py) run alternately
+                                        in the same session, medians and ratios side by side
   tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding
   parity FIXTURE.safetensors…           compare forward, loss, final state and every gradient with a
                                         PyTorch fixture; exit 0 only when all are within tolerance
@@ -22,6 +29,7 @@ do {
     case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "train": try TrainBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "generate": try InferenceBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "gemm-rate": GEMMBenchmark.printRate()
     case "suite": try SuiteBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenize": try TokenizeBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "parity": exit(try ParityBenchmark.run(arguments: Array(arguments.dropFirst())))

@@ -40,33 +40,43 @@ public enum GEMM {
         }
     }
 
-    /// `C ← α·op(A)·B + β·C` with B packed in advance (see `PackedMatrix`); same results, bit for
-    /// bit, as `multiply` with the unpacked B. Use for m > 1 (one-row products take the GEMV path).
+    /// `C ← α·op(A)·B + β·C` with B packed in advance (see `PackedMatrix`). Every row, even when
+    /// m = 1, goes through the tiled kernel, so a row's result is the same bits as in `multiply`
+    /// with the unpacked B and m > 1, whichever rows it is computed with.
+    /// - Parameter parallel: false runs the product on the calling thread alone, for callers that
+    ///   already split the work (each worker its own rows).
     public static func multiply(
         m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-        packedB: PackedMatrix, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        packedB: PackedMatrix, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         let n = packedB.n, k = packedB.k
         if m <= 0 || n <= 0 { return }
-        precondition(m > 1, "a one-row product should use the unpacked GEMV path")
         if k <= 0 || alpha == 0 {
             scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc)
             return
         }
         let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: a, ldb: 0, transposeB: false,
                                 c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
+        if !parallel {
+            work(rows: 0..<m, columns: 0..<n, operands, packed: packedB)
+            return
+        }
         split(m: m, n: n, k: k) { rows, columns in
             work(rows: rows, columns: columns, operands, packed: packedB)
         }
     }
 
-    /// Hands blocks of C to the workers: all of it to one when the product is small, else column
-    /// ranges (multiples of `nr`) or, when C is narrow, row ranges (multiples of `mr`). Either way
-    /// the tile grid is the same, so the split never changes a result.
+    /// Hands blocks of C to the workers: all of it to one when the product is small, else ranges
+    /// along C's longer side: column ranges (multiples of `nr`) when C is wide, row ranges
+    /// (multiples of `mr`) when it is tall. Every worker packs the whole of the operand it shares
+    /// (all of A for a column split, all of B for a row split), so splitting the longer side keeps
+    /// that repeated packing on the smaller operand; for a weight gradient (4H × H, k = T·B) a
+    /// column split had each worker re-pack an 8 MB transposed A. Each element's sum runs in the
+    /// same k order wherever its tile lands, so the split never changes a result.
     static func split(m: Int, n: Int, k: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
         if m * n * k < 1 << 17 || Parallel.threadCount == 1 {
             body(0..<m, 0..<n)
-        } else if n >= nr * 2 * Parallel.threadCount || n >= m {
+        } else if (n >= m && n >= nr * 2) || m < mr * 2 {
             Parallel.forRanges(n, granule: nr) { body(0..<m, $0) }
         } else {
             Parallel.forRanges(m, granule: mr) { body($0, 0..<n) }

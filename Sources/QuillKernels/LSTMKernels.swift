@@ -13,20 +13,23 @@ public enum LSTMKernels {
     public static func forward(batch: Int, hidden h: Int, gates: UnsafeMutablePointer<Float>,
                                cellIn: UnsafePointer<Float>, cellOut: UnsafeMutablePointer<Float>,
                                hiddenOut: UnsafeMutablePointer<Float>, hiddenStride: Int) {
-        Parallel.forRanges(batch, minimumPerWorker: max(1, 8192 / max(1, h))) { rows in
+        Parallel.forRanges(batch, minimumPerWorker: rowsPerWorker(hidden: h)) { rows in
             for b in rows {
                 let g = gates + b * 4 * h
-                VectorMath.apply(g, count: 2 * h, VectorMath.sigmoid)
-                VectorMath.apply(g + 2 * h, count: h, VectorMath.tanh)
-                VectorMath.apply(g + 3 * h, count: h, VectorMath.sigmoid)
                 let cPrev = cellIn + b * h, cNext = cellOut + b * h, hNext = hiddenOut + b * hiddenStride
-                for j in 0..<h {
-                    cNext[j] = g[h + j] * cPrev[j] + g[j] * g[2 * h + j]
+                var j = 0
+                while j < h {
+                    let n = min(8, h - j)
+                    let i = VectorMath.sigmoid(Lanes.load(g + j, n)), f = VectorMath.sigmoid(Lanes.load(g + h + j, n))
+                    let gg = VectorMath.tanh(Lanes.load(g + 2 * h + j, n)), o = VectorMath.sigmoid(Lanes.load(g + 3 * h + j, n))
+                    Lanes.store(i, g + j, n); Lanes.store(f, g + h + j, n)
+                    Lanes.store(gg, g + 2 * h + j, n); Lanes.store(o, g + 3 * h + j, n)
+                    let c = f * Lanes.load(cPrev + j, n) + i * gg
+                    Lanes.store(c, cNext + j, n)
+                    // tanh(c') through the same vector code as backward's recomputation, so the bits agree.
+                    Lanes.store(VectorMath.tanh(c) * o, hNext + j, n)
+                    j += 8
                 }
-                // tanh(c') goes through the vector path so its bits match the backward recomputation.
-                for j in 0..<h { hNext[j] = cNext[j] }
-                VectorMath.apply(hNext, count: h, VectorMath.tanh)
-                for j in 0..<h { hNext[j] *= g[3 * h + j] }
             }
         }
     }
@@ -35,41 +38,40 @@ public enum LSTMKernels {
     /// - Parameters:
     ///   - gates: (B, 4H) activated gates saved by `forward`.
     ///   - cellPrev: (B, H) cell state entering the step; `cell`: (B, H) the state it produced.
-    ///   - hiddenGrad: (B, H) gradient reaching h' (from above and from the next step).
+    ///   - outputGrad: (B, H) gradient reaching h' from above (the layer's output), or nil.
+    ///   - hiddenGrad: (B, H) gradient reaching h' from the next step; the two are summed.
     ///   - cellGrad: (B, H) gradient reaching c' on entry; the gradient for the previous cell on exit.
     ///   - gateGrad: (B, 4H) receives the gradient of the pre-activations. It may be `gates` itself:
     ///     each element is read before it is written.
     public static func backward(batch: Int, hidden h: Int, gates: UnsafePointer<Float>,
                                 cellPrev: UnsafePointer<Float>, cell: UnsafePointer<Float>,
-                                hiddenGrad: UnsafePointer<Float>, cellGrad: UnsafeMutablePointer<Float>,
-                                gateGrad: UnsafeMutablePointer<Float>) {
-        Parallel.forRanges(batch, minimumPerWorker: max(1, 8192 / max(1, h))) { rows in
+                                outputGrad: UnsafePointer<Float>? = nil, hiddenGrad: UnsafePointer<Float>,
+                                cellGrad: UnsafeMutablePointer<Float>, gateGrad: UnsafeMutablePointer<Float>) {
+        Parallel.forRanges(batch, minimumPerWorker: rowsPerWorker(hidden: h)) { rows in
             for b in rows {
                 let g = gates + b * 4 * h, dg = gateGrad + b * 4 * h
                 let cp = cellPrev + b * h, c = cell + b * h
                 let dh = hiddenGrad + b * h, dc = cellGrad + b * h
-                // tanh(c') eight lanes at a time, through the same vector code as the forward pass
-                // (so the bits agree), in registers rather than a scratch buffer.
-                var j0 = 0
-                while j0 < h {
-                    let lanes = min(8, h - j0)
-                    var v = VectorMath.Vector()
-                    for l in 0..<lanes { v[l] = c[j0 + l] }
-                    let tc = VectorMath.tanh(v)
-                    for l in 0..<lanes {
-                        let j = j0 + l
-                        let i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j]
-                        let t = tc[l]
-                        let dcTotal = dc[j] + dh[j] * o * (1 - t * t)
-                        dg[j] = dcTotal * gg * i * (1 - i)
-                        dg[h + j] = dcTotal * cp[j] * f * (1 - f)
-                        dg[2 * h + j] = dcTotal * i * (1 - gg * gg)
-                        dg[3 * h + j] = dh[j] * t * o * (1 - o)
-                        dc[j] = dcTotal * f
-                    }
-                    j0 += 8
+                let dOut = outputGrad.map { $0 + b * h }
+                var j = 0
+                while j < h {
+                    let n = min(8, h - j)
+                    let i = Lanes.load(g + j, n), f = Lanes.load(g + h + j, n)
+                    let gg = Lanes.load(g + 2 * h + j, n), o = Lanes.load(g + 3 * h + j, n)
+                    let t = VectorMath.tanh(Lanes.load(c + j, n))
+                    let dhTotal = dOut.map { Lanes.load($0 + j, n) + Lanes.load(dh + j, n) } ?? Lanes.load(dh + j, n)
+                    let dcTotal = Lanes.load(dc + j, n) + dhTotal * o * (1 - t * t)
+                    Lanes.store(dcTotal * gg * i * (1 - i), dg + j, n)
+                    Lanes.store(dcTotal * Lanes.load(cp + j, n) * f * (1 - f), dg + h + j, n)
+                    Lanes.store(dcTotal * i * (1 - gg * gg), dg + 2 * h + j, n)
+                    Lanes.store(dhTotal * t * o * (1 - o), dg + 3 * h + j, n)
+                    Lanes.store(dcTotal * f, dc + j, n)
+                    j += 8
                 }
             }
         }
     }
+
+    /// Rows a worker takes at least: about 2,048 cells, so a split pays for its hand-off.
+    static func rowsPerWorker(hidden h: Int) -> Int { max(1, 2048 / max(1, h)) }
 }

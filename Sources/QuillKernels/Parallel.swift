@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Work splitting over the machine's cores.
@@ -30,11 +29,15 @@ public enum Parallel {
             for chunk in 0..<chunks { body(chunk) }
             return
         }
-        // Each chunk writes only its own outputs, so sharing the closure across workers is safe;
-        // the box states that to the compiler, which cannot see it through raw pointers.
+        runOnPool(chunks, body)
+    }
+
+    /// Each chunk writes only its own outputs, so sharing the closure across workers is safe; the
+    /// box states that to the compiler, which cannot see it through raw pointers.
+    @usableFromInline
+    static func runOnPool(_ chunks: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let shared = SharedBody(run: body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { shared.run($0) }
+            WorkerPool.shared.run(chunks: chunks, workers: min(chunks, threadCount), SharedBody(run: body))
         }
     }
 

@@ -8,7 +8,10 @@ public enum VectorMath {
 
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        // Not `clamped(lowerBound:upperBound:)`: its generic pointwise min/max stay out-of-line calls
+        // in the gate loops. NaN fails both comparisons and passes through.
+        let low = Vector(repeating: -87.3), high = Vector(repeating: 88.3)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
         var r = clamped.addingProduct(n, Vector(repeating: -0.693_359_375))
         r = r.addingProduct(n, Vector(repeating: 2.121_944_4e-4))

@@ -8,32 +8,41 @@ final class ModelTests: XCTestCase {
         return ((0..<(t * b)).map { _ in Int32(rng.nextInt(below: v)) }, (0..<(t * b)).map { _ in Int32(rng.nextInt(below: v)) })
     }
 
-    /// A few training steps with dropout give bit-identical weights with 1, 2 and 3 workers.
+    /// A few training steps with dropout give bit-identical weights and states with 1, 2, 3 and 8
+    /// workers, for every cell, whether the time loop splits rows (small W_hh: each worker runs its
+    /// own rows through all steps) or each step's columns (H = 128 with one row a worker streams
+    /// 256 KiB of W_hh per row, past the row split's limit).
     func testTrainingIsBitIdenticalAcrossThreadCounts() throws {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
-        let config = ModelConfig(vocabularySize: 300, embeddingSize: 40, hiddenSize: 72, layers: 2, dropout: 0.3)
-        var results: [[Float]] = []
-        for threads in [1, 2, 3] {
-            Parallel.threadCount = threads
-            let model = try LanguageModel(config: config)
-            var rng = SeededGenerator(seed: 5)
-            model.initialize(rng: &rng)
-            let optimizer = Optimizer(settings: .init(kind: .adam), layoutOf: model.parameters)
-            var state = RecurrentState(layers: 2, batchSize: 16, hiddenSize: 72)
-            for step in 0..<3 {
-                let (inputs, targets) = randomBatch(v: 300, t: 12, b: 16, seed: UInt64(step))
-                model.gradients.zero()
-                model.forward(inputs: inputs, steps: 12, batch: 16, state: &state, training: true, rng: &rng)
-                _ = model.lossAndGradient(targets: targets, mask: nil)
-                model.backward()
-                GradientClipping.clip(model.gradients, maxNorm: 1)
-                optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.01)
+        for cell in ModelConfig.Cell.allCases {
+            for (hidden, batch) in [(72, 16), (128, 2)] {
+                let config = ModelConfig(vocabularySize: 300, embeddingSize: 40, hiddenSize: hidden, layers: 2,
+                                         dropout: 0.3, cell: cell)
+                var results: [[Float]] = []
+                for threads in [1, 2, 3, 8] {
+                    Parallel.threadCount = threads
+                    let model = try LanguageModel(config: config)
+                    var rng = SeededGenerator(seed: 5)
+                    model.initialize(rng: &rng)
+                    let optimizer = Optimizer(settings: .init(kind: .adam), layoutOf: model.parameters)
+                    var state = RecurrentState(config: config, batchSize: batch)
+                    for step in 0..<3 {
+                        let (inputs, targets) = randomBatch(v: 300, t: 12, b: batch, seed: UInt64(step))
+                        model.gradients.zero()
+                        model.forward(inputs: inputs, steps: 12, batch: batch, state: &state, training: true, rng: &rng)
+                        _ = model.lossAndGradient(targets: targets, mask: nil)
+                        model.backward()
+                        GradientClipping.clip(model.gradients, maxNorm: 1)
+                        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: 0.01)
+                    }
+                    results.append(model.parameters.allValues + state.hidden + state.cell)
+                }
+                for k in 1..<results.count {
+                    XCTAssertEqual(results[0], results[k], "\(cell) H=\(hidden) B=\(batch): thread count \([1, 2, 3, 8][k]) differs from 1")
+                }
             }
-            results.append(model.parameters.allValues + state.hidden)
         }
-        XCTAssertEqual(results[0], results[1])
-        XCTAssertEqual(results[0], results[2])
     }
 
     /// A 2-layer model memorises a short text: the loss falls near zero within a few hundred steps.

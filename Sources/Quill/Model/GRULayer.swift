@@ -23,12 +23,18 @@ final class GRULayer: RecurrentLayer {
         let gh = hiddenGates.buffer(t * b * width)
         projectInputs(x, into: gi, addHiddenBias: false)
         let bhh = biasHH
-        for s in 0..<t {
-            let ghs = gh + s * b * width
-            for r in 0..<b { (ghs + r * width).update(from: bhh, count: width) }
-            addRecurrent(hs + s * b * h, into: ghs)
-            GRUKernels.forward(batch: b, hidden: h, inputGates: gi + s * b * width, hiddenGates: ghs,
-                               hiddenIn: hs + s * b * h, hiddenOut: hs + (s + 1) * b * h)
+        timeLoop { rows in
+            let r0 = rows.lowerBound
+            for s in 0..<t {
+                let ghs = gh + s * b * width
+                for r in rows { (ghs + r * width).update(from: bhh, count: width) }
+                addRecurrent(hs + s * b * h, into: ghs, rows: rows)
+                Profiler.measure(.gates) {
+                    GRUKernels.forward(batch: rows.count, hidden: h, inputGates: gi + (s * b + r0) * width,
+                                       hiddenGates: ghs + r0 * width, hiddenIn: hs + (s * b + r0) * h,
+                                       hiddenOut: hs + ((s + 1) * b + r0) * h)
+                }
+            }
         }
         h0.update(from: hs + t * b * h, count: b * h)
     }
@@ -40,14 +46,20 @@ final class GRULayer: RecurrentLayer {
         let t = steps, b = batch, h = hiddenSize, width = gateWidth
         let gi = gates.pointer, gh = hiddenGates.pointer, hs = hidden.pointer
         let total = scratch.buffer(b * h)
-        for s in stride(from: t - 1, through: 0, by: -1) {
-            let dOut = outputGrad + s * b * h
-            for j in 0..<(b * h) { total[j] = dOut[j] + dh[j] }
-            GRUKernels.backward(batch: b, hidden: h, inputGates: gi + s * b * width, hiddenGates: gh + s * b * width,
-                                hiddenIn: hs + s * b * h, hiddenGrad: total)
-            // dh_prev = dh'⊙z + dGH·W_hh
-            dh.update(from: total, count: b * h)
-            recurrentGradient(gh + s * b * width, into: dh, accumulate: true)
+        timeLoop { rows in
+            let r0 = rows.lowerBound, count = rows.count * h
+            for s in stride(from: t - 1, through: 0, by: -1) {
+                let dOut = outputGrad + (s * b + r0) * h, dhRows = dh + r0 * h, totalRows = total + r0 * h
+                Profiler.measure(.gatesBackward) {
+                    for j in 0..<count { totalRows[j] = dOut[j] + dhRows[j] }
+                    GRUKernels.backward(batch: rows.count, hidden: h, inputGates: gi + (s * b + r0) * width,
+                                        hiddenGates: gh + (s * b + r0) * width, hiddenIn: hs + (s * b + r0) * h,
+                                        hiddenGrad: totalRows)
+                    // dh_prev = dh'⊙z + dGH·W_hh
+                    dhRows.update(from: totalRows, count: count)
+                }
+                recurrentGradient(gh + s * b * width, into: dh, rows: rows, accumulate: true)
+            }
         }
         finishBackward(input: x, inputSideGrad: gi, hiddenSideGrad: gh, inputGrad: inputGrad)
     }

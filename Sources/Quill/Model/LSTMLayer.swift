@@ -7,7 +7,6 @@ import QuillKernels
 /// states. The time loop runs only the recurrent (B, H)·(H, 4H) product and the fused gate kernel.
 final class LSTMLayer: RecurrentLayer {
     private let cells = Workspace()   // ((T+1)·B, H)
-    private let scratch = Workspace() // (B, H): dh + dOut of one step
 
     init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
         super.init(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 4,
@@ -21,11 +20,17 @@ final class LSTMLayer: RecurrentLayer {
         let cs = cells.buffer((t + 1) * b * h)
         cs.update(from: c0!, count: b * h)
         projectInputs(x, into: g, addHiddenBias: true)
-        for s in 0..<t {
-            let gs = g + s * b * width
-            addRecurrent(hs + s * b * h, into: gs)
-            LSTMKernels.forward(batch: b, hidden: h, gates: gs, cellIn: cs + s * b * h, cellOut: cs + (s + 1) * b * h,
-                                hiddenOut: hs + (s + 1) * b * h, hiddenStride: h)
+        timeLoop { rows in
+            let r0 = rows.lowerBound
+            for s in 0..<t {
+                let gs = g + s * b * width
+                addRecurrent(hs + s * b * h, into: gs, rows: rows)
+                Profiler.measure(.gates) {
+                    LSTMKernels.forward(batch: rows.count, hidden: h, gates: gs + r0 * width,
+                                        cellIn: cs + (s * b + r0) * h, cellOut: cs + ((s + 1) * b + r0) * h,
+                                        hiddenOut: hs + ((s + 1) * b + r0) * h, hiddenStride: h)
+                }
+            }
         }
         h0.update(from: hs + t * b * h, count: b * h)
         c0!.update(from: cs + t * b * h, count: b * h)
@@ -36,16 +41,20 @@ final class LSTMLayer: RecurrentLayer {
                            cellGrad dc: UnsafeMutablePointer<Float>?) {
         beginBackward()
         let t = steps, b = batch, h = hiddenSize, width = gateWidth
-        let g = gates.pointer, cs = cells.pointer
-        let dhTotal = scratch.buffer(b * h)
-        for s in stride(from: t - 1, through: 0, by: -1) {
-            let dOut = outputGrad + s * b * h
-            for j in 0..<(b * h) { dhTotal[j] = dOut[j] + dh[j] }
-            // In place: step s's gates become the gradient of its pre-activations.
-            let gs = g + s * b * width
-            LSTMKernels.backward(batch: b, hidden: h, gates: gs, cellPrev: cs + s * b * h, cell: cs + (s + 1) * b * h,
-                                 hiddenGrad: dhTotal, cellGrad: dc!, gateGrad: gs)
-            recurrentGradient(gs, into: dh)
+        let g = gates.pointer, cs = cells.pointer, dc = dc!
+        timeLoop { rows in
+            let r0 = rows.lowerBound
+            for s in stride(from: t - 1, through: 0, by: -1) {
+                // In place: step s's gates become the gradient of its pre-activations.
+                let gs = g + s * b * width
+                Profiler.measure(.gatesBackward) {
+                    LSTMKernels.backward(batch: rows.count, hidden: h, gates: gs + r0 * width,
+                                         cellPrev: cs + (s * b + r0) * h, cell: cs + ((s + 1) * b + r0) * h,
+                                         outputGrad: outputGrad + (s * b + r0) * h, hiddenGrad: dh + r0 * h,
+                                         cellGrad: dc + r0 * h, gateGrad: gs + r0 * width)
+                }
+                recurrentGradient(gs, into: dh, rows: rows)
+            }
         }
         finishBackward(input: x, inputSideGrad: g, hiddenSideGrad: g, inputGrad: inputGrad)
     }

@@ -86,8 +86,12 @@ public final class LanguageModel: @unchecked Sendable {
         // Embedding lookup, then dropout in place.
         let x0 = embedded.buffer(rows * e)
         let table = parameters.pointer("encoder.weight")
-        for r in 0..<rows { (x0 + r * e).update(from: table + Int(inputs[r]) * e, count: e) }
-        dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng)
+        Profiler.measure(.embedding) {
+            for r in 0..<rows { (x0 + r * e).update(from: table + Int(inputs[r]) * e, count: e) }
+        }
+        Profiler.measure(.dropout) {
+            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng)
+        }
 
         var input = UnsafePointer(x0)
         layerInputs = [input]
@@ -98,13 +102,15 @@ public final class LanguageModel: @unchecked Sendable {
                     let offset = k * b * h
                     layer.forward(input: input, steps: t, batch: b, h0: hs.baseAddress! + offset,
                                   c0: cs.baseAddress.map { $0 + offset })
-                    if training && config.dropout > 0 {
-                        let y = between[k].buffer(rows * h)
-                        dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng)
-                        input = UnsafePointer(y)
-                    } else {
-                        dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
-                        input = UnsafePointer(layer.output)
+                    Profiler.measure(.dropout) {
+                        if training && config.dropout > 0 {
+                            let y = between[k].buffer(rows * h)
+                            dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng)
+                            input = UnsafePointer(y)
+                        } else {
+                            dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
+                            input = UnsafePointer(layer.output)
+                        }
                     }
                     layerInputs.append(input)
                 }
@@ -116,9 +122,12 @@ public final class LanguageModel: @unchecked Sendable {
         // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows.
         let logits = logitsBuffer.buffer(rows * v)
         let bias = parameters.pointer("decoder.bias")
-        for r in 0..<rows { (logits + r * v).update(from: bias, count: v) }
-        GEMM.multiply(m: rows, n: v, k: h, a: input, lda: h, b: parameters.pointer(decoderWeightName), ldb: h,
-                      transposeB: true, beta: 1, c: logits, ldc: v)
+        let decoderWeight = parameters.pointer(decoderWeightName)
+        Profiler.measure(.headGEMM) {
+            for r in 0..<rows { (logits + r * v).update(from: bias, count: v) }
+            GEMM.multiply(m: rows, n: v, k: h, a: input, lda: h, b: decoderWeight, ldb: h,
+                          transposeB: true, beta: 1, c: logits, ldc: v)
+        }
         return logits
     }
 
@@ -135,7 +144,7 @@ public final class LanguageModel: @unchecked Sendable {
         let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
         if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
         let logits = logitsBuffer.pointer, classes = config.vocabularySize
-        let sum = targets.withUnsafeBufferPointer { tp in
+        let sum = Profiler.measure(.softmaxLoss) { targets.withUnsafeBufferPointer { tp in
             mask.withUnsafeOptionalBuffer { mp in
                 rowLosses.withUnsafeMutableBufferPointer { losses in
                     Softmax.crossEntropy(logits: logits, rows: rows, classes: classes,
@@ -143,7 +152,7 @@ public final class LanguageModel: @unchecked Sendable {
                                          computeGradient: computeGradient, rowLosses: losses.baseAddress!)
                 }
             }
-        }
+        } }
         return (sum, counted)
     }
 
@@ -158,20 +167,24 @@ public final class LanguageModel: @unchecked Sendable {
         let decoderInput = layerInputs[config.layers]
 
         // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
-        GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
-                      beta: 1, c: gradients.pointer(decoderWeightName), ldc: h)
-        ColumnSums.add(dLogits, rows: rows, columns: v, into: gradients.pointer("decoder.bias"))
         let width = max(e, h)
         var dOut = gradA.buffer(rows * width)
         var dIn = gradB.buffer(rows * width)
-        GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: parameters.pointer(decoderWeightName), ldb: h,
-                      beta: 0, c: dOut, ldc: h)
+        let decoderWeight = parameters.pointer(decoderWeightName), decoderGrad = gradients.pointer(decoderWeightName)
+        let biasGrad = gradients.pointer("decoder.bias")
+        Profiler.measure(.headBackward) {
+            GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
+                          beta: 1, c: decoderGrad, ldc: h)
+            ColumnSums.add(dLogits, rows: rows, columns: v, into: biasGrad)
+            GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: decoderWeight, ldb: h,
+                          beta: 0, c: dOut, ldc: h)
+        }
 
         var initial = RecurrentState(config: config, batchSize: b)
         initial.hidden.withUnsafeMutableBufferPointer { dh in
             initial.cell.withUnsafeMutableBufferPointer { dc in
                 for k in stride(from: config.layers - 1, through: 0, by: -1) {
-                    dropouts[k + 1].backward(dOut)
+                    Profiler.measure(.dropout) { dropouts[k + 1].backward(dOut) }
                     let offset = k * b * h
                     layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
                                        hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
@@ -182,11 +195,13 @@ public final class LanguageModel: @unchecked Sendable {
         stateGradient?.pointee = initial
 
         // Embedding: scatter-add rows of dX0 in input order (one thread, fixed order).
-        dropouts[0].backward(dOut)
+        Profiler.measure(.dropout) { dropouts[0].backward(dOut) }
         let dTable = gradients.pointer("encoder.weight")
-        for r in 0..<rows {
-            let dst = dTable + Int(inputIDs[r]) * e, src = dOut + r * e
-            for j in 0..<e { dst[j] += src[j] }
+        Profiler.measure(.embeddingBackward) {
+            for r in 0..<rows {
+                let dst = dTable + Int(inputIDs[r]) * e, src = dOut + r * e
+                for j in 0..<e { dst[j] += src[j] }
+            }
         }
     }
 }

@@ -17,10 +17,15 @@ final class RNNLayer: RecurrentLayer {
         let h = hiddenSize
         let (a, hs) = begin(steps: t, batch: b, h0: h0)
         projectInputs(x, into: a, addHiddenBias: true)
-        for s in 0..<t {
-            let as_ = a + s * b * h
-            addRecurrent(hs + s * b * h, into: as_)
-            RNNKernels.forward(count: b * h, activation: activation, preactivation: as_, hiddenOut: hs + (s + 1) * b * h)
+        timeLoop { rows in
+            let r0 = rows.lowerBound
+            for s in 0..<t {
+                addRecurrent(hs + s * b * h, into: a + s * b * h, rows: rows)
+                Profiler.measure(.gates) {
+                    RNNKernels.forward(count: rows.count * h, activation: activation, preactivation: a + (s * b + r0) * h,
+                                       hiddenOut: hs + ((s + 1) * b + r0) * h)
+                }
+            }
         }
         h0.update(from: hs + t * b * h, count: b * h)
     }
@@ -31,12 +36,17 @@ final class RNNLayer: RecurrentLayer {
         beginBackward()
         let t = steps, b = batch, h = hiddenSize
         let da = gates.pointer, hs = hidden.pointer
-        for s in stride(from: t - 1, through: 0, by: -1) {
-            let dOut = outputGrad + s * b * h
-            for j in 0..<(b * h) { dh[j] += dOut[j] }
-            RNNKernels.backward(count: b * h, activation: activation, output: hs + (s + 1) * b * h, hiddenGrad: dh,
-                                preactivationGrad: da + s * b * h)
-            recurrentGradient(da + s * b * h, into: dh)
+        timeLoop { rows in
+            let r0 = rows.lowerBound, count = rows.count * h
+            for s in stride(from: t - 1, through: 0, by: -1) {
+                let dOut = outputGrad + (s * b + r0) * h, dhRows = dh + r0 * h
+                Profiler.measure(.gatesBackward) {
+                    for j in 0..<count { dhRows[j] += dOut[j] }
+                    RNNKernels.backward(count: count, activation: activation, output: hs + ((s + 1) * b + r0) * h,
+                                        hiddenGrad: dhRows, preactivationGrad: da + (s * b + r0) * h)
+                }
+                recurrentGradient(da + s * b * h, into: dh, rows: rows)
+            }
         }
         finishBackward(input: x, inputSideGrad: da, hiddenSideGrad: da, inputGrad: inputGrad)
     }

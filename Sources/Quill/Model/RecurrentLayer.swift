@@ -22,10 +22,14 @@ class RecurrentLayer {
 
     let gates = Workspace()
     let hidden = Workspace()
-    /// W_hh packed for the time loop's GEMMs (W_hhᵀ in forward, W_hh in backward), when the loop
-    /// has more than one step of more than one row.
+    /// W_hh packed for the time loop's GEMMs (W_hhᵀ in forward, W_hh in backward) when the batch
+    /// has more than one row; then every row goes through the same tiled kernel, whichever worker
+    /// computes it and with whichever other rows, so the split never changes a bit.
     private let packedRecurrent = PackedMatrix()
-    private var usePacked = false
+    /// More than one row: every product of the time loop uses `packedRecurrent`.
+    private var packsRecurrent = false
+    /// The time loop runs each worker's rows separately (see `timeLoop`).
+    private var splitsRows = false
     private(set) var steps = 0
     private(set) var batch = 0
 
@@ -51,8 +55,9 @@ class RecurrentLayer {
     func begin(steps t: Int, batch b: Int, h0: UnsafePointer<Float>) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         steps = t
         batch = b
-        usePacked = t > 1 && b > 1
-        if usePacked {
+        packsRecurrent = b > 1
+        splitsRows = packsRecurrent && Self.splitsRows(batch: b, weightBytes: gateWidth * hiddenSize * 4)
+        if packsRecurrent {
             packedRecurrent.pack(k: hiddenSize, n: gateWidth, b: weightHH, ldb: hiddenSize, transposeB: true)
         }
         let g = gates.buffer(t * b * gateWidth)
@@ -65,38 +70,73 @@ class RecurrentLayer {
     func projectInputs(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, addHiddenBias: Bool) {
         let rows = steps * batch, width = gateWidth
         let bih = biasIH, bhh = biasHH
-        for j in 0..<width { out[j] = addHiddenBias ? bih[j] + bhh[j] : bih[j] }
-        for r in 1..<max(1, rows) { (out + r * width).update(from: out, count: width) }
-        GEMM.multiply(m: rows, n: width, k: inputSize, a: x, lda: inputSize, b: weightIH, ldb: inputSize,
-                      transposeB: true, beta: 1, c: out, ldc: width)
+        Profiler.measure(.inputGEMM) {
+            for j in 0..<width { out[j] = addHiddenBias ? bih[j] + bhh[j] : bih[j] }
+            for r in 1..<max(1, rows) { (out + r * width).update(from: out, count: width) }
+            GEMM.multiply(m: rows, n: width, k: inputSize, a: x, lda: inputSize, b: weightIH, ldb: inputSize,
+                          transposeB: true, beta: 1, c: out, ldc: width)
+        }
     }
 
-    /// `out` (B, G·H) += h·W_hhᵀ for one step's hidden rows.
-    func addRecurrent(_ h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        if usePacked {
-            GEMM.multiply(m: batch, a: h, lda: hiddenSize, packedB: packedRecurrent, beta: 1, c: out, ldc: gateWidth)
+    /// Runs the time loop's body over the batch rows. When `splitsRows`, each worker takes its own
+    /// rows through every step: a row's state depends only on its own previous state, so the
+    /// workers never wait for each other between steps (two small parallel products a step cost
+    /// more in hand-offs than they saved), and each keeps its rows' gates hot in its own cache.
+    /// Otherwise (one row, or a W_hh too large to stream per worker) the body runs on the caller
+    /// over all rows and each step's products split their columns.
+    func timeLoop(_ body: (Range<Int>) -> Void) {
+        if splitsRows {
+            Parallel.forRanges(batch, minimumPerWorker: 1, body)
         } else {
-            GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: weightHH, ldb: hiddenSize,
-                          transposeB: true, beta: 1, c: out, ldc: gateWidth)
+            body(0..<batch)
+        }
+    }
+
+    /// Whether the time loop splits rows rather than each product's columns. Split by rows, every
+    /// worker streams all of W_hh once a step for its own rows; split by columns, half of it, but
+    /// with two hand-offs a step. Measured on two cores (`quill-bench train`, alternating): rows
+    /// win by 3–10% while a worker's W_hh bytes per row stay small (2×256 char 64 KiB, 2×512 char
+    /// 128 KiB, 2×200 word 64 KiB) and lose 8% at 680 KiB (2×650 word, 10 rows a worker).
+    static func splitsRows(batch: Int, weightBytes: Int) -> Bool {
+        let workers = min(Parallel.threadCount, batch)
+        guard workers > 1 else { return false }
+        return weightBytes / max(1, batch / workers) <= 256 << 10
+    }
+
+    /// `out` (B, G·H) += h·W_hhᵀ for one step, on the given rows of h and out.
+    func addRecurrent(_ h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+        Profiler.measure(.recurrentGEMM) {
+            if packsRecurrent {
+                GEMM.multiply(m: rows.count, a: h + rows.lowerBound * hiddenSize, lda: hiddenSize, packedB: packedRecurrent,
+                              beta: 1, c: out + rows.lowerBound * gateWidth, ldc: gateWidth, parallel: !splitsRows)
+            } else {
+                GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: weightHH, ldb: hiddenSize,
+                              transposeB: true, beta: 1, c: out, ldc: gateWidth)
+            }
         }
     }
 
     /// Call at the start of backward: packs W_hh for `recurrentGradient`.
     func beginBackward() {
-        if usePacked {
-            packedRecurrent.pack(k: gateWidth, n: hiddenSize, b: weightHH, ldb: hiddenSize, transposeB: false)
+        if packsRecurrent {
+            Profiler.measure(.recurrentBackwardGEMM) {
+                packedRecurrent.pack(k: gateWidth, n: hiddenSize, b: weightHH, ldb: hiddenSize, transposeB: false)
+            }
         }
     }
 
-    /// `dh` (B, H) ← dGates (B, G·H) · W_hh (added to `dh` when `accumulate`): the gradient flowing
-    /// to the previous step.
-    func recurrentGradient(_ dGates: UnsafePointer<Float>, into dh: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        if usePacked {
-            GEMM.multiply(m: batch, a: dGates, lda: gateWidth, packedB: packedRecurrent, beta: accumulate ? 1 : 0,
-                          c: dh, ldc: hiddenSize)
-        } else {
-            GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: weightHH, ldb: hiddenSize,
-                          beta: accumulate ? 1 : 0, c: dh, ldc: hiddenSize)
+    /// `dh` (B, H) ← dGates (B, G·H) · W_hh (added to `dh` when `accumulate`) on the given rows: the
+    /// gradient flowing to the previous step.
+    func recurrentGradient(_ dGates: UnsafePointer<Float>, into dh: UnsafeMutablePointer<Float>, rows: Range<Int>,
+                           accumulate: Bool = false) {
+        Profiler.measure(.recurrentBackwardGEMM) {
+            if packsRecurrent {
+                GEMM.multiply(m: rows.count, a: dGates + rows.lowerBound * gateWidth, lda: gateWidth, packedB: packedRecurrent,
+                              beta: accumulate ? 1 : 0, c: dh + rows.lowerBound * hiddenSize, ldc: hiddenSize, parallel: !splitsRows)
+            } else {
+                GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: weightHH, ldb: hiddenSize,
+                              beta: accumulate ? 1 : 0, c: dh, ldc: hiddenSize)
+            }
         }
     }
 
@@ -107,15 +147,19 @@ class RecurrentLayer {
                         hiddenSideGrad dHid: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?) {
         let rows = steps * batch, width = gateWidth, h = hiddenSize
         let name = { (kind: String) in "rnn.\(kind)_l\(self.index)" }
-        GEMM.multiply(m: width, n: h, k: rows, a: dHid, lda: width, transposeA: true, b: hidden.pointer, ldb: h,
-                      beta: 1, c: gradients.pointer(name("weight_hh")), ldc: h)
-        GEMM.multiply(m: width, n: inputSize, k: rows, a: dIn, lda: width, transposeA: true, b: x, ldb: inputSize,
-                      beta: 1, c: gradients.pointer(name("weight_ih")), ldc: inputSize)
-        ColumnSums.add(dIn, rows: rows, columns: width, into: gradients.pointer(name("bias_ih")))
-        ColumnSums.add(dHid, rows: rows, columns: width, into: gradients.pointer(name("bias_hh")))
+        Profiler.measure(.weightGradients) {
+            GEMM.multiply(m: width, n: h, k: rows, a: dHid, lda: width, transposeA: true, b: hidden.pointer, ldb: h,
+                          beta: 1, c: gradients.pointer(name("weight_hh")), ldc: h)
+            GEMM.multiply(m: width, n: inputSize, k: rows, a: dIn, lda: width, transposeA: true, b: x, ldb: inputSize,
+                          beta: 1, c: gradients.pointer(name("weight_ih")), ldc: inputSize)
+            ColumnSums.add(dIn, rows: rows, columns: width, into: gradients.pointer(name("bias_ih")))
+            ColumnSums.add(dHid, rows: rows, columns: width, into: gradients.pointer(name("bias_hh")))
+        }
         if let inputGrad {
-            GEMM.multiply(m: rows, n: inputSize, k: width, a: dIn, lda: width, b: weightIH, ldb: inputSize,
-                          beta: 0, c: inputGrad, ldc: inputSize)
+            Profiler.measure(.inputGradients) {
+                GEMM.multiply(m: rows, n: inputSize, k: width, a: dIn, lda: width, b: weightIH, ldb: inputSize,
+                              beta: 0, c: inputGrad, ldc: inputSize)
+            }
         }
     }
 

@@ -53,40 +53,36 @@ public final class Optimizer: @unchecked Sendable {
         second = needsSecond ? ParameterStore(sameLayoutAs: parameters) : nil
     }
 
-    /// Applies one update to `parameters` from `gradients` (which it may modify: weight decay is
-    /// added into them).
-    public func step(parameters: ParameterStore, gradients: ParameterStore, learningRate: Double) {
+    /// Applies one update to `parameters` from `gradients`.
+    /// - Parameters:
+    ///   - gradientScale: multiplies every gradient first (global-norm clipping's factor), fused into
+    ///     the update so the gradients are not rewritten by a separate pass.
+    ///   - zeroingGradients: leaves the gradients zeroed, ready for the next step's accumulation,
+    ///     in the same pass.
+    public func step(parameters: ParameterStore, gradients: ParameterStore, learningRate: Double,
+                     gradientScale: Float = 1, zeroingGradients: Bool = false) {
+        precondition(parameters.count == gradients.count, "gradients do not match the parameters")
         stepCount += 1
-        let w = parameters.values, g = gradients.values
-        let m = first?.values, v = second?.values
         let s = settings
-        let lr = Float(learningRate)
         let t = Double(stepCount)
-        let correction1 = Float(1 - pow(Double(s.beta1), t))
-        let correction2Root = Float((1 - pow(Double(s.beta2), t)).squareRoot())
-        Parallel.forRanges(parameters.count, granule: 1024, minimumPerWorker: 1 << 16) { range in
-            for i in range {
-                var grad = g[i]
-                if s.weightDecay != 0 { grad += s.weightDecay * w[i] }
-                switch s.kind {
-                case .sgd:
-                    if let m {
-                        // PyTorch: the buffer starts as the first gradient, then b = μ·b + g.
-                        m[i] = self.stepCount == 1 ? grad : s.momentum * m[i] + grad
-                        grad = m[i]
-                    }
-                    w[i] -= lr * grad
-                case .adam:
-                    m![i] = s.beta1 * m![i] + (1 - s.beta1) * grad
-                    v![i] = s.beta2 * v![i] + (1 - s.beta2) * grad * grad
-                    let denominator = v![i].squareRoot() / correction2Root + s.epsilon
-                    w[i] -= (lr / correction1) * (m![i] / denominator)
-                case .rmsprop:
-                    v![i] = s.alpha * v![i] + (1 - s.alpha) * grad * grad
-                    w[i] -= lr * grad / (v![i].squareRoot() + s.epsilon)
-                }
+        let rule: UpdateKernels.Rule
+        switch s.kind {
+        case .sgd:
+            if let first {
+                rule = .momentum(buffer: first.values, momentum: s.momentum, firstStep: stepCount == 1)
+            } else {
+                rule = .sgd
             }
+        case .adam:
+            rule = .adam(m: first!.values, v: second!.values, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+                         correction1: Float(1 - pow(Double(s.beta1), t)),
+                         correction2Root: Float((1 - pow(Double(s.beta2), t)).squareRoot()))
+        case .rmsprop:
+            rule = .rmsprop(v: second!.values, alpha: s.alpha, epsilon: s.epsilon)
         }
+        let common = UpdateKernels.Common(learningRate: Float(learningRate), gradientScale: gradientScale,
+                                          weightDecay: s.weightDecay, zeroGradients: zeroingGradients)
+        UpdateKernels.update(rule, common, w: parameters.values, g: gradients.values, count: parameters.count)
     }
 
     /// Restores the step count (for resuming; the moments are restored through `first`/`second`).

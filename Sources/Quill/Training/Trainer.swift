@@ -19,6 +19,8 @@ public final class Trainer {
     public private(set) var progress: TrainingProgress
     private var state: RecurrentState
     private var rng: SeededGenerator
+    /// The optimizer leaves the gradients zeroed; a step that stopped before it did not.
+    private var gradientsAreZero = false
 
     /// Prepares a new run: reads the data, builds the vocabulary and initialises the model.
     public init(options: TrainingOptions) throws {
@@ -194,7 +196,8 @@ public final class Trainer {
         if !batch.continuesState || state.batchSize != batch.batchSize {
             state = RecurrentState(config: model.config, batchSize: batch.batchSize)
         }
-        model.gradients.zero()
+        if !gradientsAreZero { model.gradients.zero() }
+        gradientsAreZero = false
         model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
         let (sum, count) = model.lossAndGradient(targets: batch.targets, mask: batch.mask)
         let loss = sum / Double(max(1, count))
@@ -203,12 +206,14 @@ public final class Trainer {
             throw QuillError.runtime("step \(nextStep): the loss became \(loss) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
         }
         model.backward()
-        let norm = options.clip > 0 ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
-                                    : GradientClipping.norm(model.gradients)
+        let norm = GradientClipping.norm(model.gradients)
         guard norm.isFinite else {
             throw QuillError.runtime("step \(nextStep): the gradients became infinite or NaN — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
         }
-        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate)
+        // Clipping's factor and the zeroing for the next step ride along in the update's one pass.
+        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate,
+                       gradientScale: GradientClipping.scale(norm: norm, maxNorm: options.clip), zeroingGradients: true)
+        gradientsAreZero = true
         progress.step = nextStep
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count

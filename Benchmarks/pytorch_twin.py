@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""PyTorch twin of `quill-bench train`: the same model, data and loop, timed the same way.
+
+The model is PyTorch word_language_model's RNNModel shape (nn.Embedding "encoder" -> nn.LSTM /
+nn.GRU / nn.RNN "rnn" with L layers -> nn.Linear "decoder"), no dropout, untied. One training
+step is what `quill-bench train` does: forward over a (T, B) window of random token ids with the
+state carried from the previous window (detached), mean cross-entropy, backward, global-norm
+clipping at 0.25, a plain SGD update. Generation is batch 1 with temperature sampling, one token
+at a time, as word_language_model's generate.py does.
+
+`quill-bench suite --pytorch PYTHON` runs this script alternately with Quill and prints both; it
+can also be run alone:
+
+    python3 Benchmarks/pytorch_twin.py --vocab 65 --embed 64 --hidden 256 --batch 32 --seq-len 64
+
+It prints one JSON object with the same keys as `quill-bench train --json`.
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+import torch.nn as nn
+
+
+class RNNModel(nn.Module):
+    def __init__(self, cell, vocab, embed, hidden, layers):
+        super().__init__()
+        self.encoder = nn.Embedding(vocab, embed)
+        if cell == "lstm":
+            self.rnn = nn.LSTM(embed, hidden, layers)
+        elif cell == "gru":
+            self.rnn = nn.GRU(embed, hidden, layers)
+        else:
+            self.rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
+        self.decoder = nn.Linear(hidden, vocab)
+        self.cell = cell
+
+    def forward(self, tokens, state):
+        output, state = self.rnn(self.encoder(tokens), state)
+        return self.decoder(output), state
+
+    def zero_state(self, batch):
+        h = torch.zeros(self.rnn.num_layers, batch, self.rnn.hidden_size)
+        return (h, h.clone()) if self.cell == "lstm" else h
+
+
+def detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--vocab", type=int, default=65)
+    p.add_argument("--embed", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--seq-len", type=int, default=64)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--generate", type=int, default=2000)
+    p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn-tanh", "rnn-relu"])
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    model = RNNModel(a.cell, a.vocab, a.embed, a.hidden, a.layers)
+    criterion = nn.CrossEntropyLoss()
+    lr = 0.1
+    tokens = torch.randint(0, a.vocab, (a.seq_len * (a.steps + 1) + 1, a.batch))
+    state = model.zero_state(a.batch)
+
+    def step(i):
+        nonlocal state
+        start = (i % (a.steps + 1)) * a.seq_len
+        x = tokens[start:start + a.seq_len]
+        y = tokens[start + 1:start + 1 + a.seq_len]
+        state = detach(state)
+        model.zero_grad()
+        logits, state = model(x, state)
+        loss = criterion(logits.view(-1, a.vocab), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+        with torch.no_grad():
+            for param in model.parameters():
+                param.add_(param.grad, alpha=-lr)
+
+    model.train()
+    step(0)  # warm-up, as Quill's benchmark does
+    start = time.perf_counter()
+    for i in range(1, a.steps + 1):
+        step(i)
+    train_seconds = time.perf_counter() - start
+
+    model.eval()
+    with torch.no_grad():
+        g_state = model.zero_state(1)
+        token = torch.tensor([[1]])
+        for _ in range(10):  # warm-up
+            logits, g_state = model(token, g_state)
+        start = time.perf_counter()
+        for _ in range(a.generate):
+            logits, g_state = model(token, g_state)
+            weights = logits.squeeze().div(0.8).exp()
+            token = torch.multinomial(weights, 1).view(1, 1)
+        generate_seconds = time.perf_counter() - start
+
+    print(json.dumps({
+        "train_tokens_per_s": round(a.steps * a.batch * a.seq_len / train_seconds),
+        "generate_tokens_per_s": round(a.generate / generate_seconds),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "threads": torch.get_num_threads(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
