@@ -3,8 +3,8 @@
 ///
 /// Shapes use m, n, k as BLAS does: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. Leading
 /// dimensions are row strides in elements. The work is cache-blocked (`kc` × `nc` panels of B and
-/// `mc` × `kc` panels of A are packed into contiguous buffers) and a 6×16 register-blocked SIMD
-/// micro-kernel does the arithmetic. Columns of C (or rows, when C is narrow) are split over
+/// `mc` × `kc` panels of A are packed into contiguous buffers) and 6×16 and 4×16 register-blocked
+/// SIMD micro-kernels do the arithmetic. Columns of C (or rows, when C is narrow) are split over
 /// `Parallel.threadCount` workers; each element is summed by one worker in the same k order
 /// whatever the split, so results do not depend on the thread count.
 public enum GEMM {
@@ -18,19 +18,22 @@ public enum GEMM {
 
     /// `C ← α·op(A)·op(B) + β·C` on raw pointers. `β = 0` overwrites C without reading it, so C
     /// may hold garbage (even NaN) then.
+    /// - Parameter bias: with `β = 0`, n values added to every row: `C ← bias + α·op(A)·op(B)`,
+    ///   written in the product's first pass over C (a layer's bias, without a pass of its own).
     public static func multiply(
         m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
+        precondition(bias == nil || beta == 0, "a bias replaces C, so it needs beta = 0")
         if m <= 0 || n <= 0 { return }
         if k <= 0 || alpha == 0 {
-            scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc)
+            scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc, bias: bias)
             return
         }
         let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                                transposeB: transposeB, c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
+                                transposeB: transposeB, c: c, ldc: ldc, k: k, alpha: alpha, beta: beta, bias: bias)
         if m == 1 {
             GEMV.rowTimesMatrix(n: n, operands)
             return
@@ -56,7 +59,7 @@ public enum GEMM {
             return
         }
         let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: a, ldb: 0, transposeB: false,
-                                c: c, ldc: ldc, k: k, alpha: alpha, beta: beta)
+                                c: c, ldc: ldc, k: k, alpha: alpha, beta: beta, bias: nil)
         if !parallel {
             work(rows: 0..<m, columns: 0..<n, operands, packed: packedB)
             return
@@ -90,15 +93,17 @@ public enum GEMM {
         let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let k: Int, alpha: Float, beta: Float
+        /// Added to every row of C in place of its old value (β = 0 only).
+        let bias: UnsafePointer<Float>?
     }
 
     static func scale(rows: Range<Int>, columns: Range<Int>, by beta: Float,
-                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+                      c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
         if beta == 1 { return }
         for i in rows {
             let row = c + i * ldc
             if beta == 0 {
-                for j in columns { row[j] = 0 }
+                for j in columns { row[j] = bias?[j] ?? 0 }
             } else {
                 for j in columns { row[j] *= beta }
             }
@@ -106,9 +111,10 @@ public enum GEMM {
     }
 
     /// One worker's share: the block `rows × columns` of C, all of k, with B from `packed` or
-    /// packed here block by block.
+    /// packed here block by block. With β = 0 the first k block writes C without reading it (no
+    /// zeroing pass); any other β ≠ 1 scales C first.
     static func work(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packed: PackedMatrix?) {
-        scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc)
+        if op.beta != 0 { scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc) }
         PackingBuffers.shared.with { packA, packB in
             blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
         }
@@ -123,6 +129,8 @@ public enum GEMM {
             var pc = 0
             while pc < op.k {
                 let kcBlock = min(kc, op.k - pc)
+                let overwrites = pc == 0 && op.beta == 0
+                let bias = overwrites ? op.bias : nil
                 let bBlock: UnsafeMutablePointer<Float>
                 if let packed {
                     bBlock = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
@@ -134,17 +142,16 @@ public enum GEMM {
                 while ic < rows.upperBound {
                     let mcBlock = min(mc, rows.upperBound - ic)
                     Packing.packA(op, rows: ic, height: mcBlock, columns: pc, count: kcBlock, into: packA)
+                    let panels = RowPanels(height: mcBlock)
                     var jr = 0
                     while jr < ncBlock {
                         let width = min(nr, ncBlock - jr)
-                        var ir = 0
-                        while ir < mcBlock {
-                            let height = min(mr, mcBlock - ir)
+                        for panel in 0..<panels.count {
                             MicroKernel.run(
-                                kc: kcBlock, a: packA + ir * kcBlock, b: bBlock + jr * kcBlock,
-                                c: op.c + (ic + ir) * op.ldc + jc + jr, ldc: op.ldc,
-                                alpha: op.alpha, height: height, width: width)
-                            ir += mr
+                                kc: kcBlock, a: packA + panel * mr * kcBlock, b: bBlock + jr * kcBlock,
+                                c: op.c + (ic + panels.start(panel)) * op.ldc + jc + jr, ldc: op.ldc,
+                                alpha: op.alpha, height: panels.height(panel), width: width,
+                                first: overwrites, bias: bias.map { $0 + jc + jr })
                         }
                         jr += nr
                     }

@@ -16,7 +16,7 @@ enum GEMV {
                 Parallel.forRanges(n, granule: 16, minimumPerWorker: minimum) { columns in
                     for j in columns {
                         let dot = Dot.product(x, op.b + j * op.ldb, count: k)
-                        op.c[j] = combine(op.c[j], dot, op)
+                        op.c[j] = combine(op.c[j], dot, op, j)
                     }
                 }
             } else {
@@ -28,13 +28,14 @@ enum GEMV {
     }
 
     @inline(__always)
-    static func combine(_ old: Float, _ sum: Float, _ op: GEMM.Operands) -> Float {
-        op.beta == 0 ? op.alpha * sum : op.beta * old + op.alpha * sum
+    static func combine(_ old: Float, _ sum: Float, _ op: GEMM.Operands, _ j: Int) -> Float {
+        if op.beta == 0 { return op.bias.map { $0[j] + op.alpha * sum } ?? op.alpha * sum }
+        return op.beta * old + op.alpha * sum
     }
 
     @inline(__always)
     static func store(_ sums: SIMD16<Float>, at j: Int, _ op: GEMM.Operands) {
-        for l in 0..<16 { op.c[j + l] = combine(op.c[j + l], sums[l], op) }
+        for l in 0..<16 { op.c[j + l] = combine(op.c[j + l], sums[l], op, j + l) }
     }
 
     /// `c[j] = Σ_p x[p]·B[p, j]` for the given columns, 64 columns at a time in registers.
@@ -56,7 +57,7 @@ enum GEMV {
         while j < columns.upperBound {
             var sum: Float = 0
             for p in 0..<op.k { sum = (x[p] * op.b[p * op.ldb + j]) + sum }
-            op.c[j] = combine(op.c[j], sum, op)
+            op.c[j] = combine(op.c[j], sum, op, j)
             j += 1
         }
     }

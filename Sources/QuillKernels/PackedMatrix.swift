@@ -34,7 +34,7 @@ public final class PackedMatrix: @unchecked Sendable {
         }
         // The operands' A side is unused by packB.
         let op = GEMM.Operands(a: b, lda: 0, transposeA: false, b: b, ldb: ldb, transposeB: transposeB,
-                               c: storage, ldc: 0, k: k, alpha: 1, beta: 0)
+                               c: storage, ldc: 0, k: k, alpha: 1, beta: 0, bias: nil)
         var pc = 0
         while pc < k {
             let kcBlock = min(GEMM.kc, k - pc)

@@ -1,29 +1,29 @@
 /// Copies blocks of the GEMM operands into the panel layouts the micro-kernel reads.
 ///
-/// A block of op(A) becomes panels of `mr` rows stored k-major (`[kc][mr]`); a block of op(B)
+/// A block of op(A) becomes panels of at most `mr` rows (see `RowPanels`) stored k-major
+/// (`[kc][mr]`); a block of op(B)
 /// becomes panels of `nr` columns stored k-major (`[kc][nr]`). Edge panels are zero-padded, so the
 /// micro-kernel always runs a full tile and the padding contributes exact zeros.
 enum Packing {
     static func packA(_ op: GEMM.Operands, rows i0: Int, height: Int, columns p0: Int, count kc: Int,
                       into dst: UnsafeMutablePointer<Float>) {
         let mr = GEMM.mr
+        let panels = RowPanels(height: height)
         if op.transposeA {
-            packTransposedA(op, rows: i0, height: height, columns: p0, count: kc, into: dst)
+            packTransposedA(op, rows: i0, panels: panels, columns: p0, count: kc, into: dst)
             return
         }
-        var panel = 0
-        while panel < height {
-            let rowsHere = min(mr, height - panel)
-            let out = dst + panel * kc
+        for panel in 0..<panels.count {
+            let first = i0 + panels.start(panel), rowsHere = panels.height(panel)
+            let out = dst + panel * mr * kc
             for r in 0..<mr {
                 if r < rowsHere {
-                    let src = op.a + (i0 + panel + r) * op.lda + p0
+                    let src = op.a + (first + r) * op.lda + p0
                     for p in 0..<kc { out[p * mr + r] = src[p] }
                 } else {
                     for p in 0..<kc { out[p * mr + r] = 0 }
                 }
             }
-            panel += mr
         }
     }
 
@@ -32,22 +32,21 @@ enum Packing {
     /// once; walking panel by panel instead read 6 floats from each of `kc` rows 4 KB apart, and
     /// fetched every line about three times when A came cold from memory (a weight gradient's
     /// dGᵀ, just written by the time loop).
-    static func packTransposedA(_ op: GEMM.Operands, rows i0: Int, height: Int, columns p0: Int, count kc: Int,
+    static func packTransposedA(_ op: GEMM.Operands, rows i0: Int, panels: RowPanels, columns p0: Int, count kc: Int,
                                 into dst: UnsafeMutablePointer<Float>) {
         let mr = GEMM.mr
-        let fullPanels = height / mr
         for p in 0..<kc {
             let src = op.a + (p0 + p) * op.lda + i0
             var out = dst + p * mr
-            for panel in 0..<fullPanels {
+            for panel in 0..<panels.sixes {
                 let s = src + panel * mr
                 out[0] = s[0]; out[1] = s[1]; out[2] = s[2]; out[3] = s[3]; out[4] = s[4]; out[5] = s[5]
                 out += mr * kc
             }
-            let rowsHere = height - fullPanels * mr
-            if rowsHere > 0 {
-                let s = src + fullPanels * mr
+            for panel in panels.sixes..<panels.count {
+                let s = src + panels.start(panel), rowsHere = panels.height(panel)
                 for r in 0..<mr { out[r] = r < rowsHere ? s[r] : 0 }
+                out += mr * kc
             }
         }
     }

@@ -56,6 +56,38 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// `bias` replaces C's old values: C = bias + α·A·B, on the tiled path (4- and 6-row panels,
+    /// edge columns, several k blocks), the one-row path and k = 0, with NaN left in C beforehand.
+    func testBiasIsAddedToEveryRowWithoutReadingC() {
+        for (m, n, k) in [(32, 65, 300), (20, 200, 17), (7, 13, 5), (1, 70, 40), (16, 33, 0)] {
+            var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
+            let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng), bias = randomValues(n, &rng)
+            var fast = [Float](repeating: .nan, count: m * n)
+            var slow = (0..<(m * n)).map { bias[$0 % n] }
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    bias.withUnsafeBufferPointer { pbias in
+                        fast.withUnsafeMutableBufferPointer { pc in
+                            GEMM.multiply(m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress ?? pbias.baseAddress!, lda: max(1, k),
+                                          b: pb.baseAddress ?? pbias.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n,
+                                          bias: pbias.baseAddress!)
+                        }
+                    }
+                    if k > 0 {
+                        slow.withUnsafeMutableBufferPointer { pc in
+                            ReferenceGEMM.multiply(m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!, lda: k,
+                                                   transposeA: false, b: pb.baseAddress!, ldb: n, transposeB: false,
+                                                   beta: 1, c: pc.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+            for i in 0..<(m * n) {
+                XCTAssertEqual(fast[i], slow[i], accuracy: 1e-4 * Float(k + 1).squareRoot(), "m=\(m) n=\(n) k=\(k) at \(i)")
+            }
+        }
+    }
+
     func testBetaZeroIgnoresGarbageInC() {
         var c = [Float](repeating: .nan, count: 7 * 13)
         let a = [Float](repeating: 1, count: 7 * 5), b = [Float](repeating: 2, count: 5 * 13)

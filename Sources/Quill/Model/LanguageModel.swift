@@ -124,9 +124,8 @@ public final class LanguageModel: @unchecked Sendable {
         let bias = parameters.pointer("decoder.bias")
         let decoderWeight = parameters.pointer(decoderWeightName)
         Profiler.measure(.headGEMM) {
-            for r in 0..<rows { (logits + r * v).update(from: bias, count: v) }
             GEMM.multiply(m: rows, n: v, k: h, a: input, lda: h, b: decoderWeight, ldb: h,
-                          transposeB: true, beta: 1, c: logits, ldc: v)
+                          transposeB: true, beta: 0, c: logits, ldc: v, bias: bias)
         }
         return logits
     }

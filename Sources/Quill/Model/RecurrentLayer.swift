@@ -22,6 +22,8 @@ class RecurrentLayer {
 
     let gates = Workspace()
     let hidden = Workspace()
+    /// (G·H) the bias the input projection adds: b_ih, plus b_hh when the cell allows.
+    private let biasSum = Workspace()
     /// W_hh packed for the time loop's GEMMs (W_hhᵀ in forward, W_hh in backward) when the batch
     /// has more than one row; then every row goes through the same tiled kernel, whichever worker
     /// computes it and with whichever other rows, so the split never changes a bit.
@@ -70,11 +72,11 @@ class RecurrentLayer {
     func projectInputs(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, addHiddenBias: Bool) {
         let rows = steps * batch, width = gateWidth
         let bih = biasIH, bhh = biasHH
+        let bias = biasSum.buffer(width)
         Profiler.measure(.inputGEMM) {
-            for j in 0..<width { out[j] = addHiddenBias ? bih[j] + bhh[j] : bih[j] }
-            for r in 1..<max(1, rows) { (out + r * width).update(from: out, count: width) }
+            for j in 0..<width { bias[j] = addHiddenBias ? bih[j] + bhh[j] : bih[j] }
             GEMM.multiply(m: rows, n: width, k: inputSize, a: x, lda: inputSize, b: weightIH, ldb: inputSize,
-                          transposeB: true, beta: 1, c: out, ldc: width)
+                          transposeB: true, beta: 0, c: out, ldc: width, bias: bias)
         }
     }
 
