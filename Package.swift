@@ -31,6 +31,19 @@ default: cpuChoice
 }
 let cpuFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
 
+// What the chosen CPU implies, passed as conditions to the one module built without CPU flags
+// (QuillCPUCheck), which the executables call first: on a machine without these the binaries say
+// so in one line instead of dying of an illegal instruction.
+let avx512CPUs: Set<String> = ["skylake-avx512", "cascadelake", "cooperlake", "icelake-client", "icelake-server",
+                               "tigerlake", "sapphirerapids", "znver4", "znver5", "x86-64-v4"]
+let requiredFeatures: [String] = switch targetCPU {
+case nil: []
+case let cpu? where avx512CPUs.contains(cpu): ["AVX2", "FMA", "AVX512F"]
+case "x86-64", "x86-64-v2", "nehalem", "westmere", "sandybridge", "ivybridge": []
+default: ["AVX2", "FMA"]
+}
+let cpuCheckSettings: [SwiftSetting] = requiredFeatures.map { .define("QUILL_REQUIRES_\($0)", .when(configuration: .release)) }
+
 // Kernels run unchecked in release: their bounds are proven by the callers' shape checks, and the
 // tests run them in release as well as debug. Debug builds optimise the kernels too (with checks
 // kept): unoptimised SIMD code is a hundred times slower, which would make the test suite crawl.
@@ -41,6 +54,9 @@ let kernelSettings: [SwiftSetting] = [
 let librarySettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags, .when(configuration: .release)),
 ]
+// The executables only parse, print and call the library, and must start on any CPU far enough to
+// run the check, so they get no CPU flags.
+
 
 // MARK: - Package
 
@@ -55,9 +71,10 @@ let package = Package(
     targets: [
         .target(name: "QuillKernels", swiftSettings: kernelSettings),
         .target(name: "Quill", dependencies: ["QuillKernels"], swiftSettings: librarySettings),
-        .executableTarget(name: "QuillCLI", dependencies: ["Quill"], swiftSettings: librarySettings),
-        .executableTarget(name: "QuillBench", dependencies: ["Quill", "QuillKernels"], swiftSettings: librarySettings),
-        .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels"]),
+        .target(name: "QuillCPUCheck", swiftSettings: cpuCheckSettings),
+        .executableTarget(name: "QuillCLI", dependencies: ["Quill", "QuillCPUCheck"]),
+        .executableTarget(name: "QuillBench", dependencies: ["Quill", "QuillKernels", "QuillCPUCheck"]),
+        .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels", "QuillCPUCheck"]),
         .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillKernels"]),
     ]
 )

@@ -1,8 +1,9 @@
 import Foundation
 import QuillKernels
 
-/// `quill-bench gemm`: GFLOP/s of the GEMM shapes an LSTM step uses, beside numpy (OpenBLAS)
-/// timed on the same machine in the same run when python3 with numpy is available.
+/// `quill-bench gemm`: GFLOP/s of the GEMM shapes an LSTM step uses, beside numpy timed on the
+/// same machine in the same run by the Python given with `--python` (default `python3`), with the
+/// BLAS that numpy runs named in the output.
 enum GEMMBenchmark {
     struct Shape {
         let m: Int, n: Int, k: Int, transposeB: Bool
@@ -26,15 +27,22 @@ enum GEMMBenchmark {
     ]
 
     static func run(arguments: [String]) throws {
-        let options = try BenchOptions(arguments, flags: ["threads": "\(Parallel.threadCount)", "numpy": "yes", "shape": ""])
+        let options = try BenchOptions(arguments, flags: [
+            "threads": "\(Parallel.threadCount)", "numpy": "yes", "shape": "", "python": "python3",
+        ])
         Parallel.threadCount = try options.int("threads")
+        let python = options.string("python")
+        let withNumpy = options.string("numpy") == "yes"
         print("threads \(Parallel.threadCount)")
+        if withNumpy {
+            print("numpy: " + (runPython(python, describeBLAS, threads: Parallel.threadCount) ?? "not available from \(python)"))
+        }
         let widths = [26, 14, 14, 12]
         print(Table.row(["shape", "quill GFLOP/s", "numpy GFLOP/s", "quill/numpy"], widths: widths))
         let chosen = options.string("shape").isEmpty ? shapes : [try parseShape(options.string("shape"))]
         for shape in chosen {
             let quill = measureQuill(shape)
-            let numpy = options.string("numpy") == "yes" ? measureNumpy(shape, threads: Parallel.threadCount) : nil
+            let numpy = withNumpy ? measureNumpy(shape, python: python, threads: Parallel.threadCount) : nil
             let numpyText = numpy.map { String(format: "%.1f", $0) } ?? "n/a"
             let ratio = numpy.map { String(format: "%.2f", quill / $0) } ?? "n/a"
             print(Table.row([shape.label, String(format: "%.1f", quill), numpyText, ratio], widths: widths))
@@ -78,8 +86,24 @@ enum GEMMBenchmark {
         }
     }
 
-    /// Times the same product in numpy, or returns nil when python3/numpy is not there.
-    static func measureNumpy(_ s: Shape, threads: Int) -> Double? {
+    /// Names numpy's version and BLAS, and the kernel threadpoolctl reports when it is installed.
+    static let describeBLAS = """
+    import numpy as np
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        text = "numpy %s, BLAS %s %s" % (np.__version__, blas.get("name"), blas.get("version"))
+    except Exception:
+        text = "numpy %s, BLAS unknown" % np.__version__
+    try:
+        from threadpoolctl import threadpool_info
+        text += "".join(", %s kernel %s" % (i.get("internal_api"), i.get("architecture")) for i in threadpool_info())
+    except Exception:
+        pass
+    print(text)
+    """
+
+    /// Times the same product in numpy, or returns nil when the Python or its numpy is not there.
+    static func measureNumpy(_ s: Shape, python: String, threads: Int) -> Double? {
         let aShape = s.transposeA ? "(\(s.k), \(s.m))" : "(\(s.m), \(s.k))"
         let bShape = s.transposeB ? "(\(s.n), \(s.k))" : "(\(s.k), \(s.n))"
         let product = (s.transposeA ? "a.T" : "a") + (s.transposeB ? " @ b.T" : " @ b")
@@ -94,12 +118,24 @@ enum GEMMBenchmark {
             best = min(best, d); total += d
         print(best)
         """
+        guard let text = runPython(python, script, threads: threads), let seconds = Double(text) else { return nil }
+        return 2.0 * Double(s.m) * Double(s.n) * Double(s.k) / seconds / 1e9
+    }
+
+    /// Runs a Python script with numpy's threads set to `threads` and returns its trimmed output,
+    /// or nil when it fails. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which some machines set to
+    /// work around old OpenBLAS builds and which slow a current one, are left out of this child's
+    /// environment only.
+    static func runPython(_ python: String, _ script: String, threads: Int) -> String? {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.executableURL = URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env")
+        process.arguments = python.contains("/") ? ["-c", script] : [python, "-c", script]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
         environment["OMP_NUM_THREADS"] = "\(threads)"
+        environment["MKL_NUM_THREADS"] = "\(threads)"
+        environment["OPENBLAS_CORETYPE"] = nil
+        environment["OPENBLAS_L2_SIZE"] = nil
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -107,9 +143,7 @@ enum GEMMBenchmark {
         guard (try? process.run()) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let text = String(data: data, encoding: .utf8),
-              let seconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        return 2.0 * Double(s.m) * Double(s.n) * Double(s.k) / seconds / 1e9
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
+import QuillCPUCheck
+
+CPUCheck.exitIfUnsupported(program: "quill-bench")
 
 let usage = """
 usage: quill-bench COMMAND [options]   (build with -c release for meaningful figures)
 
 commands:
-  gemm [--threads N] [--numpy yes|no] [--shape M,N,K[,ta][,tb]]
+  gemm [--threads N] [--numpy yes|no] [--python PYTHON] [--shape M,N,K[,ta][,tb]]
                                         GFLOP/s of the LSTM's GEMM shapes (or one shape), beside
-                                        numpy timed in the same run
+                                        numpy timed in the same run by PYTHON, its BLAS named
   train [--vocab V --embed E --hidden H --layers L --batch B --seq-len T --steps N --generate N]
         [--cell C] [--threads N] [--json] [--profile]
                                         training tokens/s on random data, then batch-1 generation

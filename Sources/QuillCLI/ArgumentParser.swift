@@ -54,16 +54,21 @@ struct ArgumentParser {
     }
 
     private func isNegativeNumber(_ text: String) -> Bool {
-        text.count > 1 && text.hasPrefix("-") && Double(text) != nil
+        text.count > 1 && text.hasPrefix("-") && Decimal.parse(text) != nil
     }
 
     private func validate(_ value: String, for option: OptionSpec) throws {
         switch option.kind {
         case .int:
-            guard Int(value) != nil else { throw CLIError.usage("--\(option.name) needs a whole number, got '\(value)'") }
+            guard let v = Int(value) else {
+                throw CLIError.usage("--\(option.name) needs a whole number, got '\(value)'")
+            }
+            if let limit = NumericLimits.maximum[option.name], v > limit {
+                throw CLIError.usage("--\(option.name) must be at most \(limit), got \(value)")
+            }
         case .float:
-            guard let v = Double(value), v.isFinite else {
-                throw CLIError.usage("--\(option.name) needs a number, got '\(value)'")
+            guard let v = Decimal.parse(value), v.isFinite else {
+                throw CLIError.usage("--\(option.name) needs a decimal number, got '\(value)'")
             }
         case .choice(let words):
             guard words.contains(value) else {
@@ -89,7 +94,29 @@ enum Duration {
             number = String(text.dropLast())
             scale = unit
         }
-        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        guard let value = Decimal.parse(number), value.isFinite, value > 0 else { return nil }
         return value * scale
     }
+}
+
+/// A plain decimal number: digits, one point, an exponent. `Double(_:)` also takes hexadecimal
+/// (`0x10` is 16), `inf` and `nan`, none of which a user means on a command line.
+enum Decimal {
+    static func parse(_ text: String) -> Double? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) || $0 == 46 || $0 == 101 || $0 == 69 || $0 == 43 || $0 == 45 }),
+              text.utf8.contains(where: { (48...57).contains($0) }) else { return nil }
+        return Double(text)
+    }
+}
+
+/// The largest value each whole-number flag takes, so no size can overflow what is computed from
+/// it or ask for memory in the petabytes; the memory a training run needs is checked separately,
+/// against the machine, before anything is allocated.
+enum NumericLimits {
+    static let maximum: [String: Int] = [
+        "embed": 1 << 20, "hidden": 1 << 20, "layers": 256, "batch": 1 << 16, "seq-len": 1 << 16,
+        "max-len": 1 << 20, "epochs": 1 << 20, "max-steps": 1 << 40, "eval-every": 1 << 40, "log-every": 1 << 40,
+        "patience": 1 << 20, "min-count": 1 << 40, "max-vocab": 1 << 26, "lr-decay-after": 1 << 20,
+        "length": 1 << 24, "samples": 4096, "top-k": 1 << 26,
+    ]
 }

@@ -1,5 +1,8 @@
 import Foundation
 import Quill
+import QuillCPUCheck
+
+CPUCheck.exitIfUnsupported(program: "quill")
 
 // Entry point of `quill`: dispatch to a subcommand, turn every error into one line on stderr and
 // an exit status (2 for bad usage, 1 for a failed run).

@@ -32,6 +32,12 @@ public enum Softmax {
 
     /// log Σ exp(x), computed stably.
     public static func logSumExp(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        let (m, sum) = shiftedExpSum(row, count: count)
+        return m + Float(log(Double(sum)))
+    }
+
+    /// The row's maximum m and Σ exp(x − m): log Σ exp(x) = m + log(sum).
+    public static func shiftedExpSum(_ row: UnsafePointer<Float>, count: Int) -> (max: Float, sum: Float) {
         let m = maximum(row, count: count)
         var sum: Float = 0
         var j = 0
@@ -43,7 +49,7 @@ public enum Softmax {
         }
         sum = acc.sum()
         while j < count { sum += VectorMath.exp(row[j] - m); j += 1 }
-        return m + Float(log(Double(sum)))
+        return (m, sum)
     }
 
     public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
@@ -76,8 +82,11 @@ public enum Softmax {
                     continue
                 }
                 let t = Int(targets[r])
-                let lse = logSumExp(row, count: classes)
-                rowLosses[r] = Double(lse - row[t])
+                let (m, sum) = shiftedExpSum(row, count: classes)
+                let lse = m + Float(log(Double(sum)))
+                // (m − x_t) + log Σ rather than lse − x_t: at large magnitudes m + log Σ rounds back
+                // to m in float, and a model with huge weights would score a loss of 0.
+                rowLosses[r] = Double(m - row[t]) + log(Double(sum))
                 if computeGradient {
                     let s = scale * weight
                     VectorMath.apply(row, count: classes) { VectorMath.exp($0 - lse) * s }

@@ -7,6 +7,8 @@ public struct Checkpoint: Sendable {
     public static let modelFile = "model.safetensors"
     public static let latestFile = "latest.safetensors"
     public static let resumeFile = "resume.safetensors"
+    /// The layout version written to `quill.format`; loading refuses any other.
+    public static let format = "1"
 
     enum Key {
         static let format = "quill.format"
@@ -33,7 +35,7 @@ public struct Checkpoint: Sendable {
     public func safeTensors() -> SafeTensors {
         var file = weights
         file.metadata = [
-            Key.format: "1",
+            Key.format: Self.format,
             Key.config: JSONCoding.string(config),
             Key.vocabulary: vocabulary.jsonString(),
             Key.training: JSONCoding.string(summary),
@@ -72,7 +74,13 @@ public struct Checkpoint: Sendable {
         guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {
             throw fail("not a Quill checkpoint (no quill.config/quill.vocabulary metadata); for a PyTorch state_dict pass --vocab FILE and --level")
         }
+        guard let format = file.metadata[Key.format] else { throw fail("no quill.format metadata") }
+        guard format == Self.format else {
+            throw fail("quill.format is '\(format)'; this version of Quill reads format \(Self.format) (written by a newer Quill?)")
+        }
         guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
+        // Sizes are checked before anything (the vocabulary, the list of tensor shapes) is built from them.
+        do { try config.validate() } catch { throw fail("invalid config: \(error)") }
         let vocabulary: Vocabulary
         do { vocabulary = try Vocabulary(jsonString: vocabularyText) } catch { throw fail("\(error)") }
         guard let summary = JSONCoding.decode(TrainingSummary.self, file.metadata[Key.training] ?? "") else {
@@ -85,7 +93,6 @@ public struct Checkpoint: Sendable {
         self.vocabulary = vocabulary
         self.summary = summary
         self.weights = file
-        do { try config.validate() } catch { throw fail("invalid config: \(error)") }
         try LanguageModel.checkWeights(in: file, config: config, path: path)
     }
 

@@ -49,14 +49,14 @@ extension SafeTensors {
                 throw fail("tensor '\(name)': unknown dtype \(String(describing: info["dtype"] ?? "none"))")
             }
             guard let shapeValues = info["shape"] as? [Any],
-                  let shape = Optional(shapeValues.compactMap { ($0 as? NSNumber)?.intValue }),
+                  let shape = Optional(shapeValues.compactMap(Self.exactInteger)),
                   shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)': shape is not a list of non-negative integers")
             }
             guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
+                  let begin = Self.exactInteger(offsets[0]), let end = Self.exactInteger(offsets[1]),
                   begin >= 0, end >= begin else {
-                throw fail("tensor '\(name)': data_offsets is not a pair [begin, end] with begin ≤ end")
+                throw fail("tensor '\(name)': data_offsets is not a pair of integers [begin, end] with begin ≤ end")
             }
             guard end <= dataLength else {
                 throw fail("tensor '\(name)': bytes \(begin)..<\(end) lie outside the data (\(dataLength) bytes)")
@@ -67,8 +67,10 @@ extension SafeTensors {
                 guard !overflow else { throw fail("tensor '\(name)': shape \(shape) is too large") }
                 elements = product
             }
-            guard elements * dtype.size == end - begin else {
-                throw fail("tensor '\(name)': \(dtype.rawValue) shape \(shape) needs \(elements * dtype.size) bytes but data_offsets give \(end - begin)")
+            let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.size)
+            guard !overflow else { throw fail("tensor '\(name)': shape \(shape) is too large") }
+            guard byteCount == end - begin else {
+                throw fail("tensor '\(name)': \(dtype.rawValue) shape \(shape) needs \(byteCount) bytes but data_offsets give \(end - begin)")
             }
             entries.append((name, dtype, shape, begin..<end))
         }
@@ -82,5 +84,17 @@ extension SafeTensors {
             tensors.append((entry.name, Tensor(dtype: entry.dtype, shape: entry.shape, bytes: Array(slice))))
         }
         self.init(tensors: tensors, metadata: metadata)
+    }
+
+    /// A JSON number that is a whole number within Int's range, or nil: 3.5, 1e30, true and "3"
+    /// are refused rather than truncated or converted.
+    static func exactInteger(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        switch String(cString: number.objCType) {
+        case "c", "B": return nil // JSON true / false
+        case "d", "f": return Int(exactly: number.doubleValue)
+        case "Q": return Int(exactly: number.uint64Value)
+        default: return Int(exactly: number.int64Value)
+        }
     }
 }

@@ -31,6 +31,8 @@ public struct PerplexityEvaluator: Sendable {
     public init(loaded: LoadedModel, batchSize: Int = 10, steps: Int = 64) throws {
         guard batchSize > 0 else { throw QuillError.usage("--batch must be positive, got \(batchSize)") }
         guard steps > 0 else { throw QuillError.usage("--seq-len must be positive, got \(steps)") }
+        try MemoryEstimate(config: loaded.model.config, batch: batchSize, steps: steps, training: false)
+            .check(parametersFrom: "the checkpoint", activationsFrom: "--batch \(batchSize) × --seq-len \(steps)")
         self.loaded = loaded
         self.batchSize = batchSize
         self.steps = steps
@@ -57,6 +59,9 @@ public struct PerplexityEvaluator: Sendable {
             batcher = .stream(try StreamBatcher(ids: encoded.ids, batchSize: batchSize, steps: steps))
         }
         let (sum, count) = Evaluator.score(model: loaded.model, batcher: batcher)
+        guard sum.isFinite else {
+            throw QuillError.runtime("the model's predictions on \(path) are not finite (cross-entropy \(sum / Double(max(1, count)))); its weights are probably far too large, as after a diverging training run")
+        }
         return Result(tokens: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
                       crossEntropy: sum / Double(max(1, count)))
     }

@@ -111,11 +111,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         initializationRange = try c.decodeIfPresent(Float.self, forKey: .initializationRange) ?? 0.1
     }
 
+    /// Largest sizes a model may have. Far beyond what fits in memory on one machine, but small
+    /// enough that every derived size (gate rows, parameter counts, byte counts) fits in an Int, so
+    /// a config read from a damaged or hostile file is refused before anything is built from it.
+    public static let limits = (vocabulary: 1 << 26, embedding: 1 << 20, hidden: 1 << 20, layers: 256)
+
     /// Checks sizes and combinations, with messages that name the flag to change.
     public func validate() throws {
         for (name, value) in [("vocabulary size", vocabularySize), ("--embed", embeddingSize),
                               ("--hidden", hiddenSize), ("--layers", layers)] where value <= 0 {
             throw QuillError.usage("\(name) must be positive, got \(value)")
+        }
+        let limits = Self.limits
+        for (name, value, limit) in [("vocabulary size", vocabularySize, limits.vocabulary), ("--embed", embeddingSize, limits.embedding),
+                                     ("--hidden", hiddenSize, limits.hidden), ("--layers", layers, limits.layers)] where value > limit {
+            throw QuillError.usage("\(name) is \(value), above the limit of \(limit)")
         }
         guard dropout >= 0 && dropout < 1 else {
             throw QuillError.usage("--dropout must be in [0, 1), got \(dropout)")

@@ -28,6 +28,11 @@ public final class Trainer {
         self.options = options
         data = try TrainingData(options: options)
         let config = options.modelConfig(vocabularySize: data.vocabulary.count)
+        let moments = options.optimizer.kind == .adam ? 2 : (options.optimizer.kind == .sgd && options.optimizer.momentum == 0 ? 0 : 1)
+        try MemoryEstimate(config: config, batch: options.batchSize, steps: options.mode == .lines ? options.maxLength : options.sequenceLength,
+                           training: true, optimizerMoments: moments)
+            .check(parametersFrom: "--embed \(config.embeddingSize), --hidden \(config.hiddenSize), --layers \(config.layers) and \(config.vocabularySize) tokens",
+                   activationsFrom: "--batch \(options.batchSize) × --seq-len \(options.sequenceLength)")
         model = try LanguageModel(config: config)
         var initRNG = SeededGenerator(seed: options.seed)
         model.initialize(rng: &initRNG)
