@@ -105,7 +105,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertNoThrow(try Checkpoint(contentsOf: o.outputFolder))
     }
 
-    func testAbsurdLearningRateStopsWithoutWritingNaNWeights() throws {
+    /// A run that blows up before its first save writes nothing and says so.
+    func testAbsurdLearningRateStopsWithoutWritingAnything() throws {
         var o = options(corpus())
         o.optimizer = .init(kind: .sgd)
         o.learningRate = 1e30
@@ -114,11 +115,67 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try Trainer(options: o).run()) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("step") && message.contains("learning rate"), message)
+            XCTAssertTrue(message.contains("Nothing was saved"), message)
         }
-        if FileManager.default.fileExists(atPath: o.outputFolder + "/latest.safetensors") {
-            let model = try Checkpoint(contentsOf: o.outputFolder + "/latest.safetensors").makeModel()
-            XCTAssertTrue(model.parameters.allValues.allSatisfy(\.isFinite))
+        for file in [Checkpoint.modelFile, Checkpoint.latestFile, Checkpoint.resumeFile] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: o.outputFolder + "/" + file), file)
         }
+    }
+
+    /// A run that diverges to huge but finite weights (Adam at lr 1e12: the loss is finite, and
+    /// far above ln V) is stopped like a NaN: the checkpoint saved before it stays as it was, and
+    /// the message says where it is.
+    func testDivergingRunKeepsTheLastGoodCheckpoint() throws {
+        var good = options(corpus())
+        good.maxSteps = 4
+        good.evaluateEvery = 2
+        try Trainer(options: good).run()
+        let saved = try Data(contentsOf: URL(fileURLWithPath: good.outputFolder + "/" + Checkpoint.modelFile))
+
+        var wild = good
+        wild.learningRate = 1e12
+        wild.maxSteps = 40
+        XCTAssertThrowsError(try Trainer(options: wild).run()) { error in
+            XCTAssertTrue("\(error)".contains("The last good checkpoint is kept in \(good.outputFolder)"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: good.outputFolder + "/" + Checkpoint.modelFile)), saved)
+        let model = try Checkpoint(contentsOf: good.outputFolder).makeModel()
+        XCTAssertTrue(model.parameters.allValues.allSatisfy(\.isFinite))
+    }
+
+    /// A second run on a folder in use is refused, naming the process; once the first lets go, a
+    /// new run proceeds.
+    func testRunFolderInUseIsRefused() throws {
+        var o = options(corpus())
+        o.maxSteps = 2
+        try FileManager.default.createDirectory(atPath: o.outputFolder, withIntermediateDirectories: true)
+        var holder: RunLock? = try RunLock(folder: o.outputFolder)
+        XCTAssertThrowsError(try Trainer(options: o).run()) { error in
+            XCTAssertTrue("\(error)".contains("in use by another training run (process \(getpid()))"), "\(error)")
+        }
+        XCTAssertNotNil(holder)
+        holder = nil
+        XCTAssertNoThrow(try Trainer(options: o).run())
+    }
+
+    /// The resume file carries its own weights, so an older resume file beside newer weights
+    /// resumes the older run whole: its step, its weights, never a mix of the two.
+    func testStaleResumeFileResumesItsOwnWeights() throws {
+        var o = options(corpus())
+        o.maxSteps = 3
+        o.evaluateEvery = 3
+        try Trainer(options: o).run()
+        let folder = o.outputFolder
+        let resume = folder + "/" + Checkpoint.resumeFile, latest = folder + "/" + Checkpoint.latestFile
+        let oldResume = try Data(contentsOf: URL(fileURLWithPath: resume))
+        let weightsAtThree = try Checkpoint(contentsOf: latest).weights
+        let more = try Trainer(resuming: folder) { $0.maxSteps = 6 }
+        try more.run()
+        try oldResume.write(to: URL(fileURLWithPath: resume))
+        let resumed = try Trainer(resuming: folder) { $0.maxSteps = 9 }
+        XCTAssertEqual(resumed.progress.step, 3)
+        XCTAssertEqual(resumed.model.weightTensors().map { $0.1 }, weightsAtThree.order.map { weightsAtThree[$0]! })
+        XCTAssertNotEqual(try Checkpoint(contentsOf: latest).summary.steps, 3)
     }
 
     func testEarlyStopping() throws {

@@ -101,6 +101,8 @@ public final class Generator {
         var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
         var done = [Bool](repeating: false, count: samples)
 
+        try MemoryEstimate(config: model.config, batch: samples, steps: prime.count, training: false)
+            .check(parametersFrom: "the checkpoint", activationsFrom: "\(samples) samples × a \(prime.count)-token prompt")
         // Prime with every prompt token at once; the logits of the last step give the first draw.
         let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
         var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,

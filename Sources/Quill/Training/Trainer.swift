@@ -52,15 +52,25 @@ public final class Trainer {
     public init(resuming folder: String, overrides: (inout TrainingOptions) -> Void = { _ in }) throws {
         let resumePath = folder + "/" + Checkpoint.resumeFile
         let latestPath = folder + "/" + Checkpoint.latestFile
-        guard FileManager.default.fileExists(atPath: resumePath), FileManager.default.fileExists(atPath: latestPath) else {
-            throw QuillError.badCheckpoint(path: folder, problem: "no resumable run here (needs \(Checkpoint.latestFile) and \(Checkpoint.resumeFile))")
+        guard FileManager.default.fileExists(atPath: resumePath) else {
+            throw QuillError.badCheckpoint(path: folder, problem: "no resumable run here (needs \(Checkpoint.resumeFile))")
         }
         let resumeFile = try SafeTensors(contentsOf: resumePath)
         guard let text = resumeFile.metadata["quill.progress"],
               var saved = TrainingProgress.decode(text) else {
             throw QuillError.badCheckpoint(path: resumePath, problem: "no valid quill.progress metadata")
         }
-        let latest = try Checkpoint(contentsOf: latestPath)
+        // The resume file holds the weights it belongs with, so it is one atomic unit. Files from
+        // before it did are paired with latest.safetensors, which must be at the same step.
+        let latest: Checkpoint
+        if resumeFile.metadata[Checkpoint.Key.config] != nil {
+            latest = try Checkpoint(safeTensors: resumeFile, path: resumePath)
+        } else {
+            latest = try Checkpoint(contentsOf: latestPath)
+            guard latest.summary.steps == saved.step else {
+                throw QuillError.badCheckpoint(path: folder, problem: "\(Checkpoint.latestFile) is at step \(latest.summary.steps) but \(Checkpoint.resumeFile) at step \(saved.step); they do not belong together (a save was interrupted?)")
+            }
+        }
         overrides(&saved.options)
         try saved.options.validate()
         options = saved.options
@@ -114,7 +124,13 @@ public final class Trainer {
     /// Throws when the loss or gradients stop being finite (the last good checkpoint is kept).
     @discardableResult
     public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed }) throws -> TrainingOutcome {
-        try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
+        } catch {
+            throw QuillError.io(path: options.outputFolder, problem: "cannot create the run folder (is a file in the way, or is its parent read-only?)")
+        }
+        let lock = try RunLock(folder: options.outputFolder)
+        defer { withExtendedLifetime(lock) {} }
         let sessionStart = MonotonicClock.seconds()
         let secondsBefore = progress.seconds
         var sessionTokens = 0
@@ -133,6 +149,9 @@ public final class Trainer {
             progress.seconds = secondsBefore + elapsed()
             let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher)
             let loss = sum / Double(max(1, count))
+            guard loss.isFinite, loss < divergenceCeiling else {
+                throw diverged(step: progress.step, what: "the validation loss became \(loss)")
+            }
             let record = TrainingRecord(
                 step: progress.step, epoch: fractionalEpoch,
                 trainLoss: progress.tokensSinceRecord > 0 ? progress.lossSinceRecord / Double(progress.tokensSinceRecord) : .nan,
@@ -207,14 +226,10 @@ public final class Trainer {
         let (sum, count) = model.lossAndGradient(targets: batch.targets, mask: batch.mask)
         let loss = sum / Double(max(1, count))
         let nextStep = progress.step + 1
-        guard loss.isFinite else {
-            throw QuillError.runtime("step \(nextStep): the loss became \(loss) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
-        }
+        guard loss.isFinite, loss < divergenceCeiling else { throw diverged(step: nextStep, what: "the loss became \(loss)") }
         model.backward()
         let norm = GradientClipping.norm(model.gradients)
-        guard norm.isFinite else {
-            throw QuillError.runtime("step \(nextStep): the gradients became infinite or NaN — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. The last good checkpoint is kept in \(options.outputFolder)")
-        }
+        guard norm.isFinite else { throw diverged(step: nextStep, what: "the gradients became infinite or NaN") }
         // Clipping's factor and the zeroing for the next step ride along in the update's one pass.
         optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate,
                        gradientScale: GradientClipping.scale(norm: norm, maxNorm: options.clip), zeroingGradients: true)
@@ -223,6 +238,20 @@ public final class Trainer {
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count
         return (loss, norm)
+    }
+
+    /// A mean loss above this means the run has diverged: a model that knows nothing (uniform
+    /// predictions) scores ln V, and a run far above that is not learning but blowing up, even
+    /// while its numbers stay finite.
+    private var divergenceCeiling: Double { 10 * Foundation.log(Double(max(2, data.vocabulary.count))) + 10 }
+
+    /// The error that ends a diverging run, saying whether an earlier checkpoint survives it.
+    private func diverged(step: Int, what: String) -> QuillError {
+        let best = options.outputFolder + "/" + Checkpoint.modelFile
+        let kept = FileManager.default.fileExists(atPath: best)
+            ? "The last good checkpoint is kept in \(options.outputFolder)."
+            : "Nothing was saved."
+        return QuillError.runtime("step \(step): \(what) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. \(kept)")
     }
 
     /// Writes latest, resume state, metrics and (when `bestImproved`) the best model.
@@ -240,14 +269,15 @@ public final class Trainer {
 
         let s = rng.state
         progress.rngState = [s.0, s.1, s.2, s.3]
-        var resume = SafeTensors()
+        // A whole checkpoint plus what resuming needs, so that one atomic rename saves all of it.
+        var resume = checkpoint.safeTensors()
         if let first = optimizer.first { resume.set("optimizer.first", .init(shape: [first.count], floats: first.allValues)) }
         if let second = optimizer.second { resume.set("optimizer.second", .init(shape: [second.count], floats: second.allValues)) }
         resume.set("state.hidden", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.hidden))
         if !state.cell.isEmpty {
             resume.set("state.cell", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.cell))
         }
-        resume.metadata = ["quill.progress": JSONCoding.string(progress)]
+        resume.metadata["quill.progress"] = JSONCoding.string(progress)
         try resume.write(to: folder + "/" + Checkpoint.resumeFile)
         try MetricsLog.write(progress.history, folder: folder)
     }

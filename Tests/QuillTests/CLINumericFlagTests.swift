@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// Every numeric flag of every command at 0, −1, 2^31, 2^63−1 and NaN (and a hexadecimal float):
+/// the run may succeed or refuse, but it never crashes, hangs or prints more than one line on
+/// stderr, and a refusal is exit 2 (usage) or 1 (a file or run problem).
+extension CLITests {
+    static let hostileValues = ["0", "-1", "2147483648", "9223372036854775807", "nan", "0x10"]
+
+    /// (command, flag) pairs: each command's whole-number and decimal flags.
+    static let numericFlags: [(command: String, flag: String)] = [
+        "embed", "hidden", "layers", "seed", "batch", "seq-len", "max-len", "min-count", "max-vocab", "lr-decay-after",
+        "patience", "epochs", "max-steps", "eval-every", "log-every", "dropout", "init-range", "val-fraction", "lr",
+        "momentum", "weight-decay", "clip", "lr-decay", "plateau-factor", "max-time",
+    ].map { ("train", $0) } + ["length", "samples", "seed", "top-k", "temperature", "top-p"].map { ("generate", $0) }
+        + ["batch", "seq-len"].map { ("perplexity", $0) } + ["min-count", "max-vocab"].map { ("vocab", $0) }
+
+    static let wholeNumberFlags: Set<String> = [
+        "embed", "hidden", "layers", "batch", "seq-len", "max-len", "min-count", "max-vocab", "lr-decay-after", "patience",
+        "epochs", "max-steps", "eval-every", "log-every", "length", "samples", "top-k",
+    ]
+
+    func testEveryNumericFlagAtHostileValues() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\n", count: 40), "tiny.txt")
+        let model = folder + "/model"
+        let trained = try quill(["train", corpus, "--out", model, "--hidden", "8", "--embed", "4", "--max-steps", "2",
+                                 "--batch", "4", "--seq-len", "8", "--quiet"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        for (command, flag) in Self.numericFlags {
+            for value in Self.hostileValues {
+                var arguments: [String]
+                switch command {
+                case "train":
+                    arguments = ["train", corpus, "--out", folder + "/run", "--overwrite", "--quiet", "--max-steps", "2",
+                                 "--epochs", "1", "--hidden", "8", "--embed", "4", "--batch", "4", "--seq-len", "8"]
+                case "generate": arguments = ["generate", model, "--length", "5"]
+                case "perplexity": arguments = ["perplexity", model, corpus]
+                default: arguments = ["vocab", corpus]
+                }
+                // The flag under test comes last, so it overrides the defaults above.
+                arguments += ["--\(flag)", value]
+                let run = try quill(arguments)
+                let label = "quill \(command) --\(flag) \(value): status \(run.status), stderr \(run.stderr)"
+                XCTAssertTrue([0, 1, 2].contains(run.status), label)
+                XCTAssertLessThanOrEqual(run.stderr.split(separator: "\n").count, run.status == 0 ? 5 : 1, label)
+                XCTAssertFalse(run.stderr.contains("Fatal error") || run.stderr.contains("Stack dump"), label)
+                // Not a decimal number: always a usage error. 2^63−1 is above every whole-number
+                // flag's limit but the seed's; for decimal flags it is a legal, if silly, value.
+                if value == "nan" || value == "0x10" || (value == "9223372036854775807" && Self.wholeNumberFlags.contains(flag)) {
+                    XCTAssertEqual(run.status, 2, label)
+                }
+            }
+        }
+    }
+}
