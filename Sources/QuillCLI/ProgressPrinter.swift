@@ -52,7 +52,8 @@ final class ProgressPrinter {
                 text += String(format: "; best validation loss %.4f (ppl %.2f)", best, Foundation.exp(best))
             }
             line(text)
-            line("model: \(outcome.folder)/\(Checkpoint.modelFile)")
+            // Before any validation there is no best model yet, only the latest weights.
+            line("model: " + ((try? Checkpoint.resolve(outcome.folder)) ?? "\(outcome.folder)/\(Checkpoint.modelFile)"))
         }
     }
 

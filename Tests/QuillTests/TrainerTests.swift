@@ -92,6 +92,47 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// A stop that lands inside a validation cuts it short: nothing of it is recorded, the run
+    /// saves where it stands, and the resumed run does that validation first, so its weights,
+    /// schedule and history are those of a run that never stopped.
+    func testStopDuringValidationResumesAsIfUninterrupted() throws {
+        var o = options(corpus(), out: "straight")
+        o.maxSteps = 30
+        o.evaluateEvery = 10
+        o.plateauFactor = 2
+        let straight = try Trainer(options: o)
+        try straight.run()
+
+        var first = o
+        first.outputFolder = folder + "/stopped"
+        var validating = false
+        var askedWhileValidating = 0
+        let stopped = try Trainer(options: first)
+        let shouldStop: () -> Bool = {
+            if validating { askedWhileValidating += 1 }
+            return validating
+        }
+        let events: (TrainingEvent) -> TrainingControl = { event in
+            if case .step(let report) = event, report.step == 10 { validating = true }
+            return .proceed
+        }
+        let outcome = try stopped.run(events: events, shouldStop: shouldStop)
+        XCTAssertEqual(outcome.reason, .interrupted)
+        // Once at the validation's first batch, which it stopped, and once as the run ends.
+        XCTAssertLessThanOrEqual(askedWhileValidating, 2, "the validation went on past its first batch")
+        XCTAssertEqual(stopped.progress.step, 10)
+        XCTAssertTrue(stopped.progress.history.isEmpty)
+        XCTAssertEqual(stopped.progress.pendingValidation, true)
+
+        let resumed = try Trainer(resuming: first.outputFolder) { $0.maxSteps = 30 }
+        try resumed.run()
+        XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
+        XCTAssertEqual(resumed.progress.history.map(\.step), straight.progress.history.map(\.step))
+        XCTAssertEqual(resumed.progress.history.map(\.validationLoss), straight.progress.history.map(\.validationLoss))
+        XCTAssertNil(resumed.progress.pendingValidation)
+    }
+
     func testStopFromTheEventCallbackSavesAndCanResume() throws {
         let o = options(corpus())
         var steps = 0

@@ -48,18 +48,20 @@ public struct Checkpoint: Sendable {
         try safeTensors().write(to: path)
     }
 
-    /// The file a checkpoint argument names: a folder's `model.safetensors`, or the file itself.
+    /// The file a checkpoint argument names: a folder's `model.safetensors` (the best model), or
+    /// its `latest.safetensors` when no validation has chosen a best one yet (a run stopped early),
+    /// or the file itself.
     public static func resolve(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw QuillError.badCheckpoint(path: path, problem: "no such checkpoint file or folder")
         }
         if !isDirectory.boolValue { return path }
-        let inside = (path as NSString).appendingPathComponent(modelFile)
-        guard FileManager.default.fileExists(atPath: inside) else {
-            throw QuillError.badCheckpoint(path: path, problem: "folder has no \(modelFile) (has training saved a checkpoint yet?)")
+        for name in [modelFile, latestFile] {
+            let inside = (path as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: inside) { return inside }
         }
-        return inside
+        throw QuillError.badCheckpoint(path: path, problem: "folder has no \(modelFile) (has training saved a checkpoint yet?)")
     }
 
     /// Loads a Quill checkpoint (folder or file), checking the metadata and that the weights fit

@@ -120,10 +120,14 @@ public final class Trainer {
 
     private var fractionalEpoch: Double { Double(progress.epoch) + Double(progress.batchIndex) / Double(stepsPerEpoch) }
 
-    /// Trains until a limit is reached, early stopping triggers or `events` answers `.stop`.
+    /// Trains until a limit is reached, early stopping triggers, `events` answers `.stop` or
+    /// `shouldStop` answers true. `shouldStop` is asked before every step and between the batches
+    /// of a validation, so a stop lands within one batch wherever the run is; a validation it
+    /// interrupts is dropped, recorded as owed and done first by the resumed run.
     /// Throws when the loss or gradients stop being finite (the last good checkpoint is kept).
     @discardableResult
-    public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed }) throws -> TrainingOutcome {
+    public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed },
+                    shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
         do {
             try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
         } catch {
@@ -145,9 +149,14 @@ public final class Trainer {
             resumedAtStep: startStep, threads: Parallel.threadCount)))
 
         func elapsed() -> Double { MonotonicClock.seconds() - sessionStart }
-        func validate(scheduled: Bool) throws -> Bool {
+        /// Validates and saves; nil when `shouldStop` cut it short (nothing recorded or saved).
+        func validate(scheduled: Bool) throws -> Bool? {
+            if scheduled { progress.pendingValidation = true }
             progress.seconds = secondsBefore + elapsed()
-            let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher)
+            guard let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher, shouldStop: shouldStop) else {
+                return nil
+            }
+            progress.pendingValidation = nil
             let loss = sum / Double(max(1, count))
             guard loss.isFinite, loss < divergenceCeiling else {
                 throw diverged(step: progress.step, what: "the validation loss became \(loss)")
@@ -171,12 +180,17 @@ public final class Trainer {
         }
 
         var reason: TrainingOutcome.Reason = .completed
-        training: while progress.epoch < options.epochs {
+        // A validation the previous session was stopped in the middle of comes first, as it would have.
+        if progress.pendingValidation == true {
+            if try validate(scheduled: true) == nil { reason = .interrupted }
+            if progress.schedule.shouldStopEarly { reason = .earlyStopping }
+        }
+        training: while reason == .completed && progress.epoch < options.epochs {
             let order = data.trainBatcher.order(epoch: progress.epoch)
             while progress.batchIndex < stepsPerEpoch {
                 if let maxSteps = options.maxSteps, progress.step >= maxSteps { reason = .maxSteps; break training }
                 if let maxTime = options.maxTime, elapsed() >= maxTime { reason = .maxTime; break training }
-                if stopRequested { reason = .interrupted; break training }
+                if stopRequested || shouldStop() { reason = .interrupted; break training }
 
                 let batch = data.trainBatcher.batch(progress.batchIndex, order: order)
                 let (loss, norm) = try step(batch)
@@ -193,22 +207,25 @@ public final class Trainer {
                     elapsed: t, remaining: remaining)))
                 if control == .stop { stopRequested = true }
                 if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch {
-                    _ = try validate(scheduled: true)
+                    if try validate(scheduled: true) == nil { reason = .interrupted; break training }
                     if progress.schedule.shouldStopEarly { reason = .earlyStopping; break training }
                 }
             }
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
-            _ = try validate(scheduled: true)
+            if try validate(scheduled: true) == nil { reason = .interrupted; break training }
             if progress.schedule.shouldStopEarly { reason = .earlyStopping; break training }
         }
-        if stopRequested && reason == .completed && progress.epoch < options.epochs { reason = .interrupted }
-        if progress.step != lastValidationStep {
-            _ = try validate(scheduled: false)
-        } else {
-            try save(bestImproved: false)
+        if (stopRequested || shouldStop()) && reason == .completed && progress.epoch < options.epochs { reason = .interrupted }
+        // An interrupted run saves where it stands without validating: what a stop leaves behind
+        // is whole, and a resumed run's history matches an uninterrupted one's.
+        var savedByValidation = false
+        if reason != .interrupted && progress.step != lastValidationStep {
+            savedByValidation = try validate(scheduled: false) != nil
+            if !savedByValidation { reason = .interrupted }
         }
+        if !savedByValidation { try save(bestImproved: false) }
         let outcome = TrainingOutcome(reason: reason, steps: progress.step, bestValidationLoss: progress.bestValidationLoss,
                                       folder: options.outputFolder)
         _ = events(.finished(outcome))

@@ -21,6 +21,10 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// Lowest validation loss of any validation (decides `model.safetensors`).
     public var bestValidationLoss: Double?
     public var history: [TrainingRecord] = []
+    /// A scheduled validation was stopped midway (Ctrl-C) and is owed: a resumed run does it
+    /// first, so its history and schedule are those of a run that never stopped. Nil when none is
+    /// owed (and in files saved before this field existed).
+    public var pendingValidation: Bool?
 
     public init(options: TrainingOptions, schedule: LearningRateSchedule, rngState: [UInt64]) {
         self.options = options

@@ -81,10 +81,10 @@ enum TrainCommand {
         }
         let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!)
         Signals.install()
-        let outcome = try trainer.run { event in
+        let outcome = try trainer.run(events: { event in
             printer.handle(event)
             return Signals.received != 0 ? .stop : .proceed
-        }
+        }, shouldStop: { Signals.received != 0 })
         if outcome.reason == .interrupted || Signals.received != 0 {
             printer.line("saved; continue with: quill train --resume \(outcome.folder)")
             exit(Signals.received != 0 ? Signals.exitStatus : 130)
