@@ -24,6 +24,9 @@ final class ProgressPrinter {
             if s.validationUnknown > 0 {
                 line("note: \(s.validationUnknown) validation tokens are not in the training vocabulary and count as <unk>")
             }
+            if let window = s.shortenedWindow {
+                line("note: --seq-len \(window.requested) is longer than each of the batch's streams, so windows are \(window.used) steps; lower --batch or --seq-len to use the text fully")
+            }
             line("\(s.stepsPerEpoch) steps per epoch, up to \(s.plannedSteps) steps, \(s.threads) threads\(resumed)")
         case .step(let r):
             let text = String(format: "epoch %.2f | step %d/%d | loss %.4f | %@ tok/s | lr %.3g | ETA %@",

@@ -32,8 +32,22 @@ func runCommand(_ name: String, _ arguments: [String]) throws {
     }
 }
 
+/// Swift turns arguments that are not valid UTF-8 into U+FFFD before anything sees them, so a
+/// damaged prompt or path would fail later with a misleading message; the raw bytes are checked
+/// here instead.
+func checkArgumentsAreUTF8() throws {
+    for index in 1..<Int(CommandLine.argc) {
+        guard let raw = CommandLine.unsafeArgv[index] else { continue }
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+        if let offset = UTF8Scanner.firstInvalidOffset(in: bytes) {
+            throw CLIError.usage("argument \(index) is not valid UTF-8 (bad byte at offset \(offset)); pass text as UTF-8")
+        }
+    }
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
+    try checkArgumentsAreUTF8()
     switch arguments.first {
     case nil, "--help", "-h", "help":
         print(Help.overview(commands))

@@ -53,3 +53,29 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// An argument that is not UTF-8 is named as such, not turned into U+FFFD and reported as an
+    /// unknown character later. `Process` takes only valid strings, so the shell passes the bytes.
+    func testArgumentThatIsNotUTF8IsRefused() throws {
+        _ = try quill(["--version"]) // skips when the binary is not built
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\"$0\" generate model --prompt \"$(printf 'ab\\377c')\"", Self.binary]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 2, message)
+        XCTAssertTrue(message.contains("argument 4 is not valid UTF-8 (bad byte at offset 2)"), message)
+    }
+
+    func testSequenceLengthLongerThanTheStreamsIsReported() throws {
+        let corpus = write(String(repeating: "a lamp at dusk.\n", count: 30), "short.txt")
+        let run = try quill(["train", corpus, "--out", folder + "/short", "--seq-len", "5000", "--hidden", "8", "--max-steps", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("note: --seq-len 5000 is longer than each of the batch's streams, so windows are"), run.stdout)
+    }
+}

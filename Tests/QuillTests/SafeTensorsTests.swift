@@ -1,5 +1,5 @@
 import Foundation
-import Quill
+@testable import Quill
 import XCTest
 
 final class SafeTensorsTests: XCTestCase {

@@ -43,4 +43,23 @@ final class TextFileTests: XCTestCase {
         let chars = CharacterTokenizer().count(file.bytes)
         XCTAssertEqual(chars.total, bytes.count)
     }
+
+    /// CR LF reads as LF at both levels (no "\r" token), a lone CR stays, and the count is kept.
+    func testWindowsLineEndsBecomeLF() throws {
+        let file = try TextFile(path: write(Array("one two\r\nthree\r\nfour\rfive\n".utf8)))
+        XCTAssertEqual(file.bytes, Array("one two\nthree\nfour\rfive\n".utf8))
+        XCTAssertEqual(file.normalizedLineEnds, 2)
+        let vocabulary = try Vocabulary(counts: CharacterTokenizer().count(file.bytes))
+        XCTAssertEqual(vocabulary.tokens.filter { $0 == "\r" }.count, 1, "only the lone CR remains a token")
+        XCTAssertEqual(WordTokenizer().count(file.bytes).total, 8) // 5 words and 3 line ends
+    }
+
+    func testPipeIsNotATextFile() throws {
+        let path = NSTemporaryDirectory() + "quill-fifo-\(getpid())"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        defer { unlink(path) }
+        XCTAssertThrowsError(try TextFile(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+        }
+    }
 }

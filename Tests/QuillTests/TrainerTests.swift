@@ -219,6 +219,18 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(try Checkpoint(contentsOf: latest).summary.steps, 3)
     }
 
+    /// A temporary file left by a writer killed mid-save is gone once a run takes the folder.
+    func testLeftoverTemporaryFilesAreRemoved() throws {
+        var o = options(corpus())
+        o.maxSteps = 1
+        try FileManager.default.createDirectory(atPath: o.outputFolder, withIntermediateDirectories: true)
+        let leftover = o.outputFolder + "/.latest.safetensors.tmp-99999"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: leftover))
+        try Trainer(options: o).run()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder + "/" + Checkpoint.latestFile))
+    }
+
     func testEarlyStopping() throws {
         var o = options(corpus())
         o.epochs = 50

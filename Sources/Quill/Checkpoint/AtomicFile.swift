@@ -7,14 +7,27 @@ import Glibc
 /// file in the same folder, are flushed to disk, and the temporary file is renamed over the target
 /// (a rename within one file system is atomic).
 public enum AtomicFile {
-    /// Test hook: when set, called after this many bytes have been written, to simulate a crash
-    /// mid-write (it throws, and the target must stay as it was).
-    nonisolated(unsafe) public static var failAfterBytes: Int? = nil
+    /// For tests (`@testable import`): when set, writing throws after this many bytes, as a crash
+    /// or a full disk would stop it, and the target must stay as it was.
+    nonisolated(unsafe) static var failAfterBytes: Int? = nil
+
+    /// The temporary file `write` uses for `name` in a folder: hidden, named after the target and
+    /// the writing process.
+    static func temporaryName(for name: String) -> String { ".\(name).tmp-\(getpid())" }
+
+    /// Removes the temporaries a killed writer left in `folder` (a kill -9 between creating and
+    /// renaming one). Only for a folder no other process writes to, such as a locked run folder.
+    public static func removeLeftovers(in folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            unlink(folder + "/" + name)
+        }
+    }
 
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let temporary = folder + "/" + temporaryName(for: url.lastPathComponent)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw QuillError.io(path: path, problem: "cannot create \(temporary): \(String(cString: strerror(errno)))")

@@ -2,11 +2,14 @@ import Foundation
 
 /// A text file read whole and checked: it exists, is a regular file, is not empty or blank, holds
 /// no NUL bytes (a sign of a binary file) and is valid UTF-8. Errors name the file and, for bad
-/// UTF-8, the byte offset.
+/// UTF-8, the byte offset. Windows line ends (CR LF) become LF, as Python's text mode (and so
+/// PyTorch's word_language_model) reads them; a lone CR is kept.
 public struct TextFile: Sendable {
     public let path: String
-    /// The file's bytes, unchanged (a leading UTF-8 byte-order mark is dropped).
+    /// The file's bytes: a leading UTF-8 byte-order mark dropped, CR LF turned into LF.
     public let bytes: [UInt8]
+    /// CR LF pairs turned into LF.
+    public let normalizedLineEnds: Int
 
     public init(path: String) throws {
         var isDirectory: ObjCBool = false
@@ -15,6 +18,12 @@ public struct TextFile: Sendable {
         }
         if isDirectory.boolValue {
             throw QuillError.badText(path: path, problem: "is a directory, not a text file")
+        }
+        // Reading a FIFO or a device would block or never end; only regular files (or links to
+        // them) are text files here.
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            throw QuillError.badText(path: path, problem: "is not a regular file (a pipe, socket or device); save the text to a file first")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw QuillError.io(path: path, problem: "cannot be read (permissions?)")
@@ -37,7 +46,23 @@ public struct TextFile: Sendable {
         if bytes.allSatisfy(ASCII.isWhitespace) {
             throw QuillError.badText(path: path, problem: "contains only whitespace")
         }
-        self.bytes = bytes
+        (self.bytes, normalizedLineEnds) = Self.normalizingLineEnds(bytes)
+    }
+
+    /// The bytes with every CR LF pair turned into LF, and how many there were.
+    static func normalizingLineEnds(_ bytes: [UInt8]) -> ([UInt8], Int) {
+        guard bytes.contains(0x0D) else { return (bytes, 0) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var pairs = 0
+        for (i, byte) in bytes.enumerated() {
+            if byte == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A {
+                pairs += 1
+                continue
+            }
+            out.append(byte)
+        }
+        return (out, pairs)
     }
 }
 

@@ -113,6 +113,11 @@ public final class Trainer {
 
     private var stepsPerEpoch: Int { data.trainBatcher.count }
 
+    private var shortenedWindow: (requested: Int, used: Int)? {
+        guard case .stream(let batcher) = data.trainBatcher, batcher.streamLength - 1 < batcher.steps else { return nil }
+        return (batcher.steps, batcher.streamLength - 1)
+    }
+
     private var plannedSteps: Int {
         let byEpochs = options.epochs * stepsPerEpoch
         return min(byEpochs, options.maxSteps ?? byEpochs)
@@ -135,6 +140,8 @@ public final class Trainer {
         }
         let lock = try RunLock(folder: options.outputFolder)
         defer { withExtendedLifetime(lock) {} }
+        // The folder is ours now, so any temporary file in it is a dead writer's.
+        AtomicFile.removeLeftovers(in: options.outputFolder)
         let sessionStart = MonotonicClock.seconds()
         let secondsBefore = progress.seconds
         var sessionTokens = 0
@@ -146,7 +153,7 @@ public final class Trainer {
             vocabularySize: data.vocabulary.count, parameterCount: model.config.parameterCount,
             trainTokens: data.trainIDs.count, validationTokens: data.validationIDs.count,
             validationUnknown: data.validationUnknown, stepsPerEpoch: stepsPerEpoch, plannedSteps: plannedSteps,
-            resumedAtStep: startStep, threads: Parallel.threadCount)))
+            resumedAtStep: startStep, threads: Parallel.threadCount, shortenedWindow: shortenedWindow)))
 
         func elapsed() -> Double { MonotonicClock.seconds() - sessionStart }
         /// Validates and saves; nil when `shouldStop` cut it short (nothing recorded or saved).

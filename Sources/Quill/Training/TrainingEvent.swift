@@ -30,6 +30,9 @@ public struct TrainingStart: Sendable {
     /// Step the run resumes from (0 for a new run).
     public let resumedAtStep: Int
     public let threads: Int
+    /// Stream mode, when the text is too short for the requested window: each of the B streams
+    /// holds fewer tokens than T, so windows are `used` steps rather than `requested`.
+    public let shortenedWindow: (requested: Int, used: Int)?
 }
 
 public struct StepReport: Sendable {

@@ -38,6 +38,7 @@ enum VocabCommand {
                 "unknown_tokens": report.unknownTokens,
                 "coverage": report.coverage,
                 "top": report.top.map { [$0.token, $0.count] as [Any] },
+                "crlf_normalized": text.normalizedLineEnds,
             ]
             print(try JSONText.line(object))
             return
@@ -45,6 +46,9 @@ enum VocabCommand {
         let specials = report.vocabulary.tokens.prefix(report.vocabulary.specialCount).joined(separator: " ")
         print("file             \(path)")
         print("level            \(level.rawValue)")
+        if text.normalizedLineEnds > 0 {
+            print("line ends        \(text.normalizedLineEnds) Windows line ends (CR LF) read as LF, as training reads them")
+        }
         print("tokens           \(report.tokens)")
         print("distinct         \(report.distinct)")
         print("vocabulary size  \(report.vocabularySize) (specials: \(specials))")
