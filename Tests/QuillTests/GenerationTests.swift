@@ -49,10 +49,17 @@ final class GenerationTests: XCTestCase {
         let one = try generator.generate(prompt: [], length: 30, seed: 1)[0].text
         let two = try generator.generate(prompt: [], length: 30, seed: 99)[0].text
         XCTAssertEqual(one, two, "greedy ignores the seed")
+        // A decoder bias that makes <eos> nearly certain: the sample must stop on it, early.
+        loaded.model.parameters.pointer("decoder.bias")[loaded.vocabulary.eosID!] = 8
         let stopped = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
             .generate(prompt: [], length: 500, seed: 2, stopAtEOS: true)[0]
-        if stopped.stopReason == .endOfSequence { XCTAssertFalse(stopped.text.contains("\n")) }
-        XCTAssertLessThanOrEqual(stopped.tokens, 500)
+        XCTAssertEqual(stopped.stopReason, .endOfSequence)
+        XCTAssertLessThan(stopped.tokens, 20)
+        XCTAssertFalse(stopped.text.contains("\n"))
+        let free = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
+            .generate(prompt: [], length: 60, seed: 2)[0]
+        XCTAssertEqual(free.tokens, 60, "without stopAtEOS the sample runs to its length")
+        XCTAssertTrue(free.text.contains("\n"))
     }
 
     func testUnknownPromptCharacters() throws {

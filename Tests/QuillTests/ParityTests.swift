@@ -1,10 +1,16 @@
+import Foundation
 import Quill
 import XCTest
 
 /// Forward logits, loss, final states and every gradient against PyTorch (../shared/fixtures).
 final class ParityTests: XCTestCase {
-    func check(_ name: String) throws {
-        let check = try ParityCheck(fixturePath: try SharedData.fixture(name))
+    /// Fixtures committed beside the tests (Tests/Fixtures, written by make_fixtures.py there).
+    static let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    func check(_ name: String, committed: Bool = false) throws {
+        let path = committed ? Self.committed + "/" + name : try SharedData.fixture(name)
+        let check = try ParityCheck(fixturePath: path)
         let stateTensors = check.config.cell.hasCellState ? 4 : 2 // hT (+ cT), grad.h0 (+ grad.c0)
         XCTAssertEqual(check.comparisons.count, 2 + stateTensors + check.config.parameterShapes.count)
         for comparison in check.comparisons {
@@ -18,6 +24,12 @@ final class ParityTests: XCTestCase {
     func testGRUFixture() throws { try check("gru_parity_small.safetensors") }
     func testRNNTanhFixture() throws { try check("rnn_tanh_parity_small.safetensors") }
     func testRNNReluFixture() throws { try check("rnn_relu_parity_small.safetensors") }
+
+    // Shapes the shared fixtures miss; see Tests/Fixtures/make_fixtures.py.
+    func testWideHiddenCrossesAKBlockAndSplitsColumns() throws { try check("lstm_parity_wide.safetensors", committed: true) }
+    func testBatchOfOneTakesTheGEMVPath() throws { try check("lstm_parity_batch1.safetensors", committed: true) }
+    func testTallBatchCrossesKBlocksInTheGradients() throws { try check("gru_parity_tall.safetensors", committed: true) }
+    func testReluRNNBatchOfOne() throws { try check("rnn_relu_parity_batch1.safetensors", committed: true) }
 
     /// The cell comes from the fixture's metadata; a mismatching cell is refused by shape.
     func testCellIsReadFromMetadataAndShapesAreChecked() throws {

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""PyTorch twin that writes Quill's parity fixtures.
+
+Each fixture is a safetensors file from a model shaped like PyTorch word_language_model's
+RNNModel (nn.Embedding "encoder" -> nn.LSTM / nn.GRU / nn.RNN "rnn" -> nn.Linear "decoder"), no
+dropout, untied, every parameter U(-0.5, 0.5): its weights, a (T, B) batch of input and target
+ids, the initial state, and what PyTorch computes from them: logits, the mean cross-entropy, the
+final state, and the gradient of that loss for every parameter and for the initial state. The
+format is the one ../shared/fixtures/README.md describes, so Quill's ParityCheck reads both.
+
+Regenerate the fixtures committed beside this script (needs torch and safetensors, e.g. in a venv):
+
+    python3 -m venv .venv && .venv/bin/pip install torch numpy safetensors
+    .venv/bin/python Tests/Fixtures/make_fixtures.py --out Tests/Fixtures
+
+or write one fixture of any shape:
+
+    .venv/bin/python Tests/Fixtures/make_fixtures.py --out /tmp --name big --cell lstm \\
+        --vocab 50 --embed 16 --hidden 320 --layers 2 --steps 20 --batch 4
+"""
+import argparse
+import os
+
+import torch
+import torch.nn as nn
+from safetensors.torch import save_file
+
+# Shapes the ../shared fixtures miss, each with the reason it exists.
+STANDARD = [
+    # H = 300: the recurrent product's k crosses GEMM's 256-deep block, and with two rows W_hh is
+    # too large for the row-split time loop, so each step's product is split by columns.
+    dict(name="lstm_parity_wide", cell="lstm", vocab=16, embed=8, hidden=300, layers=1, steps=5, batch=2),
+    # Batch 1: every recurrent step and the decoder take the one-row (GEMV) path.
+    dict(name="lstm_parity_batch1", cell="lstm", vocab=30, embed=10, hidden=40, layers=2, steps=9, batch=1),
+    # T·B = 280 rows: the weight gradients' k (T·B) crosses a block; V = 300: so does dY = dLogits·W.
+    dict(name="gru_parity_tall", cell="gru", vocab=300, embed=6, hidden=12, layers=2, steps=40, batch=7),
+    dict(name="rnn_relu_parity_batch1", cell="rnn-relu", vocab=13, embed=6, hidden=9, layers=2, steps=7, batch=1),
+]
+
+
+def build(cell, vocab, embed, hidden, layers):
+    if cell == "lstm":
+        rnn = nn.LSTM(embed, hidden, layers)
+    elif cell == "gru":
+        rnn = nn.GRU(embed, hidden, layers)
+    else:
+        rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
+    model = nn.ModuleDict(dict(encoder=nn.Embedding(vocab, embed), rnn=rnn, decoder=nn.Linear(hidden, vocab)))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.uniform_(-0.5, 0.5)
+    return model
+
+
+def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1):
+    torch.manual_seed(seed)
+    model = build(cell, vocab, embed, hidden, layers)
+    inputs = torch.randint(0, vocab, (steps, batch))
+    targets = torch.randint(0, vocab, (steps, batch))
+    def state():
+        s = torch.zeros(layers, batch, hidden) if zero_state else torch.empty(layers, batch, hidden).uniform_(-0.5, 0.5)
+        return s.requires_grad_()
+    h0 = state()
+    c0 = state() if cell == "lstm" else None
+    output, final = model["rnn"](model["encoder"](inputs), (h0, c0) if cell == "lstm" else h0)
+    logits = model["decoder"](output)
+    loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
+    loss.backward()
+
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    tensors.update({"input": inputs, "target": targets, "h0": h0.detach(), "expected.logits": logits.detach(),
+                    "expected.loss": loss.detach(), "grad.h0": h0.grad})
+    if cell == "lstm":
+        tensors.update({"c0": c0.detach(), "expected.hT": final[0].detach(), "expected.cT": final[1].detach(),
+                        "grad.c0": c0.grad})
+    else:
+        tensors["expected.hT"] = final.detach()
+    for k, p in model.named_parameters():
+        tensors["grad." + k] = p.grad.contiguous()
+    metadata = {"vocab": str(vocab), "embed": str(embed), "hidden": str(hidden), "layers": str(layers),
+                "T": str(steps), "B": str(batch), "zero_state": str(zero_state).lower(),
+                "cell": {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}[cell],
+                "layout": "time-major [T, B, ...]; gate blocks in PyTorch's order; loss = mean cross-entropy over T*B",
+                "torch": torch.__version__}
+    path = os.path.join(out, name + ".safetensors")
+    save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
+    return path
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--name")
+    p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn-tanh", "rnn-relu"])
+    for flag, default in [("vocab", 11), ("embed", 5), ("hidden", 7), ("layers", 2), ("steps", 6), ("batch", 3), ("seed", 1)]:
+        p.add_argument("--" + flag, type=int, default=default)
+    p.add_argument("--zero-state", action="store_true")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    if a.name is None:
+        for spec in STANDARD:
+            print(make(a.out, **spec))
+    else:
+        print(make(a.out, a.name, a.cell, a.vocab, a.embed, a.hidden, a.layers, a.steps, a.batch, a.zero_state, a.seed))
+
+
+if __name__ == "__main__":
+    main()
