@@ -45,10 +45,13 @@ default: ["AVX2", "FMA"]
 let cpuCheckSettings: [SwiftSetting] = requiredFeatures.map { .define("QUILL_REQUIRES_\($0)", .when(configuration: .release)) }
 
 // Kernels run unchecked in release: their bounds are proven by the callers' shape checks, and the
-// tests run them in release as well as debug. Debug builds optimise the kernels too (with checks
-// kept): unoptimised SIMD code is a hundred times slower, which would make the test suite crawl.
+// tests run them in release as well as debug. QUILL_CHECKED_KERNELS=1 keeps Swift's checks in a
+// release build (for hunting a bug, or measuring what the checks cost). Debug builds optimise the
+// kernels too (with checks kept): unoptimised SIMD code is a hundred times slower, which would
+// make the test suite crawl.
+let kernelOptimization = ProcessInfo.processInfo.environment["QUILL_CHECKED_KERNELS"] == "1" ? "-O" : "-Ounchecked"
 let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(cpuFlags + ["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(cpuFlags + [kernelOptimization], .when(configuration: .release)),
     .unsafeFlags(cpuFlags + ["-O"], .when(configuration: .debug)),
 ]
 let librarySettings: [SwiftSetting] = [

@@ -26,7 +26,7 @@ public enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
-        precondition(bias == nil || beta == 0, "a bias replaces C, so it needs beta = 0")
+        require(bias == nil || beta == 0, "a bias replaces C, so it needs beta = 0")
         if m <= 0 || n <= 0 { return }
         if k <= 0 || alpha == 0 {
             scale(rows: 0..<m, columns: 0..<n, by: beta, c: c, ldc: ldc, bias: bias)

@@ -10,7 +10,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// A matrix of zeros.
     public init(rows: Int, columns: Int) {
-        precondition(rows >= 0 && columns >= 0, "negative matrix shape \(rows)×\(columns)")
+        require(rows >= 0 && columns >= 0, "negative matrix shape \(rows)×\(columns)")
         self.rows = rows
         self.columns = columns
         self.storage = [Float](repeating: 0, count: rows * columns)
@@ -18,7 +18,7 @@ public struct Matrix: Equatable, Sendable {
 
     /// A matrix over existing row-major values; `values.count` must be `rows * columns`.
     public init(rows: Int, columns: Int, values: [Float]) {
-        precondition(values.count == rows * columns, "\(values.count) values for a \(rows)×\(columns) matrix")
+        require(values.count == rows * columns, "\(values.count) values for a \(rows)×\(columns) matrix")
         self.rows = rows
         self.columns = columns
         self.storage = values
@@ -27,8 +27,14 @@ public struct Matrix: Equatable, Sendable {
     public var count: Int { storage.count }
 
     public subscript(row: Int, column: Int) -> Float {
-        get { storage[row * columns + column] }
-        set { storage[row * columns + column] = newValue }
+        get {
+            require(row >= 0 && row < rows && column >= 0 && column < columns, "(\(row), \(column)) outside a \(rows)×\(columns) matrix")
+            return storage[row * columns + column]
+        }
+        set {
+            require(row >= 0 && row < rows && column >= 0 && column < columns, "(\(row), \(column)) outside a \(rows)×\(columns) matrix")
+            storage[row * columns + column] = newValue
+        }
     }
 
     /// `self ← α·op(a)·op(b) + β·self` through the blocked SIMD GEMM.
@@ -38,7 +44,7 @@ public struct Matrix: Equatable, Sendable {
         let k = ta ? a.rows : a.columns
         let kb = tb ? b.columns : b.rows
         let n = tb ? b.rows : b.columns
-        precondition(k == kb && m == rows && n == columns,
+        require(k == kb && m == rows && n == columns,
                      "GEMM shapes: op(A) \(m)×\(k), op(B) \(kb)×\(n), C \(rows)×\(columns)")
         let ldc = columns
         a.storage.withUnsafeBufferPointer { pa in

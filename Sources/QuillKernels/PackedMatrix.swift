@@ -3,7 +3,7 @@
 ///
 /// Layout: for each `kc` block of k, the panels of `nr` columns (zero-padded) stored k-major,
 /// exactly as `GEMM` packs B per call, so a product through it gives the same bits.
-public final class PackedMatrix: @unchecked Sendable {
+public final class PackedMatrix {
     public private(set) var k = 0
     public private(set) var n = 0
     private var storage: UnsafeMutablePointer<Float>

@@ -22,7 +22,7 @@ public struct SeededGenerator: RandomNumberGenerator, Equatable, Sendable {
 
     /// Restores a generator from a saved `state`.
     public init(state: (UInt64, UInt64, UInt64, UInt64)) {
-        precondition(state != (0, 0, 0, 0), "xoshiro state must not be all zero")
+        require(state != (0, 0, 0, 0), "xoshiro state must not be all zero")
         self.state = state
     }
 
@@ -74,7 +74,7 @@ public struct SeededGenerator: RandomNumberGenerator, Equatable, Sendable {
 
     /// Uniform integer in `0..<bound` without modulo bias.
     public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0)
+        require(bound > 0, "nextInt(below:) needs a positive bound, got \(bound)")
         return Int(next(upperBound: UInt64(bound)))
     }
 }

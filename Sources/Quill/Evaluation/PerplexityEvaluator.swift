@@ -2,7 +2,7 @@ import Foundation
 
 /// Scores held-out text: the whole file streamed through the model in evaluation mode, with the
 /// state carried across windows as PyTorch's word_language_model evaluates.
-public struct PerplexityEvaluator: Sendable {
+public struct PerplexityEvaluator {
     /// The result of scoring one text.
     public struct Result: Sendable, Equatable {
         /// Positions scored.

@@ -2,7 +2,7 @@ import Foundation
 
 /// A model ready to use: weights, vocabulary and how to read text for it. Comes from a Quill
 /// checkpoint, or from a plain PyTorch word_language_model state dict plus a vocabulary file.
-public struct LoadedModel: Sendable {
+public struct LoadedModel {
     public let model: LanguageModel
     public let vocabulary: Vocabulary
     public let level: TokenLevel

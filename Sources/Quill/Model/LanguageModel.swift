@@ -8,7 +8,7 @@ import QuillKernels
 ///
 /// One training step is `forward` → `lossAndGradient` → `backward`; the gradients accumulate into
 /// `gradients` (zero them between steps with `gradients.zero()`).
-public final class LanguageModel: @unchecked Sendable {
+public final class LanguageModel {
     public let config: ModelConfig
     /// Weights under PyTorch's names (see `ModelConfig.parameterShapes`).
     public let parameters: ParameterStore

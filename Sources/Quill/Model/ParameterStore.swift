@@ -5,7 +5,7 @@ import QuillKernels
 ///
 /// Reference type: layers keep pointers into it. The memory is zeroed on creation and stays put
 /// for the store's lifetime.
-public final class ParameterStore: @unchecked Sendable {
+public final class ParameterStore {
     public struct Entry: Sendable {
         public let name: String
         public let shape: [Int]

@@ -1,6 +1,6 @@
 /// A float buffer that grows to the largest size asked of it and is reused afterwards, so the
 /// training loop allocates nothing once the first batch of the largest shape has been seen.
-final class Workspace: @unchecked Sendable {
+final class Workspace {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
 

@@ -7,7 +7,7 @@ import QuillKernels
 /// Parameters, gradients and moments share one flat layout (`ParameterStore`), so each update is a
 /// single element-wise loop, split over workers by contiguous ranges (each element has one owner,
 /// so the result does not depend on the thread count).
-public final class Optimizer: @unchecked Sendable {
+public final class Optimizer {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case sgd, adam, rmsprop
 
