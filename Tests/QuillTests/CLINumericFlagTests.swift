@@ -79,3 +79,19 @@ extension CLITests {
         XCTAssertTrue(run.stderr.contains("note: --seq-len 5000 is longer than each of the batch's streams, so windows are"), run.stderr)
     }
 }
+
+extension CLITests {
+    /// Sizes under every flag's limit that still cannot fit this machine are refused before
+    /// anything is allocated, with the estimate; a run folder that cannot be made names its path.
+    func testMemoryEstimateAndUnusableOutputFolder() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp.\n", count: 20), "small.txt")
+        let huge = try quill(["train", corpus, "--out", folder + "/huge", "--embed", "200000", "--hidden", "200000"])
+        assertError(huge, status: 2, "this needs about", "GB of memory", "--hidden 200000", "more than this machine's")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/huge/latest.safetensors"))
+
+        let blocker = write("not a folder", "blocker")
+        let blocked = try quill(["train", corpus, "--out", blocker + "/run", "--hidden", "8", "--max-steps", "1"])
+        assertError(blocked, status: 1, blocker + "/run", "cannot create the run folder")
+        XCTAssertFalse(blocked.stderr.contains("NSCocoaErrorDomain"))
+    }
+}

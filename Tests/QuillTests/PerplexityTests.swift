@@ -67,4 +67,21 @@ final class PerplexityTests: XCTestCase {
         XCTAssertThrowsError(try PerplexityEvaluator(loaded: loaded).evaluate(file: foreign)) { XCTAssertTrue("\($0)".contains("none of its tokens"), "\($0)") }
         XCTAssertThrowsError(try PerplexityEvaluator(loaded: loaded).evaluate(file: empty)) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
     }
+
+    /// Every decoder weight at 1e30 makes all logits equal and huge: the loss must be ln V (the
+    /// model predicts uniformly), not 0 from m + log Σ rounding back to m in float.
+    func testHugeEqualLogitsScoreLnVNotZero() throws {
+        let v = 7
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: v, embeddingSize: 3, hiddenSize: 4, layers: 1))
+        var rng = SeededGenerator(seed: 1)
+        model.initialize(rng: &rng)
+        let decoder = model.parameters.pointer("decoder.weight")
+        for i in 0..<(v * 4) { decoder[i] = 1e30 }
+        let bias = model.parameters.pointer("decoder.bias")
+        for i in 0..<v { bias[i] = 1e30 }
+        var state = RecurrentState(config: model.config, batchSize: 1)
+        model.forward(inputs: [0, 1, 2], steps: 3, batch: 1, state: &state, training: false, rng: &rng)
+        let (sum, count) = model.lossAndGradient(targets: [1, 2, 3], mask: nil, computeGradient: false)
+        XCTAssertEqual(sum / Double(count), Foundation.log(Double(v)), accuracy: 1e-6)
+    }
 }
