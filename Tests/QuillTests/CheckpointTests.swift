@@ -63,6 +63,21 @@ final class CheckpointTests: XCTestCase {
         var badConfig = good
         badConfig.metadata["quill.config"] = "{\"nope\": 1}"
         assertRefused(badConfig, "quill.config")
+
+        var newer = good
+        newer.metadata["quill.format"] = "2"
+        assertRefused(newer, "quill.format is '2'", "reads format 1")
+        var noFormat = good
+        noFormat.metadata["quill.format"] = nil
+        assertRefused(noFormat, "no quill.format")
+
+        // Sizes from a damaged config are refused before anything is built from them.
+        var hugeLayers = good
+        hugeLayers.metadata["quill.config"] = good.metadata["quill.config"]!.replacingOccurrences(of: "\"layers\":2", with: "\"layers\":100000000000")
+        assertRefused(hugeLayers, "--layers is 100000000000, above the limit")
+        var hugeHidden = good
+        hugeHidden.metadata["quill.config"] = good.metadata["quill.config"]!.replacingOccurrences(of: "\"hiddenSize\":6", with: "\"hiddenSize\":4611686018427387904")
+        assertRefused(hugeHidden, "above the limit")
     }
 
     /// A config written before a field existed still loads, with the field's default.

@@ -54,6 +54,14 @@ final class SafeTensorsTests: XCTestCase {
         assertFails(file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
                          data: eight), "overlap")
         assertFails(file(header: #"{"__metadata__":{"k":1}}"#, data: []), "__metadata__")
+        // Numbers that are not whole, not in range, or not numbers are refused, never truncated.
+        assertFails(file(header: #"{"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#, data: eight), "shape")
+        assertFails(file(header: #"{"w":{"dtype":"F32","shape":[true],"data_offsets":[0,8]}}"#, data: eight), "shape")
+        assertFails(file(header: #"{"w":{"dtype":"F32","shape":[1e30],"data_offsets":[0,8]}}"#, data: eight), "shape")
+        assertFails(file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.5]}}"#, data: eight), "data_offsets")
+        // A shape whose element count fits in Int but whose byte count does not.
+        assertFails(file(header: #"{"w":{"dtype":"F64","shape":[2305843009213693952,2],"data_offsets":[0,8]}}"#, data: eight), "too large")
+        assertFails(file(header: #"{"w":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}}"#, data: eight), "too large")
     }
 
     func testAtomicWriteFailureKeepsTheOldFile() throws {
