@@ -35,6 +35,10 @@ STANDARD = [
     # T·B = 280 rows: the weight gradients' k (T·B) crosses a block; V = 300: so does dY = dLogits·W.
     dict(name="gru_parity_tall", cell="gru", vocab=300, embed=6, hidden=12, layers=2, steps=40, batch=7),
     dict(name="rnn_relu_parity_batch1", cell="rnn-relu", vocab=13, embed=6, hidden=9, layers=2, steps=7, batch=1),
+    # Dropout 0.3 with its masks drawn here by seed and saved (dropout.mask0 on the embedding,
+    # dropout.mask{k+1} after layer k): Quill applies the same masks, so forward and backward
+    # through dropout are checked element by element.
+    dict(name="lstm_parity_dropout", cell="lstm", vocab=17, embed=6, hidden=10, layers=2, steps=8, batch=3, dropout=0.3),
 ]
 
 
@@ -52,7 +56,27 @@ def build(cell, vocab, embed, hidden, layers):
     return model
 
 
-def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1):
+def run_with_masks(model, cell, inputs, h0, c0, masks):
+    """The RNNModel's forward with dropout applied by the given masks (0 or 1/(1-p)) on the
+    embedding, between layers and before the decoder. Each layer runs as a one-layer module that
+    shares the multi-layer module's parameter objects, so the masks between layers can be given
+    and the gradients land on the multi-layer module's parameters."""
+    rnn = model["rnn"]
+    x = model["encoder"](inputs) * masks[0]
+    finals = []
+    for k in range(rnn.num_layers):
+        layer = build(cell, 1, rnn.input_size if k == 0 else rnn.hidden_size, rnn.hidden_size, 1)["rnn"]
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            setattr(layer, kind + "_l0", getattr(rnn, f"{kind}_l{k}"))
+        x, final = layer(x, (h0[k:k + 1], c0[k:k + 1]) if cell == "lstm" else h0[k:k + 1])
+        finals.append(final)
+        x = x * masks[k + 1]
+    if cell == "lstm":
+        return x, (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
+    return x, torch.cat(finals)
+
+
+def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1, dropout=0.0):
     torch.manual_seed(seed)
     model = build(cell, vocab, embed, hidden, layers)
     inputs = torch.randint(0, vocab, (steps, batch))
@@ -62,7 +86,14 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
         return s.requires_grad_()
     h0 = state()
     c0 = state() if cell == "lstm" else None
-    output, final = model["rnn"](model["encoder"](inputs), (h0, c0) if cell == "lstm" else h0)
+    masks = []
+    if dropout > 0:
+        for k in range(layers + 1):
+            width = embed if k == 0 else hidden
+            masks.append(torch.bernoulli(torch.full((steps, batch, width), 1 - dropout)) / (1 - dropout))
+        output, final = run_with_masks(model, cell, inputs, h0, c0, masks)
+    else:
+        output, final = model["rnn"](model["encoder"](inputs), (h0, c0) if cell == "lstm" else h0)
     logits = model["decoder"](output)
     loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
     loss.backward()
@@ -77,11 +108,15 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
         tensors["expected.hT"] = final.detach()
     for k, p in model.named_parameters():
         tensors["grad." + k] = p.grad.contiguous()
+    for k, mask in enumerate(masks):
+        tensors[f"dropout.mask{k}"] = mask
     metadata = {"vocab": str(vocab), "embed": str(embed), "hidden": str(hidden), "layers": str(layers),
                 "T": str(steps), "B": str(batch), "zero_state": str(zero_state).lower(),
                 "cell": {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}[cell],
                 "layout": "time-major [T, B, ...]; gate blocks in PyTorch's order; loss = mean cross-entropy over T*B",
                 "torch": torch.__version__}
+    if dropout > 0:
+        metadata["dropout"] = str(dropout)
     path = os.path.join(out, name + ".safetensors")
     save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
     return path
@@ -95,13 +130,15 @@ def main():
     for flag, default in [("vocab", 11), ("embed", 5), ("hidden", 7), ("layers", 2), ("steps", 6), ("batch", 3), ("seed", 1)]:
         p.add_argument("--" + flag, type=int, default=default)
     p.add_argument("--zero-state", action="store_true")
+    p.add_argument("--dropout", type=float, default=0.0)
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.name is None:
         for spec in STANDARD:
             print(make(a.out, **spec))
     else:
-        print(make(a.out, a.name, a.cell, a.vocab, a.embed, a.hidden, a.layers, a.steps, a.batch, a.zero_state, a.seed))
+        print(make(a.out, a.name, a.cell, a.vocab, a.embed, a.hidden, a.layers, a.steps, a.batch, a.zero_state, a.seed,
+                   a.dropout))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,18 @@ final class ParityTests: XCTestCase {
     func testTallBatchCrossesKBlocksInTheGradients() throws { try check("gru_parity_tall.safetensors", committed: true) }
     func testReluRNNBatchOfOne() throws { try check("rnn_relu_parity_batch1.safetensors", committed: true) }
 
+    /// Dropout with PyTorch's masks: forward and backward through every dropout site match, and
+    /// the check notices a single mask element that differs.
+    func testDropoutWithFixedMasks() throws {
+        try check("lstm_parity_dropout.safetensors", committed: true)
+        var file = try SafeTensors(contentsOf: Self.committed + "/lstm_parity_dropout.safetensors")
+        var mask = file["dropout.mask1"]!.floats()!
+        let flip = mask.firstIndex(of: 0)!
+        mask[flip] = mask.max()!
+        file.set("dropout.mask1", SafeTensors.Tensor(shape: file["dropout.mask1"]!.shape, floats: mask))
+        XCTAssertFalse(try ParityCheck(fixture: file, path: "flipped mask").passed)
+    }
+
     /// The cell comes from the fixture's metadata; a mismatching cell is refused by shape.
     func testCellIsReadFromMetadataAndShapesAreChecked() throws {
         let gru = try SafeTensors(contentsOf: try SharedData.fixture("gru_parity_small.safetensors"))

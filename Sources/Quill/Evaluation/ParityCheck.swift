@@ -37,7 +37,20 @@ public struct ParityCheck: Sendable {
         if let name = file.metadata["cell"], ModelConfig.Cell(pytorchName: name) == nil {
             throw QuillError.badCheckpoint(path: path, problem: "fixture is for a '\(name)' cell, which Quill does not have")
         }
-        let config = try LanguageModel.inferConfig(from: file, path: path)
+        var config = try LanguageModel.inferConfig(from: file, path: path)
+        // A fixture with dropout holds the masks PyTorch drew (dropout.mask0 for the embedding,
+        // dropout.mask{k+1} after layer k), so both sides drop the same elements.
+        let dropoutMasks = (0...config.layers).map { k -> [Float] in
+            guard let mask = file["dropout.mask\(k)"]?.floats() else { return [] }
+            return mask
+        }
+        let withDropout = dropoutMasks.allSatisfy { !$0.isEmpty }
+        if withDropout {
+            guard let p = file.metadata["dropout"].flatMap(Float.init), p > 0, p < 1 else {
+                throw QuillError.badCheckpoint(path: path, problem: "dropout masks without a 'dropout' probability in the metadata")
+            }
+            config.dropout = p
+        }
         let model = try LanguageModel(config: config)
         try model.loadWeights(from: file, path: path)
 
@@ -60,6 +73,12 @@ public struct ParityCheck: Sendable {
         let (target, _) = try ids("target")
         let t = shape[0], b = shape[1]
         let l = config.layers, h = config.hiddenSize
+        for (k, mask) in dropoutMasks.enumerated() where withDropout {
+            let width = k == 0 ? config.embeddingSize : h
+            guard mask.count == t * b * width else {
+                throw QuillError.badCheckpoint(path: path, problem: "dropout.mask\(k) has \(mask.count) values, not T·B·\(width) = \(t * b * width)")
+            }
+        }
         var state = RecurrentState(config: config, batchSize: b)
         if file["h0"] != nil { state.hidden = try floats("h0") }
         if config.cell.hasCellState && file["c0"] != nil { state.cell = try floats("c0") }
@@ -68,7 +87,8 @@ public struct ParityCheck: Sendable {
         }
 
         var rng = SeededGenerator(seed: 0)
-        let logitsPointer = model.forward(inputs: input, steps: t, batch: b, state: &state, training: false, rng: &rng)
+        let logitsPointer = model.forward(inputs: input, steps: t, batch: b, state: &state, training: withDropout, rng: &rng,
+                                          dropoutMasks: withDropout ? dropoutMasks : nil)
         let logits = Array(UnsafeBufferPointer(start: logitsPointer, count: t * b * config.vocabularySize))
         let (sum, count) = model.lossAndGradient(targets: target, mask: nil)
         var stateGrad = RecurrentState(config: config, batchSize: b)

@@ -12,8 +12,10 @@ final class Dropout {
 
     /// Writes dropout(x) into `y` (which may be `x`). Draws the mask from `rng` in element order,
     /// so it depends only on the generator's state.
+    /// - Parameter given: a mask to use instead of drawing one (0 or 1/(1−p) per element), as the
+    ///   parity check does to match PyTorch's masks; it must hold `count` values.
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
-                 training: Bool, rng: inout SeededGenerator) {
+                 training: Bool, rng: inout SeededGenerator, given: [Float]? = nil) {
         active = training && probability > 0
         count = n
         guard active else {
@@ -21,6 +23,12 @@ final class Dropout {
             return
         }
         let m = mask.buffer(n)
+        if let given {
+            precondition(given.count == n, "a dropout mask of \(given.count) values for \(n) elements")
+            given.withUnsafeBufferPointer { m.update(from: $0.baseAddress!, count: n) }
+            for i in 0..<n { y[i] = x[i] * m[i] }
+            return
+        }
         let scale = 1 / (1 - probability)
         for i in 0..<n { m[i] = rng.nextUniform() < probability ? 0 : scale }
         for i in 0..<n { y[i] = x[i] * m[i] }

@@ -69,9 +69,13 @@ public final class LanguageModel {
 
     /// Runs the network over a (T, B) batch of input ids from `state`, which is advanced to the
     /// final state. Returns a pointer to the (T·B, V) logits, valid until the next call.
+    /// - Parameter dropoutMasks: in training, masks to use instead of drawing them: L + 1 of them,
+    ///   for the embedding output (T·B·E values) and each layer's output (T·B·H), each value 0 or
+    ///   1/(1−p). For checking against another implementation's masks; nil draws from `rng`.
     @discardableResult
     public func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
-                        training: Bool, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
+                        training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil) -> UnsafeMutablePointer<Float> {
+        precondition(dropoutMasks == nil || dropoutMasks!.count == config.layers + 1, "dropout masks: one per site, L + 1")
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
         precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize
                      && state.cell.isEmpty != config.cell.hasCellState, "state does not fit the model and batch")
@@ -90,7 +94,7 @@ public final class LanguageModel {
             for r in 0..<rows { (x0 + r * e).update(from: table + Int(inputs[r]) * e, count: e) }
         }
         Profiler.measure(.dropout) {
-            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng)
+            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: dropoutMasks?[0])
         }
 
         var input = UnsafePointer(x0)
@@ -105,7 +109,8 @@ public final class LanguageModel {
                     Profiler.measure(.dropout) {
                         if training && config.dropout > 0 {
                             let y = between[k].buffer(rows * h)
-                            dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng)
+                            dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng,
+                                                    given: dropoutMasks?[k + 1])
                             input = UnsafePointer(y)
                         } else {
                             dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
