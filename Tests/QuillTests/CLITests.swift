@@ -101,7 +101,7 @@ final class CLITests: XCTestCase {
         ]
         for (name, bytes, fragment) in cases {
             let path = folder + "/" + name
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             assertError(try quill(["vocab", path]), status: 1, name, fragment)
             assertError(try quill(["train", path, "--out", folder + "/x"]), status: 1, name, fragment)
         }
@@ -220,7 +220,7 @@ final class CLITests: XCTestCase {
         let good = try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors"))
         func corrupt(_ name: String, _ bytes: Data) -> String {
             let path = folder + "/" + name
-            FileManager.default.createFile(atPath: path, contents: bytes)
+            _ = FileManager.default.createFile(atPath: path, contents: bytes)
             return path
         }
         var pastEnd = good

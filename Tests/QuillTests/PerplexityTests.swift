@@ -60,7 +60,7 @@ final class PerplexityTests: XCTestCase {
         let mixed = folder + "/m.txt", foreign = folder + "/f.txt", empty = folder + "/e.txt"
         try String(repeating: "one zebra two\n", count: 20).write(toFile: mixed, atomically: true, encoding: .utf8)
         try "zebra yak\n".write(toFile: foreign, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let result = try PerplexityEvaluator(loaded: loaded, batchSize: 2).evaluate(file: mixed)
         XCTAssertEqual(result.unknown, 20)
         XCTAssertEqual(result.unknownShare, 0.25, accuracy: 1e-12)

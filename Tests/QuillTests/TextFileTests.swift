@@ -4,7 +4,7 @@ import XCTest
 final class TextFileTests: XCTestCase {
     func write(_ bytes: [UInt8], _ name: String = "f.txt") -> String {
         let path = SharedData.temporaryFolder(self) + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 
