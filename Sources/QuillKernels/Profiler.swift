@@ -84,6 +84,7 @@ public enum Profiler {
 
     /// Called by the worker pool after each parallel region.
     static func addRegion(wall: Double, participants: Int, worked: Double) {
+        guard pthread_equal(pthread_self(), owner) != 0 else { return }
         let idle = max(0, Double(participants) * wall - worked)
         totals.parallelSeconds += wall
         totals.idleCoreSeconds += idle
