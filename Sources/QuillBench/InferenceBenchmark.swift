@@ -84,7 +84,7 @@ enum InferenceBenchmark {
 
     /// Median seconds from launching `quill generate` to the first byte of generated text.
     static func timeToFirstToken(checkpoint: String, launches: Int) throws -> Double {
-        let quill = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quill").path
+        let quill = SelfExecutable.sibling("quill")
         guard FileManager.default.isExecutableFile(atPath: quill) else {
             throw BenchOptions.UsageError(description: "\(quill) is not built (swift build -c release)")
         }

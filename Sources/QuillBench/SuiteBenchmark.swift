@@ -40,7 +40,7 @@ enum SuiteBenchmark {
         if !python.isEmpty && !FileManager.default.fileExists(atPath: twin) {
             throw BenchOptions.UsageError(description: "no PyTorch twin at \(twin) (run from the repository root, or pass --twin PATH)")
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).path
+        let executable = SelfExecutable.path
 
         print("quill-bench suite: \(repeats) runs per configuration, median; cell \(cell); "
               + (python.isEmpty ? "Quill only (add --pytorch PYTHON to run the PyTorch twin alternately)"
