@@ -27,6 +27,11 @@ commands:
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.count > 1 && (arguments.contains("--help") || arguments.contains("-h")) {
+    // Every command's flags are in the one usage text.
+    print(usage)
+    exit(0)
+}
 do {
     switch arguments.first {
     case "gemm": try GEMMBenchmark.run(arguments: Array(arguments.dropFirst()))

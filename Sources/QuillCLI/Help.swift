@@ -7,8 +7,9 @@ enum Help {
         var lines = [
             "usage: quill COMMAND [ARGUMENTS] [OPTIONS]",
             "",
-            "Quill trains character- or word-level LSTM language models on a text file,",
-            "generates text from a prompt and measures perplexity on held-out text.",
+            "Quill trains character- or word-level recurrent language models (LSTM, GRU or",
+            "vanilla RNN) on a text file, generates text from a prompt and measures perplexity",
+            "on held-out text.",
             "",
             "commands:",
         ]

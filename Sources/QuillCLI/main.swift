@@ -49,6 +49,9 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     try checkArgumentsAreUTF8()
     switch arguments.first {
+    case "help" where arguments.count > 1:
+        // 'quill help train' is 'quill train --help'.
+        try runCommand(arguments[1], ["--help"])
     case nil, "--help", "-h", "help":
         print(Help.overview(commands))
     case "--version", "version":

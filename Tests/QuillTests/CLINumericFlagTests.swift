@@ -95,3 +95,24 @@ extension CLITests {
         XCTAssertFalse(blocked.stderr.contains("NSCocoaErrorDomain"))
     }
 }
+
+extension CLITests {
+    /// 'quill help CMD' is the command's help, and quill-bench's commands take --help.
+    func testHelpForACommand() throws {
+        let viaHelp = try quill(["help", "train"]), viaFlag = try quill(["train", "--help"])
+        XCTAssertEqual(viaHelp.status, 0)
+        XCTAssertEqual(viaHelp.stdout, viaFlag.stdout)
+        XCTAssertTrue(viaHelp.stdout.hasPrefix("usage: quill train FILE"), viaHelp.stdout)
+
+        let bench = Process()
+        bench.executableURL = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("quill-bench")
+        bench.arguments = ["train", "--help"]
+        let out = Pipe()
+        bench.standardOutput = out
+        try bench.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bench.waitUntilExit()
+        XCTAssertEqual(bench.terminationStatus, 0)
+        XCTAssertTrue(text.contains("--profile"), text)
+    }
+}

@@ -62,6 +62,19 @@ final class GenerationTests: XCTestCase {
         XCTAssertTrue(free.text.contains("\n"))
     }
 
+    /// A character model has no <eos>: --stop-at-eos ends the sample at the end of a line, which
+    /// is left out of the text, as <eos> is at word level.
+    func testCharacterModelStopsAtTheEndOfALine() throws {
+        let loaded = try loadedModel()
+        XCTAssertNil(loaded.vocabulary.eosID)
+        loaded.model.parameters.pointer("decoder.bias")[loaded.vocabulary.id(for: "\n")!] = 60
+        let sample = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
+            .generate(prompt: [], length: 200, seed: 4, stopAtEOS: true)[0]
+        XCTAssertEqual(sample.stopReason, .endOfSequence)
+        XCTAssertLessThan(sample.tokens, 200)
+        XCTAssertFalse(sample.text.contains("\n"))
+    }
+
     func testUnknownPromptCharacters() throws {
         let generator = Generator(loaded: try loadedModel(), sampler: try Sampler())
         XCTAssertThrowsError(try generator.encodePrompt("abz€", policy: .error)) { error in

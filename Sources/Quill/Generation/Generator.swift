@@ -74,7 +74,9 @@ public final class Generator {
     /// generator seeded from `seed` and its index, all computed as one batch.
     /// - Parameters:
     ///   - length: tokens to sample at most.
-    ///   - stopAtEOS: end a sample when it samples `<eos>`.
+    ///   - stopAtEOS: end a sample when it samples `<eos>`, or, for a character model without one,
+    ///     the end of a line (what `<eos>` stands for in word models); the ending token is not
+    ///     part of the text.
     ///   - stop: end a sample when its text contains this string (which is left out).
     ///   - promptHasText: at word level, whether text precedes the first generated word (which then
     ///     needs a leading space).
@@ -110,13 +112,14 @@ public final class Generator {
         var next = [Int32](repeating: 0, count: samples)
         // <pad> and <bos> are never targets, so they are never sampled.
         let banned = [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 }
+        let endToken = loaded.vocabulary.eosID ?? loaded.vocabulary.lineEndID(level: loaded.level)
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
                 for id in banned { logits[s * v + id] = -.infinity }
                 let token = sampler.sample(logits + s * v, count: v, rng: &rngs[s])
                 next[s] = Int32(token)
                 results[s].tokens += 1
-                if stopAtEOS && token == loaded.vocabulary.eosID {
+                if stopAtEOS && token == endToken {
                     results[s].stopReason = .endOfSequence
                     done[s] = true
                     if let rest = writers[s].finish() { onText(s, rest) }

@@ -16,7 +16,7 @@ enum GenerateCommand {
             OptionSpec("seed", .int, default: "1", "random seed"),
             OptionSpec("samples", .int, default: "1", "independent samples, computed as one batch"),
             OptionSpec("no-prompt", .flag, "do not echo the prompt"),
-            OptionSpec("stop-at-eos", .flag, "end a sample at <eos>"),
+            OptionSpec("stop-at-eos", .flag, "end a sample at <eos> (at the end of a line for a character model)"),
             OptionSpec("stop", .string, "end a sample when it produces this text"),
             OptionSpec("unknown", .choice(["error", "skip", "unk"]), default: "error", "char level: what to do with prompt characters the model does not know"),
             OptionSpec("vocab", .string, "vocabulary file (one token per line) for a plain PyTorch state_dict"),
@@ -34,8 +34,8 @@ enum GenerateCommand {
         let samples = try args.int("samples", atLeast: 1)!
         let seed = try args.int("seed", atLeast: 0)!
         let loaded = try ModelLoading.load(path, args)
-        if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil {
-            throw CLIError.usage("--stop-at-eos: this model's vocabulary has no <eos>")
+        if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil && loaded.vocabulary.lineEndID(level: loaded.level) == nil {
+            throw CLIError.usage("--stop-at-eos: this model's vocabulary has neither <eos> nor a newline")
         }
         let generator = Generator(loaded: loaded, sampler: sampler)
         let prompt = args.string("prompt")!

@@ -5,7 +5,7 @@ import Quill
 enum TrainCommand {
     static let spec = CommandSpec(
         name: "train",
-        summary: "Train an LSTM language model on a text file and save it as a checkpoint folder.",
+        summary: "Train a recurrent language model (LSTM, GRU or RNN) on a text file and save it as a checkpoint folder.",
         positionals: ["FILE"],
         options: [
             OptionSpec("level", .choice(["char", "word"]), default: "char", "tokens are characters or words"),

@@ -46,6 +46,7 @@ enum VocabCommand {
         let specials = report.vocabulary.tokens.prefix(report.vocabulary.specialCount).joined(separator: " ")
         print("file             \(path)")
         print("level            \(level.rawValue)")
+        print("counted over     the whole file (quill train builds its vocabulary from the training part: all but the last --val-fraction, unless --val names a file)")
         if text.normalizedLineEnds > 0 {
             print("line ends        \(text.normalizedLineEnds) Windows line ends (CR LF) read as LF, as training reads them")
         }
