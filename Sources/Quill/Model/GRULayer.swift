@@ -8,27 +8,28 @@ import QuillKernels
 /// so each step's (B, 3H) hidden-side block is kept too. Kept for backward: activated r, z, n
 /// (T·B, 3H), hidden-side pre-activations (T·B, 3H), hidden states.
 final class GRULayer: RecurrentLayer {
+    let core: RecurrentCore
     private let hiddenGates = Workspace() // (T·B, 3H)
     private let scratch = Workspace()     // (B, H)
 
     init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
-        super.init(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 3,
-                   parameters: parameters, gradients: gradients)
+        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 3,
+                              parameters: parameters, gradients: gradients)
     }
 
-    override func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
-                          h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
-        let h = hiddenSize, width = gateWidth
-        let (gi, hs) = begin(steps: t, batch: b, h0: h0)
+    func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
+                 h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
+        let h = core.hiddenSize, width = core.gateWidth
+        let (gi, hs) = core.begin(steps: t, batch: b, h0: h0)
         let gh = hiddenGates.buffer(t * b * width)
-        projectInputs(x, into: gi, addHiddenBias: false)
-        let bhh = biasHH
-        timeLoop { rows in
+        core.projectInputs(x, into: gi, addHiddenBias: false)
+        let bhh = core.biasHH
+        core.timeLoop { rows in
             let r0 = rows.lowerBound
             for s in 0..<t {
                 let ghs = gh + s * b * width
                 for r in rows { (ghs + r * width).update(from: bhh, count: width) }
-                addRecurrent(hs + s * b * h, into: ghs, rows: rows)
+                core.addRecurrent(hs + s * b * h, into: ghs, rows: rows)
                 Profiler.measure(.gates) {
                     GRUKernels.forward(batch: rows.count, hidden: h, inputGates: gi + (s * b + r0) * width,
                                        hiddenGates: ghs + r0 * width, hiddenIn: hs + (s * b + r0) * h,
@@ -39,14 +40,14 @@ final class GRULayer: RecurrentLayer {
         h0.update(from: hs + t * b * h, count: b * h)
     }
 
-    override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                           inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
-                           cellGrad: UnsafeMutablePointer<Float>?) {
-        beginBackward()
-        let t = steps, b = batch, h = hiddenSize, width = gateWidth
-        let gi = gates.pointer, gh = hiddenGates.pointer, hs = hidden.pointer
+    func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                  inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
+                  cellGrad: UnsafeMutablePointer<Float>?) {
+        core.beginBackward()
+        let t = core.steps, b = core.batch, h = core.hiddenSize, width = core.gateWidth
+        let gi = core.gates.pointer, gh = hiddenGates.pointer, hs = core.hidden.pointer
         let total = scratch.buffer(b * h)
-        timeLoop { rows in
+        core.timeLoop { rows in
             let r0 = rows.lowerBound, count = rows.count * h
             for s in stride(from: t - 1, through: 0, by: -1) {
                 let dOut = outputGrad + (s * b + r0) * h, dhRows = dh + r0 * h, totalRows = total + r0 * h
@@ -58,9 +59,9 @@ final class GRULayer: RecurrentLayer {
                     // dh_prev = dh'⊙z + dGH·W_hh
                     dhRows.update(from: totalRows, count: count)
                 }
-                recurrentGradient(gh + s * b * width, into: dh, rows: rows, accumulate: true)
+                core.recurrentGradient(gh + s * b * width, into: dh, rows: rows, accumulate: true)
             }
         }
-        finishBackward(input: x, inputSideGrad: gi, hiddenSideGrad: gh, inputGrad: inputGrad)
+        core.finishBackward(input: x, inputSideGrad: gi, hiddenSideGrad: gh, inputGrad: inputGrad)
     }
 }

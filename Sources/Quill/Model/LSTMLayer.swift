@@ -6,25 +6,26 @@ import QuillKernels
 /// Kept for backward: activated gates (T·B, 4H), cells ((T+1)·B, H) with c0 first, and the hidden
 /// states. The time loop runs only the recurrent (B, H)·(H, 4H) product and the fused gate kernel.
 final class LSTMLayer: RecurrentLayer {
+    let core: RecurrentCore
     private let cells = Workspace()   // ((T+1)·B, H)
 
     init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
-        super.init(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 4,
-                   parameters: parameters, gradients: gradients)
+        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 4,
+                              parameters: parameters, gradients: gradients)
     }
 
-    override func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
-                          h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
-        let h = hiddenSize, width = gateWidth
-        let (g, hs) = begin(steps: t, batch: b, h0: h0)
+    func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
+                 h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
+        let h = core.hiddenSize, width = core.gateWidth
+        let (g, hs) = core.begin(steps: t, batch: b, h0: h0)
         let cs = cells.buffer((t + 1) * b * h)
         cs.update(from: c0!, count: b * h)
-        projectInputs(x, into: g, addHiddenBias: true)
-        timeLoop { rows in
+        core.projectInputs(x, into: g, addHiddenBias: true)
+        core.timeLoop { rows in
             let r0 = rows.lowerBound
             for s in 0..<t {
                 let gs = g + s * b * width
-                addRecurrent(hs + s * b * h, into: gs, rows: rows)
+                core.addRecurrent(hs + s * b * h, into: gs, rows: rows)
                 Profiler.measure(.gates) {
                     LSTMKernels.forward(batch: rows.count, hidden: h, gates: gs + r0 * width,
                                         cellIn: cs + (s * b + r0) * h, cellOut: cs + ((s + 1) * b + r0) * h,
@@ -36,13 +37,13 @@ final class LSTMLayer: RecurrentLayer {
         c0!.update(from: cs + t * b * h, count: b * h)
     }
 
-    override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                           inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
-                           cellGrad dc: UnsafeMutablePointer<Float>?) {
-        beginBackward()
-        let t = steps, b = batch, h = hiddenSize, width = gateWidth
-        let g = gates.pointer, cs = cells.pointer, dc = dc!
-        timeLoop { rows in
+    func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                  inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
+                  cellGrad dc: UnsafeMutablePointer<Float>?) {
+        core.beginBackward()
+        let t = core.steps, b = core.batch, h = core.hiddenSize, width = core.gateWidth
+        let g = core.gates.pointer, cs = cells.pointer, dc = dc!
+        core.timeLoop { rows in
             let r0 = rows.lowerBound
             for s in stride(from: t - 1, through: 0, by: -1) {
                 // In place: step s's gates become the gradient of its pre-activations.
@@ -53,9 +54,9 @@ final class LSTMLayer: RecurrentLayer {
                                          outputGrad: outputGrad + (s * b + r0) * h, hiddenGrad: dh + r0 * h,
                                          cellGrad: dc + r0 * h, gateGrad: gs + r0 * width)
                 }
-                recurrentGradient(gs, into: dh, rows: rows)
+                core.recurrentGradient(gs, into: dh, rows: rows)
             }
         }
-        finishBackward(input: x, inputSideGrad: g, hiddenSideGrad: g, inputGrad: inputGrad)
+        core.finishBackward(input: x, inputSideGrad: g, hiddenSideGrad: g, inputGrad: inputGrad)
     }
 }

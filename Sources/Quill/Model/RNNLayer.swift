@@ -3,24 +3,25 @@ import QuillKernels
 /// Vanilla (Elman) RNN cell: h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh), or relu of the same.
 /// Kept for backward: the hidden states only (the derivative is read off h').
 final class RNNLayer: RecurrentLayer {
+    let core: RecurrentCore
     let activation: RNNKernels.Activation
 
     init(index: Int, inputSize: Int, hiddenSize: Int, activation: RNNKernels.Activation,
          parameters: ParameterStore, gradients: ParameterStore) {
         self.activation = activation
-        super.init(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 1,
-                   parameters: parameters, gradients: gradients)
+        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 1,
+                              parameters: parameters, gradients: gradients)
     }
 
-    override func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
-                          h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
-        let h = hiddenSize
-        let (a, hs) = begin(steps: t, batch: b, h0: h0)
-        projectInputs(x, into: a, addHiddenBias: true)
-        timeLoop { rows in
+    func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
+                 h0: UnsafeMutablePointer<Float>, c0: UnsafeMutablePointer<Float>?) {
+        let h = core.hiddenSize
+        let (a, hs) = core.begin(steps: t, batch: b, h0: h0)
+        core.projectInputs(x, into: a, addHiddenBias: true)
+        core.timeLoop { rows in
             let r0 = rows.lowerBound
             for s in 0..<t {
-                addRecurrent(hs + s * b * h, into: a + s * b * h, rows: rows)
+                core.addRecurrent(hs + s * b * h, into: a + s * b * h, rows: rows)
                 Profiler.measure(.gates) {
                     RNNKernels.forward(count: rows.count * h, activation: activation, preactivation: a + (s * b + r0) * h,
                                        hiddenOut: hs + ((s + 1) * b + r0) * h)
@@ -30,13 +31,13 @@ final class RNNLayer: RecurrentLayer {
         h0.update(from: hs + t * b * h, count: b * h)
     }
 
-    override func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
-                           inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
-                           cellGrad: UnsafeMutablePointer<Float>?) {
-        beginBackward()
-        let t = steps, b = batch, h = hiddenSize
-        let da = gates.pointer, hs = hidden.pointer
-        timeLoop { rows in
+    func backward(input x: UnsafePointer<Float>, outputGrad: UnsafePointer<Float>,
+                  inputGrad: UnsafeMutablePointer<Float>?, hiddenGrad dh: UnsafeMutablePointer<Float>,
+                  cellGrad: UnsafeMutablePointer<Float>?) {
+        core.beginBackward()
+        let t = core.steps, b = core.batch, h = core.hiddenSize
+        let da = core.gates.pointer, hs = core.hidden.pointer
+        core.timeLoop { rows in
             let r0 = rows.lowerBound, count = rows.count * h
             for s in stride(from: t - 1, through: 0, by: -1) {
                 let dOut = outputGrad + (s * b + r0) * h, dhRows = dh + r0 * h
@@ -45,9 +46,9 @@ final class RNNLayer: RecurrentLayer {
                     RNNKernels.backward(count: count, activation: activation, output: hs + ((s + 1) * b + r0) * h,
                                         hiddenGrad: dhRows, preactivationGrad: da + (s * b + r0) * h)
                 }
-                recurrentGradient(da + s * b * h, into: dh, rows: rows)
+                core.recurrentGradient(da + s * b * h, into: dh, rows: rows)
             }
         }
-        finishBackward(input: x, inputSideGrad: da, hiddenSideGrad: da, inputGrad: inputGrad)
+        core.finishBackward(input: x, inputSideGrad: da, hiddenSideGrad: da, inputGrad: inputGrad)
     }
 }
