@@ -40,10 +40,7 @@ public struct ParityCheck: Sendable {
         var config = try LanguageModel.inferConfig(from: file, path: path)
         // A fixture with dropout holds the masks PyTorch drew (dropout.mask0 for the embedding,
         // dropout.mask{k+1} after layer k), so both sides drop the same elements.
-        let dropoutMasks = (0...config.layers).map { k -> [Float] in
-            guard let mask = file["dropout.mask\(k)"]?.floats() else { return [] }
-            return mask
-        }
+        let dropoutMasks = (0...config.layers).map { file["dropout.mask\($0)"]?.floats() ?? [] }
         let withDropout = dropoutMasks.allSatisfy { !$0.isEmpty }
         if withDropout {
             guard let p = file.metadata["dropout"].flatMap(Float.init), p > 0, p < 1 else {

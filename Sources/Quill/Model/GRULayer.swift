@@ -12,9 +12,8 @@ final class GRULayer: RecurrentLayer {
     private let hiddenGates = Workspace() // (T·B, 3H)
     private let scratch = Workspace()     // (B, H)
 
-    init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
-        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 3,
-                              parameters: parameters, gradients: gradients)
+    init(core: RecurrentCore) {
+        self.core = core
     }
 
     func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,

@@ -9,9 +9,8 @@ final class LSTMLayer: RecurrentLayer {
     let core: RecurrentCore
     private let cells = Workspace()   // ((T+1)·B, H)
 
-    init(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore, gradients: ParameterStore) {
-        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 4,
-                              parameters: parameters, gradients: gradients)
+    init(core: RecurrentCore) {
+        self.core = core
     }
 
     func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,

@@ -48,14 +48,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
         func makeLayer(index: Int, inputSize: Int, hiddenSize: Int, parameters: ParameterStore,
                        gradients: ParameterStore) -> RecurrentLayer {
+            let core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: gateCount,
+                                     parameters: parameters, gradients: gradients)
             switch self {
-            case .lstm:
-                return LSTMLayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, gradients: gradients)
-            case .gru:
-                return GRULayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, gradients: gradients)
-            case .rnnTanh, .rnnRelu:
-                return RNNLayer(index: index, inputSize: inputSize, hiddenSize: hiddenSize,
-                                activation: self == .rnnTanh ? .tanh : .relu, parameters: parameters, gradients: gradients)
+            case .lstm: return LSTMLayer(core: core)
+            case .gru: return GRULayer(core: core)
+            case .rnnTanh, .rnnRelu: return RNNLayer(core: core, activation: self == .rnnTanh ? .tanh : .relu)
             }
         }
     }

@@ -6,11 +6,9 @@ final class RNNLayer: RecurrentLayer {
     let core: RecurrentCore
     let activation: RNNKernels.Activation
 
-    init(index: Int, inputSize: Int, hiddenSize: Int, activation: RNNKernels.Activation,
-         parameters: ParameterStore, gradients: ParameterStore) {
+    init(core: RecurrentCore, activation: RNNKernels.Activation) {
         self.activation = activation
-        core = RecurrentCore(index: index, inputSize: inputSize, hiddenSize: hiddenSize, gateCount: 1,
-                              parameters: parameters, gradients: gradients)
+        self.core = core
     }
 
     func forward(input x: UnsafePointer<Float>, steps t: Int, batch b: Int,
