@@ -20,8 +20,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     public init(config: ModelConfig, batch: Int, steps: Int, training: Bool, optimizerMoments: Int = 0) {
         let v = Double(config.vocabularySize), e = Double(config.embeddingSize), h = Double(config.hiddenSize)
         let l = Double(config.layers), g = Double(config.cell.gateCount)
-        let parameters = v * e + l * (g * h * (e + h) + 2 * g * h) + (config.tieWeights ? 0 : v * h) + v
-        parameterBytes = 4 * parameters * (training ? 2 + Double(optimizerMoments) : 1)
+        // The config's own count: a validated config's sizes are bounded so that it fits in an Int.
+        parameterBytes = 4 * Double(config.parameterCount) * (training ? 2 + Double(optimizerMoments) : 1)
         let rows = Double(batch) * Double(steps)
         let states = config.cell == .lstm ? 2.0 : 1.0
         let gateBuffers = config.cell == .gru ? 2.0 : 1.0

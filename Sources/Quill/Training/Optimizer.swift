@@ -31,6 +31,13 @@ public final class Optimizer {
         public var alpha: Float = 0.99
         public var epsilon: Float = 1e-8
 
+        /// Keeps a first-moment buffer: Adam's mean, or SGD's momentum buffer.
+        public var keepsFirstMoment: Bool { kind == .adam || (kind == .sgd && momentum != 0) }
+        /// Keeps a second-moment buffer (Adam, RMSprop).
+        public var keepsSecondMoment: Bool { kind != .sgd }
+        /// Float buffers the optimizer keeps per parameter.
+        public var momentBuffers: Int { (keepsFirstMoment ? 1 : 0) + (keepsSecondMoment ? 1 : 0) }
+
         public init(kind: Kind, momentum: Float = 0, weightDecay: Float = 0) {
             self.kind = kind
             self.momentum = momentum
@@ -47,10 +54,8 @@ public final class Optimizer {
 
     public init(settings: Settings, layoutOf parameters: ParameterStore) {
         self.settings = settings
-        let needsFirst = settings.kind == .adam || (settings.kind == .sgd && settings.momentum != 0)
-        let needsSecond = settings.kind != .sgd
-        first = needsFirst ? ParameterStore(sameLayoutAs: parameters) : nil
-        second = needsSecond ? ParameterStore(sameLayoutAs: parameters) : nil
+        first = settings.keepsFirstMoment ? ParameterStore(sameLayoutAs: parameters) : nil
+        second = settings.keepsSecondMoment ? ParameterStore(sameLayoutAs: parameters) : nil
     }
 
     /// Applies one update to `parameters` from `gradients`.

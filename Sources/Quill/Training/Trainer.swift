@@ -8,7 +8,8 @@ import QuillKernels
 /// - `model.safetensors`: the best model by validation loss (a whole model: weights, config,
 ///   vocabulary, history);
 /// - `latest.safetensors`: the latest weights, same form;
-/// - `resume.safetensors`: optimizer moments, carried hidden state and `TrainingProgress`;
+/// - `resume.safetensors`: the latest weights again (same form), with the optimizer moments, the
+///   carried hidden state and `TrainingProgress`, so one atomic write saves all a resume needs;
 /// - `metrics.csv`, `loss.svg`.
 /// Every file is written atomically, so a kill at any moment leaves the previous ones loadable.
 public final class Trainer {
@@ -28,11 +29,11 @@ public final class Trainer {
         self.options = options
         data = try TrainingData(options: options)
         let config = options.modelConfig(vocabularySize: data.vocabulary.count)
-        let moments = options.optimizer.kind == .adam ? 2 : (options.optimizer.kind == .sgd && options.optimizer.momentum == 0 ? 0 : 1)
-        try MemoryEstimate(config: config, batch: options.batchSize, steps: options.mode == .lines ? options.maxLength : options.sequenceLength,
-                           training: true, optimizerMoments: moments)
+        let window = options.mode == .lines ? ("--max-len", options.maxLength) : ("--seq-len", options.sequenceLength)
+        try MemoryEstimate(config: config, batch: options.batchSize, steps: window.1, training: true,
+                           optimizerMoments: options.optimizer.momentBuffers)
             .check(parametersFrom: "--embed \(config.embeddingSize), --hidden \(config.hiddenSize), --layers \(config.layers) and \(config.vocabularySize) tokens",
-                   activationsFrom: "--batch \(options.batchSize) × --seq-len \(options.sequenceLength)")
+                   activationsFrom: "--batch \(options.batchSize) × \(window.0) \(window.1)")
         model = try LanguageModel(config: config)
         var initRNG = SeededGenerator(seed: options.seed)
         model.initialize(rng: &initRNG)
@@ -62,13 +63,13 @@ public final class Trainer {
         }
         // The resume file holds the weights it belongs with, so it is one atomic unit. Files from
         // before it did are paired with latest.safetensors, which must be at the same step.
-        let latest: Checkpoint
+        let checkpoint: Checkpoint, checkpointPath: String
         if resumeFile.metadata[Checkpoint.Key.config] != nil {
-            latest = try Checkpoint(safeTensors: resumeFile, path: resumePath)
+            (checkpoint, checkpointPath) = (try Checkpoint(safeTensors: resumeFile, path: resumePath), resumePath)
         } else {
-            latest = try Checkpoint(contentsOf: latestPath)
-            guard latest.summary.steps == saved.step else {
-                throw QuillError.badCheckpoint(path: folder, problem: "\(Checkpoint.latestFile) is at step \(latest.summary.steps) but \(Checkpoint.resumeFile) at step \(saved.step); they do not belong together (a save was interrupted?)")
+            (checkpoint, checkpointPath) = (try Checkpoint(contentsOf: latestPath), latestPath)
+            guard checkpoint.summary.steps == saved.step else {
+                throw QuillError.badCheckpoint(path: folder, problem: "\(Checkpoint.latestFile) is at step \(checkpoint.summary.steps) but \(Checkpoint.resumeFile) at step \(saved.step); they do not belong together (a save was interrupted?)")
             }
         }
         overrides(&saved.options)
@@ -76,14 +77,14 @@ public final class Trainer {
         options = saved.options
         // The corpus must still give the vocabulary the model was built on.
         let fresh = try TrainingData(options: options)
-        guard fresh.vocabulary == latest.vocabulary else {
-            throw QuillError.badCheckpoint(path: folder, problem: "the corpus \(options.corpus) now gives a different vocabulary (\(fresh.vocabulary.count) tokens) than the checkpoint's (\(latest.vocabulary.count)); it has changed since training began")
+        guard fresh.vocabulary == checkpoint.vocabulary else {
+            throw QuillError.badCheckpoint(path: folder, problem: "the corpus \(options.corpus) now gives a different vocabulary (\(fresh.vocabulary.count) tokens) than the checkpoint's (\(checkpoint.vocabulary.count)); it has changed since training began")
         }
-        guard latest.config == options.modelConfig(vocabularySize: latest.vocabulary.count) else {
-            throw QuillError.badCheckpoint(path: latestPath, problem: "model config does not match the saved run's options")
+        guard checkpoint.config == options.modelConfig(vocabularySize: checkpoint.vocabulary.count) else {
+            throw QuillError.badCheckpoint(path: checkpointPath, problem: "model config does not match the saved run's options")
         }
         data = fresh
-        model = try latest.makeModel(path: latestPath)
+        model = try checkpoint.makeModel(path: checkpointPath)
         optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
         optimizer.restore(stepCount: saved.step)
         for (name, store) in [("optimizer.first", optimizer.first), ("optimizer.second", optimizer.second)] {
