@@ -127,23 +127,14 @@ enum GEMMBenchmark {
     /// work around old OpenBLAS builds and which slow a current one, are left out of this child's
     /// environment only.
     static func runPython(_ python: String, _ script: String, threads: Int) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env")
-        process.arguments = python.contains("/") ? ["-c", script] : [python, "-c", script]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
         environment["OMP_NUM_THREADS"] = "\(threads)"
         environment["MKL_NUM_THREADS"] = "\(threads)"
         environment["OPENBLAS_CORETYPE"] = nil
         environment["OPENBLAS_L2_SIZE"] = nil
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let (status, output) = ChildProcess.run(python, ["-c", script], environment: environment, showErrors: false),
+              status == 0 else { return nil }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -91,23 +91,12 @@ enum SuiteBenchmark {
 
     /// Runs a program that prints one JSON object as its last line and reads its numbers.
     static func runOnce(_ executable: String, _ arguments: [String]) throws -> [String: Double] {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard process.terminationStatus == 0,
+        let run = ChildProcess.run(executable, arguments)
+        let lastLine = run?.output.split(separator: "\n").last.map(String.init) ?? ""
+        guard let run, run.status == 0,
               let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] else {
-            throw BenchOptions.UsageError(description: "\(executable) \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus))")
+            let why = run.map { "exit \($0.status)" } ?? "could not be started"
+            throw BenchOptions.UsageError(description: "\(executable) \(arguments.joined(separator: " ")) failed (\(why))")
         }
         return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
     }
