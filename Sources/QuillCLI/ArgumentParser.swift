@@ -1,3 +1,5 @@
+import Quill
+
 /// Our own command-line parsing: kebab-case long flags, `--flag value` and `--flag=value`,
 /// positionals anywhere, `--` ends the flags. Values are checked against the option's kind as they
 /// are read, so a bad number is reported before any work starts.
@@ -54,7 +56,7 @@ struct ArgumentParser {
     }
 
     private func isNegativeNumber(_ text: String) -> Bool {
-        text.count > 1 && text.hasPrefix("-") && Decimal.parse(text) != nil
+        text.count > 1 && text.hasPrefix("-") && DecimalNumber.parse(text) != nil
     }
 
     private func validate(_ value: String, for option: OptionSpec) throws {
@@ -67,7 +69,7 @@ struct ArgumentParser {
                 throw CLIError.usage("--\(option.name) must be at most \(limit), got \(value)")
             }
         case .float:
-            guard let v = Decimal.parse(value), v.isFinite else {
+            guard let v = DecimalNumber.parse(value), v.isFinite else {
                 throw CLIError.usage("--\(option.name) needs a decimal number, got '\(value)'")
             }
         case .choice(let words):
@@ -94,14 +96,14 @@ enum Duration {
             number = String(text.dropLast())
             scale = unit
         }
-        guard let value = Decimal.parse(number), value.isFinite, value > 0 else { return nil }
+        guard let value = DecimalNumber.parse(number), value.isFinite, value > 0 else { return nil }
         return value * scale
     }
 }
 
 /// A plain decimal number: digits, one point, an exponent. `Double(_:)` also takes hexadecimal
 /// (`0x10` is 16), `inf` and `nan`, none of which a user means on a command line.
-enum Decimal {
+enum DecimalNumber {
     static func parse(_ text: String) -> Double? {
         guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) || $0 == 46 || $0 == 101 || $0 == 69 || $0 == 43 || $0 == 45 }),
               text.utf8.contains(where: { (48...57).contains($0) }) else { return nil }
@@ -111,12 +113,14 @@ enum Decimal {
 
 /// The largest value each whole-number flag takes, so no size can overflow what is computed from
 /// it or ask for memory in the petabytes; the memory a training run needs is checked separately,
-/// against the machine, before anything is allocated.
+/// against the machine, before anything is allocated. The model's sizes are the library's own
+/// limits, so a flag and a checkpoint are held to the same bounds.
 enum NumericLimits {
     static let maximum: [String: Int] = [
-        "embed": 1 << 20, "hidden": 1 << 20, "layers": 256, "batch": 1 << 16, "seq-len": 1 << 16,
-        "max-len": 1 << 20, "epochs": 1 << 20, "max-steps": 1 << 40, "eval-every": 1 << 40, "log-every": 1 << 40,
-        "patience": 1 << 20, "min-count": 1 << 40, "max-vocab": 1 << 26, "lr-decay-after": 1 << 20,
-        "length": 1 << 24, "samples": 4096, "top-k": 1 << 26,
+        "embed": ModelConfig.limits.embedding, "hidden": ModelConfig.limits.hidden, "layers": ModelConfig.limits.layers,
+        "max-vocab": ModelConfig.limits.vocabulary, "top-k": ModelConfig.limits.vocabulary,
+        "batch": 1 << 16, "seq-len": 1 << 16, "max-len": 1 << 20, "epochs": 1 << 20, "max-steps": 1 << 40,
+        "eval-every": 1 << 40, "log-every": 1 << 40, "patience": 1 << 20, "min-count": 1 << 40,
+        "lr-decay-after": 1 << 20, "length": 1 << 24, "samples": 4096,
     ]
 }

@@ -1,9 +1,9 @@
 /// Copies blocks of the GEMM operands into the panel layouts the micro-kernel reads.
 ///
 /// A block of op(A) becomes panels of at most `mr` rows (see `RowPanels`) stored k-major
-/// (`[kc][mr]`); a block of op(B)
-/// becomes panels of `nr` columns stored k-major (`[kc][nr]`). Edge panels are zero-padded, so the
-/// micro-kernel always runs a full tile and the padding contributes exact zeros.
+/// (`[kc][mr]`); a block of op(B) becomes panels of `nr` columns stored k-major (`[kc][nr]`). Edge
+/// panels are zero-padded, so the micro-kernel always runs a full tile and the padding contributes
+/// exact zeros.
 enum Packing {
     static func packA(_ op: GEMM.Operands, rows i0: Int, height: Int, columns p0: Int, count kc: Int,
                       into dst: UnsafeMutablePointer<Float>) {

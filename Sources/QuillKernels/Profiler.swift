@@ -35,7 +35,7 @@ public enum Profiler {
         }
     }
 
-    /// Totals since the last `reset`.
+    /// Totals since profiling was last turned on with `enable`.
     public struct Totals: Sendable {
         /// Wall seconds per section, indexed by `Section.rawValue`.
         public var seconds = [Double](repeating: 0, count: Section.allCases.count)
