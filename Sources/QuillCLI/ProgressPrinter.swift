@@ -20,8 +20,17 @@ final class ProgressPrinter {
         switch event {
         case .started(let s):
             let resumed = s.resumedAtStep > 0 ? ", resuming at step \(s.resumedAtStep)" : ""
+            if let base = s.baseCheckpoint { line("fine-tuning from \(base) (its weights, config and vocabulary; a fresh optimizer)") }
+            if let missing = s.missing, !missing.isEmpty {
+                let fate = missing.policy == .skip ? "left out" : "read as <unk>"
+                line("note: \(missing.summary) are not in the model's vocabulary and are \(fate) (--unknown); \(missing.training) in the training text, \(missing.validation) in the validation text")
+            }
+            if let c = s.embeddingCoverage {
+                line(String(format: "embeddings: %d of %d vocabulary tokens covered (%.1f%%: %d as spelt, %d in lower case) by %d vectors of %d dimensions",
+                            c.covered, c.vocabularySize, c.share * 100, c.exact, c.lowercase, c.vectors, c.dimension))
+            }
             line("vocabulary \(s.vocabularySize) tokens, \(Format.count(s.parameterCount)) parameters, \(Format.count(s.trainTokens)) training and \(Format.count(s.validationTokens)) validation tokens")
-            if s.validationUnknown > 0 {
+            if s.validationUnknown > 0 && s.missing == nil {
                 line("note: \(s.validationUnknown) validation tokens are not in the training vocabulary and count as <unk>")
             }
             if let window = s.shortenedWindow {
@@ -50,13 +59,25 @@ final class ProgressPrinter {
             if v.improved { text += " | best, saved" }
             line(text)
         case .finished(let outcome):
-            var text = "stopped: \(outcome.reason.rawValue) after \(outcome.steps) steps"
+            var text = "stopped: \(Self.describe(outcome.reason)) after \(outcome.steps) steps"
             if let best = outcome.bestValidationLoss {
                 text += String(format: "; best validation loss %.4f (ppl %.2f)", best, Foundation.exp(best))
             }
             line(text)
             // Before any validation there is no best model yet, only the latest weights.
-            line("model: " + ((try? Checkpoint.resolve(outcome.folder)) ?? "\(outcome.folder)/\(Checkpoint.modelFile)"))
+            if let folder = outcome.folder {
+                line("model: " + ((try? Checkpoint.resolve(folder)) ?? "\(folder)/\(Checkpoint.modelFile)"))
+            }
+        }
+    }
+
+    static func describe(_ reason: TrainingOutcome.Reason) -> String {
+        switch reason {
+        case .completed: return "all epochs done"
+        case .maxSteps: return "--max-steps reached"
+        case .maxTime: return "--max-time reached"
+        case .earlyStopping: return "validation stopped improving (--patience)"
+        case .interrupted: return "interrupted"
         }
     }
 

@@ -9,7 +9,7 @@ CPUCheck.exitIfUnsupported(program: "quill")
 
 let commands: [CommandSpec] = [
     TrainCommand.spec, GenerateCommand.spec, PerplexityCommand.spec, VocabCommand.spec, InfoCommand.spec,
-    ExportVocabCommand.spec,
+    ExportVocabCommand.spec, ImportCommand.spec,
 ]
 
 func runCommand(_ name: String, _ arguments: [String]) throws {
@@ -28,6 +28,7 @@ func runCommand(_ name: String, _ arguments: [String]) throws {
     case "perplexity": try PerplexityCommand.run(parsed)
     case "info": try InfoCommand.run(parsed)
     case "export-vocab": try ExportVocabCommand.run(parsed)
+    case "import": try ImportCommand.run(parsed)
     default: fatalError("unreachable: \(name)")
     }
 }
@@ -65,7 +66,7 @@ do {
     if case .usage = error { exit(2) }
     exit(1)
 } catch let error as QuillError {
-    StandardError.write("quill: \(error)")
+    StandardError.write("quill: \(FlagNames.message(error))")
     exit(error.isUsage ? 2 : 1)
 } catch {
     StandardError.write("quill: \(error.localizedDescription)")

@@ -74,7 +74,7 @@ public struct Checkpoint: Sendable {
     public init(safeTensors file: SafeTensors, path: String) throws {
         func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
         guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {
-            throw fail("not a Quill checkpoint (no quill.config/quill.vocabulary metadata); for a PyTorch state_dict pass --vocab FILE and --level")
+            throw QuillError.notQuillCheckpoint(path: path)
         }
         guard let format = file.metadata[Key.format] else { throw fail("no quill.format metadata") }
         guard format == Self.format else {

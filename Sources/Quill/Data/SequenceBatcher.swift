@@ -25,8 +25,8 @@ public struct SequenceBatcher: Sendable {
     ///   - vocabulary: supplies `<pad>`, `<bos>` and `<eos>` (required).
     public init(ids: TokenIDs, separatorID: Int?, vocabulary: Vocabulary, batchSize: Int, maxLength: Int,
                 seed: UInt64) throws {
-        guard batchSize > 0 else { throw QuillError.usage("--batch must be positive") }
-        guard maxLength > 0 else { throw QuillError.usage("--max-len must be positive") }
+        guard batchSize > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, batchSize)) }
+        guard maxLength > 0 else { throw QuillError.invalidSetting(.positive(.maxLength, maxLength)) }
         guard let bos = vocabulary.bosID, let eos = vocabulary.eosID else {
             throw QuillError.runtime("sequence mode needs <bos> and <eos> in the vocabulary")
         }

@@ -29,10 +29,11 @@ public struct PerplexityEvaluator {
     ///     the text as one stream; a larger B loses a little left context at each stream start).
     ///   - steps: T, window length; the state is carried between windows.
     public init(loaded: LoadedModel, batchSize: Int = 10, steps: Int = 64) throws {
-        guard batchSize > 0 else { throw QuillError.usage("--batch must be positive, got \(batchSize)") }
-        guard steps > 0 else { throw QuillError.usage("--seq-len must be positive, got \(steps)") }
+        guard batchSize > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, batchSize)) }
+        guard steps > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, steps)) }
         try MemoryEstimate(config: loaded.model.config, batch: batchSize, steps: steps, training: false)
-            .check(parametersFrom: "the checkpoint", activationsFrom: "--batch \(batchSize) × --seq-len \(steps)")
+            .check(setting: .batchSize, related: [.sequenceLength], parametersFrom: "the checkpoint",
+                   activationsFrom: "batchSize \(batchSize) × sequenceLength \(steps)")
         self.loaded = loaded
         self.batchSize = batchSize
         self.steps = steps
@@ -54,7 +55,7 @@ public struct PerplexityEvaluator {
                                                  batchSize: batchSize, maxLength: 1 << 20, seed: 0))
         } else {
             guard encoded.ids.count >= 2 * batchSize else {
-                throw QuillError.badText(path: path, problem: "\(encoded.ids.count) tokens is too short to score with --batch \(batchSize) (needs \(2 * batchSize)); try a smaller --batch")
+                throw QuillError.invalidSetting(InvalidSetting(.batchSize, batchSize, "\(path): \(encoded.ids.count) tokens is too short to score with batchSize \(batchSize) (needs \(2 * batchSize)); try a smaller batchSize"))
             }
             batcher = .stream(try StreamBatcher(ids: encoded.ids, batchSize: batchSize, steps: steps))
         }

@@ -50,7 +50,7 @@ public final class Generator {
             if !unknown.isEmpty && policy == .error {
                 let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
                 let distinct = Array(NSOrderedSet(array: listed)) as! [String]
-                throw QuillError.usage("the prompt has characters the model never saw: \(distinct.joined(separator: ", ")); use --unknown skip or --unknown unk")
+                throw QuillError.unknownCharacters(distinct)
             }
         case .word:
             let words = prompt.split(whereSeparator: { $0.isASCII && $0.isWhitespace }).map(String.init)
@@ -84,16 +84,16 @@ public final class Generator {
     public func generate(prompt: [Int], samples: Int = 1, length: Int, seed: UInt64, stopAtEOS: Bool = false,
                          stop: String? = nil, promptHasText: Bool = false,
                          onText: (Int, String) -> Void = { _, _ in }) throws -> [Sample] {
-        guard samples > 0 else { throw QuillError.usage("--samples must be positive, got \(samples)") }
-        guard length >= 0 else { throw QuillError.usage("--length must be 0 or more, got \(length)") }
-        if let stop, stop.isEmpty { throw QuillError.usage("--stop must not be empty") }
+        guard samples > 0 else { throw QuillError.invalidSetting(.positive(.samples, samples)) }
+        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
+        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
         let start = MonotonicClock.seconds()
         let model = loaded.model
         let v = model.config.vocabularySize
         var prime = prompt
         if let startToken { prime.insert(startToken, at: 0) }
         guard !prime.isEmpty else {
-            throw QuillError.usage("the model has no start token; give a --prompt with at least one known token")
+            throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
         }
         var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
         var unusedDropoutRNG = SeededGenerator(seed: 0)
@@ -104,7 +104,8 @@ public final class Generator {
         var done = [Bool](repeating: false, count: samples)
 
         try MemoryEstimate(config: model.config, batch: samples, steps: prime.count, training: false)
-            .check(parametersFrom: "the checkpoint", activationsFrom: "\(samples) samples × a \(prime.count)-token prompt")
+            .check(setting: .samples, related: [.prompt], parametersFrom: "the checkpoint",
+                   activationsFrom: "samples \(samples) × a \(prime.count)-token prompt")
         // Prime with every prompt token at once; the logits of the last step give the first draw.
         let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
         var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,

@@ -26,8 +26,8 @@ public struct LoadedModel {
     public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil) throws {
         if let vocabularyFile {
             let file = try Checkpoint.resolve(path)
-            let weights = try SafeTensors(contentsOf: file)
-            let vocabulary = try Vocabulary(lineFile: vocabularyFile)
+            let weights = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
+            let vocabulary = try Vocabulary(file: vocabularyFile)
             let config = try LanguageModel.inferConfig(from: weights, path: file, cell: cell)
             guard config.vocabularySize == vocabulary.count else {
                 throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
@@ -43,7 +43,7 @@ public struct LoadedModel {
             let file = try Checkpoint.resolve(path)
             let checkpoint = try Checkpoint(contentsOf: file)
             if let level, level != checkpoint.summary.level {
-                throw QuillError.usage("--level \(level.rawValue) disagrees with the checkpoint, which is \(checkpoint.summary.level.rawValue) level (--level is for PyTorch state dicts)")
+                throw QuillError.invalidSetting(.init(.level, level.rawValue, "level \(level.rawValue) disagrees with the checkpoint, which is \(checkpoint.summary.level.rawValue) level (level is for PyTorch state dicts)"))
             }
             model = try checkpoint.makeModel(path: file)
             vocabulary = checkpoint.vocabulary

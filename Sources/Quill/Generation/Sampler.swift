@@ -12,10 +12,10 @@ public struct Sampler: Sendable, Equatable {
 
     public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil) throws {
         guard temperature >= 0, temperature.isFinite else {
-            throw QuillError.usage("--temperature must be 0 (greedy) or positive, got \(temperature)")
+            throw QuillError.invalidSetting(.init(.temperature, temperature, "temperature must be 0 (greedy) or positive, got \(temperature)"))
         }
-        if let topK, topK < 1 { throw QuillError.usage("--top-k must be at least 1, got \(topK)") }
-        if let topP, !(topP > 0 && topP <= 1) { throw QuillError.usage("--top-p must be in (0, 1], got \(topP)") }
+        if let topK, topK < 1 { throw QuillError.invalidSetting(.init(.topK, topK, "topK must be at least 1, got \(topK)")) }
+        if let topP, !(topP > 0 && topP <= 1) { throw QuillError.invalidSetting(.init(.topP, topP, "topP must be in (0, 1], got \(topP)")) }
         self.temperature = temperature
         self.topK = topK
         self.topP = topP

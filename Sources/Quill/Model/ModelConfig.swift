@@ -114,25 +114,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// a config read from a damaged or hostile file is refused before anything is built from it.
     public static let limits = (vocabulary: 1 << 26, embedding: 1 << 20, hidden: 1 << 20, layers: 256)
 
-    /// Checks sizes and combinations, with messages that name the flag to change.
+    /// Checks sizes and combinations; throws `QuillError.invalidSetting` naming the setting.
     public func validate() throws {
-        for (name, value) in [("vocabulary size", vocabularySize), ("--embed", embeddingSize),
-                              ("--hidden", hiddenSize), ("--layers", layers)] where value <= 0 {
-            throw QuillError.usage("\(name) must be positive, got \(value)")
-        }
         let limits = Self.limits
-        for (name, value, limit) in [("vocabulary size", vocabularySize, limits.vocabulary), ("--embed", embeddingSize, limits.embedding),
-                                     ("--hidden", hiddenSize, limits.hidden), ("--layers", layers, limits.layers)] where value > limit {
-            throw QuillError.usage("\(name) is \(value), above the limit of \(limit)")
+        for (setting, value, limit) in [(Setting.vocabularySize, vocabularySize, limits.vocabulary),
+                                        (.embeddingSize, embeddingSize, limits.embedding),
+                                        (.hiddenSize, hiddenSize, limits.hidden), (.layers, layers, limits.layers)] {
+            if value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
+            if value > limit {
+                throw QuillError.invalidSetting(.init(setting, value, "\(setting.rawValue) is \(value), above the limit of \(limit)"))
+            }
         }
         guard dropout >= 0 && dropout < 1 else {
-            throw QuillError.usage("--dropout must be in [0, 1), got \(dropout)")
+            throw QuillError.invalidSetting(.init(.dropout, dropout, "dropout must be in [0, 1), got \(dropout)"))
         }
         if tieWeights && embeddingSize != hiddenSize {
-            throw QuillError.usage("--tie-weights needs --embed equal to --hidden (got \(embeddingSize) and \(hiddenSize))")
+            throw QuillError.invalidSetting(.init(.tieWeights, tieWeights, "tieWeights needs embeddingSize equal to hiddenSize (got \(embeddingSize) and \(hiddenSize))",
+                                                  related: [.embeddingSize, .hiddenSize]))
         }
         guard initializationRange > 0 && initializationRange.isFinite else {
-            throw QuillError.usage("--init-range must be positive, got \(initializationRange)")
+            throw QuillError.invalidSetting(.init(.initializationRange, initializationRange, "initializationRange must be positive, got \(initializationRange)"))
         }
     }
 

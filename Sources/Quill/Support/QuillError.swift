@@ -1,8 +1,19 @@
 /// Every error the library throws. Each case says what was wrong and where; its `description` is
 /// one line fit to print after `quill: `.
 public enum QuillError: Error, Equatable, CustomStringConvertible {
-    /// The command line asked for something impossible (the CLI exits 2).
+    /// The caller asked for something impossible that no single setting explains (the CLI exits 2).
     case usage(String)
+    /// A setting has a value it cannot take (the CLI exits 2, naming its flag).
+    case invalidSetting(InvalidSetting)
+    /// A file without Quill's metadata was opened as a checkpoint: a plain PyTorch state dict
+    /// needs its vocabulary, level and cell from the caller (`LoadedModel(path:vocabularyFile:…)`).
+    case notQuillCheckpoint(path: String)
+    /// A prompt holds characters a character model's vocabulary lacks, listed once each with
+    /// their code points; `Generator.UnknownPolicy` chooses to skip or map them instead.
+    case unknownCharacters([String])
+    /// Training diverged at `step`: `problem` says how; `learningRate` is the rate at the time;
+    /// `keptCheckpoint` is the folder whose best model survives, nil when nothing was saved.
+    case diverged(step: Int, problem: String, learningRate: Double, keptCheckpoint: String?)
     /// A text file could not be used: `path` and what is wrong with it.
     case badText(path: String, problem: String)
     /// A checkpoint or tensor file could not be used.
@@ -15,6 +26,14 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .usage(let message): return message
+        case .invalidSetting(let invalid): return invalid.description
+        case .notQuillCheckpoint(let path):
+            return "\(path): not a Quill checkpoint (no quill.config/quill.vocabulary metadata); a plain PyTorch state_dict needs its vocabulary and level given"
+        case .unknownCharacters(let characters):
+            return "the prompt has characters the model never saw: \(characters.joined(separator: ", ")); skip them or map them to <unk> (Generator.UnknownPolicy)"
+        case .diverged(let step, let problem, let rate, let kept):
+            return "step \(step): \(problem) — the learning rate (\(rate)) is probably too high; try a smaller learningRate or clip the gradients. "
+                + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
         case .badText(let path, let problem): return "\(path): \(problem)"
         case .badCheckpoint(let path, let problem): return "\(path): \(problem)"
         case .runtime(let message): return message
@@ -24,7 +43,9 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
 
     /// True for errors the CLI reports as bad usage (exit status 2) rather than a failure (1).
     public var isUsage: Bool {
-        if case .usage = self { return true }
-        return false
+        switch self {
+        case .usage, .invalidSetting, .unknownCharacters: return true
+        default: return false
+        }
     }
 }

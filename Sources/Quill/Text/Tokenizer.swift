@@ -27,3 +27,12 @@ public struct EncodedText: Sendable {
     /// Tokens in the text, kept or dropped.
     public var tokenCount: Int { ids.count + dropped }
 }
+
+extension EncodedText {
+    /// The same text with every `id` left out (counted as dropped): how skipped unknown tokens
+    /// leave the stream.
+    public func dropping(id: Int, vocabularySize: Int) -> EncodedText {
+        let kept = TokenIDs(ids.lazy.filter { $0 != id }, vocabularySize: vocabularySize)
+        return EncodedText(ids: kept, unknown: unknown, dropped: dropped + ids.count - kept.count)
+    }
+}

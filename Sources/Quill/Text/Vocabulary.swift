@@ -60,9 +60,9 @@ public struct Vocabulary: Sendable, Equatable {
                 maximumSize: Int? = nil) throws {
         let specials = [Self.pad, Self.unk] + extra
         if let maximumSize, maximumSize <= specials.count {
-            throw QuillError.usage("--max-vocab must be more than the \(specials.count) special tokens (\(specials.joined(separator: " ")))")
+            throw QuillError.invalidSetting(.init(.maximumVocabulary, maximumSize, "maximumVocabulary must be more than the \(specials.count) special tokens (\(specials.joined(separator: " "))), got \(maximumSize)"))
         }
-        guard minimumCount >= 1 else { throw QuillError.usage("--min-count must be at least 1") }
+        guard minimumCount >= 1 else { throw QuillError.invalidSetting(.positive(.minimumCount, minimumCount)) }
         let specialBytes = Set(specials.map { Array($0.utf8) })
         var ranked = zip(counts.tokens, counts.counts)
             .filter { !specialBytes.contains($0.0) && $0.1 >= minimumCount }

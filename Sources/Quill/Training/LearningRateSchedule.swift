@@ -5,10 +5,10 @@
 /// follows the same schedule.
 public struct LearningRateSchedule: Codable, Equatable, Sendable {
     public private(set) var learningRate: Double
-    public let decay: Double
-    public let decayAfter: Int
-    public let plateauFactor: Double
-    public let patience: Int?
+    public private(set) var decay: Double
+    public private(set) var decayAfter: Int
+    public private(set) var plateauFactor: Double
+    public private(set) var patience: Int?
     /// Lowest loss among the scheduled validations.
     public private(set) var bestLoss: Double?
     /// Scheduled validations since the last improvement.
@@ -17,6 +17,24 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
     public init(learningRate: Double, decay: Double = 1, decayAfter: Int = 0, plateauFactor: Double = 1,
                 patience: Int? = nil) {
         self.learningRate = learningRate
+        self.decay = decay
+        self.decayAfter = decayAfter
+        self.plateauFactor = plateauFactor
+        self.patience = patience
+    }
+
+    /// The schedule `options` ask for, at its start.
+    public init(options: TrainingOptions) {
+        self.init(learningRate: options.learningRate, decay: options.learningRateDecay, decayAfter: options.learningRateDecayAfter,
+                  plateauFactor: options.plateauFactor, patience: options.patience)
+    }
+
+    /// Changes the schedule of a resumed run from here on, keeping its history (best loss,
+    /// validations without improvement): a new `learningRate` replaces the current rate, which the
+    /// decay and plateau rules then scale as usual.
+    public mutating func retune(learningRate newRate: Double?, decay: Double, decayAfter: Int, plateauFactor: Double,
+                                patience: Int?) {
+        if let newRate { learningRate = newRate }
         self.decay = decay
         self.decayAfter = decayAfter
         self.plateauFactor = plateauFactor

@@ -30,12 +30,17 @@ public struct MemoryEstimate: Sendable, Equatable {
         activationBytes = 4 * (rows * e + l * perLayer + rows * v + gradients)
     }
 
-    /// Throws a usage error naming the sizes when the run needs more than `share` of `available`
+    /// Throws `QuillError.invalidSetting` when the run needs more than `share` of `available`
     /// bytes (the machine's memory by default).
+    /// - Parameters:
+    ///   - setting: the setting blamed first; `related` are the others `parametersFrom` and
+    ///     `activationsFrom` name (by their raw values), so a caller can respell them.
+    ///   - parametersFrom: what sizes the model, e.g. "hiddenSize 256, layers 2".
+    ///   - activationsFrom: what sizes a batch, e.g. "batchSize 32 × sequenceLength 64".
     public func check(available: Double = Double(ProcessInfo.processInfo.physicalMemory), share: Double = 0.9,
-                      parametersFrom: String, activationsFrom: String) throws {
+                      setting: Setting, related: [Setting] = [], parametersFrom: String, activationsFrom: String) throws {
         guard totalBytes > available * share else { return }
-        throw QuillError.usage("this needs about \(Self.format(totalBytes)) of memory (\(Self.format(parameterBytes)) for the model from \(parametersFrom), \(Self.format(activationBytes)) for a batch from \(activationsFrom)), more than this machine's \(Self.format(available)); use smaller sizes")
+        throw QuillError.invalidSetting(InvalidSetting(setting, Self.format(totalBytes), "this needs about \(Self.format(totalBytes)) of memory (\(Self.format(parameterBytes)) for the model from \(parametersFrom), \(Self.format(activationBytes)) for a batch from \(activationsFrom)), more than this machine's \(Self.format(available)); use smaller sizes", related: related))
     }
 
     static func format(_ bytes: Double) -> String {

@@ -26,7 +26,7 @@ public final class RunLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readOwner(fd)
             close(fd)
-            throw QuillError.runtime("\(folder) is in use by another training run\(holder.map { " (process \($0))" } ?? ""); wait for it to finish, stop it, or choose another --out")
+            throw QuillError.runtime("\(folder) is in use by another training run\(holder.map { " (process \($0))" } ?? ""); wait for it to finish, stop it, or choose another folder")
         }
         descriptor = fd
         let pid = Array("\(getpid())\n".utf8)

@@ -22,34 +22,74 @@ public final class Trainer {
     private var rng: SeededGenerator
     /// The optimizer leaves the gradients zeroed; a step that stopped before it did not.
     private var gradientsAreZero = false
+    /// What a pretrained-vectors file covered (new runs with `embeddingsFile` only).
+    public private(set) var embeddingCoverage: PretrainedEmbeddings.Coverage?
+    /// The embedding matrix as it must stay, when `freezeEmbeddings` holds it fixed.
+    private var frozenEmbedding: [Float]?
 
-    /// Prepares a new run: reads the data, builds the vocabulary and initialises the model.
-    public init(options: TrainingOptions) throws {
+    /// Prepares a new run from the text files `options` names: reads the data, builds the
+    /// vocabulary and initialises the model, or, with `options.baseCheckpoint`, starts from that
+    /// checkpoint's weights, config and vocabulary (fine-tuning; the options' model settings are
+    /// replaced by the checkpoint's).
+    public convenience init(options: TrainingOptions) throws {
+        let (options, base) = try Self.resolveBase(options)
+        try self.init(options: options, data: try TrainingData(options: options, vocabulary: base?.vocabulary), base: base)
+    }
+
+    /// Prepares a new run on text in memory (`validationText` nil holds out the last
+    /// `options.validationFraction`). With `options.outputFolder` nil nothing is written.
+    public convenience init(options: TrainingOptions, text: String, validationText: String? = nil) throws {
+        let (options, base) = try Self.resolveBase(options)
+        try self.init(options: options, data: try TrainingData(options: options, text: text, validationText: validationText,
+                                                               vocabulary: base?.vocabulary), base: base)
+    }
+
+    private static func resolveBase(_ options: TrainingOptions) throws -> (TrainingOptions, Checkpoint?) {
+        var options = options
+        guard let path = options.baseCheckpoint else {
+            try options.validate()
+            return (options, nil)
+        }
+        let base = try Checkpoint(contentsOf: path)
+        options.adoptModel(base.config, level: base.summary.level, mode: base.summary.mode)
         try options.validate()
+        return (options, base)
+    }
+
+    private init(options: TrainingOptions, data: TrainingData, base: Checkpoint?) throws {
         self.options = options
-        data = try TrainingData(options: options)
+        self.data = data
         let config = options.modelConfig(vocabularySize: data.vocabulary.count)
-        let window = options.mode == .lines ? ("--max-len", options.maxLength) : ("--seq-len", options.sequenceLength)
+        let window = options.mode == .lines ? (Setting.maxLength, options.maxLength) : (Setting.sequenceLength, options.sequenceLength)
         try MemoryEstimate(config: config, batch: options.batchSize, steps: window.1, training: true,
                            optimizerMoments: options.optimizer.momentBuffers)
-            .check(parametersFrom: "--embed \(config.embeddingSize), --hidden \(config.hiddenSize), --layers \(config.layers) and \(config.vocabularySize) tokens",
-                   activationsFrom: "--batch \(options.batchSize) × \(window.0) \(window.1)")
+            .check(setting: .hiddenSize, related: [.embeddingSize, .layers, .batchSize, window.0],
+                   parametersFrom: "embeddingSize \(config.embeddingSize), hiddenSize \(config.hiddenSize), layers \(config.layers) and \(config.vocabularySize) tokens",
+                   activationsFrom: "batchSize \(options.batchSize) × \(window.0.rawValue) \(window.1)")
         model = try LanguageModel(config: config)
-        var initRNG = SeededGenerator(seed: options.seed)
-        model.initialize(rng: &initRNG)
+        if let base {
+            try model.loadWeights(from: base.weights, path: options.baseCheckpoint!)
+        } else {
+            var initRNG = SeededGenerator(seed: options.seed)
+            model.initialize(rng: &initRNG)
+            if let file = options.embeddingsFile {
+                let vectors = try PretrainedEmbeddings(path: file, vocabulary: data.vocabulary, dimension: config.embeddingSize)
+                vectors.apply(to: model.parameters.pointer("encoder.weight"))
+                embeddingCoverage = vectors.coverage
+            }
+        }
+        if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
         optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
         rng = SeededGenerator(seed: options.seed &+ 0xD80F)
-        progress = TrainingProgress(
-            options: options,
-            schedule: LearningRateSchedule(learningRate: options.learningRate, decay: options.learningRateDecay,
-                                           decayAfter: options.learningRateDecayAfter,
-                                           plateauFactor: options.plateauFactor, patience: options.patience),
-            rngState: [])
+        progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [])
         state = RecurrentState(config: config, batchSize: data.trainBatcher.batchSize)
     }
 
-    /// Resumes the run saved in `folder`. `overrides` may change limits (epochs, steps, time,
-    /// patience) but not the model, data or optimizer.
+    /// Resumes the run saved in `folder`. `overrides` may change the limits (epochs, maxSteps,
+    /// maxTime, patience, evaluateEvery), the learning-rate schedule (learningRate, which then
+    /// replaces the current rate, learningRateDecay, learningRateDecayAfter, plateauFactor) and
+    /// clip; a run resumed without changes continues bit for bit. The model, data and optimizer
+    /// stay as saved.
     public init(resuming folder: String, overrides: (inout TrainingOptions) -> Void = { _ in }) throws {
         let resumePath = folder + "/" + Checkpoint.resumeFile
         let latestPath = folder + "/" + Checkpoint.latestFile
@@ -72,11 +112,24 @@ public final class Trainer {
                 throw QuillError.badCheckpoint(path: folder, problem: "\(Checkpoint.latestFile) is at step \(checkpoint.summary.steps) but \(Checkpoint.resumeFile) at step \(saved.step); they do not belong together (a save was interrupted?)")
             }
         }
+        let before = saved.options
         overrides(&saved.options)
+        guard !saved.options.corpus.isEmpty else {
+            throw QuillError.usage("\(folder) holds a model that has not been trained here yet (an import); name the text to train it on")
+        }
+        guard saved.options.differsOnlyInResumableSettings(from: before) else {
+            throw QuillError.usage("a resumed run may change only \(TrainingOptions.resumableSettings.map(\.rawValue).joined(separator: ", ")), the corpus path and the output folder")
+        }
         try saved.options.validate()
         options = saved.options
-        // The corpus must still give the vocabulary the model was built on.
-        let fresh = try TrainingData(options: options)
+        if options != before {
+            saved.schedule.retune(learningRate: options.learningRate != before.learningRate ? options.learningRate : nil,
+                                  decay: options.learningRateDecay, decayAfter: options.learningRateDecayAfter,
+                                  plateauFactor: options.plateauFactor, patience: options.patience)
+        }
+        // The corpus must still give the vocabulary the model was built on (a fine-tuned run's
+        // vocabulary is the base model's, whatever the text).
+        let fresh = try TrainingData(options: options, vocabulary: options.baseCheckpoint == nil ? nil : checkpoint.vocabulary)
         guard fresh.vocabulary == checkpoint.vocabulary else {
             throw QuillError.badCheckpoint(path: folder, problem: "the corpus \(options.corpus) now gives a different vocabulary (\(fresh.vocabulary.count) tokens) than the checkpoint's (\(checkpoint.vocabulary.count)); it has changed since training began")
         }
@@ -108,6 +161,7 @@ public final class Trainer {
             throw QuillError.badCheckpoint(path: resumePath, problem: "invalid generator state")
         }
         rng = SeededGenerator(state: (saved.rngState[0], saved.rngState[1], saved.rngState[2], saved.rngState[3]))
+        if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
         saved.options = options
         progress = saved
     }
@@ -134,15 +188,18 @@ public final class Trainer {
     @discardableResult
     public func run(events: (TrainingEvent) -> TrainingControl = { _ in .proceed },
                     shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
-        do {
-            try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
-        } catch {
-            throw QuillError.io(path: options.outputFolder, problem: "cannot create the run folder (is a file in the way, or is its parent read-only?)")
+        var lock: RunLock?
+        if let folder = options.outputFolder {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw QuillError.io(path: folder, problem: "cannot create the run folder (is a file in the way, or is its parent read-only?)")
+            }
+            lock = try RunLock(folder: folder)
+            // The folder is ours now, so any temporary file in it is a dead writer's.
+            AtomicFile.removeLeftovers(in: folder)
         }
-        let lock = try RunLock(folder: options.outputFolder)
         defer { withExtendedLifetime(lock) {} }
-        // The folder is ours now, so any temporary file in it is a dead writer's.
-        AtomicFile.removeLeftovers(in: options.outputFolder)
         let sessionStart = MonotonicClock.seconds()
         let secondsBefore = progress.seconds
         var sessionTokens = 0
@@ -154,7 +211,9 @@ public final class Trainer {
             vocabularySize: data.vocabulary.count, parameterCount: model.config.parameterCount,
             trainTokens: data.trainIDs.count, validationTokens: data.validationIDs.count,
             validationUnknown: data.validationUnknown, stepsPerEpoch: stepsPerEpoch, plannedSteps: plannedSteps,
-            resumedAtStep: startStep, threads: Parallel.threadCount, shortenedWindow: shortenedWindow)))
+            resumedAtStep: startStep, threads: Parallel.threadCount, shortenedWindow: shortenedWindow,
+            baseCheckpoint: startStep == 0 ? options.baseCheckpoint : nil, missing: startStep == 0 ? data.missing : nil,
+            embeddingCoverage: embeddingCoverage)))
 
         func elapsed() -> Double { MonotonicClock.seconds() - sessionStart }
         /// Validates and saves; nil when `shouldStop` cut it short (nothing recorded or saved).
@@ -253,12 +312,18 @@ public final class Trainer {
         let nextStep = progress.step + 1
         guard loss.isFinite, loss < divergenceCeiling else { throw diverged(step: nextStep, what: "the loss became \(loss)") }
         model.backward()
+        if frozenEmbedding != nil {
+            let e = model.parameters.entry("encoder.weight")!
+            model.gradients.pointer("encoder.weight").update(repeating: 0, count: e.count)
+        }
         let norm = GradientClipping.norm(model.gradients)
         guard norm.isFinite else { throw diverged(step: nextStep, what: "the gradients became infinite or NaN") }
         // Clipping's factor and the zeroing for the next step ride along in the update's one pass.
         optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate,
                        gradientScale: GradientClipping.scale(norm: norm, maxNorm: options.clip), zeroingGradients: true)
         gradientsAreZero = true
+        // Weight decay and optimizer moments would still move a frozen matrix; it is put back.
+        if let frozenEmbedding { model.parameters.set("encoder.weight", frozenEmbedding) }
         progress.step = nextStep
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count
@@ -272,11 +337,10 @@ public final class Trainer {
 
     /// The error that ends a diverging run, saying whether an earlier checkpoint survives it.
     private func diverged(step: Int, what: String) -> QuillError {
-        let best = options.outputFolder + "/" + Checkpoint.modelFile
-        let kept = FileManager.default.fileExists(atPath: best)
-            ? "The last good checkpoint is kept in \(options.outputFolder)."
-            : "Nothing was saved."
-        return QuillError.runtime("step \(step): \(what) — the learning rate (\(progress.schedule.learningRate)) is probably too high; try a smaller --lr or a --clip. \(kept)")
+        let kept = options.outputFolder.flatMap { folder in
+            FileManager.default.fileExists(atPath: folder + "/" + Checkpoint.modelFile) ? folder : nil
+        }
+        return .diverged(step: step, problem: what, learningRate: progress.schedule.learningRate, keptCheckpoint: kept)
     }
 
     /// Writes latest, resume state, metrics and (when `bestImproved`) the best model.
@@ -284,7 +348,7 @@ public final class Trainer {
         guard (0..<model.parameters.count).allSatisfy({ model.parameters.values[$0].isFinite }) else {
             throw QuillError.runtime("step \(progress.step): weights are no longer finite; nothing was saved (the last good checkpoint is kept)")
         }
-        let folder = options.outputFolder
+        guard let folder = options.outputFolder else { return }
         let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
                                       corpus: options.corpus)
@@ -294,7 +358,14 @@ public final class Trainer {
 
         let s = rng.state
         progress.rngState = [s.0, s.1, s.2, s.3]
-        // A whole checkpoint plus what resuming needs, so that one atomic rename saves all of it.
+        try Self.resumeFile(checkpoint: checkpoint, optimizer: optimizer, state: state, progress: progress)
+            .write(to: folder + "/" + Checkpoint.resumeFile)
+        try MetricsLog.write(progress.history, folder: folder)
+    }
+
+    /// A whole checkpoint plus what resuming needs, so that one atomic rename saves all of it.
+    private static func resumeFile(checkpoint: Checkpoint, optimizer: Optimizer, state: RecurrentState,
+                                   progress: TrainingProgress) -> SafeTensors {
         var resume = checkpoint.safeTensors()
         if let first = optimizer.first { resume.set("optimizer.first", .init(shape: [first.count], floats: first.allValues)) }
         if let second = optimizer.second { resume.set("optimizer.second", .init(shape: [second.count], floats: second.allValues)) }
@@ -303,7 +374,36 @@ public final class Trainer {
             resume.set("state.cell", .init(shape: [state.layers, state.batchSize, state.hiddenSize], floats: state.cell))
         }
         resume.metadata["quill.progress"] = JSONCoding.string(progress)
-        try resume.write(to: folder + "/" + Checkpoint.resumeFile)
-        try MetricsLog.write(progress.history, folder: folder)
+        return resume
+    }
+
+    /// Writes `checkpoint` to `folder` as a run that has not taken a step: `model.safetensors`,
+    /// `latest.safetensors`, and a resume file whose options fine-tune it (`baseCheckpoint`) with
+    /// `options`' optimisation settings, so resuming the folder with a text to train on starts
+    /// training it (`quill import` writes such folders). `options.corpus` may be empty: the resumed
+    /// run must then name its text.
+    public static func writeUnstartedRun(_ checkpoint: Checkpoint, options given: TrainingOptions, folder: String) throws {
+        var options = given
+        options.outputFolder = folder
+        options.baseCheckpoint = folder + "/" + Checkpoint.modelFile
+        options.adoptModel(checkpoint.config, level: checkpoint.summary.level, mode: checkpoint.summary.mode)
+        try options.validate()
+        var checkpoint = checkpoint
+        checkpoint.config = options.modelConfig(vocabularySize: checkpoint.vocabulary.count)
+        let model = try checkpoint.makeModel(path: options.baseCheckpoint!)
+        let optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        let generator = SeededGenerator(seed: options.seed &+ 0xD80F)
+        let s = generator.state
+        let progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [s.0, s.1, s.2, s.3])
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw QuillError.io(path: folder, problem: "cannot create the folder (is a file in the way, or is its parent read-only?)")
+        }
+        try checkpoint.write(to: folder + "/" + Checkpoint.modelFile)
+        try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
+        try resumeFile(checkpoint: checkpoint, optimizer: optimizer,
+                       state: RecurrentState(config: checkpoint.config, batchSize: options.batchSize), progress: progress)
+            .write(to: folder + "/" + Checkpoint.resumeFile)
     }
 }

@@ -7,18 +7,33 @@ public struct TrainingData: Sendable {
     public let validationIDs: TokenIDs
     /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
+    /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
+    public let missing: MissingTokens?
     public let trainBatcher: TrainBatcher
     public let validationBatcher: TrainBatcher
 
-    /// Reads and splits the text, builds the vocabulary from the training part (or takes
-    /// `vocabulary`, when resuming) and prepares the batchers.
+    /// Reads and splits the text files `options` names, builds the vocabulary from the training
+    /// part (or takes `vocabulary`: a fine-tuned or resumed run's) and prepares the batchers.
     public init(options: TrainingOptions, vocabulary given: Vocabulary? = nil) throws {
         let text = try TextFile(path: options.corpus)
+        let validation = try options.validationFile.map { try TextFile(path: $0) }
+        try self.init(options: options, text: text, validation: validation, vocabulary: given)
+    }
+
+    /// Training data from text in memory: `validationText` nil holds out the last
+    /// `options.validationFraction` of `text`. `options.corpus` only labels errors.
+    public init(options: TrainingOptions, text: String, validationText: String? = nil, vocabulary given: Vocabulary? = nil) throws {
+        try self.init(options: options, text: try TextFile(path: options.corpus, bytes: Array(text.utf8)),
+                      validation: try validationText.map { try TextFile(path: options.validationFile ?? "validation text", bytes: Array($0.utf8)) },
+                      vocabulary: given)
+    }
+
+    private init(options: TrainingOptions, text: TextFile, validation: TextFile?, vocabulary given: Vocabulary?) throws {
         let trainBytes: [UInt8], validationBytes: [UInt8], validationPath: String
-        if let file = options.validationFile {
+        if let validation {
             trainBytes = text.bytes
-            validationBytes = try TextFile(path: file).bytes
-            validationPath = file
+            validationBytes = validation.bytes
+            validationPath = validation.path
         } else {
             let cut = Self.splitPoint(text.bytes, fraction: options.validationFraction)
             trainBytes = Array(text.bytes[..<cut])
@@ -31,17 +46,35 @@ public struct TrainingData: Sendable {
         let tokenizer = options.level.tokenizer
         let sequenceMode = options.mode == .lines
         let vocabulary: Vocabulary
+        var train: EncodedText, validation: EncodedText
         if let given {
             vocabulary = given
+            let policy = options.effectiveUnknownPolicy
+            let report = MissingTokens(training: trainBytes, validation: validationBytes, tokenizer: tokenizer,
+                                       vocabulary: vocabulary, policy: policy)
+            if policy == .refuse && !report.isEmpty {
+                throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary; choose unknownPolicy skip (leave them out) or unk (read them as <unk>)"))
+            }
+            if policy == .unk && !report.isEmpty && vocabulary.unknownID == nil {
+                throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary, which has no <unk> to read them as; set unknownPolicy to skip"))
+            }
+            missing = report
+            train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
+            validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
+            if policy == .skip, let unk = vocabulary.unknownID {
+                train = train.dropping(id: unk, vocabularySize: vocabulary.count)
+                validation = validation.dropping(id: unk, vocabularySize: vocabulary.count)
+            }
         } else {
             vocabulary = try Vocabulary(counts: tokenizer.count(trainBytes),
                                         specials: Vocabulary.extraSpecials(level: options.level, sequenceMode: sequenceMode),
                                         minimumCount: options.minimumCount, maximumSize: options.maximumVocabulary)
+            missing = nil
+            train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
+            validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
         }
-        let train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
-        let validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
         if !sequenceMode && train.ids.count < 2 * options.batchSize + 1 {
-            throw QuillError.badText(path: options.corpus, problem: "too short to train on: \(train.ids.count) training tokens, but --batch \(options.batchSize) needs at least \(2 * options.batchSize + 1)")
+            throw QuillError.invalidSetting(.init(.batchSize, options.batchSize, "\(options.corpus): too short to train on: \(train.ids.count) training tokens, but batchSize \(options.batchSize) needs at least \(2 * options.batchSize + 1)"))
         }
         guard validation.unknown < validation.tokenCount else {
             throw QuillError.badText(path: validationPath, problem: "none of its \(validation.tokenCount) tokens is in the training vocabulary")

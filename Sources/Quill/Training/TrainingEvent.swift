@@ -18,6 +18,7 @@ public enum TrainingControl: Sendable {
     case stop
 }
 
+/// What a run is about to do, reported once before its first step.
 public struct TrainingStart: Sendable {
     public let vocabularySize: Int
     public let parameterCount: Int
@@ -33,6 +34,12 @@ public struct TrainingStart: Sendable {
     /// Stream mode, when the text is too short for the requested window: each of the B streams
     /// holds fewer tokens than T, so windows are `used` steps rather than `requested`.
     public let shortenedWindow: (requested: Int, used: Int)?
+    /// The checkpoint a fine-tuning run starts from (new runs only).
+    public let baseCheckpoint: String?
+    /// Fine-tuning: the text's tokens the model's vocabulary lacks, and what becomes of them.
+    public let missing: MissingTokens?
+    /// What a pretrained-vectors file covered of the vocabulary.
+    public let embeddingCoverage: PretrainedEmbeddings.Coverage?
 }
 
 public struct StepReport: Sendable {
@@ -61,17 +68,26 @@ public struct ValidationReport: Sendable {
     public let bitsPerCharacter: Double?
 }
 
+/// How a run ended.
 public struct TrainingOutcome: Sendable {
+    /// Why training stopped.
     public enum Reason: String, Sendable {
-        case completed = "all epochs done"
-        case maxSteps = "--max-steps reached"
-        case maxTime = "--max-time reached"
-        case earlyStopping = "validation stopped improving (--patience)"
-        case interrupted = "interrupted"
+        /// Every epoch of `TrainingOptions.epochs` ran.
+        case completed
+        /// `TrainingOptions.maxSteps` was reached.
+        case maxSteps
+        /// `TrainingOptions.maxTime` was reached.
+        case maxTime
+        /// `TrainingOptions.patience` validations in a row did not improve.
+        case earlyStopping
+        /// The caller asked to stop (the run was saved where it stood).
+        case interrupted
     }
 
     public let reason: Reason
+    /// Optimizer steps taken over the whole run.
     public let steps: Int
     public let bestValidationLoss: Double?
-    public let folder: String
+    /// The checkpoint folder, nil for a run kept in memory.
+    public let folder: String?
 }

@@ -1,8 +1,8 @@
-/// Everything that defines a training run. Stored with a run's resume state, so `--resume` needs
+/// Everything that defines a training run. Stored with a run's resume state, so resuming needs
 /// nothing but the folder.
 public struct TrainingOptions: Codable, Equatable, Sendable {
     // Data
-    /// The training text.
+    /// The training text's path (a label only, when the text is given in memory).
     public var corpus: String
     /// A separate validation text; nil holds out the last `validationFraction` of the corpus.
     public var validationFile: String? = nil
@@ -13,6 +13,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxLength: Int = 128
     public var minimumCount: Int = 1
     public var maximumVocabulary: Int? = nil
+    /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
+    /// model settings below are then taken from it). Nil trains a new model.
+    public var baseCheckpoint: String? = nil
+    /// What becomes of training or validation tokens a fixed vocabulary lacks (fine-tuning).
+    /// Nil: `<unk>` at word level, refusal at character level.
+    public var unknownPolicy: UnknownTokenPolicy? = nil
+    /// Pretrained vectors (GloVe or word2vec text format) for the embedding rows they cover.
+    public var embeddingsFile: String? = nil
+    /// Keeps the embedding matrix at its initial (pretrained) values.
+    public var freezeEmbeddings = false
 
     // Model
     public var embeddingSize: Int = 64
@@ -49,50 +59,94 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxTime: Double? = nil
     /// Validate every N steps as well as at each epoch's end.
     public var evaluateEvery: Int? = nil
-    public var outputFolder: String
+    /// Where checkpoints, metrics and the loss plot are written; nil keeps the run in memory (no
+    /// files, no resuming: the trained weights are `Trainer.model`).
+    public var outputFolder: String?
 
-    public init(corpus: String, outputFolder: String) {
+    public init(corpus: String, outputFolder: String?) {
         self.corpus = corpus
         self.outputFolder = outputFolder
     }
 
-    /// Rejects impossible settings with a message naming the flag.
+    /// Rejects impossible settings: throws `QuillError.invalidSetting` naming the setting.
     public func validate() throws {
-        func positive(_ value: Int, _ flag: String) throws {
-            if value <= 0 { throw QuillError.usage("\(flag) must be positive, got \(value)") }
+        func invalid(_ setting: Setting, _ value: Any, _ message: String, related: [Setting] = []) -> QuillError {
+            .invalidSetting(InvalidSetting(setting, value, message, related: related))
         }
-        try positive(embeddingSize, "--embed")
-        try positive(hiddenSize, "--hidden")
-        try positive(layers, "--layers")
-        try positive(batchSize, "--batch")
-        try positive(sequenceLength, "--seq-len")
-        try positive(maxLength, "--max-len")
-        try positive(epochs, "--epochs")
-        try positive(minimumCount, "--min-count")
-        if let maxSteps { try positive(maxSteps, "--max-steps") }
-        if let evaluateEvery { try positive(evaluateEvery, "--eval-every") }
-        if let patience { try positive(patience, "--patience") }
-        if let maximumVocabulary { try positive(maximumVocabulary, "--max-vocab") }
-        guard learningRate > 0, learningRate.isFinite else { throw QuillError.usage("--lr must be positive, got \(learningRate)") }
-        guard dropout >= 0 && dropout < 1 else { throw QuillError.usage("--dropout must be in [0, 1), got \(dropout)") }
+        let counts: [(Setting, Int?)] = [
+            (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
+            (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
+            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
+        ]
+        for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
+        guard learningRate > 0, learningRate.isFinite else { throw invalid(.learningRate, learningRate, "learningRate must be positive, got \(learningRate)") }
+        guard dropout >= 0 && dropout < 1 else { throw invalid(.dropout, dropout, "dropout must be in [0, 1), got \(dropout)") }
         guard validationFraction > 0 && validationFraction < 1 else {
-            throw QuillError.usage("--val-fraction must be between 0 and 1 (exclusive), got \(validationFraction)")
+            throw invalid(.validationFraction, validationFraction, "validationFraction must be between 0 and 1 (exclusive), got \(validationFraction)")
         }
-        guard clip >= 0 else { throw QuillError.usage("--clip must be 0 (off) or positive, got \(clip)") }
+        guard clip >= 0 else { throw invalid(.clip, clip, "clip must be 0 (off) or positive, got \(clip)") }
         guard learningRateDecay > 0 && learningRateDecay <= 1 else {
-            throw QuillError.usage("--lr-decay must be in (0, 1], got \(learningRateDecay)")
+            throw invalid(.learningRateDecay, learningRateDecay, "learningRateDecay must be in (0, 1], got \(learningRateDecay)")
         }
-        guard learningRateDecayAfter >= 0 else { throw QuillError.usage("--lr-decay-after must be 0 or more") }
-        guard plateauFactor >= 1 else { throw QuillError.usage("--plateau-factor must be at least 1 (1 = off), got \(plateauFactor)") }
+        guard learningRateDecayAfter >= 0 else {
+            throw invalid(.learningRateDecayAfter, learningRateDecayAfter, "learningRateDecayAfter must be 0 or more, got \(learningRateDecayAfter)")
+        }
+        guard plateauFactor >= 1 else { throw invalid(.plateauFactor, plateauFactor, "plateauFactor must be at least 1 (1 = off), got \(plateauFactor)") }
         guard optimizer.momentum >= 0 && optimizer.momentum < 1 else {
-            throw QuillError.usage("--momentum must be in [0, 1), got \(optimizer.momentum)")
+            throw invalid(.momentum, optimizer.momentum, "momentum must be in [0, 1), got \(optimizer.momentum)")
         }
-        guard optimizer.weightDecay >= 0 else { throw QuillError.usage("--weight-decay must be 0 or more") }
-        if tieWeights && embeddingSize != hiddenSize {
-            throw QuillError.usage("--tie-weights needs --embed equal to --hidden (got \(embeddingSize) and \(hiddenSize))")
+        guard optimizer.weightDecay >= 0 else { throw invalid(.weightDecay, optimizer.weightDecay, "weightDecay must be 0 or more, got \(optimizer.weightDecay)") }
+        if let maxTime, !(maxTime > 0) { throw invalid(.maxTime, maxTime, "maxTime must be positive, got \(maxTime)") }
+        if freezeEmbeddings && tieWeights {
+            throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
         }
-        if let maxTime, !(maxTime > 0) { throw QuillError.usage("--max-time must be positive") }
+        if embeddingsFile != nil && baseCheckpoint != nil {
+            throw invalid(.embeddingsFile, embeddingsFile!, "embeddingsFile initialises a new model's embedding; a run from baseCheckpoint starts from trained weights", related: [.baseCheckpoint])
+        }
         try modelConfig(vocabularySize: 1).validate()
+    }
+
+    /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move).
+    public static let resumableSettings: [Setting] = [.epochs, .maxSteps, .maxTime, .patience, .evaluateEvery, .learningRate,
+                                                      .learningRateDecay, .learningRateDecayAfter, .plateauFactor, .clip]
+
+    /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
+    /// and the output folder.
+    public func differsOnlyInResumableSettings(from saved: TrainingOptions) -> Bool {
+        var same = self
+        same.epochs = saved.epochs
+        same.maxSteps = saved.maxSteps
+        same.maxTime = saved.maxTime
+        same.patience = saved.patience
+        same.evaluateEvery = saved.evaluateEvery
+        same.learningRate = saved.learningRate
+        same.learningRateDecay = saved.learningRateDecay
+        same.learningRateDecayAfter = saved.learningRateDecayAfter
+        same.plateauFactor = saved.plateauFactor
+        same.clip = saved.clip
+        same.corpus = saved.corpus
+        same.outputFolder = saved.outputFolder
+        return same == saved
+    }
+
+    /// The unknown-token policy in force: the one chosen, else `<unk>` for words and refusal for
+    /// characters (a character model's text rarely lacks a character by accident).
+    public var effectiveUnknownPolicy: UnknownTokenPolicy {
+        unknownPolicy ?? (level == .word ? .unk : .refuse)
+    }
+
+    /// Takes the model settings (sizes, cell, tying, initialisation, level, mode) from `config` and
+    /// `summary`, as a run that starts from that model must.
+    public mutating func adoptModel(_ config: ModelConfig, level: TokenLevel, mode: TrainingMode) {
+        embeddingSize = config.embeddingSize
+        hiddenSize = config.hiddenSize
+        layers = config.layers
+        tieWeights = config.tieWeights
+        cell = config.cell
+        initialization = config.initialization
+        initializationRange = config.initializationRange
+        self.level = level
+        self.mode = mode
     }
 
     /// The model shape for a vocabulary of `vocabularySize` tokens.

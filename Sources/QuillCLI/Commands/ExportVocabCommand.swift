@@ -1,22 +1,29 @@
 import Foundation
 import Quill
 
-/// `quill export-vocab CHECKPOINT FILE`: the vocabulary as PyTorch's `idx2word`, one token a line.
+/// `quill export-vocab CHECKPOINT FILE`: the vocabulary in id order, as a JSON array (any level) or
+/// one token a line (PyTorch word_language_model's `idx2word`, word level).
 enum ExportVocabCommand {
     static let spec = CommandSpec(
         name: "export-vocab",
-        summary: "Write a checkpoint's vocabulary as one token per line, in id order (PyTorch's idx2word).",
+        summary: "Write a checkpoint's vocabulary in id order: a JSON array when FILE ends in .json (any level), else one token per line (word models).",
         positionals: ["CHECKPOINT", "FILE"],
-        options: []
+        options: [],
+        examples: ["quill export-vocab checkpoints/lighthouse vocab.json"]
     )
 
     static func run(_ args: ParsedArguments) throws {
         let checkpoint = try Checkpoint(contentsOf: try args.positional(0))
         let out = try args.positional(1)
-        if let bad = checkpoint.vocabulary.tokens.first(where: { $0.contains("\n") || $0.isEmpty }) {
-            throw CLIError.failure("token \(Display.token(bad)) cannot be written one per line (character models have a newline token); this format suits word-level models")
+        let vocabulary = checkpoint.vocabulary
+        if out.lowercased().hasSuffix(".json") {
+            try AtomicFile.write(vocabulary.jsonArrayText(), to: out)
+        } else {
+            if let bad = vocabulary.tokens.first(where: { $0.contains("\n") || $0.contains("\r") || $0.isEmpty }) {
+                throw CLIError.usage("token \(Display.token(bad)) cannot be written one per line (character models have a newline token); name the file *.json to write a JSON array")
+            }
+            try AtomicFile.write(vocabulary.lineFileText(), to: out)
         }
-        try AtomicFile.write(checkpoint.vocabulary.lineFileText(), to: out)
-        print("wrote \(checkpoint.vocabulary.count) tokens to \(out)")
+        print("wrote \(vocabulary.count) tokens to \(out)")
     }
 }

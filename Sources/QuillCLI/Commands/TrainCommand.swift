@@ -13,12 +13,16 @@ enum TrainCommand {
             OptionSpec("max-len", .int, default: "128", "lines mode: longest line in tokens (longer lines are truncated)"),
             OptionSpec("out", .string, "checkpoint folder (default: checkpoints/<corpus name>)"),
             OptionSpec("resume", .string, "continue the run saved in this folder (FILE may then be left out)"),
+            OptionSpec("from", .string, "fine-tune: start from this checkpoint's weights, config and vocabulary, with a fresh optimizer"),
+            OptionSpec("unknown", .choice(["error", "skip", "unk"]), "with --from: text the vocabulary lacks is refused (error), left out (skip) or read as <unk> (default: unk for words, error for characters)"),
             OptionSpec("overwrite", .flag, "start afresh even if --out already holds a run (its files are replaced)"),
             OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), default: "lstm", "recurrent cell"),
             OptionSpec("embed", .int, default: "64", "embedding size"),
             OptionSpec("hidden", .int, default: "256", "hidden size of each layer"),
             OptionSpec("layers", .int, default: "2", "number of stacked layers"),
             OptionSpec("dropout", .float, default: "0.1", "dropout probability on embeddings, between layers and before the decoder"),
+            OptionSpec("embeddings", .string, "initialise the embedding rows of tokens found in this GloVe/word2vec text file"),
+            OptionSpec("freeze-embeddings", .flag, "keep the embedding matrix fixed during training"),
             OptionSpec("tie-weights", .flag, "share the encoder and decoder matrices (needs --embed equal to --hidden)"),
             OptionSpec("init", .choice(ModelConfig.Initialization.allCases.map(\.rawValue)), default: "pytorch", "weight initialisation: PyTorch's defaults, Glorot, or every parameter U(-r, r)"),
             OptionSpec("init-range", .float, default: "0.1", "r for --init uniform"),
@@ -46,19 +50,24 @@ enum TrainCommand {
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
         examples: ["quill train corpora/lighthouse.txt --max-time 2m",
-                   "quill train corpus.txt --level word --embed 200 --hidden 200 --optimizer sgd --lr 20 --dropout 0.2"]
+                   "quill train corpus.txt --level word --embed 200 --hidden 200 --optimizer sgd --lr 20 --dropout 0.2",
+                   "quill train letters.txt --from checkpoints/lighthouse --out checkpoints/letters --lr 0.0005 --max-time 5m"]
     )
 
     /// Flags that a resumed run may change; everything else comes from the saved run.
     static let resumableFlags: Set<String> = ["epochs", "max-steps", "max-time", "patience", "eval-every",
+                                             "lr", "lr-decay", "lr-decay-after", "plateau-factor", "clip",
                                              "log-every", "quiet", "resume"]
+    /// Flags that define the model or its vocabulary, which a fine-tuned run takes from --from.
+    static let modelFlags: [String] = ["level", "mode", "cell", "embed", "hidden", "layers", "tie-weights", "init",
+                                       "init-range", "min-count", "max-vocab", "embeddings"]
 
     static func run(_ args: ParsedArguments) throws {
         let trainer: Trainer
         if let folder = args.string("resume") {
             let fixed = args.values.keys.filter { !resumableFlags.contains($0) }.sorted()
             if !fixed.isEmpty {
-                throw CLIError.usage("--resume continues the saved run as it was configured; only --epochs, --max-steps, --max-time, --patience and --eval-every may change (got \(fixed.map { "--" + $0 }.joined(separator: ", ")))")
+                throw CLIError.usage("--resume continues the saved run as it was configured; only the limits (--epochs, --max-steps, --max-time, --patience, --eval-every) and the learning rate (--lr, --lr-decay, --lr-decay-after, --plateau-factor, --clip) may change (got \(fixed.map { "--" + $0 }.joined(separator: ", ")))")
             }
             let corpus = args.positionals.first
             trainer = try Trainer(resuming: folder) { options in
@@ -69,13 +78,22 @@ enum TrainCommand {
                 if args.isSet("max-time") { options.maxTime = args.seconds("max-time") }
                 if args.isSet("patience") { options.patience = args.int("patience") }
                 if args.isSet("eval-every") { options.evaluateEvery = args.int("eval-every") }
+                if args.isSet("lr") { options.learningRate = args.double("lr")! }
+                if args.isSet("lr-decay") { options.learningRateDecay = args.double("lr-decay")! }
+                if args.isSet("lr-decay-after") { options.learningRateDecayAfter = args.int("lr-decay-after")! }
+                if args.isSet("plateau-factor") { options.plateauFactor = args.double("plateau-factor")! }
+                if args.isSet("clip") { options.clip = args.double("clip")! }
                 options.outputFolder = folder
             }
         } else {
             let options = try options(args)
-            let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { options.outputFolder + "/" + $0 }
+            let folder = options.outputFolder!
+            let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { folder + "/" + $0 }
             if !args.flag("overwrite") && existing.contains(where: FileManager.default.fileExists(atPath:)) {
-                throw CLIError.usage("\(options.outputFolder) already holds a run; continue it with --resume \(options.outputFolder), choose another --out, or pass --overwrite")
+                throw CLIError.usage("\(folder) already holds a run; continue it with --resume \(folder), choose another --out, or pass --overwrite")
+            }
+            if let base = options.baseCheckpoint, (try? Checkpoint.resolve(base)).map({ ($0 as NSString).deletingLastPathComponent }) == (folder as NSString).standardizingPath {
+                throw CLIError.usage("--out \(folder) is the folder of the --from checkpoint; fine-tune into another folder so the base model is kept")
             }
             trainer = try Trainer(options: options)
         }
@@ -86,7 +104,7 @@ enum TrainCommand {
             return Signals.received != 0 ? .stop : .proceed
         }, shouldStop: { Signals.received != 0 })
         if outcome.reason == .interrupted || Signals.received != 0 {
-            printer.line("saved; continue with: quill train --resume \(outcome.folder)")
+            printer.line("saved; continue with: quill train --resume \(outcome.folder ?? "")")
             exit(Signals.received != 0 ? Signals.exitStatus : 130)
         }
     }
@@ -95,6 +113,18 @@ enum TrainCommand {
         let corpus = try args.positional(0)
         let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
         var o = TrainingOptions(corpus: corpus, outputFolder: args.string("out") ?? "checkpoints/\(name.isEmpty ? "model" : name)")
+        if let base = args.string("from") {
+            if args.isSet("resume") { throw CLIError.usage("--from starts a new run from a trained model; --resume continues a run; give one of them") }
+            if let flag = modelFlags.first(where: args.isSet) {
+                throw CLIError.usage("--\(flag) cannot be combined with --from: the model, its tokenization and its vocabulary come from \(base)")
+            }
+            o.baseCheckpoint = base
+            o.unknownPolicy = args.string("unknown").map { $0 == "error" ? .refuse : UnknownTokenPolicy(rawValue: $0)! }
+        } else if args.isSet("unknown") {
+            throw CLIError.usage("--unknown applies to fine-tuning with --from (a new model's vocabulary comes from its text)")
+        }
+        o.embeddingsFile = args.string("embeddings")
+        o.freezeEmbeddings = args.flag("freeze-embeddings")
         o.level = TokenLevel(rawValue: args.string("level")!)!
         o.mode = TrainingMode(rawValue: args.string("mode") == "lines" ? "lines" : "stream")!
         o.maxLength = args.int("max-len")!

@@ -66,28 +66,6 @@ enum VocabCommand {
     }
 }
 
-/// How tokens are shown in terminal output: whitespace and control characters made visible.
-enum Display {
-    static func token(_ token: String) -> String {
-        var out = ""
-        for scalar in token.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case " " where token.unicodeScalars.count == 1: out += "' '"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\u{%X}", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
-}
-
 /// One-line JSON output.
 enum JSONText {
     static func line(_ object: Any) throws -> String {

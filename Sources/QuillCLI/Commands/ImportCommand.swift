@@ -1,0 +1,52 @@
+import Foundation
+import Quill
+
+/// `quill import STATE_DICT --vocab V --level L --out DIR`: a plain PyTorch state dict made into a
+/// Quill checkpoint folder.
+enum ImportCommand {
+    static let spec = CommandSpec(
+        name: "import",
+        summary: "Turn a PyTorch word_language_model (RNNModel) state_dict saved as safetensors into a Quill checkpoint folder.",
+        positionals: ["STATE_DICT"],
+        options: [
+            OptionSpec("vocab", .string, "the vocabulary in id order: a JSON array of tokens, or one token per line (word level)"),
+            OptionSpec("level", .choice(["char", "word"]), "how the model reads text: characters or words"),
+            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "the cell, where the weights cannot tell (a vanilla RNN: rnn-tanh or rnn-relu); checked against the weights otherwise"),
+            OptionSpec("out", .string, "checkpoint folder to write"),
+            OptionSpec("overwrite", .flag, "replace a checkpoint already in --out"),
+        ],
+        notes: ["The cell, sizes and weight tying are read from the tensors; a tied model saved with",
+                "safetensors' save_model (one of the shared pair dropped) loads too. The folder holds",
+                "model.safetensors for generate, perplexity, info and train --from, and a resume file:",
+                "'quill train FILE --resume DIR' trains it on FILE with the default optimizer (the",
+                "learning-rate flags may be given; use --from to choose every training flag)."],
+        examples: ["quill import model.safetensors --vocab vocab.json --level char --out checkpoints/imported"]
+    )
+
+    static func run(_ args: ParsedArguments) throws {
+        let input = try args.positional(0)
+        guard let vocabularyFile = args.string("vocab") else { throw CLIError.usage("--vocab FILE is required: a state dict holds no vocabulary") }
+        guard let levelName = args.string("level") else { throw CLIError.usage("--level char or --level word is required: a state dict does not say how it reads text") }
+        guard let folder = args.string("out") else { throw CLIError.usage("--out DIR is required") }
+        let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { folder + "/" + $0 }
+        if !args.flag("overwrite") && existing.contains(where: FileManager.default.fileExists(atPath:)) {
+            throw CLIError.usage("\(folder) already holds a checkpoint; choose another --out or pass --overwrite")
+        }
+        let level = TokenLevel(rawValue: levelName)!
+        let vocabulary = try Vocabulary(file: vocabularyFile)
+        let path = try Checkpoint.resolve(input)
+        let file = try SafeTensors(contentsOf: path)
+        if file.metadata["quill.config"] != nil {
+            throw CLIError.usage("\(path) is already a Quill checkpoint; use it as it is")
+        }
+        let checkpoint = try Checkpoint(importing: file, path: path, vocabulary: vocabulary, level: level,
+                                        cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)))
+        let options = TrainingOptions(corpus: "", outputFolder: folder)
+        try Trainer.writeUnstartedRun(checkpoint, options: options, folder: folder)
+        let c = checkpoint.config
+        if level == .word && vocabulary.eosID == nil {
+            StandardError.write("quill: warning: the vocabulary has no <eos>, so line ends cannot be read or generated at word level")
+        }
+        print("imported \(c.cell.rawValue) \(c.layers)×\(c.hiddenSize), embedding \(c.vocabularySize)×\(c.embeddingSize)\(c.tieWeights ? " (tied)" : ""), \(level.rawValue) level, \(Format.count(c.parameterCount)) parameters → \(folder)/\(Checkpoint.modelFile)")
+    }
+}

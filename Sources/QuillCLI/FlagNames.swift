@@ -1,0 +1,66 @@
+import Quill
+
+/// The command-line spelling of the library's settings, so library errors (which name settings,
+/// never flags) print the flag a user types.
+enum FlagNames {
+    static func flag(_ setting: Setting) -> String {
+        switch setting {
+        case .vocabularySize: return "the vocabulary size"
+        case .embeddingSize: return "--embed"
+        case .hiddenSize: return "--hidden"
+        case .layers: return "--layers"
+        case .cell: return "--cell"
+        case .dropout: return "--dropout"
+        case .tieWeights: return "--tie-weights"
+        case .initializationRange: return "--init-range"
+        case .level: return "--level"
+        case .mode: return "--mode"
+        case .maxLength: return "--max-len"
+        case .minimumCount: return "--min-count"
+        case .maximumVocabulary: return "--max-vocab"
+        case .validationFraction: return "--val-fraction"
+        case .unknownPolicy: return "--unknown"
+        case .batchSize: return "--batch"
+        case .sequenceLength: return "--seq-len"
+        case .learningRate: return "--lr"
+        case .momentum: return "--momentum"
+        case .weightDecay: return "--weight-decay"
+        case .clip: return "--clip"
+        case .learningRateDecay: return "--lr-decay"
+        case .learningRateDecayAfter: return "--lr-decay-after"
+        case .plateauFactor: return "--plateau-factor"
+        case .patience: return "--patience"
+        case .freezeEmbeddings: return "--freeze-embeddings"
+        case .embeddingsFile: return "--embeddings"
+        case .baseCheckpoint: return "--from"
+        case .epochs: return "--epochs"
+        case .maxSteps: return "--max-steps"
+        case .maxTime: return "--max-time"
+        case .evaluateEvery: return "--eval-every"
+        case .temperature: return "--temperature"
+        case .topK: return "--top-k"
+        case .topP: return "--top-p"
+        case .samples: return "--samples"
+        case .length: return "--length"
+        case .stop: return "--stop"
+        case .prompt: return "--prompt"
+        }
+    }
+
+    /// A library error as the CLI prints it: settings as flags, and advice that names flags.
+    static func message(_ error: QuillError) -> String {
+        switch error {
+        case .invalidSetting(let invalid):
+            return invalid.describe(naming: flag)
+        case .notQuillCheckpoint(let path):
+            return "\(path): not a Quill checkpoint (no quill metadata); for a plain PyTorch state_dict pass --vocab FILE and --level, or convert it once with 'quill import'"
+        case .unknownCharacters(let characters):
+            return "the prompt has characters the model never saw: \(characters.joined(separator: ", ")); use --unknown skip or --unknown unk"
+        case .diverged(let step, let problem, let rate, let kept):
+            return "step \(step): \(problem) — the learning rate (\(rate)) is probably too high; try a smaller --lr or a --clip. "
+                + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
+        default:
+            return error.description
+        }
+    }
+}
