@@ -107,7 +107,7 @@ final class CLITests: XCTestCase {
         }
         assertError(try quill(["vocab", folder + "/missing.txt"]), status: 1, "missing.txt", "no such file")
         assertError(try quill(["vocab", folder]), status: 1, "directory")
-        assertError(try quill(["train", write("abc", "short.txt"), "--out", folder + "/y"]), status: 1, "too short")
+        assertError(try quill(["train", write("abc", "short.txt"), "--out", folder + "/y"]), status: 2, "too short", "--batch 32")
     }
 
     func testVocabReports() throws {
@@ -176,7 +176,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(summary["hidden"] as? Int, 32)
         XCTAssertNotNil(summary["best_validation_loss"])
         XCTAssertTrue(try quill(["info", out]).stdout.contains("parameters"))
-        assertError(try quill(["export-vocab", out, folder + "/v.txt"]), status: 1, "newline")
+        assertError(try quill(["export-vocab", out, folder + "/v.txt"]), status: 2, "newline", ".json")
     }
 
     func testWordModelExportsAVocabularyThatLoadsAsAStateDict() throws {

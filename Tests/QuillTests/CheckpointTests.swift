@@ -58,7 +58,7 @@ final class CheckpointTests: XCTestCase {
 
         var plain = good
         plain.metadata = [:]
-        assertRefused(plain, "not a Quill checkpoint", "--vocab")
+        assertRefused(plain, "not a Quill checkpoint", "vocabulary and level")
 
         var badConfig = good
         badConfig.metadata["quill.config"] = "{\"nope\": 1}"
@@ -74,7 +74,7 @@ final class CheckpointTests: XCTestCase {
         // Sizes from a damaged config are refused before anything is built from them.
         var hugeLayers = good
         hugeLayers.metadata["quill.config"] = good.metadata["quill.config"]!.replacingOccurrences(of: "\"layers\":2", with: "\"layers\":100000000000")
-        assertRefused(hugeLayers, "--layers is 100000000000, above the limit")
+        assertRefused(hugeLayers, "layers is 100000000000, above the limit")
         var hugeHidden = good
         hugeHidden.metadata["quill.config"] = good.metadata["quill.config"]!.replacingOccurrences(of: "\"hiddenSize\":6", with: "\"hiddenSize\":4611686018427387904")
         assertRefused(hugeHidden, "above the limit")

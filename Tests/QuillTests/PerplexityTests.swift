@@ -34,7 +34,7 @@ final class PerplexityTests: XCTestCase {
         o.sequenceLength = 8
         o.maxSteps = 30
         try Trainer(options: o).run()
-        return (o.outputFolder, corpus)
+        return (o.outputFolder!, corpus)
     }
 
     func testEvaluationIsDeterministicAndMatchesBatchOneStreaming() throws {

@@ -35,16 +35,16 @@ final class TrainerTests: XCTestCase {
         let o = options(corpus())
         let outcome = try Trainer(options: o).run()
         XCTAssertEqual(outcome.reason, .completed)
-        let history = try Checkpoint(contentsOf: o.outputFolder).summary.history
+        let history = try Checkpoint(contentsOf: o.outputFolder!).summary.history
         XCTAssertGreaterThanOrEqual(history.count, 2)
         XCTAssertLessThan(history.last!.validationLoss, history.first!.validationLoss)
         for file in ["model.safetensors", "latest.safetensors", "resume.safetensors", "metrics.csv", "loss.svg"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder + "/" + file), file)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder! + "/" + file), file)
         }
-        let csv = try String(contentsOfFile: o.outputFolder + "/metrics.csv", encoding: .utf8)
+        let csv = try String(contentsOfFile: o.outputFolder! + "/metrics.csv", encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("step,epoch,train_loss,val_loss,val_ppl,lr,tokens_per_s,seconds\n"))
         XCTAssertEqual(csv.split(separator: "\n").count, history.count + 1)
-        let svg = try String(contentsOfFile: o.outputFolder + "/loss.svg", encoding: .utf8)
+        let svg = try String(contentsOfFile: o.outputFolder! + "/loss.svg", encoding: .utf8)
         XCTAssertTrue(svg.contains("<svg") && svg.contains("polyline") && svg.contains(">step<"))
     }
 
@@ -54,7 +54,7 @@ final class TrainerTests: XCTestCase {
         limited.maxSteps = 10
         let trainer = try Trainer(options: limited)
         try trainer.run()
-        let loaded = try Checkpoint(contentsOf: o.outputFolder + "/latest.safetensors")
+        let loaded = try Checkpoint(contentsOf: o.outputFolder! + "/latest.safetensors")
         XCTAssertEqual(loaded.config, trainer.model.config)
         XCTAssertEqual(loaded.vocabulary, trainer.data.vocabulary)
         XCTAssertEqual(loaded.summary.steps, 10)
@@ -80,14 +80,14 @@ final class TrainerTests: XCTestCase {
             first.outputFolder = folder + "/resumed-\(mode)-\(cell)"
             first.maxSteps = 37
             try Trainer(options: first).run()
-            let resumed = try Trainer(resuming: first.outputFolder) { $0.maxSteps = 70 }
+            let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 70 }
             XCTAssertEqual(resumed.progress.step, 37)
             try resumed.run()
             XCTAssertEqual(resumed.progress.step, 70)
             XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern),
                            straight.model.parameters.allValues.map(\.bitPattern), "\(mode) \(cell)")
             XCTAssertEqual(resumed.optimizer.first!.allValues, straight.optimizer.first!.allValues)
-            XCTAssertEqual(try Checkpoint(contentsOf: first.outputFolder).config.cell, cell)
+            XCTAssertEqual(try Checkpoint(contentsOf: first.outputFolder!).config.cell, cell)
             XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
         }
     }
@@ -124,7 +124,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(stopped.progress.history.isEmpty)
         XCTAssertEqual(stopped.progress.pendingValidation, true)
 
-        let resumed = try Trainer(resuming: first.outputFolder) { $0.maxSteps = 30 }
+        let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 30 }
         try resumed.run()
         XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
         XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
@@ -142,8 +142,8 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(outcome.reason, .interrupted)
         XCTAssertEqual(outcome.steps, 5)
-        XCTAssertEqual(try Trainer(resuming: o.outputFolder).progress.step, 5)
-        XCTAssertNoThrow(try Checkpoint(contentsOf: o.outputFolder))
+        XCTAssertEqual(try Trainer(resuming: o.outputFolder!).progress.step, 5)
+        XCTAssertNoThrow(try Checkpoint(contentsOf: o.outputFolder!))
     }
 
     /// A run that blows up before its first save writes nothing and says so.
@@ -159,7 +159,7 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue(message.contains("Nothing was saved"), message)
         }
         for file in [Checkpoint.modelFile, Checkpoint.latestFile, Checkpoint.resumeFile] {
-            XCTAssertFalse(FileManager.default.fileExists(atPath: o.outputFolder + "/" + file), file)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: o.outputFolder! + "/" + file), file)
         }
     }
 
@@ -171,16 +171,16 @@ final class TrainerTests: XCTestCase {
         good.maxSteps = 4
         good.evaluateEvery = 2
         try Trainer(options: good).run()
-        let saved = try Data(contentsOf: URL(fileURLWithPath: good.outputFolder + "/" + Checkpoint.modelFile))
+        let saved = try Data(contentsOf: URL(fileURLWithPath: good.outputFolder! + "/" + Checkpoint.modelFile))
 
         var wild = good
         wild.learningRate = 1e12
         wild.maxSteps = 40
         XCTAssertThrowsError(try Trainer(options: wild).run()) { error in
-            XCTAssertTrue("\(error)".contains("The last good checkpoint is kept in \(good.outputFolder)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("The last good checkpoint is kept in \(good.outputFolder!)"), "\(error)")
         }
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: good.outputFolder + "/" + Checkpoint.modelFile)), saved)
-        let model = try Checkpoint(contentsOf: good.outputFolder).makeModel()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: good.outputFolder! + "/" + Checkpoint.modelFile)), saved)
+        let model = try Checkpoint(contentsOf: good.outputFolder!).makeModel()
         XCTAssertTrue(model.parameters.allValues.allSatisfy(\.isFinite))
     }
 
@@ -189,8 +189,8 @@ final class TrainerTests: XCTestCase {
     func testRunFolderInUseIsRefused() throws {
         var o = options(corpus())
         o.maxSteps = 2
-        try FileManager.default.createDirectory(atPath: o.outputFolder, withIntermediateDirectories: true)
-        var holder: RunLock? = try RunLock(folder: o.outputFolder)
+        try FileManager.default.createDirectory(atPath: o.outputFolder!, withIntermediateDirectories: true)
+        var holder: RunLock? = try RunLock(folder: o.outputFolder!)
         XCTAssertThrowsError(try Trainer(options: o).run()) { error in
             XCTAssertTrue("\(error)".contains("in use by another training run (process \(getpid()))"), "\(error)")
         }
@@ -206,7 +206,7 @@ final class TrainerTests: XCTestCase {
         o.maxSteps = 3
         o.evaluateEvery = 3
         try Trainer(options: o).run()
-        let folder = o.outputFolder
+        let folder = o.outputFolder!
         let resume = folder + "/" + Checkpoint.resumeFile, latest = folder + "/" + Checkpoint.latestFile
         let oldResume = try Data(contentsOf: URL(fileURLWithPath: resume))
         let weightsAtThree = try Checkpoint(contentsOf: latest).weights
@@ -223,12 +223,12 @@ final class TrainerTests: XCTestCase {
     func testLeftoverTemporaryFilesAreRemoved() throws {
         var o = options(corpus())
         o.maxSteps = 1
-        try FileManager.default.createDirectory(atPath: o.outputFolder, withIntermediateDirectories: true)
-        let leftover = o.outputFolder + "/.latest.safetensors.tmp-99999"
+        try FileManager.default.createDirectory(atPath: o.outputFolder!, withIntermediateDirectories: true)
+        let leftover = o.outputFolder! + "/.latest.safetensors.tmp-99999"
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: leftover))
         try Trainer(options: o).run()
         XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder + "/" + Checkpoint.latestFile))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder! + "/" + Checkpoint.latestFile))
     }
 
     func testEarlyStopping() throws {
@@ -255,12 +255,28 @@ final class TrainerTests: XCTestCase {
 
         o = options(path)
         o.tieWeights = true
-        XCTAssertThrowsError(try Trainer(options: o)) { XCTAssertTrue("\($0)".contains("--tie-weights"), "\($0)") }
-        for change in [{ (o: inout TrainingOptions) in o.hiddenSize = 0 }, { $0.learningRate = -1 }, { $0.batchSize = 0 },
-                       { $0.sequenceLength = 0 }, { $0.layers = -1 }] {
+        // Library errors are typed and name settings as the API spells them, never CLI flags.
+        XCTAssertThrowsError(try Trainer(options: o)) { error in
+            guard case QuillError.invalidSetting(let invalid) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(invalid.setting, .tieWeights)
+            XCTAssertEqual(invalid.related, [.embeddingSize, .hiddenSize])
+            XCTAssertEqual(invalid.message, "tieWeights needs embeddingSize equal to hiddenSize (got 16 and 32)")
+            XCTAssertEqual(invalid.describe { "<\($0.rawValue)>" }, "<tieWeights> needs <embeddingSize> equal to <hiddenSize> (got 16 and 32)")
+        }
+        let changes: [(Setting, String, (inout TrainingOptions) -> Void)] = [
+            (.hiddenSize, "0", { $0.hiddenSize = 0 }), (.learningRate, "-1.0", { $0.learningRate = -1 }),
+            (.batchSize, "0", { $0.batchSize = 0 }), (.sequenceLength, "0", { $0.sequenceLength = 0 }),
+            (.layers, "-1", { $0.layers = -1 }), (.learningRateDecay, "2.0", { $0.learningRateDecay = 2 }),
+        ]
+        for (setting, value, change) in changes {
             var bad = options(path)
             change(&bad)
-            XCTAssertThrowsError(try Trainer(options: bad))
+            XCTAssertThrowsError(try Trainer(options: bad)) { error in
+                guard case QuillError.invalidSetting(let invalid) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(invalid.setting, setting)
+                XCTAssertEqual(invalid.value, value)
+                XCTAssertFalse(invalid.message.contains("--"), invalid.message)
+            }
         }
 
         XCTAssertThrowsError(try Trainer(resuming: folder + "/nothing-here")) { XCTAssertTrue("\($0)".contains("no resumable run"), "\($0)") }
@@ -271,10 +287,10 @@ final class TrainerTests: XCTestCase {
         try Trainer(options: saved).run()
         let other = folder + "/other.txt"
         try String(repeating: "completely different words here\n", count: 200).write(toFile: other, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder) { $0.corpus = other }) {
+        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder!) { $0.corpus = other }) {
             XCTAssertTrue("\($0)".contains("different vocabulary"), "\($0)")
         }
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: saved.outputFolder + "/resume.safetensors"))
-        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: saved.outputFolder! + "/resume.safetensors"))
+        XCTAssertThrowsError(try Trainer(resuming: saved.outputFolder!)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
     }
 }

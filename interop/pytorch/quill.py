@@ -1,0 +1,212 @@
+"""Quill checkpoints in PyTorch, and PyTorch models back into Quill.
+
+A Quill checkpoint is one safetensors file whose tensors carry PyTorch's word_language_model
+names (encoder.weight, rnn.weight_ih_l0, ..., decoder.weight, decoder.bias) and whose
+``__metadata__`` holds the model config, the vocabulary and the training summary as JSON. This
+module reads and writes that form:
+
+    import quill
+    loaded = quill.load("checkpoints/lighthouse")        # a folder or a .safetensors file
+    model, vocab = loaded.model, loaded.vocab            # an RNNModel and the tokens in id order
+    ids = quill.encode(open("new.txt").read(), vocab, loaded.level)
+    ...train with plain PyTorch...
+    quill.save("checkpoints/from-torch", model, vocab, level=loaded.level)
+
+``quill generate``, ``quill perplexity``, ``quill info`` and ``quill train --from`` then read the
+saved folder. Needs torch and safetensors (``pip install torch safetensors``).
+"""
+import json
+import math
+import os
+import re
+
+import torch
+import torch.nn as nn
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+FORMAT = "1"
+SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
+_ASCII_SPACE = re.compile(r"[ \t\v\f\r]+")
+_CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}
+
+
+class RNNModel(nn.Module):
+    """Embedding, a stacked recurrent layer and a linear decoder, with dropout on the embedding,
+    between layers and before the decoder: the shape (and parameter names) of PyTorch's
+    word_language_model example, which is also Quill's model.
+
+    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu.
+    """
+
+    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False):
+        super().__init__()
+        if cell not in _CELLS:
+            raise ValueError(f"cell must be one of {', '.join(_CELLS)}, got {cell!r}")
+        if tie_weights and embed != hidden:
+            raise ValueError(f"tied weights need embed == hidden (got {embed} and {hidden})")
+        self.cell = cell
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(vocab_size, embed)
+        between = dropout if layers > 1 else 0.0
+        if cell == "lstm":
+            self.rnn = nn.LSTM(embed, hidden, layers, dropout=between)
+        elif cell == "gru":
+            self.rnn = nn.GRU(embed, hidden, layers, dropout=between)
+        else:
+            self.rnn = nn.RNN(embed, hidden, layers, nonlinearity=cell[4:], dropout=between)
+        self.decoder = nn.Linear(hidden, vocab_size)
+        if tie_weights:
+            self.decoder.weight = self.encoder.weight
+        self.tie_weights = tie_weights
+        self.vocab_size, self.embed, self.hidden, self.layers, self.dropout = vocab_size, embed, hidden, layers, dropout
+
+    def forward(self, ids, state=None):
+        """ids: (T, B) token ids. Returns (T, B, V) logits and the final state."""
+        x = self.drop(self.encoder(ids))
+        y, state = self.rnn(x, state)
+        return self.decoder(self.drop(y)), state
+
+    def init_state(self, batch):
+        """A zero state for ``batch`` rows."""
+        weight = next(self.parameters())
+        h = weight.new_zeros(self.layers, batch, self.hidden)
+        return (h, h.clone()) if self.cell == "lstm" else h
+
+    def config(self):
+        """Quill's model config for this model (the ``quill.config`` metadata)."""
+        return {
+            "vocabularySize": self.vocab_size, "embeddingSize": self.embed, "hiddenSize": self.hidden,
+            "layers": self.layers, "dropout": float(self.dropout), "tieWeights": bool(self.tie_weights),
+            "cell": self.cell, "initialization": "pytorch", "initializationRange": 0.1,
+        }
+
+
+class Loaded:
+    """A loaded checkpoint: ``model`` (an RNNModel), ``vocab`` (tokens in id order), ``level``
+    ("char" or "word"), ``mode`` ("stream" or "lines"), ``config`` and ``summary`` (dicts)."""
+
+    def __init__(self, model, vocab, level, mode, config, summary):
+        self.model, self.vocab, self.level, self.mode = model, vocab, level, mode
+        self.config, self.summary = config, summary
+
+
+def _resolve(path):
+    if os.path.isdir(path):
+        for name in ("model.safetensors", "latest.safetensors"):
+            inside = os.path.join(path, name)
+            if os.path.exists(inside):
+                return inside
+        raise FileNotFoundError(f"{path} holds no model.safetensors")
+    return path
+
+
+def load(path, device="cpu"):
+    """Reads a Quill checkpoint (a run folder or a .safetensors file) into an RNNModel."""
+    path = _resolve(path)
+    with safe_open(path, framework="pt") as f:
+        meta = f.metadata() or {}
+    if "quill.config" not in meta:
+        raise ValueError(f"{path} is not a Quill checkpoint (no quill.config metadata)")
+    if meta.get("quill.format") != FORMAT:
+        raise ValueError(f"{path} has quill.format {meta.get('quill.format')!r}; this module reads {FORMAT}")
+    config = json.loads(meta["quill.config"])
+    vocab = json.loads(meta["quill.vocabulary"])["tokens"]
+    summary = json.loads(meta.get("quill.training", "{}"))
+    model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],
+                     config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False))
+    tensors = load_file(path, device=device)
+    wanted = {k: v for k, v in tensors.items() if k in model.state_dict()}
+    model.load_state_dict(wanted)
+    return Loaded(model.to(device), vocab, summary.get("level", "word"), summary.get("mode", "stream"), config, summary)
+
+
+def save(path, model, vocab, level, mode="stream", summary=None):
+    """Writes ``model`` (an RNNModel) as a Quill checkpoint: ``path`` is a folder (its
+    model.safetensors is written) or a .safetensors file. ``vocab`` lists the tokens in id order;
+    ``level`` is "char" or "word". The write is atomic (a temporary file, then a rename)."""
+    if level not in ("char", "word"):
+        raise ValueError(f"level must be 'char' or 'word', got {level!r}")
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"the vocabulary has {len(vocab)} tokens but the model {model.vocab_size}")
+    if not path.endswith(".safetensors"):
+        os.makedirs(path, exist_ok=True)
+        path = os.path.join(path, "model.safetensors")
+    specials = 0
+    while specials < len(vocab) and vocab[specials] in SPECIALS:
+        specials += 1
+    summary = dict(summary or {})
+    summary.setdefault("steps", 0)
+    summary.setdefault("epochs", 0.0)
+    summary.setdefault("history", [])
+    summary.update(level=level, mode=mode)
+    meta = {
+        "quill.format": FORMAT,
+        "quill.config": json.dumps(model.config(), sort_keys=True),
+        "quill.vocabulary": json.dumps({"specials": specials, "tokens": list(vocab)}, ensure_ascii=False),
+        "quill.training": json.dumps(summary, sort_keys=True),
+    }
+    # Tied weights are written twice (Quill and load_state_dict both find decoder.weight).
+    tensors = {k: v.detach().to("cpu", torch.float32).contiguous().clone() for k, v in model.state_dict().items()}
+    tmp = path + f".tmp-{os.getpid()}"
+    save_file(tensors, tmp, metadata=meta)
+    os.replace(tmp, path)
+    return path
+
+
+def encode(text, vocab, level):
+    """Token ids of ``text`` as Quill reads it: one id per character, or words split on ASCII
+    whitespace (as Quill does; str.split() would also split on Unicode spaces) with <eos> closing every line (a last line without a newline too). Tokens the
+    vocabulary lacks become <unk> (or are dropped when it has none)."""
+    index = {t: i for i, t in enumerate(vocab)}
+    unk = index.get("<unk>")
+    ids = []
+    if level == "char":
+        for ch in text:
+            i = index.get(ch, unk)
+            if i is not None:
+                ids.append(i)
+        return ids
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    eos = index.get("<eos>", unk)
+    for line in lines:
+        for word in _ASCII_SPACE.split(line):
+            if not word:
+                continue
+            i = index.get(word, unk)
+            if i is not None:
+                ids.append(i)
+        if eos is not None:
+            ids.append(eos)
+    return ids
+
+
+def decode(ids, vocab, level):
+    """Text of token ids: characters joined, or words joined by spaces with <eos> as a newline."""
+    if level == "char":
+        return "".join(vocab[i] for i in ids if vocab[i] not in SPECIALS)
+    out = []
+    for i in ids:
+        token = vocab[i]
+        out.append("\n" if token == "<eos>" else token)
+    return " ".join(out).replace(" \n ", "\n").replace(" \n", "\n")
+
+
+@torch.no_grad()
+def cross_entropy(model, ids):
+    """Mean cross-entropy (nats per token) of predicting ids[1:] from ids[:-1], the text read as
+    one stream from a zero state in evaluation mode: what ``quill perplexity --batch 1`` reports."""
+    was_training = model.training
+    model.eval()
+    x = torch.tensor(ids[:-1], dtype=torch.long).unsqueeze(1)
+    y = torch.tensor(ids[1:], dtype=torch.long)
+    logits, _ = model(x, model.init_state(1))
+    loss = nn.functional.cross_entropy(logits.squeeze(1), y).item()
+    model.train(was_training)
+    return loss
+
+
+def perplexity(model, ids):
+    return math.exp(cross_entropy(model, ids))
