@@ -41,7 +41,16 @@ public struct PerplexityEvaluator {
 
     /// Scores a text file.
     public func evaluate(file path: String) throws -> Result {
-        let text = try TextFile(path: path)
+        try evaluate(try TextFile(path: path))
+    }
+
+    /// Scores text in memory.
+    public func evaluate(text: String) throws -> Result {
+        try evaluate(try TextFile(path: "text", bytes: Array(text.utf8)))
+    }
+
+    private func evaluate(_ text: TextFile) throws -> Result {
+        let path = text.path
         let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
         // Line ends are known at word level whatever the text, so they do not count as known words.
         let lineEnds = loaded.level == .word ? encoded.ids.lazy.filter { $0 == self.loaded.vocabulary.eosID }.count : 0
