@@ -2,6 +2,7 @@
 /// pre-activation gradients are the rows. Columns are split over workers; each column is summed
 /// by one worker, top to bottom.
 public enum ColumnSums {
+    /// Adds the column sums of a row-major `rows × columns` matrix to `out` (bias gradients).
     public static func add(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
         Parallel.forRanges(columns, granule: 64, minimumPerWorker: max(64, (1 << 16) / max(1, rows))) { range in
             for r in 0..<rows {

@@ -1,6 +1,7 @@
 /// Dot products with a fixed summation order (four SIMD16 lanes of partial sums, then a fixed
 /// tree), so a given pair of vectors always gives the same bits.
 public enum Dot {
+    /// The dot product of two `count`-long vectors.
     @inlinable
     public static func product(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)

@@ -3,7 +3,9 @@
 /// Value semantics (copy on write through the array). Hot code works on `withUnsafe…` pointers
 /// hoisted out of its loops; this type is for shapes, ownership and the slower paths.
 public struct Matrix: Equatable, Sendable {
+    /// Rows.
     public let rows: Int
+    /// Columns.
     public let columns: Int
     /// Elements in row-major order: element (r, c) is at `r * columns + c`.
     public var storage: [Float]
@@ -24,8 +26,10 @@ public struct Matrix: Equatable, Sendable {
         self.storage = values
     }
 
+    /// Elements (rows × columns).
     public var count: Int { storage.count }
 
+    /// The element at (row, column).
     public subscript(row: Int, column: Int) -> Float {
         get {
             require(row >= 0 && row < rows && column >= 0 && column < columns, "(\(row), \(column)) outside a \(rows)×\(columns) matrix")

@@ -4,11 +4,14 @@
 /// Layout: for each `kc` block of k, the panels of `nr` columns (zero-padded) stored k-major,
 /// exactly as `GEMM` packs B per call, so a product through it gives the same bits.
 public final class PackedMatrix {
+    /// Rows of the packed B (the product's inner dimension).
     public private(set) var k = 0
+    /// Columns of the packed B.
     public private(set) var n = 0
     private var storage: UnsafeMutablePointer<Float>
     private var capacity = 0
 
+    /// An empty packed matrix; `pack` fills it.
     public init() { storage = .allocate(capacity: 1) }
 
     deinit { storage.deallocate() }

@@ -14,6 +14,7 @@ public enum Profiler {
         case headBackward, gatesBackward, recurrentBackwardGEMM, weightGradients, inputGradients
         case embeddingBackward, clip, optimizer
 
+        /// The section's name in reports.
         public var label: String {
             switch self {
             case .embedding: "embedding lookup"

@@ -1,5 +1,6 @@
 /// Element-wise work of a vanilla RNN step: h' = tanh(a) or relu(a), a the summed pre-activation.
 public enum RNNKernels {
+    /// A vanilla RNN's nonlinearity.
     public enum Activation: Sendable { case tanh, relu }
 
     /// h' = f(a) for (B, H) pre-activations `a`, written to `hiddenOut`.

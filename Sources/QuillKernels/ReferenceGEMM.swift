@@ -1,6 +1,8 @@
 /// The naive triple loop, kept beside the fast GEMM as its oracle: tests compare every blocked
 /// and parallel path against it. Accumulates in Double so it is the more accurate of the two.
 public enum ReferenceGEMM {
+    /// C = α·op(A)·op(B) + β·C by the textbook triple loop, in Double: the reference the
+    /// fast kernels are tested against.
     public static func multiply(
         m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,

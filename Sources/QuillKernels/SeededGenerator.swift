@@ -6,8 +6,10 @@ import Foundation
 /// depend only on the seed, never on the platform's generator. The whole state is four words and
 /// can be saved and restored for exact resume.
 public struct SeededGenerator: RandomNumberGenerator, Equatable, Sendable {
+    /// The four xoshiro256** words (saved to resume a run exactly).
     public private(set) var state: (UInt64, UInt64, UInt64, UInt64)
 
+    /// A generator whose state is expanded from `seed` by SplitMix64.
     public init(seed: UInt64) {
         var z = seed
         func splitmix() -> UInt64 {
@@ -26,11 +28,13 @@ public struct SeededGenerator: RandomNumberGenerator, Equatable, Sendable {
         self.state = state
     }
 
+    /// Same state.
     public static func == (lhs: SeededGenerator, rhs: SeededGenerator) -> Bool { lhs.state == rhs.state }
 
     @inlinable
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = SeededGenerator.rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

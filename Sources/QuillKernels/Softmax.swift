@@ -52,6 +52,7 @@ public enum Softmax {
         return (m, sum)
     }
 
+    /// The largest of `count` floats.
     public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
         var m = -Float.infinity
         for j in 0..<count where row[j] > m { m = row[j] }

@@ -39,12 +39,16 @@ public enum UpdateKernels {
 
     /// What every update shares: the gradient is `g·scale + weightDecay·w`.
     public struct Common: Sendable {
+        /// Step size.
         public var learningRate: Float
+        /// Factor on every gradient (clipping's scale).
         public var gradientScale: Float
+        /// L2 penalty added to the scaled gradient.
         public var weightDecay: Float
         /// Write zeros over the gradients once they are used.
         public var zeroGradients: Bool
 
+        /// Step settings.
         public init(learningRate: Float, gradientScale: Float = 1, weightDecay: Float = 0, zeroGradients: Bool = false) {
             self.learningRate = learningRate
             self.gradientScale = gradientScale

@@ -4,8 +4,10 @@
 /// loops. These use Cody–Waite range reduction with the Cephes single-precision polynomials,
 /// accurate to about 2 ulp over the float range, which is well inside the PyTorch parity tolerance.
 public enum VectorMath {
+    /// The lane width the kernels compute in.
     public typealias Vector = SIMD8<Float>
 
+    /// eˣ per lane, within about 2 ulp; inputs are clamped to the range where it is finite.
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         // Not `clamped(lowerBound:upperBound:)`: its generic pointwise min/max stay out-of-line calls
@@ -31,11 +33,13 @@ public enum VectorMath {
         return poly * scale
     }
 
+    /// 1 / (1 + e⁻ˣ) per lane.
     @inlinable @inline(__always)
     public static func sigmoid(_ x: Vector) -> Vector {
         1 / (1 + exp(-x))
     }
 
+    /// tanh per lane.
     @inlinable @inline(__always)
     public static func tanh(_ x: Vector) -> Vector {
         // Small |x|: odd polynomial (no cancellation). Large |x|: 1 − 2/(e^{2|x|} + 1).

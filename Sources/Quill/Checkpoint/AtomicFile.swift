@@ -24,6 +24,8 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+    /// reader (or a crash) sees the old file or the new one, never a part.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
@@ -67,6 +69,7 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes `text` as UTF-8, atomically (see `write(_:to:)` for bytes).
     public static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }

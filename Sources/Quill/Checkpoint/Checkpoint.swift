@@ -4,8 +4,11 @@ import Foundation
 /// the model config, the vocabulary and the training summary as JSON strings, so generating or
 /// evaluating never needs the corpus.
 public struct Checkpoint: Sendable {
+    /// The best model of a run folder (lowest validation loss).
     public static let modelFile = "model.safetensors"
+    /// The latest weights of a run folder.
     public static let latestFile = "latest.safetensors"
+    /// The latest weights with the optimizer moments, carried state and progress.
     public static let resumeFile = "resume.safetensors"
     /// The layout version written to `quill.format`; loading refuses any other.
     public static let format = "1"
@@ -17,8 +20,11 @@ public struct Checkpoint: Sendable {
         static let training = "quill.training"
     }
 
+    /// The model's shape, cell and initialisation.
     public var config: ModelConfig
+    /// Tokens in id order.
     public var vocabulary: Vocabulary
+    /// Level, mode and training history.
     public var summary: TrainingSummary
     /// Weights by name.
     public var weights: SafeTensors
@@ -71,6 +77,8 @@ public struct Checkpoint: Sendable {
         try self.init(safeTensors: try SafeTensors(contentsOf: file), path: file)
     }
 
+    /// A checkpoint from a safetensors file already read; `path` names it in errors. Checks the
+    /// metadata, the config's sizes and every tensor against the config.
     public init(safeTensors file: SafeTensors, path: String) throws {
         func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
         guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {

@@ -14,6 +14,7 @@ public struct SafeTensors: Sendable {
         case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
         case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
 
+        /// Bytes per element.
         public var size: Int {
             switch self {
             case .f64, .i64, .u64: return 8
@@ -26,12 +27,17 @@ public struct SafeTensors: Sendable {
 
     /// One tensor: its element type, shape and raw little-endian bytes.
     public struct Tensor: Sendable, Equatable {
+        /// Element type.
         public let dtype: DType
+        /// Dimensions, outermost first.
         public let shape: [Int]
+        /// The raw little-endian data.
         public let bytes: [UInt8]
 
+        /// Elements in the tensor (the product of `shape`).
         public var elementCount: Int { shape.reduce(1, *) }
 
+        /// A tensor of raw bytes; `bytes.count` must be `elementCount × dtype.size`.
         public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
             self.dtype = dtype
             self.shape = shape
@@ -109,12 +115,14 @@ public struct SafeTensors: Sendable {
     /// The `__metadata__` map.
     public var metadata: [String: String]
 
+    /// A file of these tensors (in this order) and `__metadata__` strings.
     public init(tensors: [(String, Tensor)] = [], metadata: [String: String] = [:]) {
         self.tensors = Dictionary(tensors, uniquingKeysWith: { _, last in last })
         self.order = tensors.map(\.0)
         self.metadata = metadata
     }
 
+    /// The tensor named `name`, if the file has it.
     public subscript(name: String) -> Tensor? { tensors[name] }
 
     /// Adds or replaces a tensor, keeping first-insertion order.

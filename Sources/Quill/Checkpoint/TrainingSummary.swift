@@ -15,6 +15,7 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     /// The training corpus as given on the command line (for information and resuming).
     public var corpus: String?
 
+    /// A summary; an untrained (or imported) model has no steps and no history.
     public init(level: TokenLevel, mode: TrainingMode, steps: Int = 0, epochs: Double = 0,
                 bestValidationLoss: Double? = nil, history: [TrainingRecord] = [], corpus: String? = nil) {
         self.level = level

@@ -21,6 +21,8 @@ public struct Batch: Sendable, Equatable {
     /// be carried over (stream mode); false when each row starts afresh (sequence mode).
     public var continuesState: Bool
 
+    /// A batch of `steps × batchSize` time-major inputs and targets; `mask` (nil: all ones)
+    /// weights each position's loss.
     public init(steps: Int, batchSize: Int, inputs: [Int32], targets: [Int32], mask: [Float]?,
                 continuesState: Bool) {
         precondition(inputs.count == steps * batchSize && targets.count == steps * batchSize)

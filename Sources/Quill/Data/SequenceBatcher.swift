@@ -12,8 +12,11 @@ import QuillKernels
 /// Lines are shuffled once per epoch with a generator seeded from `seed` and the epoch number, so
 /// batches are the same for the same seed. Empty lines are skipped. No state crosses batches.
 public struct SequenceBatcher: Sendable {
+    /// Lines per batch.
     public let batchSize: Int
+    /// Longest line in predicted positions; longer lines are truncated.
     public let maxLength: Int
+    /// Seed of the per-epoch shuffle.
     public let seed: UInt64
     private let ids: TokenIDs
     /// Each line's id range within `ids`, without its separator.
@@ -49,6 +52,7 @@ public struct SequenceBatcher: Sendable {
         eosID = Int32(eos)
     }
 
+    /// Lines in the text.
     public var lineCount: Int { lines.count }
     /// Batches per epoch (the last may have fewer rows).
     public var count: Int { (lines.count + batchSize - 1) / batchSize }

@@ -14,7 +14,9 @@
 /// ```
 /// Every window continues the previous one, so the hidden state is carried between them.
 public struct StreamBatcher: Sendable {
+    /// B: parallel streams the text is cut into.
     public let batchSize: Int
+    /// T: time steps per window.
     public let steps: Int
     /// L: tokens per stream.
     public let streamLength: Int

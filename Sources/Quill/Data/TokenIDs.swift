@@ -23,6 +23,7 @@ public struct TokenIDs: Sendable, Equatable, RandomAccessCollection {
         }
     }
 
+    /// Ids from a sequence; the width follows `vocabularySize`.
     public init<S: Sequence>(_ ids: S, vocabularySize: Int) where S.Element: BinaryInteger {
         self.init(capacity: ids.underestimatedCount, vocabularySize: vocabularySize) { append in
             for id in ids { append(UInt32(id)) }
@@ -35,7 +36,9 @@ public struct TokenIDs: Sendable, Equatable, RandomAccessCollection {
         return 4
     }
 
+    /// Always 0.
     public var startIndex: Int { 0 }
+    /// The number of ids.
     public var endIndex: Int {
         switch storage {
         case .narrow(let a): return a.count
@@ -43,6 +46,7 @@ public struct TokenIDs: Sendable, Equatable, RandomAccessCollection {
         }
     }
 
+    /// The id at `position`.
     @inlinable
     public subscript(position: Int) -> Int { element(position) }
 

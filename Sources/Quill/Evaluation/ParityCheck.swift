@@ -11,28 +11,40 @@ import QuillKernels
 public struct ParityCheck: Sendable {
     /// The comparison of one tensor.
     public struct Comparison: Sendable {
+        /// The tensor compared (`logits`, `loss`, `grad.<parameter>`, …).
         public let name: String
+        /// Elements compared.
         public let count: Int
         /// Largest |quill − expected|.
         public let maxAbsoluteError: Double
         /// Largest |Δ| / (atol + rtol·|expected|); at most 1 passes.
         public let worstRatio: Double
+        /// True when every element is within tolerance.
         public var passed: Bool { worstRatio <= 1 }
     }
 
+    /// Allowed |Δ| on top of the relative part.
     public static let absoluteTolerance = 1e-5
+    /// Allowed |Δ| per unit of the reference value.
     public static let relativeTolerance = 1e-4
 
+    /// The fixture's model.
     public let config: ModelConfig
+    /// T of the fixture's batch.
     public let steps: Int
+    /// B of the fixture's batch.
     public let batch: Int
+    /// Every tensor compared, in order.
     public let comparisons: [Comparison]
+    /// True when every comparison passed.
     public var passed: Bool { comparisons.allSatisfy(\.passed) }
 
+    /// Reads a fixture file and runs the comparison.
     public init(fixturePath path: String) throws {
         try self.init(fixture: try SafeTensors(contentsOf: path), path: path)
     }
 
+    /// Runs the comparison on a fixture already read (`path` names it in errors).
     public init(fixture file: SafeTensors, path: String) throws {
         if let name = file.metadata["cell"], ModelConfig.Cell(pytorchName: name) == nil {
             throw QuillError.badCheckpoint(path: path, problem: "fixture is for a '\(name)' cell, which Quill does not have")

@@ -13,6 +13,7 @@ public struct PerplexityEvaluator {
         public let textTokens: Int
         /// Mean cross-entropy, nats per token.
         public let crossEntropy: Double
+        /// exp(cross-entropy).
         public var perplexity: Double { Foundation.exp(crossEntropy) }
         /// Share of the text's tokens that the vocabulary lacks.
         public var unknownShare: Double { textTokens == 0 ? 0 : Double(unknown) / Double(textTokens) }
@@ -20,8 +21,11 @@ public struct PerplexityEvaluator {
         public var bitsPerToken: Double { crossEntropy / Foundation.log(2.0) }
     }
 
+    /// The model scored.
     public let loaded: LoadedModel
+    /// B: streams scored side by side.
     public let batchSize: Int
+    /// T: window length.
     public let steps: Int
 
     /// - Parameters:

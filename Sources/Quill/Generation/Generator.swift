@@ -21,13 +21,18 @@ public final class Generator {
         public var text: String
         /// Tokens sampled.
         public var tokens: Int
+        /// Why the sample ended.
         public var stopReason: StopReason
+        /// Wall time from the start of generation to this sample's end.
         public var seconds: Double
     }
 
+    /// The model sampled from.
     public let loaded: LoadedModel
+    /// How each token is drawn.
     public let sampler: Sampler
 
+    /// A generator for `loaded`, drawing tokens with `sampler`.
     public init(loaded: LoadedModel, sampler: Sampler) {
         self.loaded = loaded
         self.sampler = sampler

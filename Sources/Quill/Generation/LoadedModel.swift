@@ -3,9 +3,13 @@ import Foundation
 /// A model ready to use: weights, vocabulary and how to read text for it. Comes from a Quill
 /// checkpoint, or from a plain PyTorch word_language_model state dict plus a vocabulary file.
 public struct LoadedModel {
+    /// The weights, ready to run.
     public let model: LanguageModel
+    /// Tokens in id order.
     public let vocabulary: Vocabulary
+    /// How text is tokenized for this model.
     public let level: TokenLevel
+    /// How it was trained: streams, or one line per row (`<bos>` starts a sample).
     public let mode: TrainingMode
     /// The checkpoint's training summary (nil for a PyTorch state dict).
     public let summary: TrainingSummary?

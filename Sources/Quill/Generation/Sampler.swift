@@ -4,12 +4,15 @@ import QuillKernels
 /// Draws the next token from a row of logits: temperature, then top-k, then nucleus (top-p), any
 /// combination; temperature 0 picks the most likely token (lowest id on ties).
 public struct Sampler: Sendable, Equatable {
+    /// Logits are divided by this; 0 picks the most likely token.
     public var temperature: Double
     /// Keep only the k most likely tokens (nil: all).
     public var topK: Int?
     /// Keep the smallest set of most likely tokens whose probability reaches p (nil: all).
     public var topP: Double?
 
+    /// A sampler; throws `QuillError.invalidSetting` for a negative temperature, top-k below 1
+    /// or top-p outside (0, 1].
     public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil) throws {
         guard temperature >= 0, temperature.isFinite else {
             throw QuillError.invalidSetting(.init(.temperature, temperature, "temperature must be 0 (greedy) or positive, got \(temperature)"))

@@ -9,6 +9,7 @@ import QuillKernels
 /// One training step is `forward` → `lossAndGradient` → `backward`; the gradients accumulate into
 /// `gradients` (zero them between steps with `gradients.zero()`).
 public final class LanguageModel {
+    /// The model's shape and cell.
     public let config: ModelConfig
     /// Weights under PyTorch's names (see `ModelConfig.parameterShapes`).
     public let parameters: ParameterStore

@@ -41,6 +41,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             }
         }
 
+        /// The cell PyTorch calls `pytorchName` (case-insensitive), or nil.
         public init?(pytorchName: String) {
             guard let cell = Cell.allCases.first(where: { $0.pytorchName == pytorchName.uppercased() }) else { return nil }
             self = cell
@@ -70,11 +71,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var dropout: Float
     /// The decoder reuses the encoder matrix (needs E = H).
     public var tieWeights: Bool
+    /// The recurrent cell.
     public var cell: Cell
+    /// How `LanguageModel.initialize` draws the weights.
     public var initialization: Initialization
     /// r of `.uniform` initialisation.
     public var initializationRange: Float
 
+    /// A config; `validate()` checks it.
     public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch,
                 initializationRange: Float = 0.1) {

@@ -6,14 +6,21 @@ import QuillKernels
 /// Reference type: layers keep pointers into it. The memory is zeroed on creation and stays put
 /// for the store's lifetime.
 public final class ParameterStore {
+    /// Where one named tensor lives in the flat buffer.
     public struct Entry: Sendable {
+        /// PyTorch's name of the tensor.
         public let name: String
+        /// Its shape.
         public let shape: [Int]
+        /// Its first element's index in `values`.
         public let offset: Int
+        /// Its element count.
         public var count: Int { shape.reduce(1, *) }
     }
 
+    /// Every tensor, in PyTorch's state_dict order.
     public let entries: [Entry]
+    /// Floats in all tensors.
     public let count: Int
     /// The flat buffer of `count` floats.
     public let values: UnsafeMutablePointer<Float>
@@ -41,6 +48,7 @@ public final class ParameterStore {
 
     deinit { values.deallocate() }
 
+    /// The entry named `name`, or nil.
     public func entry(_ name: String) -> Entry? { index[name].map { entries[$0] } }
 
     /// Pointer to the first element of a named tensor.
@@ -62,11 +70,13 @@ public final class ParameterStore {
         newValues.withUnsafeBufferPointer { (values + e.offset).update(from: $0.baseAddress!, count: e.count) }
     }
 
+    /// Sets every value to 0.
     public func zero() { values.update(repeating: 0, count: count) }
 
     /// All values as an array (for checkpoints and tests).
     public var allValues: [Float] { Array(UnsafeBufferPointer(start: values, count: count)) }
 
+    /// Copies every value from a store of the same layout.
     public func copy(from other: ParameterStore) {
         precondition(other.count == count)
         values.update(from: other.values, count: count)

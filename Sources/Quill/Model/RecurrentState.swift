@@ -1,10 +1,15 @@
 /// Hidden and cell states of every layer: `hidden` is (L, B, H), and so is `cell` for an LSTM
 /// (for cells without a cell state it is empty).
 public struct RecurrentState: Sendable, Equatable {
+    /// L.
     public let layers: Int
+    /// B: rows.
     public let batchSize: Int
+    /// H.
     public let hiddenSize: Int
+    /// h, [L, B, H] row-major.
     public var hidden: [Float]
+    /// c, [L, B, H] row-major (LSTM only; empty otherwise).
     public var cell: [Float]
 
     /// The zero state.
@@ -22,6 +27,7 @@ public struct RecurrentState: Sendable, Equatable {
                   hasCellState: config.cell.hasCellState)
     }
 
+    /// A state from saved values (`cell` empty for cells without one).
     public init(layers: Int, batchSize: Int, hiddenSize: Int, hidden: [Float], cell: [Float]) {
         precondition(hidden.count == layers * batchSize * hiddenSize && (cell.isEmpty || cell.count == hidden.count))
         self.layers = layers

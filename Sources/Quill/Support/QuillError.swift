@@ -23,6 +23,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// Reading or writing a file failed at the operating-system level.
     case io(path: String, problem: String)
 
+    /// One line fit to print after `quill: `.
     public var description: String {
         switch self {
         case .usage(let message): return message

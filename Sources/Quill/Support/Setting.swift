@@ -20,6 +20,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
 /// names the setting, and any other it involves (`related`), by their `Setting` raw values, so a
 /// caller can respell them all (the `quill` tool prints its flags instead).
 public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The setting at fault.
     public let setting: Setting
     /// The value given, as text.
     public let value: String
@@ -28,6 +29,7 @@ public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertibl
     /// Other settings the message names.
     public let related: [Setting]
 
+    /// An invalid value of `setting`; `message` names it and `related` by their raw values.
     public init(_ setting: Setting, _ value: Any, _ message: String, related: [Setting] = []) {
         self.setting = setting
         self.value = "\(value)"
@@ -40,6 +42,7 @@ public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertibl
         InvalidSetting(setting, value, "\(setting.rawValue) must be positive, got \(value)")
     }
 
+    /// The message, naming settings by their raw values.
     public var description: String { message }
 
     /// The message with each setting it names spelt by `name`. Only whole identifiers are

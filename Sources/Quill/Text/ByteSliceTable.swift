@@ -12,6 +12,7 @@ public struct ByteSliceTable: Sendable {
     private var slots: [Int32]
     private var mask: Int
 
+    /// An empty table sized for about `expectedCount` keys.
     public init(expectedCount: Int = 64) {
         var capacity = 16
         while capacity < expectedCount * 2 { capacity <<= 1 }
@@ -44,6 +45,7 @@ public struct ByteSliceTable: Sendable {
         }
     }
 
+    /// The entry of `bytes`, or nil.
     public func find(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { find($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
     }
@@ -68,6 +70,7 @@ public struct ByteSliceTable: Sendable {
         return index
     }
 
+    /// The entry of `bytes`, added as the next entry when absent.
     public mutating func insert(_ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBufferPointer { insert($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
     }

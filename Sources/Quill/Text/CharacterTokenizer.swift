@@ -1,10 +1,14 @@
 /// One token per Unicode scalar, newlines included, so any UTF-8 text works.
 public struct CharacterTokenizer: Tokenizer {
+    /// A character tokenizer.
     public init() {}
 
+    /// Always `.char`.
     public var level: TokenLevel { .char }
+    /// Characters are joined with nothing between them.
     public var joiner: String { "" }
 
+    /// Distinct characters of UTF-8 `bytes` and their counts.
     public func count(_ bytes: [UInt8]) -> TokenCounts {
         var ascii = [Int](repeating: 0, count: 128)
         var others: [UInt32: Int] = [:]
@@ -40,6 +44,8 @@ public struct CharacterTokenizer: Tokenizer {
         return result
     }
 
+    /// Ids of UTF-8 `bytes`: characters the vocabulary lacks become `<unk>`, or are dropped
+    /// (and counted) when it has none.
     public func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText {
         // Without <unk> in the vocabulary, unknown characters are dropped (and counted).
         let unk = Int32(vocabulary.unknownID ?? -1)
@@ -81,6 +87,7 @@ public struct CharacterTokenizer: Tokenizer {
         return EncodedText(ids: ids, unknown: unknown, dropped: dropped)
     }
 
+    /// The text of `ids` (specials print as nothing).
     public func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger {
         var out = ""
         for id in ids { out += vocabulary.displayText(Int(id), level: .char) }

@@ -5,12 +5,14 @@ import Foundation
 /// UTF-8, the byte offset. Windows line ends (CR LF) become LF, as Python's text mode (and so
 /// PyTorch's word_language_model) reads them; a lone CR is kept.
 public struct TextFile: Sendable {
+    /// Where the text came from (a path, or a label for text in memory).
     public let path: String
     /// The file's bytes: a leading UTF-8 byte-order mark dropped, CR LF turned into LF.
     public let bytes: [UInt8]
     /// CR LF pairs turned into LF.
     public let normalizedLineEnds: Int
 
+    /// Reads `path`; throws for a missing, unreadable, binary or non-UTF-8 file.
     public init(path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -74,5 +76,6 @@ public enum ASCII {
     public static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
+    /// The line feed byte.
     public static let newline: UInt8 = 0x0A
 }

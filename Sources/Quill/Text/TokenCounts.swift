@@ -5,8 +5,10 @@ public struct TokenCounts: Sendable {
     /// `counts[i]` is the number of occurrences of `tokens[i]`.
     public var counts: [Int] = []
 
+    /// No tokens.
     public init() {}
 
+    /// Tokens (UTF-8 bytes) with their counts, in the same order.
     public init(tokens: [[UInt8]], counts: [Int]) {
         precondition(tokens.count == counts.count)
         self.tokens = tokens

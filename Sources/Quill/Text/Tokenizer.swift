@@ -18,6 +18,7 @@ public protocol Tokenizer: Sendable {
 
 /// Ids of an encoded text and how many of its tokens were not in the vocabulary.
 public struct EncodedText: Sendable {
+    /// The token ids, in text order.
     public var ids: TokenIDs
     /// Tokens that mapped to `<unk>` because the vocabulary lacks them (a literal `<unk>` in the
     /// text is counted here too: it stands for an unknown word either way).

@@ -7,9 +7,13 @@
 /// A vocabulary read from elsewhere (PyTorch's `idx2word`) may hold the specials anywhere, or not
 /// at all: their ids are looked up by name.
 public struct Vocabulary: Sendable, Equatable {
+    /// The padding token (lines mode).
     public static let pad = "<pad>"
+    /// The token that stands for any token the vocabulary lacks.
     public static let unk = "<unk>"
+    /// Beginning of a line (lines mode).
     public static let bos = "<bos>"
+    /// End of a line (word level and lines mode).
     public static let eos = "<eos>"
 
     /// `tokens[id]` is the token with that id.
@@ -18,6 +22,7 @@ public struct Vocabulary: Sendable, Equatable {
     public let specialCount: Int
     private let table: ByteSliceTable
 
+    /// Tokens, specials included.
     public var count: Int { tokens.count }
     /// Id of `<pad>`, when this vocabulary has it.
     public let padID: Int?
@@ -75,6 +80,7 @@ public struct Vocabulary: Sendable, Equatable {
     /// Id of a token given as UTF-8 bytes, or nil.
     public func id(forBytes bytes: [UInt8]) -> Int? { table.find(bytes) }
 
+    /// Id of the token whose UTF-8 bytes are `p[0..<length]`, or nil.
     @inlinable
     public func id(forBytes p: UnsafePointer<UInt8>, _ length: Int) -> Int? { tableFind(p, length) }
 
@@ -125,6 +131,7 @@ public struct Vocabulary: Sendable, Equatable {
         return level == .word ? [eos] : []
     }
 
+    /// Same tokens in the same order, and the same number of specials.
     public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
         lhs.tokens == rhs.tokens && lhs.specialCount == rhs.specialCount
     }

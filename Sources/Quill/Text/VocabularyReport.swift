@@ -1,5 +1,6 @@
 /// What the tokenizer and vocabulary builder make of a text: the figures `quill vocab` prints.
 public struct VocabularyReport: Sendable {
+    /// How the text was tokenized.
     public let level: TokenLevel
     /// Tokens in the text (at word level, one `<eos>` per line included).
     public let tokens: Int
@@ -11,6 +12,7 @@ public struct VocabularyReport: Sendable {
     public let unknownTokens: Int
     /// The most frequent tokens with their counts, most frequent first.
     public let top: [(token: String, count: Int)]
+    /// The vocabulary built from the text.
     public let vocabulary: Vocabulary
 
     /// Share of tokens not mapped to `<unk>`.

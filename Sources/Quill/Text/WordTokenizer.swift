@@ -2,9 +2,12 @@
 /// word_language_model reads a corpus (`line.split() + ['<eos>']` for each line). A last line
 /// without a newline still gets its `<eos>`; a file ending in a newline gets no extra empty line.
 public struct WordTokenizer: Tokenizer {
+    /// A word tokenizer.
     public init() {}
 
+    /// Always `.word`.
     public var level: TokenLevel { .word }
+    /// Words are joined with a space.
     public var joiner: String { " " }
 
     /// Calls `word(start, length)` for each word and `endOfLine()` after each line.
@@ -25,6 +28,7 @@ public struct WordTokenizer: Tokenizer {
         }
     }
 
+    /// Distinct words of UTF-8 `bytes` and their counts, `<eos>` counted once per line.
     public func count(_ bytes: [UInt8]) -> TokenCounts {
         var table = ByteSliceTable(expectedCount: 1024)
         var counts: [Int] = []
@@ -51,6 +55,7 @@ public struct WordTokenizer: Tokenizer {
         return result
     }
 
+    /// Ids of UTF-8 `bytes`, `<eos>` closing each line; unknown words become `<unk>`.
     public func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText {
         // Without <unk> (or <eos>) in the vocabulary, such tokens are dropped and counted.
         let unk = vocabulary.unknownID.map(UInt32.init)
@@ -71,6 +76,7 @@ public struct WordTokenizer: Tokenizer {
         return EncodedText(ids: ids, unknown: unknown, dropped: dropped)
     }
 
+    /// The text of `ids`: words joined by spaces, `<eos>` as a newline.
     public func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger {
         var out = ""
         var atLineStart = true

@@ -4,16 +4,22 @@
 /// All of its state is in this value, which is saved with the resume state so a resumed run
 /// follows the same schedule.
 public struct LearningRateSchedule: Codable, Equatable, Sendable {
+    /// The rate for the next step.
     public private(set) var learningRate: Double
+    /// Factor applied at each epoch end from `decayAfter` on (1: none).
     public private(set) var decay: Double
+    /// Epochs before step decay starts.
     public private(set) var decayAfter: Int
+    /// The rate is divided by this after a validation without improvement (1: off).
     public private(set) var plateauFactor: Double
+    /// Validations without improvement before early stopping (nil: never).
     public private(set) var patience: Int?
     /// Lowest loss among the scheduled validations.
     public private(set) var bestLoss: Double?
     /// Scheduled validations since the last improvement.
     public private(set) var validationsWithoutImprovement = 0
 
+    /// A schedule starting at `learningRate`.
     public init(learningRate: Double, decay: Double = 1, decayAfter: Int = 0, plateauFactor: Double = 1,
                 patience: Int? = nil) {
         self.learningRate = learningRate

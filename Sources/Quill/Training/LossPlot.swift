@@ -11,6 +11,7 @@ public enum LossPlot {
         return 10 * power
     }
 
+    /// An SVG chart of training and validation loss over steps.
     public static func svg(_ history: [TrainingRecord], width: Double = 720, height: Double = 420) -> String {
         let left = 70.0, right = 20.0, top = 40.0, bottom = 55.0
         let plotW = width - left - right, plotH = height - top - bottom

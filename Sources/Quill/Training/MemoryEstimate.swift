@@ -12,6 +12,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// Activations and gradients of one (T, B) batch.
     public let activationBytes: Double
 
+    /// Parameters and activations together.
     public var totalBytes: Double { parameterBytes + activationBytes }
 
     /// - Parameters:

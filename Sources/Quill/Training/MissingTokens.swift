@@ -36,6 +36,7 @@ public struct MissingTokens: Sendable, Equatable {
         self.policy = policy
     }
 
+    /// True when the texts hold no token the vocabulary lacks.
     public var isEmpty: Bool { distinct == 0 }
 
     /// "12 tokens (3 distinct: 'é' ×7, 'ü' ×4, '—' ×1)".
@@ -45,6 +46,7 @@ public struct MissingTokens: Sendable, Equatable {
         return "\(training + validation) tokens (\(distinct) distinct: \(shown)\(more))"
     }
 
+    /// Same counts, examples and policy.
     public static func == (a: MissingTokens, b: MissingTokens) -> Bool {
         a.training == b.training && a.validation == b.validation && a.distinct == b.distinct && a.policy == b.policy
             && a.examples.map(\.token) == b.examples.map(\.token) && a.examples.map(\.count) == b.examples.map(\.count)

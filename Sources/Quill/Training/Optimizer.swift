@@ -8,6 +8,7 @@ import QuillKernels
 /// single element-wise loop, split over workers by contiguous ranges (each element has one owner,
 /// so the result does not depend on the thread count).
 public final class Optimizer {
+    /// The update rule.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case sgd, adam, rmsprop
 
@@ -22,13 +23,19 @@ public final class Optimizer {
 
     /// Hyperparameters other than the learning rate.
     public struct Settings: Codable, Equatable, Sendable {
+        /// The update rule.
         public var kind: Kind
+        /// SGD momentum (0: none).
         public var momentum: Float = 0
+        /// L2 penalty added to the gradients.
         public var weightDecay: Float = 0
+        /// Adam's first-moment decay.
         public var beta1: Float = 0.9
+        /// Adam's second-moment decay.
         public var beta2: Float = 0.999
         /// RMSprop's smoothing constant (PyTorch's `alpha`).
         public var alpha: Float = 0.99
+        /// Added to the denominator of Adam and RMSprop.
         public var epsilon: Float = 1e-8
 
         /// Keeps a first-moment buffer: Adam's mean, or SGD's momentum buffer.
@@ -38,6 +45,7 @@ public final class Optimizer {
         /// Float buffers the optimizer keeps per parameter.
         public var momentBuffers: Int { (keepsFirstMoment ? 1 : 0) + (keepsSecondMoment ? 1 : 0) }
 
+        /// Settings with PyTorch's defaults for the rest.
         public init(kind: Kind, momentum: Float = 0, weightDecay: Float = 0) {
             self.kind = kind
             self.momentum = momentum
@@ -45,13 +53,16 @@ public final class Optimizer {
         }
     }
 
+    /// The update rule and its hyperparameters.
     public let settings: Settings
     /// Updates taken so far (Adam's bias correction uses it).
     public private(set) var stepCount = 0
     /// First moment (Adam) or momentum buffer (SGD); second moment (Adam, RMSprop).
     public let first: ParameterStore?
+    /// Second moment (Adam, RMSprop), nil for SGD.
     public let second: ParameterStore?
 
+    /// An optimizer with zeroed moments laid out like `parameters`.
     public init(settings: Settings, layoutOf parameters: ParameterStore) {
         self.settings = settings
         first = settings.keepsFirstMoment ? ParameterStore(sameLayoutAs: parameters) : nil

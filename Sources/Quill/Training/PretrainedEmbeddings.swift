@@ -8,6 +8,7 @@ public struct PretrainedEmbeddings: Sendable {
     public struct Coverage: Sendable, Equatable {
         /// Vectors in the file.
         public let vectors: Int
+        /// Numbers per vector.
         public let dimension: Int
         /// Vocabulary tokens found as they are spelt.
         public let exact: Int
@@ -16,12 +17,15 @@ public struct PretrainedEmbeddings: Sendable {
         /// Tokens in the vocabulary.
         public let vocabularySize: Int
 
+        /// Vocabulary tokens given a vector.
         public var covered: Int { exact + lowercase }
+        /// Share of the vocabulary covered.
         public var share: Double { vocabularySize == 0 ? 0 : Double(covered) / Double(vocabularySize) }
     }
 
     /// Row of the embedding matrix for each covered vocabulary id.
     public let rows: [Int: [Float]]
+    /// What the file covered.
     public let coverage: Coverage
 
     /// Reads `path` for the tokens of `vocabulary`; throws when the file is not in the format, or

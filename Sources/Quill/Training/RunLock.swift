@@ -3,14 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-/// Exclusive use of a run folder for as long as a trainer writes to it, so a second `quill train`
-/// on the same `--out` (or a `--resume` of a live run) is refused instead of both overwriting the
-/// same files.
+/// Exclusive use of a run folder for as long as a trainer writes to it, so a second trainer on the
+/// same folder (or a resume of a live run) is refused instead of both overwriting the same files.
 ///
 /// The lock is an `flock` on `.quill-lock` in the folder, which also holds the owner's process id
 /// for the message. The kernel drops the lock when its process ends, however it ends (kill -9
 /// too), so a lock left by a dead run never blocks a new one.
 public final class RunLock {
+    /// The lock file in a run folder.
     public static let fileName = ".quill-lock"
 
     private let descriptor: Int32

@@ -13,10 +13,15 @@ import QuillKernels
 /// - `metrics.csv`, `loss.svg`.
 /// Every file is written atomically, so a kill at any moment leaves the previous ones loadable.
 public final class Trainer {
+    /// The run's settings (a fine-tuned run's model settings are the base checkpoint's).
     public let options: TrainingOptions
+    /// The encoded texts and their batchers.
     public let data: TrainingData
+    /// The model being trained; after `run`, the latest weights.
     public let model: LanguageModel
+    /// The optimizer and its moments.
     public let optimizer: Optimizer
+    /// Where the run stands (steps, schedule, history).
     public private(set) var progress: TrainingProgress
     private var state: RecurrentState
     private var rng: SeededGenerator

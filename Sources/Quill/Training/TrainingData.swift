@@ -2,14 +2,19 @@ import Foundation
 
 /// The training and validation texts of a run, encoded, with their batchers.
 public struct TrainingData: Sendable {
+    /// The model's vocabulary.
     public let vocabulary: Vocabulary
+    /// The training text's ids.
     public let trainIDs: TokenIDs
+    /// The validation text's ids.
     public let validationIDs: TokenIDs
     /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?
+    /// Batches of the training text.
     public let trainBatcher: TrainBatcher
+    /// Batches of the validation text.
     public let validationBatcher: TrainBatcher
 
     /// Reads and splits the text files `options` names, builds the vocabulary from the training

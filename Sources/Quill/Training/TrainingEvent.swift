@@ -20,16 +20,23 @@ public enum TrainingControl: Sendable {
 
 /// What a run is about to do, reported once before its first step.
 public struct TrainingStart: Sendable {
+    /// Tokens in the vocabulary.
     public let vocabularySize: Int
+    /// Trainable scalars.
     public let parameterCount: Int
+    /// Tokens in the training text.
     public let trainTokens: Int
+    /// Tokens in the validation text.
     public let validationTokens: Int
+    /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
+    /// Batches in one pass over the training text.
     public let stepsPerEpoch: Int
-    /// Steps the run will take at most (epochs × steps per epoch, or --max-steps).
+    /// Steps the run will take at most (epochs × steps per epoch, or maxSteps).
     public let plannedSteps: Int
     /// Step the run resumes from (0 for a new run).
     public let resumedAtStep: Int
+    /// Threads the kernels use.
     public let threads: Int
     /// Stream mode, when the text is too short for the requested window: each of the B streams
     /// holds fewer tokens than T, so windows are `used` steps rather than `requested`.
@@ -42,8 +49,11 @@ public struct TrainingStart: Sendable {
     public let embeddingCoverage: PretrainedEmbeddings.Coverage?
 }
 
+/// One optimizer step.
 public struct StepReport: Sendable {
+    /// Steps taken, this one included.
     public let step: Int
+    /// Steps the run will take at most.
     public let plannedSteps: Int
     /// Fractional epoch.
     public let epoch: Double
@@ -51,16 +61,21 @@ public struct StepReport: Sendable {
     public let loss: Double
     /// Mean loss since the last validation.
     public let averageLoss: Double
+    /// The rate this step used.
     public let learningRate: Double
+    /// Global gradient norm before clipping.
     public let gradientNorm: Double
+    /// Training tokens per second in this session.
     public let tokensPerSecond: Double
     /// Seconds in this session.
     public let elapsed: Double
-    /// Estimated seconds left (from planned steps and --max-time), nil when unknown.
+    /// Estimated seconds left (from planned steps and maxTime), nil when unknown.
     public let remaining: Double?
 }
 
+/// One validation.
 public struct ValidationReport: Sendable {
+    /// What was measured.
     public let record: TrainingRecord
     /// Best so far: `model.safetensors` was rewritten.
     public let improved: Bool
@@ -84,9 +99,11 @@ public struct TrainingOutcome: Sendable {
         case interrupted
     }
 
+    /// Why the run stopped.
     public let reason: Reason
     /// Optimizer steps taken over the whole run.
     public let steps: Int
+    /// The best validation loss of the run, nil when none ran.
     public let bestValidationLoss: Double?
     /// The checkpoint folder, nil for a run kept in memory.
     public let folder: String?

@@ -6,12 +6,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var corpus: String
     /// A separate validation text; nil holds out the last `validationFraction` of the corpus.
     public var validationFile: String? = nil
+    /// Share of the corpus held out for validation when there is no `validationFile`.
     public var validationFraction: Double = 0.05
+    /// Characters or words.
     public var level: TokenLevel = .char
+    /// Streams (truncated BPTT) or one line per row.
     public var mode: TrainingMode = .stream
     /// Lines mode: most predicted positions per line.
     public var maxLength: Int = 128
+    /// Tokens seen fewer times map to `<unk>`.
     public var minimumCount: Int = 1
+    /// Largest vocabulary, specials included (nil: no limit).
     public var maximumVocabulary: Int? = nil
     /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
     /// model settings below are then taken from it). Nil trains a new model.
@@ -25,14 +30,23 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var freezeEmbeddings = false
 
     // Model
+    /// E: embedding width.
     public var embeddingSize: Int = 64
+    /// H: hidden size of each layer.
     public var hiddenSize: Int = 256
+    /// L: stacked recurrent layers.
     public var layers: Int = 2
+    /// Dropout on the embedding, between layers and before the decoder.
     public var dropout: Float = 0.1
+    /// Share the encoder and decoder matrices (needs E = H).
     public var tieWeights: Bool = false
+    /// The recurrent cell.
     public var cell: ModelConfig.Cell = .lstm
+    /// Weight initialisation.
     public var initialization: ModelConfig.Initialization = .pytorch
+    /// r of `.uniform` initialisation.
     public var initializationRange: Float = 0.1
+    /// Seed of initialisation, dropout and shuffling.
     public var seed: UInt64 = 1
 
     // Optimisation
@@ -40,12 +54,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var batchSize: Int = 32
     /// T: steps per window (stream mode).
     public var sequenceLength: Int = 64
+    /// The optimizer and its hyperparameters.
     public var optimizer: Optimizer.Settings = .init(kind: .adam)
+    /// The starting learning rate.
     public var learningRate: Double = 0.002
     /// Global gradient-norm limit; 0 turns clipping off.
     public var clip: Double = 5
     /// Step decay: after `learningRateDecayAfter` epochs, multiply the rate by this each epoch.
     public var learningRateDecay: Double = 1
+    /// Epochs before step decay starts.
     public var learningRateDecayAfter: Int = 0
     /// Plateau annealing: divide the rate by this when a validation does not improve (1 = off).
     public var plateauFactor: Double = 1
@@ -53,7 +70,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var patience: Int? = nil
 
     // Limits and reporting
+    /// Passes over the training text.
     public var epochs: Int = 10
+    /// Stop after this many optimizer steps.
     public var maxSteps: Int? = nil
     /// Seconds of training in this invocation.
     public var maxTime: Double? = nil
@@ -63,6 +82,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// files, no resuming: the trained weights are `Trainer.model`).
     public var outputFolder: String?
 
+    /// Options with the defaults for `corpus`, written to `outputFolder` (nil: in memory).
     public init(corpus: String, outputFolder: String?) {
         self.corpus = corpus
         self.outputFolder = outputFolder
