@@ -1,4 +1,6 @@
 // swift-tools-version:6.2
+// 6.2 or later: SwiftPM accepts a version-pinned dependency whose targets use unsafe flags (the
+// kernels' -Ounchecked and -target-cpu below) only from a manifest of tools-version 6.2 or later.
 import Foundation
 import PackageDescription
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Checks quill.py against the quill executable (needs torch, safetensors and a built quill):
+
+    .venv/bin/python interop/pytorch/test_quill.py [path/to/quill]
+
+Trains a small Quill model, loads it into PyTorch and compares cross-entropies; trains it further
+in PyTorch, saves it back and checks that quill reads what PyTorch computed; runs train_ddp.py on
+two processes and checks that quill reads its result too.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import quill  # noqa: E402
+
+QUILL = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release", "quill")
+TEXT = "".join(f"{i % 17} the keeper lit the lamp; wind from the west, fog until dawn.\n" for i in range(300))
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def run(*args):
+    out = subprocess.run([QUILL, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise AssertionError(f"quill {' '.join(args)} failed: {out.stderr}")
+    return out.stdout
+
+
+def quill_cross_entropy(checkpoint, text_path):
+    return json.loads(run("perplexity", checkpoint, text_path, "--batch", "1", "--seq-len", "50", "--json"))["cross_entropy"]
+
+
+class QuillInterop(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="quill-interop-")
+        cls.text = os.path.join(cls.dir, "text.txt")
+        with open(cls.text, "w", encoding="utf-8") as f:
+            f.write(TEXT)
+        cls.held = os.path.join(cls.dir, "held.txt")
+        with open(cls.held, "w", encoding="utf-8") as f:
+            f.write(TEXT[:2000])
+        cls.char = os.path.join(cls.dir, "char")
+        run("train", cls.text, "--out", cls.char, "--embed", "16", "--hidden", "32", "--batch", "8", "--seq-len", "32",
+            "--max-steps", "40", "--quiet")
+        cls.word = os.path.join(cls.dir, "word")
+        run("train", cls.text, "--level", "word", "--cell", "gru", "--out", cls.word, "--embed", "24", "--hidden", "24",
+            "--tie-weights", "--batch", "4", "--seq-len", "16", "--max-steps", "40", "--quiet")
+
+    def test_loaded_models_score_as_quill_does(self):
+        for folder in (self.char, self.word):
+            loaded = quill.load(folder)
+            ids = quill.encode(read(self.held), loaded.vocab, loaded.level)
+            ours = quill.cross_entropy(loaded.model, ids)
+            theirs = quill_cross_entropy(folder, self.held)
+            self.assertAlmostEqual(ours, theirs, delta=1e-4 * theirs, msg=folder)
+
+    def test_model_trained_in_pytorch_comes_back(self):
+        loaded = quill.load(self.char)
+        model, vocab = loaded.model, loaded.vocab
+        ids = torch.tensor(quill.encode(TEXT, vocab, "char"))
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.003)
+        model.train()
+        for step in range(20):
+            start = (step * 64) % (len(ids) - 65)
+            x, y = ids[start:start + 64].unsqueeze(1), ids[start + 1:start + 65]
+            optimizer.zero_grad()
+            logits, _ = model(x)
+            torch.nn.functional.cross_entropy(logits.squeeze(1), y).backward()
+            optimizer.step()
+        out = os.path.join(self.dir, "from-torch")
+        quill.save(out, model, vocab, level="char")
+        held = quill.encode(read(self.held), vocab, "char")
+        ours = quill.cross_entropy(model, held)
+        self.assertAlmostEqual(quill_cross_entropy(out, self.held), ours, delta=1e-4 * ours)
+        self.assertNotAlmostEqual(quill_cross_entropy(self.char, self.held), ours, delta=1e-3)
+        self.assertIn("parameters", run("info", out))
+        run("generate", out, "--prompt", "the ", "--length", "20")
+        # And Quill trains it further from there.
+        run("train", self.text, "--from", out, "--out", os.path.join(self.dir, "tuned"), "--max-steps", "3",
+            "--batch", "4", "--seq-len", "16", "--quiet")
+
+    def test_vocabulary_export_matches(self):
+        path = os.path.join(self.dir, "vocab.json")
+        run("export-vocab", self.char, path)
+        self.assertEqual(json.loads(read(path)), quill.load(self.char).vocab)
+
+    def test_distributed_training_round_trip(self):
+        out = os.path.join(self.dir, "ddp")
+        result = subprocess.run([sys.executable, os.path.join(HERE, "train_ddp.py"), "--text", self.text, "--from", self.char,
+                                 "--out", out, "--procs", "2", "--batch", "4", "--seq-len", "32", "--epochs", "1"],
+                                capture_output=True, text=True, timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("epoch 1", result.stdout)
+        loaded = quill.load(out)
+        held = quill.encode(read(self.held), loaded.vocab, loaded.level)
+        ours = quill.cross_entropy(loaded.model, held)
+        self.assertAlmostEqual(quill_cross_entropy(out, self.held), ours, delta=1e-4 * ours)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
