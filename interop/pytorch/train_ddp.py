@@ -34,7 +34,7 @@ def build(args):
     import json
     with open(args.vocab, encoding="utf-8") as f:
         vocab = json.load(f)
-    model = quill.RNNModel(args.cell, len(vocab), args.embed, args.hidden, args.layers, args.dropout, args.tie_weights)
+    model = quill.RNNModel(args.cell, len(vocab), args.embed, args.hidden, args.layers, args.dropout or 0.0, args.tie_weights)
     return model, vocab, args.level
 
 
@@ -92,7 +92,7 @@ def main():
     parser.add_argument("--embed", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--dropout", type=float, default=None)
+    parser.add_argument("--dropout", type=float, default=None, help="default: the checkpoint's, or 0 for a new model")
     parser.add_argument("--tie-weights", action="store_true")
     parser.add_argument("--batch", type=int, default=16, help="rows per process")
     parser.add_argument("--seq-len", type=int, default=64)
