@@ -57,7 +57,7 @@ final class CLITests: XCTestCase {
     func testHelpAndVersion() throws {
         let help = try quill(["--help"])
         XCTAssertEqual(help.status, 0)
-        for command in ["train", "generate", "perplexity", "vocab", "info", "export-vocab"] {
+        for command in ["train", "generate", "perplexity", "vocab", "info", "export-vocab", "import"] {
             XCTAssertTrue(help.stdout.contains("\n  \(command) "), command)
         }
         let train = try quill(["train", "--help"])
