@@ -24,7 +24,8 @@ public struct StreamBatcher: Sendable {
 
     /// - Throws: when there are fewer than `2 · batchSize` ids (no window would have a target).
     public init(ids: TokenIDs, batchSize: Int, steps: Int) throws {
-        guard batchSize > 0, steps > 0 else { throw QuillError.usage("batch size and sequence length must be positive") }
+        guard batchSize > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, batchSize)) }
+        guard steps > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, steps)) }
         guard ids.count >= 2 * batchSize else {
             throw QuillError.runtime("text too short: \(ids.count) tokens, but batch size \(batchSize) needs at least \(2 * batchSize)")
         }
