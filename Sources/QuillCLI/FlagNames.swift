@@ -47,20 +47,11 @@ enum FlagNames {
         }
     }
 
-    /// A library error as the CLI prints it: settings as flags, and advice that names flags.
+    /// A library error as the CLI prints it: settings as flags, and advice that names commands.
     static func message(_ error: QuillError) -> String {
-        switch error {
-        case .invalidSetting(let invalid):
-            return invalid.describe(naming: flag)
-        case .notQuillCheckpoint(let path):
+        if case .notQuillCheckpoint(let path) = error {
             return "\(path): not a Quill checkpoint (no quill metadata); for a plain PyTorch state_dict pass --vocab FILE and --level, or convert it once with 'quill import'"
-        case .unknownCharacters(let characters):
-            return "the prompt has characters the model never saw: \(characters.joined(separator: ", ")); use --unknown skip or --unknown unk"
-        case .diverged(let step, let problem, let rate, let kept):
-            return "step \(step): \(problem) — the learning rate (\(rate)) is probably too high; try a smaller --lr or a --clip. "
-                + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
-        default:
-            return error.description
         }
+        return error.describe(naming: flag)
     }
 }

@@ -23,17 +23,20 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// Reading or writing a file failed at the operating-system level.
     case io(path: String, problem: String)
 
-    /// One line fit to print after `quill: `.
-    public var description: String {
+    /// One line, naming settings as the API spells them.
+    public var description: String { describe { $0.rawValue } }
+
+    /// One line with each setting it names spelt by `name` (the `quill` tool passes its flags).
+    public func describe(naming name: (Setting) -> String) -> String {
         switch self {
         case .usage(let message): return message
-        case .invalidSetting(let invalid): return invalid.description
+        case .invalidSetting(let invalid): return invalid.describe(naming: name)
         case .notQuillCheckpoint(let path):
             return "\(path): not a Quill checkpoint (no quill.config/quill.vocabulary metadata); a plain PyTorch state_dict needs its vocabulary and level given"
         case .unknownCharacters(let characters):
-            return "the prompt has characters the model never saw: \(characters.joined(separator: ", ")); skip them or map them to <unk> (Generator.UnknownPolicy)"
+            return "the prompt has characters the model never saw: \(characters.joined(separator: ", ")); skip them or read them as <unk> (\(name(.unknownPolicy)) skip or unk)"
         case .diverged(let step, let problem, let rate, let kept):
-            return "step \(step): \(problem) — the learning rate (\(rate)) is probably too high; try a smaller learningRate or clip the gradients. "
+            return "step \(step): \(problem) — the learning rate (\(rate)) is probably too high; lower \(name(.learningRate)) or set \(name(.clip)). "
                 + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
         case .badText(let path, let problem): return "\(path): \(problem)"
         case .badCheckpoint(let path, let problem): return "\(path): \(problem)"
