@@ -8,6 +8,11 @@ enum ModelLoading {
         }
         return try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
                                level: args.string("level").flatMap(TokenLevel.init(rawValue:)),
-                               cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)))
+                               cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)),
+                               weights: args.string("weights").flatMap(WeightFormat.init(rawValue:)))
     }
+
+    /// The `--weights` option of the commands that run a model.
+    static let weightsOption = OptionSpec("weights", .choice(WeightFormat.allCases.map(\.rawValue)),
+                                          "weight matrices as float32, bfloat16 or int8 with a scale per row (default: as the checkpoint stores them)")
 }

@@ -9,7 +9,7 @@ CPUCheck.exitIfUnsupported(program: "quill")
 
 let commands: [CommandSpec] = [
     TrainCommand.spec, GenerateCommand.spec, PerplexityCommand.spec, VocabCommand.spec, InfoCommand.spec,
-    ExportVocabCommand.spec, ImportCommand.spec,
+    ExportVocabCommand.spec, ImportCommand.spec, QuantizeCommand.spec,
 ]
 
 func runCommand(_ name: String, _ arguments: [String]) throws {
@@ -29,6 +29,7 @@ func runCommand(_ name: String, _ arguments: [String]) throws {
     case "info": try InfoCommand.run(parsed)
     case "export-vocab": try ExportVocabCommand.run(parsed)
     case "import": try ImportCommand.run(parsed)
+    case "quantize": try QuantizeCommand.run(parsed)
     default: fatalError("unreachable: \(name)")
     }
 }

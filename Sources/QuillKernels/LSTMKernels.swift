@@ -15,22 +15,30 @@ public enum LSTMKernels {
                                hiddenOut: UnsafeMutablePointer<Float>, hiddenStride: Int) {
         Parallel.forRanges(batch, minimumPerWorker: rowsPerWorker(hidden: h)) { rows in
             for b in rows {
-                let g = gates + b * 4 * h
-                let cPrev = cellIn + b * h, cNext = cellOut + b * h, hNext = hiddenOut + b * hiddenStride
-                var j = 0
-                while j < h {
-                    let n = min(8, h - j)
-                    let i = VectorMath.sigmoid(Lanes.load(g + j, n)), f = VectorMath.sigmoid(Lanes.load(g + h + j, n))
-                    let gg = VectorMath.tanh(Lanes.load(g + 2 * h + j, n)), o = VectorMath.sigmoid(Lanes.load(g + 3 * h + j, n))
-                    Lanes.store(i, g + j, n); Lanes.store(f, g + h + j, n)
-                    Lanes.store(gg, g + 2 * h + j, n); Lanes.store(o, g + 3 * h + j, n)
-                    let c = f * Lanes.load(cPrev + j, n) + i * gg
-                    Lanes.store(c, cNext + j, n)
-                    // tanh(c') through the same vector code as backward's recomputation, so the bits agree.
-                    Lanes.store(VectorMath.tanh(c) * o, hNext + j, n)
-                    j += 8
-                }
+                forward(units: 0..<h, hidden: h, gates: gates + b * 4 * h, cellIn: cellIn + b * h,
+                        cellOut: cellOut + b * h, hiddenOut: hiddenOut + b * hiddenStride)
             }
+        }
+    }
+
+    /// `forward` for one row, on the hidden units in `units` only (its lower bound a multiple of
+    /// eight): how a generation step splits one row's cell update over the cores. Each unit goes
+    /// through the same lane arithmetic as in the whole-row call, so the bits are the same.
+    public static func forward(units: Range<Int>, hidden h: Int, gates g: UnsafeMutablePointer<Float>,
+                               cellIn cPrev: UnsafePointer<Float>, cellOut cNext: UnsafeMutablePointer<Float>,
+                               hiddenOut hNext: UnsafeMutablePointer<Float>) {
+        var j = units.lowerBound
+        while j < units.upperBound {
+            let n = min(8, units.upperBound - j)
+            let i = VectorMath.sigmoid(Lanes.load(g + j, n)), f = VectorMath.sigmoid(Lanes.load(g + h + j, n))
+            let gg = VectorMath.tanh(Lanes.load(g + 2 * h + j, n)), o = VectorMath.sigmoid(Lanes.load(g + 3 * h + j, n))
+            Lanes.store(i, g + j, n); Lanes.store(f, g + h + j, n)
+            Lanes.store(gg, g + 2 * h + j, n); Lanes.store(o, g + 3 * h + j, n)
+            let c = f * Lanes.load(cPrev + j, n) + i * gg
+            Lanes.store(c, cNext + j, n)
+            // tanh(c') through the same vector code as backward's recomputation, so the bits agree.
+            Lanes.store(VectorMath.tanh(c) * o, hNext + j, n)
+            j += 8
         }
     }
 

@@ -49,9 +49,9 @@ public struct Checkpoint: Sendable {
         return file
     }
 
-    /// Writes atomically to `path`.
-    public func write(to path: String) throws {
-        try safeTensors().write(to: path)
+    /// Writes atomically to `path`, the weight matrices stored in `format` (float32 by default).
+    public func write(to path: String, storing format: WeightFormat = .f32) throws {
+        try safeTensors(storing: format).write(to: path)
     }
 
     /// The file a checkpoint argument names: a folder's `model.safetensors` (the best model), or
@@ -79,7 +79,8 @@ public struct Checkpoint: Sendable {
 
     /// A checkpoint from a safetensors file already read; `path` names it in errors. Checks the
     /// metadata, the config's sizes and every tensor against the config.
-    public init(safeTensors file: SafeTensors, path: String) throws {
+    public init(safeTensors stored: SafeTensors, path: String) throws {
+        let file = try Self.dequantizingInt8(stored, path: path)
         func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
         guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {
             throw QuillError.notQuillCheckpoint(path: path)

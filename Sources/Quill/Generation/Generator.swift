@@ -12,7 +12,7 @@ public final class Generator {
 
     /// Why a sample ended.
     public enum StopReason: String, Sendable {
-        case length, endOfSequence = "eos", stopString = "stop"
+        case length, endOfSequence = "eos", stopString = "stop", interrupted
     }
 
     /// One finished sample.
@@ -32,11 +32,29 @@ public final class Generator {
     /// How each token is drawn.
     public let sampler: Sampler
 
+    /// The batch-1 decoders' weights, built on first use (quantizing copies them).
+    private var stepWeights: StepWeights?
+
     /// A generator for `loaded`, drawing tokens with `sampler`.
     public init(loaded: LoadedModel, sampler: Sampler) {
         self.loaded = loaded
         self.sampler = sampler
     }
+
+    /// A batch-1 decoder (its own state, the shared weights in `loaded.weights`), or nil for
+    /// cells it does not run. The weights are read from the model on first use: a generator made
+    /// before the model changes (more training) keeps generating from the earlier weights.
+    func stepDecoder() -> StepDecoder? {
+        guard StepDecoder.supports(loaded.model.config) else { return nil }
+        if stepWeights == nil { stepWeights = StepWeights(model: loaded.model, format: loaded.weights) }
+        return StepDecoder(weights: stepWeights!)
+    }
+
+    /// Tokens never sampled: `<pad>` and `<bos>` are never targets.
+    var bannedTokens: [Int] { [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 } }
+
+    /// The token `stopAtEOS` ends at: `<eos>`, or a character model's newline.
+    var endToken: Int? { loaded.vocabulary.eosID ?? loaded.vocabulary.lineEndID(level: loaded.level) }
 
     /// Token ids of a prompt. Character level: unknown characters are an error listing them, or
     /// are skipped or mapped to `<unk>` as `policy` says. Word level: unknown words become `<unk>`
@@ -76,7 +94,8 @@ public final class Generator {
     }
 
     /// Generates `samples` continuations of `prompt` (ids from `encodePrompt`), each with its own
-    /// generator seeded from `seed` and its index, all computed as one batch.
+    /// generator seeded from `seed` and its index, all computed as one batch (one sample runs as a
+    /// `GenerationSession`).
     /// - Parameters:
     ///   - length: tokens to sample at most.
     ///   - stopAtEOS: end a sample when it samples `<eos>`, or, for a character model without one,
@@ -92,6 +111,12 @@ public final class Generator {
         guard samples > 0 else { throw QuillError.invalidSetting(.positive(.samples, samples)) }
         guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
         if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        if samples == 1 {
+            let session = GenerationSession(generator: self, seed: seed)
+            try session.feed(prompt)
+            return [try session.generate(length: length, stopAtEOS: stopAtEOS, stop: stop, promptHasText: promptHasText,
+                                         onText: { onText(0, $0) })]
+        }
         let start = MonotonicClock.seconds()
         let model = loaded.model
         let v = model.config.vocabularySize
@@ -114,11 +139,9 @@ public final class Generator {
         // Prime with every prompt token at once; the logits of the last step give the first draw.
         let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
         var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
-                                   training: false, rng: &unusedDropoutRNG) + (prime.count - 1) * samples * v
+                                   training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
         var next = [Int32](repeating: 0, count: samples)
-        // <pad> and <bos> are never targets, so they are never sampled.
-        let banned = [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 }
-        let endToken = loaded.vocabulary.eosID ?? loaded.vocabulary.lineEndID(level: loaded.level)
+        let banned = bannedTokens, endToken = self.endToken
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
                 for id in banned { logits[s * v + id] = -.infinity }

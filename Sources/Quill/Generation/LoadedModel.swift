@@ -13,36 +13,56 @@ public struct LoadedModel {
     public let mode: TrainingMode
     /// The checkpoint's training summary (nil for a PyTorch state dict).
     public let summary: TrainingSummary?
+    /// How generation reads the weight matrices. The model's own (float32) matrices hold the
+    /// values this format stores, so scoring and every other path compute with the same weights.
+    public let weights: WeightFormat
 
-    /// A model already in memory.
+    /// A model already in memory. With `weights` other than `.f32`, the model's weight matrices
+    /// are replaced in place by the values that format stores (bfloat16- or int8-rounded).
     public init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, mode: TrainingMode = .stream,
-                summary: TrainingSummary? = nil) {
+                summary: TrainingSummary? = nil, weights: WeightFormat = .f32) {
         self.model = model
         self.vocabulary = vocabulary
         self.level = level
         self.mode = mode
         self.summary = summary
+        self.weights = weights
+        Self.round(model, to: weights)
+    }
+
+    /// Replaces every weight matrix (2-D parameter) by what `format` stores of it.
+    static func round(_ model: LanguageModel, to format: WeightFormat) {
+        guard format != .f32 else { return }
+        for entry in model.parameters.entries where entry.shape.count == 2 {
+            let values = model.parameters.pointer(entry.name)
+            let stored = QuantizedMatrix(values, rows: entry.shape[0], columns: entry.shape[1], format: format).dequantized()
+            model.parameters.set(entry.name, stored)
+        }
     }
 
     /// Loads `path` (a checkpoint folder or `.safetensors` file). With `vocabularyFile` the file is
     /// read as a PyTorch state dict: `level` says how to tokenize (default word) and `cell` which
     /// cell it is where the shapes cannot tell (a vanilla RNN's tanh or relu).
-    public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil) throws {
+    /// - Parameter weights: how generation reads the weights (default: as the file stores them);
+    ///   a format other than the file's rounds the weights to it.
+    public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil,
+                weights: WeightFormat? = nil) throws {
         if let vocabularyFile {
             let file = try Checkpoint.resolve(path)
-            let weights = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
+            let tensors = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
             let vocabulary = try Vocabulary(file: vocabularyFile)
-            let config = try LanguageModel.inferConfig(from: weights, path: file, cell: cell)
+            let config = try LanguageModel.inferConfig(from: tensors, path: file, cell: cell)
             guard config.vocabularySize == vocabulary.count else {
                 throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
             }
             let model = try LanguageModel(config: config)
-            try model.loadWeights(from: weights, path: file)
+            try model.loadWeights(from: tensors, path: file)
             self.model = model
             self.vocabulary = vocabulary
             self.level = level ?? .word
             self.mode = .stream
             self.summary = nil
+            self.weights = weights ?? .f32
         } else {
             let file = try Checkpoint.resolve(path)
             let checkpoint = try Checkpoint(contentsOf: file)
@@ -54,6 +74,10 @@ public struct LoadedModel {
             self.level = checkpoint.summary.level
             mode = checkpoint.summary.mode
             summary = checkpoint.summary
+            self.weights = weights ?? checkpoint.storedFormat
         }
+        // A file already in this format holds exactly its values; rounding again changes nothing
+        // for bfloat16 and keeps int8's codes.
+        Self.round(model, to: self.weights)
     }
 }

@@ -70,12 +70,16 @@ public final class LanguageModel {
 
     /// Runs the network over a (T, B) batch of input ids from `state`, which is advanced to the
     /// final state. Returns a pointer to the (T·B, V) logits, valid until the next call.
-    /// - Parameter dropoutMasks: in training, masks to use instead of drawing them: L + 1 of them,
-    ///   for the embedding output (T·B·E values) and each layer's output (T·B·H), each value 0 or
-    ///   1/(1−p). For checking against another implementation's masks; nil draws from `rng`.
+    /// - Parameters:
+    ///   - dropoutMasks: in training, masks to use instead of drawing them: L + 1 of them, for the
+    ///     embedding output (T·B·E values) and each layer's output (T·B·H), each value 0 or
+    ///     1/(1−p). For checking against another implementation's masks; nil draws from `rng`.
+    ///   - lastStepOnly: run the decoder on the last step's B rows only (priming generation with a
+    ///     prompt, whose earlier logits nobody reads); the result then holds (B, V) logits.
     @discardableResult
     public func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
-                        training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil) -> UnsafeMutablePointer<Float> {
+                        training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil,
+                        lastStepOnly: Bool = false) -> UnsafeMutablePointer<Float> {
         precondition(dropoutMasks == nil || dropoutMasks!.count == config.layers + 1, "dropout masks: one per site, L + 1")
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
         precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize
@@ -125,12 +129,13 @@ public final class LanguageModel {
         state.hidden = hidden
         state.cell = cell
 
-        // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows.
-        let logits = logitsBuffer.buffer(rows * v)
+        // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows (or the last step's).
+        let decoded = lastStepOnly ? b : rows
+        let logits = logitsBuffer.buffer(decoded * v)
         let bias = parameters.pointer("decoder.bias")
         let decoderWeight = parameters.pointer(decoderWeightName)
         Profiler.measure(.headGEMM) {
-            GEMM.multiply(m: rows, n: v, k: h, a: input, lda: h, b: decoderWeight, ldb: h,
+            GEMM.multiply(m: decoded, n: v, k: h, a: input + (rows - decoded) * h, lda: h, b: decoderWeight, ldb: h,
                           transposeB: true, beta: 0, c: logits, ldc: v, bias: bias)
         }
         return logits

@@ -22,9 +22,12 @@ enum GenerateCommand {
             OptionSpec("vocab", .string, "vocabulary of a plain PyTorch state_dict: a JSON array of tokens in id order, or one token per line"),
             OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
             OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (read from the weights' shapes; a vanilla RNN needs rnn-tanh or rnn-relu)"),
+            ModelLoading.weightsOption,
+            OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)"),
             OptionSpec("json", .flag, "print one JSON object per sample"),
         ],
-        examples: ["quill generate checkpoints/lighthouse --prompt \"The keeper\" --length 300 --temperature 0.8"]
+        examples: ["quill generate checkpoints/lighthouse --prompt \"The keeper\" --length 300 --temperature 0.8",
+                   "quill generate checkpoints/lighthouse --interactive --length 200 --stop-at-eos --weights int8"]
     )
 
     static func run(_ args: ParsedArguments) throws {
@@ -38,6 +41,16 @@ enum GenerateCommand {
             throw CLIError.usage("--stop-at-eos: this model's vocabulary has neither <eos> nor a newline")
         }
         let generator = Generator(loaded: loaded, sampler: sampler)
+        if args.flag("interactive") {
+            for flag in ["prompt", "samples", "json", "no-prompt"] where args.isSet(flag) {
+                throw CLIError.usage("--\(flag) does not apply to --interactive (prompts come from stdin, one sample at a time)")
+            }
+            Signals.installInterrupting()
+            let status = try InteractiveLoop(generator: generator, seed: UInt64(seed), length: length,
+                                             stopAtEOS: args.flag("stop-at-eos"), stop: args.string("stop"),
+                                             policy: Generator.UnknownPolicy(rawValue: args.string("unknown")!)!).run()
+            exit(status)
+        }
         let prompt = args.string("prompt")!
         let policy = Generator.UnknownPolicy(rawValue: args.string("unknown")!)!
         let (ids, unknown) = try generator.encodePrompt(prompt, policy: policy)

@@ -25,7 +25,7 @@ enum InfoCommand {
                 "file": path, "level": s.level.rawValue, "mode": s.mode.rawValue, "cell": c.cell.rawValue,
                 "vocabulary_size": c.vocabularySize, "embed": c.embeddingSize, "hidden": c.hiddenSize,
                 "layers": c.layers, "dropout": Double(c.dropout), "tie_weights": c.tieWeights,
-                "init": c.initialization.rawValue, "parameters": c.parameterCount, "steps": s.steps,
+                "init": c.initialization.rawValue, "weights": checkpoint.storedFormat.rawValue, "parameters": c.parameterCount, "steps": s.steps,
                 "epochs": s.epochs, "validations": s.history.count, "corpus": s.corpus ?? NSNull(),
             ]
             if let best = s.bestValidationLoss {
@@ -39,7 +39,7 @@ enum InfoCommand {
         }
         print("checkpoint       \(path)")
         print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)\(c.initialization == .uniform ? " ±\(c.initializationRange)" : "")")
-        print("parameters       \(Format.count(c.parameterCount))")
+        print("parameters       \(Format.count(c.parameterCount)) (\(checkpoint.storedFormat.rawValue) weights)")
         print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")
         if let latest, latest.summary.steps != s.steps {

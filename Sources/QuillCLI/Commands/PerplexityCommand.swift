@@ -13,6 +13,7 @@ enum PerplexityCommand {
             OptionSpec("vocab", .string, "vocabulary of a plain PyTorch state_dict: a JSON array of tokens in id order, or one token per line"),
             OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
             OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (read from the weights' shapes; a vanilla RNN needs rnn-tanh or rnn-relu)"),
+            ModelLoading.weightsOption,
             OptionSpec("json", .flag, "print one JSON object"),
         ]
     )
@@ -30,12 +31,12 @@ enum PerplexityCommand {
                 "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
                 "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,
                 "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(),
-                "batch": batch, "seq_len": steps,
+                "batch": batch, "seq_len": steps, "weights": loaded.weights.rawValue,
             ] as [String: Any]))
             return
         }
         print("file            \(file)")
-        print("tokens scored   \(result.tokens) (\(loaded.level.rawValue) level, --batch \(batch), --seq-len \(steps))")
+        print("tokens scored   \(result.tokens) (\(loaded.level.rawValue) level, --batch \(batch), --seq-len \(steps), \(loaded.weights.rawValue) weights)")
         print(String(format: "unknown         %d (%.2f%% of the text's tokens)", result.unknown, result.unknownShare * 100))
         print(String(format: "cross-entropy   %.6f nats per token", result.crossEntropy))
         print(String(format: "perplexity      %.4f", result.perplexity))

@@ -1,0 +1,136 @@
+import QuillKernels
+
+/// One stream of generation that keeps its state between calls: feed a prompt, sample a
+/// continuation, feed the next prompt, and so on (interactive use), or `reset` to start afresh.
+///
+/// The first feed after a reset is preceded by the generator's start token, as `generate` primes
+/// it. A prompt runs through the recurrence as one batched pass per layer with the decoder on its
+/// last position only; tokens after it go through `StepDecoder` for LSTM models (the general
+/// forward pass for other cells).
+public final class GenerationSession {
+    public let generator: Generator
+    private var rng: SeededGenerator
+    private var state: RecurrentState
+    private let decoder: StepDecoder?
+    /// Whether the state holds anything (a start token was fed).
+    private var started = false
+    /// A token sampled but not yet run through the model: it goes in ahead of the next feed.
+    private var pending: Int?
+    /// Logits for the next draw, valid after a feed or a step.
+    private var logits: UnsafePointer<Float>?
+    private var unusedDropoutRNG = SeededGenerator(seed: 0)
+
+    /// A session drawing from `seed` (the same seed as `Generator.generate`'s first sample).
+    public init(generator: Generator, seed: UInt64) {
+        self.generator = generator
+        rng = SeededGenerator(seed: seed)
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder = generator.stepDecoder()
+    }
+
+    /// Forgets everything fed and generated; the next feed starts from the start token. With
+    /// `seed`, the draws start again from it too (the session then repeats a fresh one's output).
+    public func reset(seed: UInt64? = nil) {
+        if let seed { rng = SeededGenerator(seed: seed) }
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder?.reset()
+        started = false
+        pending = nil
+        logits = nil
+    }
+
+    /// Runs `ids` (from `Generator.encodePrompt`) through the model after whatever came before.
+    public func feed(_ ids: [Int]) throws {
+        var tokens = ids
+        if let pending { tokens.insert(pending, at: 0) }
+        if !started, let start = generator.startToken { tokens.insert(start, at: 0) }
+        guard !tokens.isEmpty else {
+            if logits == nil {
+                throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
+            }
+            return
+        }
+        let model = generator.loaded.model
+        try MemoryEstimate(config: model.config, batch: 1, steps: tokens.count, training: false)
+            .check(setting: .prompt, parametersFrom: "the checkpoint", activationsFrom: "a \(tokens.count)-token prompt")
+        if let decoder, tokens.count == 1 {
+            logits = decoder.step(tokens[0])
+        } else {
+            if let decoder, started { state = decoder.state }
+            logits = UnsafePointer(model.forward(inputs: tokens.map(Int32.init), steps: tokens.count, batch: 1, state: &state,
+                                                 training: false, rng: &unusedDropoutRNG, lastStepOnly: true))
+            decoder?.load(state)
+        }
+        started = true
+        pending = nil
+    }
+
+    /// Samples up to `length` tokens from the current state (see `Generator.generate` for the
+    /// parameters), reporting text as it becomes final. `shouldStop` is asked before each token;
+    /// true ends the sample (`StopReason.interrupted`).
+    public func generate(length: Int, stopAtEOS: Bool = false, stop: String? = nil, promptHasText: Bool = false,
+                         shouldStop: () -> Bool = { false }, onText: (String) -> Void = { _ in }) throws -> Generator.Sample {
+        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
+        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        if logits == nil || pending != nil { try feed([]) }
+        let start = MonotonicClock.seconds()
+        let loaded = generator.loaded
+        let v = loaded.model.config.vocabularySize
+        var writer = SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop, atLineStart: !promptHasText)
+        var sample = Generator.Sample(text: "", tokens: 0, stopReason: .length, seconds: 0)
+        let banned = generator.bannedTokens, endToken = generator.endToken
+        // Banning writes into the logits, which belong to the model or the decoder until the next step.
+        var current = UnsafeMutablePointer(mutating: logits!)
+        for index in 0..<length {
+            if shouldStop() {
+                sample.stopReason = .interrupted
+                break
+            }
+            for id in banned { current[id] = -.infinity }
+            let token = generator.sampler.sample(current, count: v, rng: &rng)
+            sample.tokens += 1
+            var next = token
+            if stopAtEOS && token == endToken {
+                sample.stopReason = .endOfSequence
+                pending = token
+                break
+            }
+            let (piece, hitStop) = writer.append(token)
+            if !piece.isEmpty { onText(piece) }
+            // A line model was trained on lines that each start afresh: after <eos> the next line
+            // begins from the zero state with <bos>, as in training.
+            if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
+                next = bos
+                resetState()
+            }
+            if hitStop {
+                sample.stopReason = .stopString
+                pending = next
+                break
+            }
+            if index == length - 1 {
+                pending = next
+                break
+            }
+            current = UnsafeMutablePointer(mutating: step(next))
+        }
+        if let rest = writer.finish() { onText(rest) }
+        sample.text = writer.text
+        // A continuation that ends with nothing pending resumes from these logits.
+        sample.seconds = MonotonicClock.seconds() - start
+        logits = UnsafePointer(current)
+        return sample
+    }
+
+    /// One token through the model; the logits of the next draw.
+    private func step(_ token: Int) -> UnsafePointer<Float> {
+        if let decoder { return decoder.step(token) }
+        return UnsafePointer(generator.loaded.model.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
+                                                            training: false, rng: &unusedDropoutRNG))
+    }
+
+    private func resetState() {
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder?.reset()
+    }
+}

@@ -1,0 +1,172 @@
+import QuillKernels
+
+/// One token at a time through an LSTM language model, for batch-1 generation: the work of
+/// `LanguageModel.forward` at T = B = 1 with the overheads that matter at that size removed.
+///
+/// - Each core owns a contiguous share of every layer's hidden units: it computes the four gate
+///   rows of its units (input and recurrent products), then their cell update, so a layer costs
+///   one parallel region instead of a product, a hand-off and a serial gate pass.
+/// - Layer 0's input product depends only on the token: `bias + W_ih·e_v` is computed once per
+///   vocabulary token (when that table is small) and a step reads one row of it.
+/// - Weight matrices are read in the chosen `WeightFormat`, widened in registers.
+///
+/// In float32 every value is computed with the same operations in the same order as the general
+/// forward pass (`Dot.product` per gate row, bias first, the same lane arithmetic for the cell),
+/// so generation gives the same bits either way; tests check it.
+/// The weights `StepDecoder` reads, in one format, shared by every decoder (session) of a
+/// generator: the matrices, the summed biases and layer 0's token table.
+final class StepWeights {
+    let config: ModelConfig
+    let format: WeightFormat
+    let model: LanguageModel
+    let inputWeights: [QuantizedMatrix]
+    let recurrentWeights: [QuantizedMatrix]
+    let decoder: QuantizedMatrix
+    /// b_ih + b_hh per layer, summed as the general pass sums them.
+    let biases: [[Float]]
+    /// (V, 4H): layer 0's bias plus input product for each token, or nil when it would be large.
+    let inputTable: UnsafeMutablePointer<Float>?
+
+    /// Largest layer-0 table kept: it replaces a (4H × E) product per token by one row read, which
+    /// pays while the table stays in cache.
+    static let tableLimitBytes = 4 << 20
+
+    init(model: LanguageModel, format: WeightFormat) {
+        precondition(StepDecoder.supports(model.config), "StepDecoder runs LSTM models")
+        let c = model.config, p = model.parameters
+        config = c
+        self.format = format
+        self.model = model
+        let width = 4 * c.hiddenSize
+        // Float32 matrices are the model's own, read in place (the decoder keeps the model alive).
+        func matrix(_ name: String, rows: Int, columns: Int) -> QuantizedMatrix {
+            format == .f32 ? QuantizedMatrix(borrowing: p.pointer(name), rows: rows, columns: columns)
+                : QuantizedMatrix(p.pointer(name), rows: rows, columns: columns, format: format)
+        }
+        inputWeights = (0..<c.layers).map { k in
+            matrix("rnn.weight_ih_l\(k)", rows: width, columns: k == 0 ? c.embeddingSize : c.hiddenSize)
+        }
+        recurrentWeights = (0..<c.layers).map { k in matrix("rnn.weight_hh_l\(k)", rows: width, columns: c.hiddenSize) }
+        decoder = matrix(c.tieWeights ? "encoder.weight" : "decoder.weight", rows: c.vocabularySize, columns: c.hiddenSize)
+        biases = (0..<c.layers).map { k in
+            let ih = p.pointer("rnn.bias_ih_l\(k)"), hh = p.pointer("rnn.bias_hh_l\(k)")
+            return (0..<width).map { ih[$0] + hh[$0] }
+        }
+        if c.vocabularySize * width * 4 <= Self.tableLimitBytes {
+            let table = UnsafeMutablePointer<Float>.allocate(capacity: c.vocabularySize * width)
+            let embedding = p.pointer("encoder.weight"), e = c.embeddingSize
+            let (matrix, bias) = (inputWeights[0], biases[0])
+            Parallel.forRanges(c.vocabularySize) { tokens in
+                for v in tokens {
+                    for j in 0..<width { table[v * width + j] = bias[j] + matrix.dot(embedding + v * e, row: j) }
+                }
+            }
+            inputTable = table
+        } else {
+            inputTable = nil
+        }
+    }
+
+    deinit { inputTable?.deallocate() }
+}
+
+final class StepDecoder {
+    let weights: StepWeights
+    var config: ModelConfig { weights.config }
+    // Owned buffers: h (two per layer: the step reads one while writing the other), c, the gate
+    // pre-activations of one layer, and the logits.
+    private var hidden: [UnsafeMutablePointer<Float>]
+    private var nextHidden: [UnsafeMutablePointer<Float>]
+    private let cells: [UnsafeMutablePointer<Float>]
+    private let gates: UnsafeMutablePointer<Float>
+    private let logits: UnsafeMutablePointer<Float>
+
+    static func supports(_ config: ModelConfig) -> Bool { config.cell == .lstm }
+
+    /// A decoder with a zero state.
+    init(weights: StepWeights) {
+        self.weights = weights
+        let c = weights.config, width = 4 * c.hiddenSize
+        func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            return p
+        }
+        hidden = (0..<c.layers).map { _ in zeroed(c.hiddenSize) }
+        nextHidden = (0..<c.layers).map { _ in zeroed(c.hiddenSize) }
+        cells = (0..<c.layers).map { _ in zeroed(c.hiddenSize) }
+        gates = zeroed(width)
+        logits = zeroed(c.vocabularySize)
+    }
+
+    deinit {
+        for p in hidden + nextHidden + cells + [gates, logits] { p.deallocate() }
+    }
+
+    /// Takes over a batch-1 state (after a prompt ran through the general forward pass).
+    func load(_ state: RecurrentState) {
+        precondition(state.batchSize == 1 && state.layers == config.layers && state.hiddenSize == config.hiddenSize)
+        let h = config.hiddenSize
+        for k in 0..<config.layers {
+            for j in 0..<h {
+                hidden[k][j] = state.hidden[k * h + j]
+                cells[k][j] = state.cell[k * h + j]
+            }
+        }
+    }
+
+    /// The state as the general forward pass holds it.
+    var state: RecurrentState {
+        let h = config.hiddenSize
+        return RecurrentState(layers: config.layers, batchSize: 1, hiddenSize: h,
+                              hidden: hidden.flatMap { Array(UnsafeBufferPointer(start: $0, count: h)) },
+                              cell: cells.flatMap { Array(UnsafeBufferPointer(start: $0, count: h)) })
+    }
+
+    /// Zero state (a line model's new line).
+    func reset() {
+        for k in 0..<config.layers {
+            hidden[k].update(repeating: 0, count: config.hiddenSize)
+            cells[k].update(repeating: 0, count: config.hiddenSize)
+        }
+    }
+
+    /// Runs `token` through every layer and the decoder; returns the V logits, valid until the
+    /// next call.
+    func step(_ token: Int) -> UnsafePointer<Float> {
+        precondition(token >= 0 && token < config.vocabularySize, "token id outside the vocabulary")
+        let h = config.hiddenSize, width = 4 * h
+        // Units split in multiples of eight, so every worker's lanes line up with the whole-row pass.
+        let workers = min(Parallel.threadCount, max(1, h / 64))
+        let g = gates
+        let w = weights
+        let embedding = UnsafePointer(w.model.parameters.pointer("encoder.weight") + token * config.embeddingSize)
+        for k in 0..<config.layers {
+            let input = k == 0 ? embedding : UnsafePointer(nextHidden[k - 1])
+            let inputMatrix = w.inputWeights[k], recurrentMatrix = w.recurrentWeights[k]
+            let hPrev = UnsafePointer(hidden[k]), c = cells[k], hNext = nextHidden[k]
+            var tableRow: UnsafePointer<Float>?
+            if k == 0, let table = w.inputTable { tableRow = UnsafePointer(table + token * width) }
+            w.biases[k].withUnsafeBufferPointer { bias in
+                Parallel.forRanges(h, granule: 8, minimumPerWorker: max(8, h / workers)) { units in
+                    for block in 0..<4 {
+                        for j in (block * h + units.lowerBound)..<(block * h + units.upperBound) {
+                            let projected: Float
+                            if let tableRow { projected = tableRow[j] } else { projected = bias[j] + inputMatrix.dot(input, row: j) }
+                            g[j] = projected + recurrentMatrix.dot(hPrev, row: j)
+                        }
+                    }
+                    LSTMKernels.forward(units: units, hidden: h, gates: g, cellIn: c, cellOut: c, hiddenOut: hNext)
+                }
+            }
+        }
+        swap(&hidden, &nextHidden)
+        let top = UnsafePointer(hidden[config.layers - 1])
+        let bias = UnsafePointer(w.model.parameters.pointer("decoder.bias"))
+        let matrix = w.decoder, out = logits
+        Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
+            for v in rows { out[v] = bias[v] + matrix.dot(top, row: v) }
+        }
+        return UnsafePointer(logits)
+    }
+}

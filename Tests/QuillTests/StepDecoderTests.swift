@@ -1,0 +1,175 @@
+import Foundation
+@testable import Quill
+import QuillKernels
+import XCTest
+
+/// The batch-1 generation path against the general forward pass (the plain float32 reference),
+/// the quantized weight formats against their definitions, and generation sessions.
+final class StepDecoderTests: XCTestCase {
+    func model(hidden: Int, embed: Int, vocabulary: Int = 23, tie: Bool = false, seed: UInt64 = 5) throws -> LanguageModel {
+        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary, embeddingSize: embed, hiddenSize: hidden,
+                                                          layers: 2, tieWeights: tie))
+        var rng = SeededGenerator(seed: seed)
+        model.initialize(rng: &rng)
+        for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
+        return model
+    }
+
+    /// Runs `tokens` through both paths from the same state; returns the largest relative logit
+    /// difference and whether every logit and state value was bit-identical.
+    func compare(_ model: LanguageModel, format: WeightFormat, tokens: [Int]) -> (worst: Double, identical: Bool) {
+        let decoder = StepDecoder(weights: StepWeights(model: model, format: format))
+        var state = RecurrentState(config: model.config, batchSize: 1)
+        // Start both from a non-zero state, as after a prompt.
+        var rng = SeededGenerator(seed: 0)
+        model.forward(inputs: [1, 2, 3], steps: 3, batch: 1, state: &state, training: false, rng: &rng)
+        decoder.load(state)
+        var worst = 0.0, identical = true
+        let v = model.config.vocabularySize
+        for token in tokens {
+            let fast = Array(UnsafeBufferPointer(start: decoder.step(token), count: v))
+            let reference = Array(UnsafeBufferPointer(start: model.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
+                                                                          training: false, rng: &rng), count: v))
+            for (a, b) in zip(fast, reference) {
+                worst = max(worst, Double(abs(a - b)) / max(1, Double(abs(b))))
+                if a.bitPattern != b.bitPattern { identical = false }
+            }
+            if decoder.state != state { identical = false }
+        }
+        return (worst, identical)
+    }
+
+    func testFloat32StepsAreBitIdenticalToTheGeneralForwardPass() throws {
+        let tokens = [0, 5, 22, 7, 7, 13, 1, 19, 4, 11]
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        // H = 20 leaves a partial lane group; 136 splits over workers; tied weights read the encoder.
+        for (hidden, embed, tie) in [(20, 6, false), (136, 40, false), (64, 64, true)] {
+            for threads in [1, 2, 3] {
+                Parallel.threadCount = threads
+                let m = try model(hidden: hidden, embed: embed, tie: tie)
+                let result = compare(m, format: .f32, tokens: tokens)
+                XCTAssertTrue(result.identical, "H=\(hidden) tied=\(tie) threads=\(threads): max relative Δ \(result.worst)")
+            }
+        }
+    }
+
+    func testQuantizedStepsMatchTheGeneralPassOnRoundedWeights() throws {
+        for format in [WeightFormat.bf16, .int8] {
+            let m = try model(hidden: 72, embed: 24)
+            // The general pass on the weights the format stores is the reference.
+            LoadedModel.round(m, to: format)
+            let result = compare(m, format: format, tokens: [3, 9, 14, 0, 21, 8])
+            XCTAssertLessThan(result.worst, 1e-4, "\(format)")
+        }
+    }
+
+    func testQuantizedMatricesHoldWhatTheFormatsDefine() throws {
+        var rng = SeededGenerator(seed: 9)
+        let rows = 5, columns = 37
+        var values = (0..<(rows * columns)).map { _ in rng.nextUniform(in: -2, 2) }
+        values[3] = 0; values[columns] = 1.0000001; values[columns + 1] = -3.5
+        let x = (0..<columns).map { _ in rng.nextUniform(in: -1, 1) }
+        for format in WeightFormat.allCases {
+            let matrix = values.withUnsafeBufferPointer { QuantizedMatrix($0.baseAddress!, rows: rows, columns: columns, format: format) }
+            let stored = matrix.dequantized()
+            for r in 0..<rows {
+                let row = Array(values[(r * columns)..<((r + 1) * columns)])
+                let largest = row.map(abs).max()!
+                for c in 0..<columns {
+                    let (w, q) = (row[c], stored[r * columns + c])
+                    switch format {
+                    case .f32: XCTAssertEqual(q, w)
+                    case .bf16:
+                        // Round to nearest: the error is at most half of bfloat16's last place.
+                        XCTAssertLessThanOrEqual(abs(q - w), abs(w) * Float(1.0 / 256) + 1e-30)
+                        XCTAssertEqual(q.bitPattern & 0xFFFF, 0)
+                    case .int8:
+                        XCTAssertLessThanOrEqual(abs(q - w), largest / 127 / 2 * 1.0001)
+                    }
+                }
+                // The dot product is the naive one over the stored values.
+                var naive = 0.0
+                for c in 0..<columns { naive += Double(x[c]) * Double(stored[r * columns + c]) }
+                let dot = x.withUnsafeBufferPointer { matrix.dot($0.baseAddress!, row: r) }
+                XCTAssertEqual(Double(dot), naive, accuracy: 1e-5 * max(1, abs(naive)), "\(format) row \(r)")
+            }
+        }
+        // Ties round to even: 1 + 2⁻⁸ lies halfway between two bfloat16 values.
+        XCTAssertEqual(QuantizedMatrix.bfloat16(1 + 1.0 / 256), 0x3F80)
+        XCTAssertEqual(QuantizedMatrix.bfloat16(1 + 3.0 / 256), 0x3F82)
+    }
+
+    func testQuantizedCheckpointsRoundTripAndShrink() throws {
+        let folder = SharedData.temporaryFolder(self)
+        let m = try model(hidden: 32, embed: 16)
+        let vocabulary = try Vocabulary(tokens: (0..<23).map { "t\($0)" }, specialCount: 0)
+        let checkpoint = Checkpoint(model: m, vocabulary: vocabulary, summary: TrainingSummary(level: .word, mode: .stream))
+        var sizes: [WeightFormat: Int] = [:]
+        for format in WeightFormat.allCases {
+            let path = folder + "/\(format).safetensors"
+            try checkpoint.write(to: path, storing: format)
+            sizes[format] = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+            let loaded = try LoadedModel(path: path)
+            XCTAssertEqual(loaded.weights, format)
+            XCTAssertEqual(try Checkpoint(contentsOf: path).storedFormat, format)
+            // The loaded weights are exactly what rounding the original gives.
+            let expected = try model(hidden: 32, embed: 16)
+            LoadedModel.round(expected, to: format)
+            XCTAssertEqual(loaded.model.parameters.allValues, expected.parameters.allValues, "\(format)")
+        }
+        XCTAssertLessThan(sizes[.int8]!, sizes[.bf16]!)
+        XCTAssertLessThan(sizes[.bf16]!, sizes[.f32]!)
+        // Asking for float32 from an int8 file gives its (dequantized) values, not the originals.
+        let widened = try LoadedModel(path: folder + "/int8.safetensors", weights: .f32)
+        XCTAssertEqual(widened.weights, .f32)
+        XCTAssertNotEqual(widened.model.parameters.allValues, m.parameters.allValues)
+    }
+
+    func testSessionsContinueResetAndMatchGenerate() throws {
+        let m = try model(hidden: 24, embed: 8, vocabulary: 12)
+        let tokens = ["<pad>", "<unk>", "\n"] + "abcdefghi".map(String.init)
+        let loaded = LoadedModel(model: m, vocabulary: try Vocabulary(tokens: tokens, specialCount: 2), level: .char)
+        let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
+        let prompt = try generator.encodePrompt("abc", policy: .error).ids
+        let whole = try generator.generate(prompt: prompt, length: 40, seed: 3)[0].text
+
+        let session = GenerationSession(generator: generator, seed: 3)
+        try session.feed(prompt)
+        let first = try session.generate(length: 15).text
+        let second = try session.generate(length: 25).text
+        XCTAssertEqual(first + second, whole, "a continuation picks up where the last one stopped")
+
+        // A reset forgets the context: reseeded, the session repeats a fresh generation exactly.
+        try session.feed(try generator.encodePrompt("ghi", policy: .error).ids)
+        let afterMore = try session.generate(length: 40).text
+        session.reset(seed: 3)
+        try session.feed(prompt)
+        XCTAssertEqual(try session.generate(length: 40).text, whole)
+        XCTAssertNotEqual(afterMore, whole)
+
+        // A stop request ends the sample at once.
+        var asked = 0
+        let stopped = try session.generate(length: 50, shouldStop: { asked += 1; return asked > 5 })
+        XCTAssertEqual(stopped.stopReason, .interrupted)
+        XCTAssertEqual(stopped.tokens, 5)
+    }
+
+    func testGenerationIsIdenticalOnOneAndTwoThreads() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var texts: [String] = []
+        for threads in [1, 2] {
+            Parallel.threadCount = threads
+            let tokens = ["<pad>", "<unk>", "\n"] + "abcdefghi".map(String.init)
+            for format in WeightFormat.allCases {
+                let loaded = LoadedModel(model: try model(hidden: 96, embed: 16, vocabulary: 12), vocabulary: try Vocabulary(tokens: tokens, specialCount: 2),
+                                         level: .char, weights: format)
+                let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1, topK: 6))
+                let text = try generator.generate(prompt: [3, 4], length: 200, seed: 11)[0].text
+                texts.append(format.rawValue + text)
+            }
+        }
+        XCTAssertEqual(Array(texts[0..<3]), Array(texts[3..<6]))
+    }
+}
