@@ -21,7 +21,7 @@ enum TrainBenchmark {
     static let flags: [String: String] = [
         "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
         "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
-        "profile": "false",
+        "profile": "false", "weights": "f32",
     ]
 
     static func run(arguments: [String]) throws {
@@ -34,7 +34,10 @@ enum TrainBenchmark {
             try profile(c, trainSteps: try o.int("steps"))
             return
         }
-        let r = try measure(c, trainSteps: try o.int("steps"), generateTokens: try o.int("generate"))
+        guard let weights = WeightFormat(rawValue: o.string("weights")) else {
+            throw BenchOptions.UsageError(description: "--weights must be f32, bf16 or int8")
+        }
+        let r = try measure(c, trainSteps: try o.int("steps"), generateTokens: try o.int("generate"), weights: weights)
         let pairs: [(String, String)] = [
             ("train_tokens_per_s", String(format: "%.0f", r.trainTokensPerSecond)),
             ("generate_tokens_per_s", String(format: "%.0f", r.generateTokensPerSecond)),
@@ -143,7 +146,8 @@ enum TrainBenchmark {
                      100 * (coreMS - idleMS - serialMS * Double(Parallel.threadCount - 1)) / coreMS, coreMS))
     }
 
-    static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int) throws -> Result {
+    /// Training steps, then batch-1 generation with the trained weights in `weights`.
+    static func measure(_ c: Configuration, trainSteps: Int, generateTokens: Int, weights: WeightFormat = .f32) throws -> Result {
         let work = try Workload(c, steps: trainSteps)
         let model = work.model
         work.step(0) // warm-up: buffers are allocated on the first step
@@ -155,7 +159,7 @@ enum TrainBenchmark {
         result.trainGFLOPs = flopsPerStep(c) * Double(trainSteps) / seconds / 1e9
 
         let loaded = LoadedModel(model: model, vocabulary: try Vocabulary(tokens: (0..<c.vocabulary).map { "t\($0)" }, specialCount: 0),
-                                 level: .word)
+                                 level: .word, weights: weights)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.8))
         _ = try generator.generate(prompt: [1], length: 10, seed: 1) // warm-up
         let genStart = Timing.now()

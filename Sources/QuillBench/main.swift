@@ -11,10 +11,13 @@ commands:
                                         GFLOP/s of the LSTM's GEMM shapes (or one shape), beside
                                         numpy timed in the same run by PYTHON, its BLAS named
   train [--vocab V --embed E --hidden H --layers L --batch B --seq-len T --steps N --generate N]
-        [--cell C] [--threads N] [--json] [--profile]
+        [--cell C] [--threads N] [--weights f32|bf16|int8] [--json] [--profile]
                                         training tokens/s on random data, then batch-1 generation
                                         tokens/s, peak RSS and the GFLOP/s of the training step;
                                         --profile prints where a step's time goes instead
+  weights CHECKPOINT TEXT [--tokens N] [--repeats N]
+                                        float32, bfloat16 and int8 weights of a trained model: size,
+                                        cross-entropy on TEXT and its change, generation tokens/s
   generate [--launches N]               batch-1 generation and evaluation tokens/s (2×256 char, 2×650
                                         word), the memory-bandwidth bound, time to first token
   suite [--repeats N] [--pytorch PYTHON] [--twin PATH] [--configs a,b] [--cell C]
@@ -38,6 +41,7 @@ do {
     case "train": try TrainBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "generate": try InferenceBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "gemm-rate": GEMMBenchmark.printRate()
+    case "weights": try WeightsBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "suite": try SuiteBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenize": try TokenizeBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "parity": exit(try ParityBenchmark.run(arguments: Array(arguments.dropFirst())))

@@ -150,10 +150,26 @@ final class StepDecoder {
             w.biases[k].withUnsafeBufferPointer { bias in
                 Parallel.forRanges(h, granule: 8, minimumPerWorker: max(8, h / workers)) { units in
                     for block in 0..<4 {
-                        for j in (block * h + units.lowerBound)..<(block * h + units.upperBound) {
+                        var j = block * h + units.lowerBound
+                        let end = block * h + units.upperBound
+                        // Four rows at a time: quantized formats share loads and one reduction.
+                        while j + 4 <= end {
+                            let projected: SIMD4<Float>
+                            if let tableRow {
+                                projected = UnsafeRawPointer(tableRow + j).loadUnaligned(as: SIMD4<Float>.self)
+                            } else {
+                                projected = UnsafeRawPointer(bias.baseAddress! + j).loadUnaligned(as: SIMD4<Float>.self)
+                                    + inputMatrix.dot4(input, row: j)
+                            }
+                            UnsafeMutableRawPointer(g + j).storeBytes(of: projected + recurrentMatrix.dot4(hPrev, row: j),
+                                                                      as: SIMD4<Float>.self)
+                            j += 4
+                        }
+                        while j < end {
                             let projected: Float
                             if let tableRow { projected = tableRow[j] } else { projected = bias[j] + inputMatrix.dot(input, row: j) }
                             g[j] = projected + recurrentMatrix.dot(hPrev, row: j)
+                            j += 1
                         }
                     }
                     LSTMKernels.forward(units: units, hidden: h, gates: g, cellIn: c, cellOut: c, hiddenOut: hNext)
@@ -165,7 +181,16 @@ final class StepDecoder {
         let bias = UnsafePointer(w.model.parameters.pointer("decoder.bias"))
         let matrix = w.decoder, out = logits
         Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
-            for v in rows { out[v] = bias[v] + matrix.dot(top, row: v) }
+            var v = rows.lowerBound
+            while v + 4 <= rows.upperBound {
+                let sums = UnsafeRawPointer(bias + v).loadUnaligned(as: SIMD4<Float>.self) + matrix.dot4(top, row: v)
+                UnsafeMutableRawPointer(out + v).storeBytes(of: sums, as: SIMD4<Float>.self)
+                v += 4
+            }
+            while v < rows.upperBound {
+                out[v] = bias[v] + matrix.dot(top, row: v)
+                v += 1
+            }
         }
         return UnsafePointer(logits)
     }
