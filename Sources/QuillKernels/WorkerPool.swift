@@ -77,13 +77,10 @@ final class WorkerPool: Sendable {
             }
             Self.runShare(participant: 0, chunks: chunks, workers: workers, bodyPointer)
             let ownWork = profiling ? MonotonicClock.seconds() - regionStart : 0
-            // The helpers' shares end within microseconds of the owner's; yielding the core early
-            // (a system call each time) costs more than it frees. After about 50 µs of spinning
-            // the owner yields, in case a helper is waiting for a core (more threads than cores).
             var spins = 0
             while finished.load(ordering: .acquiring) < workers - 1 {
                 spins += 1
-                if spins >= 1 << 16 && spins & 1023 == 0 { sched_yield() }
+                if spins & 1023 == 0 { sched_yield() }
             }
             job.withLock { $0.body = 0 }
             if profiling {
