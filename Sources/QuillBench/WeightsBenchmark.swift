@@ -26,7 +26,8 @@ enum WeightsBenchmark {
             scores[format] = try PerplexityEvaluator(loaded: loaded, batchSize: try o.int("batch"), steps: try o.int("seq-len"))
                 .evaluate(file: text)
             let c = loaded.model.config
-            bytesF32 = Double(c.parameterCount - (c.vocabularySize - 1) * c.embeddingSize) * 4
+            // A token reads every matrix but one embedding row (all of it when tied: it is the decoder).
+            bytesF32 = Double(c.parameterCount - (c.tieWeights ? 0 : (c.vocabularySize - 1) * c.embeddingSize)) * 4
             let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
             _ = try generator.generate(prompt: [], length: 20, seed: 1) // builds the decoder's weights
             generators.append((format, generator))
