@@ -35,11 +35,7 @@ final class CLITests: XCTestCase {
     var folder = ""
     override func setUp() { folder = SharedData.temporaryFolder(self) }
 
-    func write(_ text: String, _ name: String) -> String {
-        let path = folder + "/" + name
-        try! text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func write(_ text: String, _ name: String) -> String { SharedData.write(text, name, in: folder) }
 
     /// Fails unless the run exited with `status` and printed exactly one line, starting "quill: ",
     /// that contains every fragment.

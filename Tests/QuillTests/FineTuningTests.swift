@@ -9,11 +9,7 @@ final class FineTuningTests: XCTestCase {
 
     override func setUp() { folder = SharedData.temporaryFolder(self) }
 
-    func write(_ text: String, _ name: String) -> String {
-        let path = folder + "/" + name
-        try! text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func write(_ text: String, _ name: String) -> String { SharedData.write(text, name, in: folder) }
 
     var baseText: String {
         let sentences = ["the keeper lit the lamp", "wind from the west", "a ship passed the rock", "fog until dawn"]

@@ -30,4 +30,11 @@ enum SharedData {
         test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url.path
     }
+
+    /// Writes `text` to `folder/name` and returns the path.
+    static func write(_ text: String, _ name: String, in folder: String) -> String {
+        let path = folder + "/" + name
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 }
