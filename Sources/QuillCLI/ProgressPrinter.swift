@@ -58,6 +58,8 @@ final class ProgressPrinter {
             if let bits = v.bitsPerCharacter { text += String(format: " | %.4f bits/char", bits) }
             if v.improved { text += " | best, saved" }
             line(text)
+        case .sampled(let sample):
+            line("sample | step \(sample.step)\n\(sample.prompt)\(sample.text)")
         case .finished(let outcome):
             var text = "stopped: \(Self.describe(outcome.reason)) after \(outcome.steps) steps"
             if let best = outcome.bestValidationLoss {

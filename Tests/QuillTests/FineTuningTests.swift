@@ -184,4 +184,47 @@ final class FineTuningTests: XCTestCase {
         try twin.run()
         XCTAssertEqual(twin.model.parameters.allValues, trainer.model.parameters.allValues)
     }
+
+    func testSamplesAndKeptCheckpointsLeaveTrainingUnchanged() throws {
+        let text = write(baseText, "samples.txt")
+        var plain = options(text, out: "plain")
+        plain.maxSteps = 30
+        plain.evaluateEvery = 6
+        plain.dropout = 0.2
+        let reference = try Trainer(options: plain)
+        try reference.run()
+
+        var o = plain
+        o.outputFolder = folder + "/sampled"
+        o.sampleEvery = 2
+        o.sampleLength = 25
+        o.samplePrompt = "the "
+        o.keepCheckpoints = 2
+        let trainer = try Trainer(options: o)
+        var samples: [TrainingSample] = []
+        try trainer.run { event in
+            if case .sampled(let s) = event { samples.append(s) }
+            return .proceed
+        }
+        XCTAssertEqual(trainer.model.parameters.allValues.map(\.bitPattern), reference.model.parameters.allValues.map(\.bitPattern),
+                       "sampling draws from its own generator")
+        let validations = trainer.progress.history.map(\.step)
+        XCTAssertEqual(samples.map(\.step), validations.enumerated().filter { ($0.offset + 1) % 2 == 0 }.map(\.element))
+        XCTAssertTrue(samples.allSatisfy { $0.prompt == "the " && $0.text.unicodeScalars.count == 25 })
+        let log = try String(contentsOfFile: o.outputFolder! + "/" + Trainer.samplesFile, encoding: .utf8)
+        XCTAssertEqual(log.components(separatedBy: "=== step ").count - 1, samples.count)
+        XCTAssertTrue(log.contains("the " + samples.last!.text))
+        let kept = try FileManager.default.contentsOfDirectory(atPath: o.outputFolder!).filter { $0.hasPrefix("step-") }.sorted()
+        XCTAssertEqual(kept, validations.suffix(2).map { String(format: "step-%07d.safetensors", $0) })
+        XCTAssertEqual(try Checkpoint(contentsOf: o.outputFolder! + "/" + kept.last!).summary.steps, validations.last)
+        // Samples are a function of the weights and the step: the same run samples the same text.
+        var again = o
+        again.outputFolder = folder + "/again"
+        var second: [TrainingSample] = []
+        try Trainer(options: again).run { event in
+            if case .sampled(let s) = event { second.append(s) }
+            return .proceed
+        }
+        XCTAssertEqual(second.map(\.text), samples.map(\.text))
+    }
 }

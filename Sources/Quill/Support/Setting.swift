@@ -12,6 +12,8 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     case learningRateDecayAfter, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint
     // Limits (TrainingOptions)
     case epochs, maxSteps, maxTime, evaluateEvery
+    // Reporting (TrainingOptions)
+    case sampleEvery, sampleLength, sampleTemperature, samplePrompt, keepCheckpoints
     // Generation (Sampler, Generator)
     case temperature, topK, topP, samples, length, stop, prompt
 }

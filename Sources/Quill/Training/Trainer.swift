@@ -245,9 +245,12 @@ public final class Trainer {
             if scheduled { progress.schedule.validated(loss: loss) }
             let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
             if improved { progress.bestValidationLoss = loss }
-            try save(bestImproved: improved)
+            try save(bestImproved: improved, validated: true)
             let bits = options.level == .char ? loss / Foundation.log(2.0) : nil
             _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
+            if let every = options.sampleEvery, progress.history.count % every == 0 {
+                _ = events(.sampled(try sample()))
+            }
             return improved
         }
 
@@ -348,8 +351,43 @@ public final class Trainer {
         return .diverged(step: step, problem: what, learningRate: progress.schedule.learningRate, keptCheckpoint: kept)
     }
 
-    /// Writes latest, resume state, metrics and (when `bestImproved`) the best model.
-    private func save(bestImproved: Bool) throws {
+    /// A sample from the current weights, appended to the run folder's `samples.txt`. It draws
+    /// from its own generator (seeded by the run's seed and step), so sampling never changes what
+    /// training computes, and a resumed run samples what an uninterrupted one does.
+    private func sample() throws -> TrainingSample {
+        let loaded = LoadedModel(model: model, vocabulary: data.vocabulary, level: options.level, mode: options.mode)
+        let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: options.sampleTemperature))
+        let prompt = try generator.encodePrompt(options.samplePrompt, policy: .skip).ids
+        let text = try generator.generate(prompt: prompt, length: options.sampleLength,
+                                          seed: options.seed &+ UInt64(progress.step), promptHasText: !prompt.isEmpty)[0].text
+        let result = TrainingSample(step: progress.step, prompt: options.samplePrompt, text: text)
+        if let folder = options.outputFolder {
+            let entry = "=== step \(progress.step) ===\n\(options.samplePrompt)\(text)\n"
+            let path = folder + "/" + Self.samplesFile
+            if let handle = FileHandle(forWritingAtPath: path) {
+                defer { try? handle.close() }
+                handle.seekToEndOfFile()
+                handle.write(Data(entry.utf8))
+            } else {
+                try AtomicFile.write(entry, to: path)
+            }
+        }
+        return result
+    }
+
+    /// Deletes all but the `keep` newest `step-NNNNNNN.safetensors` copies in `folder`.
+    static func removeKeptCheckpoints(in folder: String, beyond keep: Int) {
+        let kept = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted()
+        for name in kept.dropLast(keep) { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+    }
+
+    /// The run folder's log of samples (`TrainingOptions.sampleEvery`).
+    public static let samplesFile = "samples.txt"
+
+    /// Writes latest, resume state, metrics, (when `bestImproved`) the best model and (when
+    /// `validated` and `keepCheckpoints` asks) a copy kept by step.
+    private func save(bestImproved: Bool, validated: Bool = false) throws {
         guard (0..<model.parameters.count).allSatisfy({ model.parameters.values[$0].isFinite }) else {
             throw QuillError.runtime("step \(progress.step): weights are no longer finite; nothing was saved (the last good checkpoint is kept)")
         }
@@ -360,6 +398,10 @@ public final class Trainer {
         let checkpoint = Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary)
         if bestImproved { try checkpoint.write(to: folder + "/" + Checkpoint.modelFile) }
         try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
+        if validated, let keep = options.keepCheckpoints {
+            try checkpoint.write(to: folder + "/" + String(format: "step-%07d.safetensors", progress.step))
+            Self.removeKeptCheckpoints(in: folder, beyond: keep)
+        }
 
         let s = rng.state
         progress.rngState = [s.0, s.1, s.2, s.3]

@@ -7,6 +7,8 @@ public enum TrainingEvent: Sendable {
     case step(StepReport)
     /// A validation finished.
     case validated(ValidationReport)
+    /// A sample was generated after a validation (`TrainingOptions.sampleEvery`).
+    case sampled(TrainingSample)
     /// Training ended; the checkpoints are saved.
     case finished(TrainingOutcome)
 }
@@ -107,4 +109,14 @@ public struct TrainingOutcome: Sendable {
     public let bestValidationLoss: Double?
     /// The checkpoint folder, nil for a run kept in memory.
     public let folder: String?
+}
+
+/// Text the model generated during training, from `samplePrompt`, after a validation.
+public struct TrainingSample: Sendable {
+    /// Optimizer steps taken.
+    public let step: Int
+    /// The prompt the sample continues.
+    public let prompt: String
+    /// The generated text (without the prompt).
+    public let text: String
 }

@@ -78,6 +78,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxTime: Double? = nil
     /// Validate every N steps as well as at each epoch's end.
     public var evaluateEvery: Int? = nil
+    /// Generate a sample after every N validations (nil: never); see `TrainingSample`.
+    public var sampleEvery: Int? = nil
+    /// Tokens per sample.
+    public var sampleLength = 200
+    /// Sampling temperature of the samples.
+    public var sampleTemperature = 0.8
+    /// Text the samples continue.
+    public var samplePrompt = ""
+    /// Keep a copy of the weights at each of the last N validations (`step-NNNNNNN.safetensors`;
+    /// nil: none beyond the best and the latest).
+    public var keepCheckpoints: Int? = nil
     /// Where checkpoints, metrics and the loss plot are written; nil keeps the run in memory (no
     /// files, no resuming: the trained weights are `Trainer.model`).
     public var outputFolder: String?
@@ -97,6 +108,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
             (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
             (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
+            (.sampleEvery, sampleEvery), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints),
         ]
         for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
         guard learningRate > 0, learningRate.isFinite else { throw invalid(.learningRate, learningRate, "learningRate must be positive, got \(learningRate)") }
@@ -116,6 +128,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw invalid(.momentum, optimizer.momentum, "momentum must be in [0, 1), got \(optimizer.momentum)")
         }
         guard optimizer.weightDecay >= 0 else { throw invalid(.weightDecay, optimizer.weightDecay, "weightDecay must be 0 or more, got \(optimizer.weightDecay)") }
+        guard sampleTemperature >= 0, sampleTemperature.isFinite else {
+            throw invalid(.sampleTemperature, sampleTemperature, "sampleTemperature must be 0 (greedy) or positive, got \(sampleTemperature)")
+        }
         if let maxTime, !(maxTime > 0) { throw invalid(.maxTime, maxTime, "maxTime must be positive, got \(maxTime)") }
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
@@ -128,7 +143,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move).
     public static let resumableSettings: [Setting] = [.epochs, .maxSteps, .maxTime, .patience, .evaluateEvery, .learningRate,
-                                                      .learningRateDecay, .learningRateDecayAfter, .plateauFactor, .clip]
+                                                      .learningRateDecay, .learningRateDecayAfter, .plateauFactor, .clip,
+                                                      .sampleEvery, .sampleLength, .sampleTemperature, .samplePrompt,
+                                                      .keepCheckpoints]
 
     /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
     /// and the output folder.
@@ -144,6 +161,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         same.learningRateDecayAfter = saved.learningRateDecayAfter
         same.plateauFactor = saved.plateauFactor
         same.clip = saved.clip
+        same.sampleEvery = saved.sampleEvery
+        same.sampleLength = saved.sampleLength
+        same.sampleTemperature = saved.sampleTemperature
+        same.samplePrompt = saved.samplePrompt
+        same.keepCheckpoints = saved.keepCheckpoints
         same.corpus = saved.corpus
         same.outputFolder = saved.outputFolder
         return same == saved

@@ -46,6 +46,11 @@ enum TrainCommand {
             OptionSpec("max-steps", .int, "stop after this many optimizer steps"),
             OptionSpec("max-time", .duration, "stop after this long, e.g. 90s, 10m, 2h"),
             OptionSpec("eval-every", .int, default: "1000", "validate and save every N steps as well as after each epoch"),
+            OptionSpec("sample-every", .int, "after every N validations, print a short sample and append it to samples.txt"),
+            OptionSpec("sample-length", .int, default: "200", "tokens per sample"),
+            OptionSpec("sample-temperature", .float, default: "0.8", "sampling temperature of the samples"),
+            OptionSpec("sample-prompt", .string, default: "", "text the samples continue"),
+            OptionSpec("keep", .int, "keep a copy of the weights at each of the last N validations (step-NNNNNNN.safetensors)"),
             OptionSpec("log-every", .int, default: "50", "steps between progress lines when not on a terminal"),
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
@@ -57,6 +62,7 @@ enum TrainCommand {
     /// Flags that a resumed run may change; everything else comes from the saved run.
     static let resumableFlags: Set<String> = ["epochs", "max-steps", "max-time", "patience", "eval-every",
                                              "lr", "lr-decay", "lr-decay-after", "plateau-factor", "clip",
+                                             "sample-every", "sample-length", "sample-temperature", "sample-prompt", "keep",
                                              "log-every", "quiet", "resume"]
     /// Flags that define the model or its vocabulary, which a fine-tuned run takes from --from.
     static let modelFlags: [String] = ["level", "mode", "cell", "embed", "hidden", "layers", "tie-weights", "init",
@@ -67,7 +73,7 @@ enum TrainCommand {
         if let folder = args.string("resume") {
             let fixed = args.values.keys.filter { !resumableFlags.contains($0) }.sorted()
             if !fixed.isEmpty {
-                throw CLIError.usage("--resume continues the saved run as it was configured; only the limits (--epochs, --max-steps, --max-time, --patience, --eval-every) and the learning rate (--lr, --lr-decay, --lr-decay-after, --plateau-factor, --clip) may change (got \(fixed.map { "--" + $0 }.joined(separator: ", ")))")
+                throw CLIError.usage("--resume continues the saved run as it was configured; only the limits (--epochs, --max-steps, --max-time, --patience, --eval-every) the learning rate (--lr, --lr-decay, --lr-decay-after, --plateau-factor, --clip) and the reporting (--sample-*, --keep, --log-every, --quiet) may change (got \(fixed.map { "--" + $0 }.joined(separator: ", ")))")
             }
             let corpus = args.positionals.first
             trainer = try Trainer(resuming: folder) { options in
@@ -83,6 +89,7 @@ enum TrainCommand {
                 if args.isSet("lr-decay-after") { options.learningRateDecayAfter = args.int("lr-decay-after")! }
                 if args.isSet("plateau-factor") { options.plateauFactor = args.double("plateau-factor")! }
                 if args.isSet("clip") { options.clip = args.double("clip")! }
+                applyReporting(args, to: &options)
                 options.outputFolder = folder
             }
         } else {
@@ -107,6 +114,15 @@ enum TrainCommand {
             printer.line("saved; continue with: quill train --resume \(outcome.folder ?? "")")
             exit(Signals.received != 0 ? Signals.exitStatus : 130)
         }
+    }
+
+    /// Samples and kept checkpoints, which a resumed run may change too.
+    static func applyReporting(_ args: ParsedArguments, to o: inout TrainingOptions) {
+        if args.isSet("sample-every") { o.sampleEvery = args.int("sample-every") }
+        if args.isSet("sample-length") { o.sampleLength = args.int("sample-length")! }
+        if args.isSet("sample-temperature") { o.sampleTemperature = args.double("sample-temperature")! }
+        if args.isSet("sample-prompt") { o.samplePrompt = args.string("sample-prompt")! }
+        if args.isSet("keep") { o.keepCheckpoints = args.int("keep") }
     }
 
     static func options(_ args: ParsedArguments) throws -> TrainingOptions {
@@ -158,6 +174,7 @@ enum TrainCommand {
         o.maxSteps = args.int("max-steps")
         o.maxTime = args.seconds("max-time")
         o.evaluateEvery = args.int("eval-every")
+        applyReporting(args, to: &o)
         try o.validate()
         return o
     }
