@@ -12,13 +12,13 @@ extension CLITests {
         "embed", "hidden", "layers", "seed", "batch", "seq-len", "max-len", "min-count", "max-vocab", "lr-decay-after",
         "patience", "epochs", "max-steps", "eval-every", "log-every", "dropout", "init-range", "val-fraction", "lr",
         "momentum", "weight-decay", "clip", "lr-decay", "plateau-factor", "max-time",
-        "sample-every", "sample-length", "sample-temperature", "keep",
+        "sample-every", "sample-length", "sample-temperature", "keep", "warmup", "lr-floor",
     ].map { ("train", $0) } + ["length", "samples", "seed", "top-k", "temperature", "top-p"].map { ("generate", $0) }
         + ["batch", "seq-len"].map { ("perplexity", $0) } + ["min-count", "max-vocab"].map { ("vocab", $0) }
 
     static let wholeNumberFlags: Set<String> = [
         "embed", "hidden", "layers", "batch", "seq-len", "max-len", "min-count", "max-vocab", "lr-decay-after", "patience",
-        "epochs", "max-steps", "eval-every", "log-every", "length", "samples", "top-k", "sample-every", "sample-length", "keep",
+        "epochs", "max-steps", "eval-every", "log-every", "length", "samples", "top-k", "sample-every", "sample-length", "keep", "warmup",
     ]
 
     func testEveryNumericFlagAtHostileValues() throws {

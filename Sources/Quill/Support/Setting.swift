@@ -9,7 +9,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     case level, mode, maxLength, minimumCount, maximumVocabulary, validationFraction, unknownPolicy
     // Optimisation (TrainingOptions)
     case batchSize, sequenceLength, learningRate, momentum, weightDecay, clip, learningRateDecay
-    case learningRateDecayAfter, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint
+    case learningRateDecayAfter, decayShape, warmupSteps, decayFloor, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint
     // Limits (TrainingOptions)
     case epochs, maxSteps, maxTime, evaluateEvery
     // Reporting (TrainingOptions)

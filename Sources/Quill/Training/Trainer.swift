@@ -207,6 +207,8 @@ public final class Trainer {
         defer { withExtendedLifetime(lock) {} }
         let sessionStart = MonotonicClock.seconds()
         let secondsBefore = progress.seconds
+        // A time limit is this session's: the schedule's budget ends when it does.
+        timeBudget = options.maxTime.map { secondsBefore + $0 }
         var sessionTokens = 0
         let startStep = progress.step
         var stopRequested = false
@@ -236,7 +238,7 @@ public final class Trainer {
             let record = TrainingRecord(
                 step: progress.step, epoch: fractionalEpoch,
                 trainLoss: progress.tokensSinceRecord > 0 ? progress.lossSinceRecord / Double(progress.tokensSinceRecord) : .nan,
-                validationLoss: loss, learningRate: progress.schedule.learningRate,
+                validationLoss: loss, learningRate: learningRate(seconds: progress.seconds),
                 tokensPerSecond: Double(sessionTokens) / max(1e-9, elapsed()), seconds: progress.seconds)
             progress.history.append(record)
             progress.lossSinceRecord = 0
@@ -268,7 +270,7 @@ public final class Trainer {
                 if stopRequested || shouldStop() { reason = .interrupted; break training }
 
                 let batch = data.trainBatcher.batch(progress.batchIndex, order: order)
-                let (loss, norm) = try step(batch)
+                let (loss, norm) = try step(batch, seconds: secondsBefore + elapsed())
                 sessionTokens += batch.steps * batch.batchSize
                 progress.batchIndex += 1
                 let t = elapsed()
@@ -278,7 +280,7 @@ public final class Trainer {
                 let control = events(.step(StepReport(
                     step: progress.step, plannedSteps: plannedSteps, epoch: fractionalEpoch, loss: loss,
                     averageLoss: progress.lossSinceRecord / Double(max(1, progress.tokensSinceRecord)),
-                    learningRate: progress.schedule.learningRate, gradientNorm: norm, tokensPerSecond: rate,
+                    learningRate: lastLearningRate ?? progress.schedule.learningRate, gradientNorm: norm, tokensPerSecond: rate,
                     elapsed: t, remaining: remaining)))
                 if control == .stop { stopRequested = true }
                 if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch {
@@ -308,7 +310,20 @@ public final class Trainer {
     }
 
     /// One optimizer step on `batch`; returns its mean loss and the gradient norm before clipping.
-    private func step(_ batch: Batch) throws -> (loss: Double, norm: Double) {
+    /// The rate the last step used (the schedule's rate times the budget's factor).
+    private var lastLearningRate: Double?
+    /// Seconds of training (over all sessions) at which a time-limited budget ends.
+    private var timeBudget: Double?
+
+    /// The rate for the next step: the schedule's, shaped by warmup and decay over the budget.
+    private func learningRate(seconds: Double) -> Double {
+        let budget = BudgetSchedule(shape: options.decayShape, warmupSteps: options.warmupSteps, floor: options.decayFloor)
+        let fraction = BudgetSchedule.fraction(step: progress.step, warmupSteps: options.warmupSteps, plannedSteps: plannedSteps,
+                                               seconds: seconds, timeBudget: options.decayShape == .constant ? nil : timeBudget)
+        return progress.schedule.learningRate * budget.factor(step: progress.step, budgetFraction: fraction)
+    }
+
+    private func step(_ batch: Batch, seconds: Double) throws -> (loss: Double, norm: Double) {
         if !batch.continuesState || state.batchSize != batch.batchSize {
             state = RecurrentState(config: model.config, batchSize: batch.batchSize)
         }
@@ -327,7 +342,9 @@ public final class Trainer {
         let norm = GradientClipping.norm(model.gradients)
         guard norm.isFinite else { throw diverged(step: nextStep, what: "the gradients became infinite or NaN") }
         // Clipping's factor and the zeroing for the next step ride along in the update's one pass.
-        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: progress.schedule.learningRate,
+        let rate = learningRate(seconds: seconds)
+        lastLearningRate = rate
+        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: rate,
                        gradientScale: GradientClipping.scale(norm: norm, maxNorm: options.clip), zeroingGradients: true)
         gradientsAreZero = true
         // Weight decay and optimizer moments would still move a frozen matrix; it is put back.

@@ -64,6 +64,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var learningRateDecay: Double = 1
     /// Epochs before step decay starts.
     public var learningRateDecayAfter: Int = 0
+    /// Shape of the learning rate over the run's budget (see `BudgetSchedule`).
+    public var decayShape: DecayShape = .constant
+    /// Steps of linear warmup.
+    public var warmupSteps = 0
+    /// Where `decayShape` ends, as a fraction of the rate.
+    public var decayFloor = 0.0
     /// Plateau annealing: divide the rate by this when a validation does not improve (1 = off).
     public var plateauFactor: Double = 1
     /// Early stopping: validations without improvement before stopping (nil = never).
@@ -108,7 +114,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
             (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
             (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
-            (.sampleEvery, sampleEvery), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints),
+            (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints),
         ]
         for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
         guard learningRate > 0, learningRate.isFinite else { throw invalid(.learningRate, learningRate, "learningRate must be positive, got \(learningRate)") }
@@ -128,6 +134,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw invalid(.momentum, optimizer.momentum, "momentum must be in [0, 1), got \(optimizer.momentum)")
         }
         guard optimizer.weightDecay >= 0 else { throw invalid(.weightDecay, optimizer.weightDecay, "weightDecay must be 0 or more, got \(optimizer.weightDecay)") }
+        guard decayFloor >= 0 && decayFloor <= 1 else {
+            throw invalid(.decayFloor, decayFloor, "decayFloor must be in [0, 1], got \(decayFloor)")
+        }
         guard sampleTemperature >= 0, sampleTemperature.isFinite else {
             throw invalid(.sampleTemperature, sampleTemperature, "sampleTemperature must be 0 (greedy) or positive, got \(sampleTemperature)")
         }

@@ -40,6 +40,9 @@ enum TrainCommand {
             OptionSpec("clip", .float, default: "5", "clip the global gradient norm to this (0: off)"),
             OptionSpec("lr-decay", .float, default: "1", "multiply the learning rate by this each epoch after --lr-decay-after"),
             OptionSpec("lr-decay-after", .int, default: "0", "epochs before --lr-decay starts"),
+            OptionSpec("schedule", .choice(DecayShape.allCases.map(\.rawValue)), default: "constant", "learning-rate shape over the budget: cosine or linear decay to --lr-floor, ending exactly when --epochs, --max-steps or --max-time ends"),
+            OptionSpec("warmup", .int, default: "0", "steps of linear learning-rate warmup"),
+            OptionSpec("lr-floor", .float, default: "0", "with --schedule cosine|linear: the final learning rate, as a fraction of --lr"),
             OptionSpec("plateau-factor", .float, default: "1", "divide the learning rate by this when validation loss does not improve (1: off)"),
             OptionSpec("patience", .int, "stop after this many validations without improvement (default: never)"),
             OptionSpec("epochs", .int, default: "10", "passes over the training text"),
@@ -169,6 +172,9 @@ enum TrainCommand {
         o.learningRateDecay = args.double("lr-decay")!
         o.learningRateDecayAfter = args.int("lr-decay-after")!
         o.plateauFactor = args.double("plateau-factor")!
+        o.decayShape = DecayShape(rawValue: args.string("schedule")!)!
+        o.warmupSteps = try args.int("warmup", atLeast: 0)!
+        o.decayFloor = args.double("lr-floor")!
         o.patience = args.int("patience")
         o.epochs = args.int("epochs")!
         o.maxSteps = args.int("max-steps")
