@@ -75,10 +75,8 @@ public final class GenerationSession {
         if logits == nil || pending != nil { try feed([]) }
         let start = MonotonicClock.seconds()
         let loaded = generator.loaded
-        let v = loaded.model.config.vocabularySize
         var writer = SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop, atLineStart: !promptHasText)
         var sample = Generator.Sample(text: "", tokens: 0, stopReason: .length, seconds: 0)
-        let banned = generator.bannedTokens, endToken = generator.endToken
         // Banning writes into the logits, which belong to the model or the decoder until the next step.
         var current = UnsafeMutablePointer(mutating: logits!)
         for index in 0..<length {
@@ -86,38 +84,26 @@ public final class GenerationSession {
                 sample.stopReason = .interrupted
                 break
             }
-            for id in banned { current[id] = -.infinity }
-            let token = generator.sampler.sample(current, count: v, rng: &rng)
+            let drawn = generator.draw(from: current, rng: &rng, writer: &writer, stopAtEOS: stopAtEOS, onText: onText)
             sample.tokens += 1
-            var next = token
-            if stopAtEOS && token == endToken {
-                sample.stopReason = .endOfSequence
-                pending = token
-                break
-            }
-            let (piece, hitStop) = writer.append(token)
-            if !piece.isEmpty { onText(piece) }
-            // A line model was trained on lines that each start afresh: after <eos> the next line
-            // begins from the zero state with <bos>, as in training.
-            if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
-                next = bos
-                resetState()
-            }
-            if hitStop {
-                sample.stopReason = .stopString
-                pending = next
+            if drawn.restartsLine { resetState() }
+            // The last token drawn is run through the model by the next feed, not now: a session
+            // that ends here never pays for a step nobody reads.
+            if let end = drawn.end {
+                sample.stopReason = end
+                pending = drawn.next
                 break
             }
             if index == length - 1 {
-                pending = next
+                pending = drawn.next
                 break
             }
-            current = UnsafeMutablePointer(mutating: step(next))
+            current = UnsafeMutablePointer(mutating: step(drawn.next))
         }
         if let rest = writer.finish() { onText(rest) }
         sample.text = writer.text
-        // A continuation that ends with nothing pending resumes from these logits.
         sample.seconds = MonotonicClock.seconds() - start
+        // An interrupted or zero-length continuation resumes from these logits.
         logits = UnsafePointer(current)
         return sample
     }

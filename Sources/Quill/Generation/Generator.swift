@@ -50,6 +50,35 @@ public final class Generator {
         return StepDecoder(weights: stepWeights!)
     }
 
+    /// What one draw did to a sample.
+    struct Draw {
+        /// The token to run through the model next: the one drawn, or `<bos>` when a line model
+        /// drew `<eos>` (`restartsLine`).
+        let next: Int
+        /// A line model ended its line: the next line starts from the zero state, as in training.
+        let restartsLine: Bool
+        /// Why the sample ends with this draw, if it does.
+        let end: StopReason?
+    }
+
+    /// Draws one token of a sample from its logits (banned tokens are excluded in place) and
+    /// writes its text: the per-token step that `generate` and `GenerationSession` share.
+    func draw(from logits: UnsafeMutablePointer<Float>, rng: inout SeededGenerator, writer: inout SampleWriter,
+              stopAtEOS: Bool, onText: (String) -> Void) -> Draw {
+        let v = loaded.model.config.vocabularySize
+        for id in bannedTokens { logits[id] = -.infinity }
+        let token = sampler.sample(logits, count: v, rng: &rng)
+        if stopAtEOS && token == endToken { return Draw(next: token, restartsLine: false, end: .endOfSequence) }
+        let (piece, hitStop) = writer.append(token)
+        if !piece.isEmpty { onText(piece) }
+        var next = token, restartsLine = false
+        if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
+            next = bos
+            restartsLine = true
+        }
+        return Draw(next: next, restartsLine: restartsLine, end: hitStop ? .stopString : nil)
+    }
+
     /// Tokens never sampled: `<pad>` and `<bos>` are never targets.
     var bannedTokens: [Int] { [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 } }
 
@@ -141,31 +170,16 @@ public final class Generator {
         var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
                                    training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
         var next = [Int32](repeating: 0, count: samples)
-        let banned = bannedTokens, endToken = self.endToken
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
-                for id in banned { logits[s * v + id] = -.infinity }
-                let token = sampler.sample(logits + s * v, count: v, rng: &rngs[s])
-                next[s] = Int32(token)
+                let drawn = draw(from: logits + s * v, rng: &rngs[s], writer: &writers[s], stopAtEOS: stopAtEOS) { onText(s, $0) }
+                next[s] = Int32(drawn.next)
                 results[s].tokens += 1
-                if stopAtEOS && token == endToken {
-                    results[s].stopReason = .endOfSequence
+                if drawn.restartsLine { state.resetRow(s) }
+                if let end = drawn.end {
+                    results[s].stopReason = end
                     done[s] = true
                     if let rest = writers[s].finish() { onText(s, rest) }
-                    results[s].seconds = MonotonicClock.seconds() - start
-                    continue
-                }
-                let (piece, hitStop) = writers[s].append(token)
-                if !piece.isEmpty { onText(s, piece) }
-                // A line model was trained on lines that each start afresh: after <eos> the next
-                // line begins from the zero state with <bos>, as in training.
-                if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
-                    next[s] = Int32(bos)
-                    state.resetRow(s)
-                }
-                if hitStop {
-                    results[s].stopReason = .stopString
-                    done[s] = true
                     results[s].seconds = MonotonicClock.seconds() - start
                 }
             }
