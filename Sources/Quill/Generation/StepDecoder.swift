@@ -26,6 +26,9 @@ final class StepWeights {
     let biases: [[Float]]
     /// (V, 4H): layer 0's bias plus input product for each token, or nil when it would be large.
     let inputTable: UnsafeMutablePointer<Float>?
+    /// The model's embedding matrix and decoder bias, looked up once rather than by name each step.
+    let embedding: UnsafePointer<Float>
+    let decoderBias: UnsafePointer<Float>
 
     /// Largest layer-0 table kept: it replaces a (4H × E) product per token by one row read, which
     /// pays while the table stays in cache.
@@ -37,6 +40,8 @@ final class StepWeights {
         config = c
         self.format = format
         self.model = model
+        embedding = UnsafePointer(p.pointer("encoder.weight"))
+        decoderBias = UnsafePointer(p.pointer("decoder.bias"))
         let width = 4 * c.hiddenSize
         // Float32 matrices are the model's own, read in place (the decoder keeps the model alive).
         func matrix(_ name: String, rows: Int, columns: Int) -> QuantizedMatrix {
@@ -140,7 +145,7 @@ final class StepDecoder {
         let workers = min(Parallel.threadCount, max(1, h / 64))
         let g = gates
         let w = weights
-        let embedding = UnsafePointer(w.model.parameters.pointer("encoder.weight") + token * config.embeddingSize)
+        let embedding = w.embedding + token * config.embeddingSize
         for k in 0..<config.layers {
             let input = k == 0 ? embedding : UnsafePointer(nextHidden[k - 1])
             let inputMatrix = w.inputWeights[k], recurrentMatrix = w.recurrentWeights[k]
@@ -178,7 +183,7 @@ final class StepDecoder {
         }
         swap(&hidden, &nextHidden)
         let top = UnsafePointer(hidden[config.layers - 1])
-        let bias = UnsafePointer(w.model.parameters.pointer("decoder.bias"))
+        let bias = w.decoderBias
         let matrix = w.decoder, out = logits
         Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
             var v = rows.lowerBound
