@@ -35,9 +35,7 @@ enum InferenceBenchmark {
             let start = Timing.now()
             let sample = try generator.generate(prompt: [2], length: spec.generate, seed: 2)[0]
             let generateRate = Double(sample.tokens) / (Timing.now() - start)
-            // Per token, batch 1 reads every recurrent weight, the decoder and one embedding row.
-            let c = loaded.model.config
-            let bytesPerToken = Double(c.parameterCount - (c.vocabularySize - 1) * c.embeddingSize) * 4
+            let bytesPerToken = Bandwidth.float32BytesPerToken(loaded.model.config)
             let evaluationRate = try evaluationSpeed(loaded, spec: spec, folder: folder)
             print(Table.row([spec.name, String(format: "%.1f", bytesPerToken / 1e6), String(format: "%.0f", generateRate),
                              String(format: "%.0f", bandwidth * 1e9 / bytesPerToken), String(format: "%.0f", evaluationRate)],
@@ -109,6 +107,12 @@ enum InferenceBenchmark {
 /// Memory read bandwidth: a buffer far larger than the caches summed with SIMD loads, split over
 /// the workers.
 enum Bandwidth {
+    /// Bytes of float32 weights one batch-1 step reads: every matrix but the embedding, of which
+    /// one row (all of it when tied, being the decoder too).
+    static func float32BytesPerToken(_ c: ModelConfig) -> Double {
+        Double(c.parameterCount - (c.tieWeights ? 0 : (c.vocabularySize - 1) * c.embeddingSize)) * 4
+    }
+
     static func measure(megabytes: Int = 512) -> Double {
         let count = megabytes * 1_000_000 / 4
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)

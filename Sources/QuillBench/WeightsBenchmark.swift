@@ -25,9 +25,7 @@ enum WeightsBenchmark {
             level = loaded.level
             scores[format] = try PerplexityEvaluator(loaded: loaded, batchSize: try o.int("batch"), steps: try o.int("seq-len"))
                 .evaluate(file: text)
-            let c = loaded.model.config
-            // A token reads every matrix but one embedding row (all of it when tied: it is the decoder).
-            bytesF32 = Double(c.parameterCount - (c.tieWeights ? 0 : (c.vocabularySize - 1) * c.embeddingSize)) * 4
+            bytesF32 = Bandwidth.float32BytesPerToken(loaded.model.config)
             let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
             _ = try generator.generate(prompt: [], length: 20, seed: 1) // builds the decoder's weights
             generators.append((format, generator))

@@ -33,32 +33,48 @@ public enum QuantizedDot {
         }
     }
 
+    /// The bfloat16 elements in the low halves of eight words, as floats.
+    @inlinable @inline(__always)
+    static func low(_ words: SIMD8<UInt32>) -> SIMD8<Float> { unsafeBitCast(words &<< 16, to: SIMD8<Float>.self) }
+
+    /// The bfloat16 elements in the high halves of eight words, as floats.
+    @inlinable @inline(__always)
+    static func high(_ words: SIMD8<UInt32>) -> SIMD8<Float> {
+        unsafeBitCast(words & SIMD8<UInt32>(repeating: 0xFFFF_0000), to: SIMD8<Float>.self)
+    }
+
+    /// Byte `shift / 8` of eight words (biased int8 codes) as the floats q = u − 128.
+    @inlinable @inline(__always)
+    static func widen(_ words: SIMD8<UInt32>, _ shift: UInt32) -> SIMD8<Float> {
+        let bits = ((words &>> shift) & SIMD8<UInt32>(repeating: 0xFF)) | SIMD8<UInt32>(repeating: 0x4B00_0000)
+        return unsafeBitCast(bits, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: 8_388_736)
+    }
+
     /// Σ x[p]·row[p], the row in bfloat16 in `Layout`'s order.
     @inlinable
     public static func product(_ x: UnsafePointer<Float>, bf16 row: UnsafePointer<UInt16>, count: Int) -> Float {
         let rx = UnsafeRawPointer(x), rw = UnsafeRawPointer(row)
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-        let high = SIMD8<UInt32>(repeating: 0xFFFF_0000)
         var p = 0
         while p + 32 <= count {
             let a = rw.loadUnaligned(fromByteOffset: p &* 2, as: SIMD8<UInt32>.self)
             let b = rw.loadUnaligned(fromByteOffset: p &* 2 + 32, as: SIMD8<UInt32>.self)
             s0 = s0.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4, as: SIMD8<Float>.self),
-                                  unsafeBitCast(a &<< 16, to: SIMD8<Float>.self))
+                                  low(a))
             s1 = s1.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4 + 32, as: SIMD8<Float>.self),
-                                  unsafeBitCast(a & high, to: SIMD8<Float>.self))
+                                  high(a))
             s2 = s2.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4 + 64, as: SIMD8<Float>.self),
-                                  unsafeBitCast(b &<< 16, to: SIMD8<Float>.self))
+                                  low(b))
             s3 = s3.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4 + 96, as: SIMD8<Float>.self),
-                                  unsafeBitCast(b & high, to: SIMD8<Float>.self))
+                                  high(b))
             p += 32
         }
         if p + 16 <= count {
             let a = rw.loadUnaligned(fromByteOffset: p &* 2, as: SIMD8<UInt32>.self)
             s0 = s0.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4, as: SIMD8<Float>.self),
-                                  unsafeBitCast(a &<< 16, to: SIMD8<Float>.self))
+                                  low(a))
             s1 = s1.addingProduct(rx.loadUnaligned(fromByteOffset: p &* 4 + 32, as: SIMD8<Float>.self),
-                                  unsafeBitCast(a & high, to: SIMD8<Float>.self))
+                                  high(a))
             p += 16
         }
         var total = ((s0 + s1) + (s2 + s3)).sum()
@@ -76,11 +92,6 @@ public enum QuantizedDot {
     public static func product(_ x: UnsafePointer<Float>, int8 row: UnsafePointer<UInt8>, count: Int) -> Float {
         let rx = UnsafeRawPointer(x), rw = UnsafeRawPointer(row)
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-        let byte = SIMD8<UInt32>(repeating: 0xFF), exponent = SIMD8<UInt32>(repeating: 0x4B00_0000)
-        let offset = SIMD8<Float>(repeating: 8_388_736)
-        @inline(__always) func widen(_ words: SIMD8<UInt32>, _ shift: UInt32) -> SIMD8<Float> {
-            unsafeBitCast(((words &>> shift) & byte) | exponent, to: SIMD8<Float>.self) - offset
-        }
         var p = 0
         while p + 32 <= count {
             let w = rw.loadUnaligned(fromByteOffset: p, as: SIMD8<UInt32>.self)
@@ -117,11 +128,6 @@ public enum QuantizedDot {
         let rx = UnsafeRawPointer(x)
         let w0 = UnsafeRawPointer(rows), w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        let byte = SIMD8<UInt32>(repeating: 0xFF), exponent = SIMD8<UInt32>(repeating: 0x4B00_0000)
-        let offset = SIMD8<Float>(repeating: 8_388_736)
-        @inline(__always) func widen(_ words: SIMD8<UInt32>, _ shift: UInt32) -> SIMD8<Float> {
-            unsafeBitCast(((words &>> shift) & byte) | exponent, to: SIMD8<Float>.self) - offset
-        }
         @inline(__always) func block(_ acc: inout SIMD8<Float>, _ w: UnsafeRawPointer, _ p: Int,
                                      _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ x3: SIMD8<Float>) {
             let words = w.loadUnaligned(fromByteOffset: p, as: SIMD8<UInt32>.self)
@@ -161,11 +167,10 @@ public enum QuantizedDot {
         let rx = UnsafeRawPointer(x)
         let w0 = UnsafeRawPointer(rows), w1 = w0 + 2 * stride, w2 = w1 + 2 * stride, w3 = w2 + 2 * stride
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        let high = SIMD8<UInt32>(repeating: 0xFFFF_0000)
         @inline(__always) func block(_ acc: inout SIMD8<Float>, _ w: UnsafeRawPointer, _ p: Int, _ x0: SIMD8<Float>, _ x1: SIMD8<Float>) {
             let words = w.loadUnaligned(fromByteOffset: p &* 2, as: SIMD8<UInt32>.self)
-            acc = acc.addingProduct(x0, unsafeBitCast(words &<< 16, to: SIMD8<Float>.self))
-            acc = acc.addingProduct(x1, unsafeBitCast(words & high, to: SIMD8<Float>.self))
+            acc = acc.addingProduct(x0, low(words))
+            acc = acc.addingProduct(x1, high(words))
         }
         var p = 0
         while p + 16 <= count {

@@ -23,7 +23,8 @@ public struct MissingTokens: Sendable, Equatable {
             let counted = tokenizer.count(bytes)
             for (token, count) in zip(counted.tokens, counted.counts) {
                 // A literal <unk> in the text already stands for an unknown token.
-                guard vocabulary.id(forBytes: token) == nil || vocabulary.id(forBytes: token) == vocabulary.unknownID else { continue }
+                let id = vocabulary.id(forBytes: token)
+                guard id == nil || id == vocabulary.unknownID else { continue }
                 counts[token, default: 0] += count
                 if isTraining { inTraining += count } else { inValidation += count }
             }

@@ -454,8 +454,8 @@ public final class Trainer {
         try options.validate()
         var checkpoint = checkpoint
         checkpoint.config = options.modelConfig(vocabularySize: checkpoint.vocabulary.count)
-        let model = try checkpoint.makeModel(path: options.baseCheckpoint!)
-        let optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        // Zero moments in the parameters' layout; the weights themselves are the checkpoint's.
+        let optimizer = Optimizer(settings: options.optimizer, layoutOf: ParameterStore(shapes: checkpoint.config.parameterShapes))
         let generator = SeededGenerator(seed: options.seed &+ 0xD80F)
         let s = generator.state
         let progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [s.0, s.1, s.2, s.3])
