@@ -54,6 +54,12 @@ public struct Checkpoint: Sendable {
         try safeTensors(storing: format).write(to: path)
     }
 
+    /// Whether `folder` already holds a model (a best or a latest checkpoint), which a new run or
+    /// an import would replace.
+    public static func folderHoldsModel(_ folder: String) -> Bool {
+        [modelFile, latestFile].contains { FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+    }
+
     /// The file a checkpoint argument names: a folder's `model.safetensors` (the best model), or
     /// its `latest.safetensors` when no validation has chosen a best one yet (a run stopped early),
     /// or the file itself.

@@ -28,8 +28,7 @@ enum ImportCommand {
         guard let vocabularyFile = args.string("vocab") else { throw CLIError.usage("--vocab FILE is required: a state dict holds no vocabulary") }
         guard let levelName = args.string("level") else { throw CLIError.usage("--level char or --level word is required: a state dict does not say how it reads text") }
         guard let folder = args.string("out") else { throw CLIError.usage("--out DIR is required") }
-        let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { folder + "/" + $0 }
-        if !args.flag("overwrite") && existing.contains(where: FileManager.default.fileExists(atPath:)) {
+        if !args.flag("overwrite") && Checkpoint.folderHoldsModel(folder) {
             throw CLIError.usage("\(folder) already holds a checkpoint; choose another --out or pass --overwrite")
         }
         let level = TokenLevel(rawValue: levelName)!

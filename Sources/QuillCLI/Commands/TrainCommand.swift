@@ -98,8 +98,7 @@ enum TrainCommand {
         } else {
             let options = try options(args)
             let folder = options.outputFolder!
-            let existing = [Checkpoint.modelFile, Checkpoint.latestFile].map { folder + "/" + $0 }
-            if !args.flag("overwrite") && existing.contains(where: FileManager.default.fileExists(atPath:)) {
+            if !args.flag("overwrite") && Checkpoint.folderHoldsModel(folder) {
                 throw CLIError.usage("\(folder) already holds a run; continue it with --resume \(folder), choose another --out, or pass --overwrite")
             }
             if let base = options.baseCheckpoint, (try? Checkpoint.resolve(base)).map({ ($0 as NSString).deletingLastPathComponent }) == (folder as NSString).standardizingPath {
