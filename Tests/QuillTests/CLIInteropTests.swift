@@ -20,6 +20,9 @@ extension CLITests {
         XCTAssertEqual(try quill(["generate", folder + "/tuned", "--prompt", "the", "--length", "10"]).status, 0)
         assertError(try quill(["train", letters, "--from", folder + "/base", "--hidden", "32"]), status: 2, "--hidden", "--from")
         assertError(try quill(["train", letters, "--unknown", "skip"]), status: 2, "--unknown", "--from")
+        // The base model's own folder is refused, however it is spelt, even with --overwrite.
+        assertError(try quill(["train", letters, "--from", "./base", "--out", folder + "/base/", "--overwrite", "--unknown", "skip"]),
+                    status: 2, "folder of the --from checkpoint")
         // Resuming may change the limits and the learning rate, nothing else.
         let resumed = try quill(["train", "--resume", folder + "/tuned", "--max-steps", "6", "--lr", "0.0002", "--log-every", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)

@@ -101,7 +101,9 @@ enum TrainCommand {
             if !args.flag("overwrite") && Checkpoint.folderHoldsModel(folder) {
                 throw CLIError.usage("\(folder) already holds a run; continue it with --resume \(folder), choose another --out, or pass --overwrite")
             }
-            if let base = options.baseCheckpoint, (try? Checkpoint.resolve(base)).map({ ($0 as NSString).deletingLastPathComponent }) == (folder as NSString).standardizingPath {
+            let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+            if let base = options.baseCheckpoint,
+               (try? Checkpoint.resolve(base)).map({ absolute(($0 as NSString).deletingLastPathComponent) }) == absolute(folder) {
                 throw CLIError.usage("--out \(folder) is the folder of the --from checkpoint; fine-tune into another folder so the base model is kept")
             }
             trainer = try Trainer(options: options)
