@@ -13,6 +13,7 @@ extension CLITests {
         "patience", "epochs", "max-steps", "eval-every", "log-every", "dropout", "init-range", "val-fraction", "lr",
         "momentum", "weight-decay", "clip", "lr-decay", "plateau-factor", "max-time",
         "sample-every", "sample-length", "sample-temperature", "keep", "warmup", "lr-floor",
+        "embedding-dropout", "weight-drop", "ar", "tar", "ema",
     ].map { ("train", $0) } + ["length", "samples", "seed", "top-k", "temperature", "top-p"].map { ("generate", $0) }
         + ["batch", "seq-len"].map { ("perplexity", $0) } + ["min-count", "max-vocab"].map { ("vocab", $0) }
 

@@ -16,13 +16,40 @@ struct ReferenceModel {
         weights = w
     }
 
-    /// Mean masked cross-entropy of a (T, B) batch from the zero state.
-    func loss(inputs: [Int32], targets: [Int32], mask: [Float]?, steps t: Int, batch b: Int) -> Double {
+    /// Fixed training-time masks and penalties (AWD-LSTM's regularisers), applied as written in the
+    /// paper: factors multiply what they mask; penalties are added to the mean cross-entropy.
+    struct Regularizers {
+        /// Per vocabulary row (embedding dropout).
+        var embeddingRows: [Float]
+        /// L + 1 dropout masks over (T·B, width) rows: embedding output, then each layer's output.
+        var dropout: [[Float]]
+        /// Per layer, over W_hh.
+        var weightDrop: [[Float]]
+        var alpha: Double
+        var beta: Double
+    }
+
+    /// Mean masked cross-entropy of a (T, B) batch from the zero state, plus the activation
+    /// penalties when `regularizers` are given.
+    func loss(inputs: [Int32], targets: [Int32], mask: [Float]?, steps t: Int, batch b: Int,
+              regularizers: Regularizers? = nil) -> Double {
         let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
         var layerInput: [[Double]] = inputs.map { id in Array(weights["encoder.weight"]![(Int(id) * e)..<(Int(id) * e + e)]) }
+        func drop(_ rows: inout [[Double]], _ m: [Float]?) {
+            guard let m else { return }
+            let w = rows[0].count
+            for r in rows.indices { for j in 0..<w { rows[r][j] *= Double(m[r * w + j]) } }
+        }
+        if let regularizers {
+            for r in layerInput.indices { layerInput[r] = layerInput[r].map { $0 * Double(regularizers.embeddingRows[Int(inputs[r])]) } }
+        }
+        drop(&layerInput, regularizers?.dropout[0])
+        var penalty = 0.0
         for k in 0..<config.layers {
             let inSize = k == 0 ? e : h
-            let wih = weights["rnn.weight_ih_l\(k)"]!, whh = weights["rnn.weight_hh_l\(k)"]!
+            var whh = weights["rnn.weight_hh_l\(k)"]!
+            if let wd = regularizers?.weightDrop[k] { for i in whh.indices { whh[i] *= Double(wd[i]) } }
+            let wih = weights["rnn.weight_ih_l\(k)"]!
             let bih = weights["rnn.bias_ih_l\(k)"]!, bhh = weights["rnn.bias_hh_l\(k)"]!
             var hState = [[Double]](repeating: [Double](repeating: 0, count: h), count: b)
             var cState = hState
@@ -60,6 +87,16 @@ struct ReferenceModel {
                     output.append(hState[row])
                 }
             }
+            let undropped = output
+            drop(&output, regularizers?.dropout[k + 1])
+            if let regularizers, k == config.layers - 1 {
+                penalty += regularizers.alpha * output.joined().reduce(0) { $0 + $1 * $1 } / Double(t * b * h)
+                if t > 1 {
+                    var sum = 0.0
+                    for r in b..<(t * b) { for j in 0..<h { let d = undropped[r][j] - undropped[r - b][j]; sum += d * d } }
+                    penalty += regularizers.beta * sum / Double((t - 1) * b * h)
+                }
+            }
             layerInput = output
         }
         let dec = config.tieWeights ? weights["encoder.weight"]! : weights["decoder.weight"]!
@@ -79,6 +116,6 @@ struct ReferenceModel {
             total += m * (lse - logits[Int(targets[r])])
             counted += m
         }
-        return total / counted
+        return total / counted + penalty
     }
 }

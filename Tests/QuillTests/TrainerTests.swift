@@ -42,10 +42,20 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: o.outputFolder! + "/" + file), file)
         }
         let csv = try String(contentsOfFile: o.outputFolder! + "/metrics.csv", encoding: .utf8)
-        XCTAssertTrue(csv.hasPrefix("step,epoch,train_loss,val_loss,val_ppl,lr,tokens_per_s,seconds\n"))
-        XCTAssertEqual(csv.split(separator: "\n").count, history.count + 1)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows[0].joined(separator: ","), "kind,step,epoch,train_loss,val_loss,val_ppl,lr,tokens_per_s,seconds")
+        let steps = try Checkpoint(contentsOf: o.outputFolder!).summary.steps
+        // A training point every logEvery (50) steps besides a row per validation, in step order.
+        let train = rows.dropFirst().filter { $0[0] == "train" }, validation = rows.dropFirst().filter { $0[0] == "validation" }
+        XCTAssertEqual(train.map { Int($0[1])! }, Array(stride(from: 50, through: steps, by: 50)))
+        XCTAssertEqual(validation.count, history.count)
+        XCTAssertEqual(rows.dropFirst().map { Int($0[1])! }, rows.dropFirst().map { Int($0[1])! }.sorted())
+        XCTAssertTrue(train.allSatisfy { $0[4].isEmpty && Double($0[3])! > 0 })
         let svg = try String(contentsOfFile: o.outputFolder! + "/loss.svg", encoding: .utf8)
         XCTAssertTrue(svg.contains("<svg") && svg.contains("polyline") && svg.contains(">step<"))
+        XCTAssertTrue(svg.contains(">learning rate<"), "the rate's axis")
+        let best = history.map(\.validationLoss).min()!
+        XCTAssertTrue(svg.contains(String(format: "best %.4f at step", best)), "the best point is marked")
     }
 
     func testCheckpointRoundTripIsExact() throws {

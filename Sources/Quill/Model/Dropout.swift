@@ -12,10 +12,14 @@ final class Dropout {
 
     /// Writes dropout(x) into `y` (which may be `x`). Draws the mask from `rng` in element order,
     /// so it depends only on the generator's state.
-    /// - Parameter given: a mask to use instead of drawing one (0 or 1/(1−p) per element), as the
-    ///   parity check does to match PyTorch's masks; it must hold `count` values.
+    /// - Parameters:
+    ///   - given: a mask to use instead of drawing one (0 or 1/(1−p) per element), as the parity
+    ///     check does to match PyTorch's masks; it must hold `count` values.
+    ///   - lockedPeriod: variational (locked) dropout: the first `lockedPeriod` values of the mask
+    ///     are drawn and repeated over the rest (`count` must be a multiple), so with time-major
+    ///     rows and a period of B·width every time step reuses one mask per sequence.
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
-                 training: Bool, rng: inout SeededGenerator, given: [Float]? = nil) {
+                 training: Bool, rng: inout SeededGenerator, given: [Float]? = nil, lockedPeriod: Int? = nil) {
         active = training && probability > 0
         count = n
         guard active else {
@@ -30,7 +34,10 @@ final class Dropout {
             return
         }
         let scale = 1 / (1 - probability)
-        for i in 0..<n { m[i] = rng.nextUniform() < probability ? 0 : scale }
+        let drawn = lockedPeriod ?? n
+        precondition(drawn > 0 && n % drawn == 0, "a locked mask of \(drawn) values cannot tile \(n)")
+        for i in 0..<drawn { m[i] = rng.nextUniform() < probability ? 0 : scale }
+        for start in stride(from: drawn, to: n, by: drawn) { (m + start).update(from: m, count: drawn) }
         for i in 0..<n { y[i] = x[i] * m[i] }
     }
 

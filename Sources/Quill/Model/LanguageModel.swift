@@ -27,6 +27,16 @@ public final class LanguageModel {
     private let gradA = Workspace(), gradB = Workspace() // (T·B, max(E, H)) ping-pong input gradients
     private var rowLosses: [Double] = []   // (T·B) per-position losses
     private var inputIDs: [Int32] = []
+    /// Embedding dropout's per-row factor (V) in the last training forward, when active.
+    private let embeddingMask = Workspace()
+    private var dropsEmbeddingRows = false
+    /// The last forward was a training one (the activation penalties apply only then).
+    private var trained = false
+    /// AWD regularisers applied in training (`Regularization`); none by default.
+    public var regularization = Regularization()
+    /// Masks to use instead of drawing them, for checks against a reference: embedding dropout's
+    /// per-row factors (V values) and weight-drop's per-layer masks over W_hh (G·H·H each).
+    var givenMasks: (embedding: [Float]?, weightDrop: [[Float]]?) = (nil, nil)
     private(set) var steps = 0
     private(set) var batch = 0
 
@@ -89,17 +99,32 @@ public final class LanguageModel {
         precondition(inputs.allSatisfy { $0 >= 0 && $0 < v32 }, "input id outside 0..<\(config.vocabularySize)")
         steps = t
         batch = b
+        trained = training
         inputIDs = inputs
         let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize, rows = t * b
 
-        // Embedding lookup, then dropout in place.
+        // Embedding lookup (with whole rows dropped by embedding dropout), then dropout in place.
         let x0 = embedded.buffer(rows * e)
         let table = parameters.pointer("encoder.weight")
+        let rowFactors = drawEmbeddingMask(training: training, rng: &rng)
         Profiler.measure(.embedding) {
-            for r in 0..<rows { (x0 + r * e).update(from: table + Int(inputs[r]) * e, count: e) }
+            for r in 0..<rows {
+                let id = Int(inputs[r])
+                (x0 + r * e).update(from: table + id * e, count: e)
+                if let rowFactors, rowFactors[id] != 1 { for j in 0..<e { x0[r * e + j] *= rowFactors[id] } }
+            }
         }
+        let locked = training && regularization.lockedDropout
         Profiler.measure(.dropout) {
-            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: dropoutMasks?[0])
+            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: dropoutMasks?[0],
+                                lockedPeriod: locked ? b * e : nil)
+        }
+        for (k, layer) in layers.enumerated() {
+            if training {
+                layer.core.dropRecurrentWeights(probability: regularization.weightDrop, rng: &rng, given: givenMasks.weightDrop?[k])
+            } else {
+                layer.core.keepRecurrentWeights()
+            }
         }
 
         var input = UnsafePointer(x0)
@@ -115,7 +140,7 @@ public final class LanguageModel {
                         if training && config.dropout > 0 {
                             let y = between[k].buffer(rows * h)
                             dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng,
-                                                    given: dropoutMasks?[k + 1])
+                                                    given: dropoutMasks?[k + 1], lockedPeriod: locked ? b * h : nil)
                             input = UnsafePointer(y)
                         } else {
                             dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
@@ -194,7 +219,10 @@ public final class LanguageModel {
         initial.hidden.withUnsafeMutableBufferPointer { dh in
             initial.cell.withUnsafeMutableBufferPointer { dc in
                 for k in stride(from: config.layers - 1, through: 0, by: -1) {
+                    let last = k == config.layers - 1
+                    if last { addActivationPenaltyGradient(to: dOut, temporal: false) }
                     Profiler.measure(.dropout) { dropouts[k + 1].backward(dOut) }
+                    if last { addActivationPenaltyGradient(to: dOut, temporal: true) }
                     let offset = k * b * h
                     layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
                                        hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
@@ -207,10 +235,81 @@ public final class LanguageModel {
         // Embedding: scatter-add rows of dX0 in input order (one thread, fixed order).
         Profiler.measure(.dropout) { dropouts[0].backward(dOut) }
         let dTable = gradients.pointer("encoder.weight")
+        let rowFactors = dropsEmbeddingRows ? UnsafePointer(embeddingMask.pointer) : nil
         Profiler.measure(.embeddingBackward) {
             for r in 0..<rows {
-                let dst = dTable + Int(inputIDs[r]) * e, src = dOut + r * e
-                for j in 0..<e { dst[j] += src[j] }
+                let id = Int(inputIDs[r])
+                let dst = dTable + id * e, src = dOut + r * e
+                if let rowFactors {
+                    let f = rowFactors[id]
+                    if f != 0 { for j in 0..<e { dst[j] += src[j] * f } }
+                } else {
+                    for j in 0..<e { dst[j] += src[j] }
+                }
+            }
+        }
+    }
+
+    /// Embedding dropout's factor per vocabulary row for this forward (0 or 1/(1−p)), or nil when
+    /// it is off. Drawn from `rng` in row order.
+    private func drawEmbeddingMask(training: Bool, rng: inout SeededGenerator) -> UnsafePointer<Float>? {
+        let p = regularization.embeddingDropout, v = config.vocabularySize
+        dropsEmbeddingRows = training && (p > 0 || givenMasks.embedding != nil)
+        guard dropsEmbeddingRows else { return nil }
+        let m = embeddingMask.buffer(v)
+        if let given = givenMasks.embedding {
+            precondition(given.count == v, "an embedding mask of \(given.count) values for \(v) rows")
+            given.withUnsafeBufferPointer { m.update(from: $0.baseAddress!, count: v) }
+        } else {
+            let scale = 1 / (1 - p)
+            for i in 0..<v { m[i] = rng.nextUniform() < p ? 0 : scale }
+        }
+        return UnsafePointer(m)
+    }
+
+    /// The activation penalties of the last training forward (`Regularization.activation` and
+    /// `.temporalActivation`): α·mean(y²) over the decoder's input (the last layer's output after
+    /// dropout) plus β·mean((h_t − h_{t−1})²) over the last layer's output before dropout. Zero
+    /// when both are off. Not part of `lossAndGradient`'s sum, which stays the cross-entropy.
+    public func activationPenalty() -> Double {
+        let (alpha, beta) = (Double(regularization.activation), Double(regularization.temporalActivation))
+        let h = config.hiddenSize, rows = steps * batch
+        var total = 0.0
+        guard trained else { return 0 }
+        if alpha > 0 {
+            let y = layerInputs[config.layers]
+            var sum = 0.0
+            for i in 0..<(rows * h) { sum += Double(y[i]) * Double(y[i]) }
+            total += alpha * sum / Double(rows * h)
+        }
+        if beta > 0 && steps > 1 {
+            let y = layers[config.layers - 1].output, n = (rows - batch) * h
+            var sum = 0.0
+            for i in 0..<n { let d = Double(y[i + batch * h]) - Double(y[i]); sum += d * d }
+            total += beta * sum / Double(n)
+        }
+        return total
+    }
+
+    /// Adds the gradient of `activationPenalty` to `grad`: AR's with respect to the dropped-out
+    /// output (`temporal` false, before dropout's backward), TAR's with respect to the output
+    /// before dropout (`temporal` true, after it).
+    private func addActivationPenaltyGradient(to grad: UnsafeMutablePointer<Float>, temporal: Bool) {
+        let h = config.hiddenSize, rows = steps * batch, stride = batch * h
+        guard trained else { return }
+        if !temporal, regularization.activation > 0 {
+            let y = layerInputs[config.layers], scale = 2 * regularization.activation / Float(rows * h)
+            for i in 0..<(rows * h) { grad[i] += scale * y[i] }
+        }
+        if temporal, regularization.temporalActivation > 0, steps > 1 {
+            let y = UnsafePointer(layers[config.layers - 1].output)
+            let scale = 2 * regularization.temporalActivation / Float((rows - batch) * h)
+            // d/dy_t of Σ (y_t − y_{t−1})²: (y_t − y_{t−1}) from its own term, −(y_{t+1} − y_t) from the next.
+            for i in 0..<(rows * h) {
+                var g: Float = 0
+                if i >= stride { g += y[i] - y[i - stride] }
+                if i + stride < rows * h { g -= y[i + stride] - y[i] }
+                grad[i] += scale * g
             }
         }
     }

@@ -35,6 +35,10 @@ final class RecurrentCore {
     private var splitsRows = false
     private(set) var steps = 0
     private(set) var batch = 0
+    /// Weight-drop: the mask on W_hh (0 or 1/(1−p)), W_hh ⊙ mask, and the unmasked gradient.
+    private let recurrentMask = Workspace(), droppedRecurrent = Workspace(), maskedGradient = Workspace()
+    /// The time loop multiplies by `droppedRecurrent` rather than W_hh (set by `dropRecurrentWeights`).
+    private(set) var dropsWeights = false
 
     init(index: Int, inputSize: Int, hiddenSize: Int, gateCount: Int, parameters: ParameterStore, gradients: ParameterStore) {
         self.index = index
@@ -51,6 +55,30 @@ final class RecurrentCore {
     var biasIH: UnsafeMutablePointer<Float> { parameters.pointer("rnn.bias_ih_l\(index)") }
     var biasHH: UnsafeMutablePointer<Float> { parameters.pointer("rnn.bias_hh_l\(index)") }
 
+    /// The hidden-to-hidden matrix the time loop uses: W_hh, or its weight-dropped copy.
+    private var recurrentWeight: UnsafeMutablePointer<Float> { dropsWeights ? droppedRecurrent.pointer : weightHH }
+
+    /// Weight-drop (DropConnect) for the next forward and backward: draws a mask over W_hh from
+    /// `rng` (element order) and multiplies by W_hh ⊙ mask instead of W_hh. A probability of 0
+    /// turns it off. `given` supplies the mask (0 or 1/(1−p) per element) instead of drawing it.
+    func dropRecurrentWeights(probability p: Float, rng: inout SeededGenerator, given: [Float]? = nil) {
+        dropsWeights = p > 0 || given != nil
+        guard dropsWeights else { return }
+        let n = gateWidth * hiddenSize, w = weightHH
+        let m = recurrentMask.buffer(n), dropped = droppedRecurrent.buffer(n)
+        if let given {
+            precondition(given.count == n, "a weight-drop mask of \(given.count) values for \(n) weights")
+            given.withUnsafeBufferPointer { m.update(from: $0.baseAddress!, count: n) }
+        } else {
+            let scale = 1 / (1 - p)
+            for i in 0..<n { m[i] = rng.nextUniform() < p ? 0 : scale }
+        }
+        for i in 0..<n { dropped[i] = w[i] * m[i] }
+    }
+
+    /// Forward and backward use W_hh itself again (evaluation).
+    func keepRecurrentWeights() { dropsWeights = false }
+
     /// The layer's output after `forward`: (T·B, H).
     var output: UnsafeMutablePointer<Float> { hidden.pointer + batch * hiddenSize }
 
@@ -61,7 +89,7 @@ final class RecurrentCore {
         packsRecurrent = b > 1
         splitsRows = packsRecurrent && Self.splitsRows(batch: b, weightBytes: gateWidth * hiddenSize * 4)
         if packsRecurrent {
-            packedRecurrent.pack(k: hiddenSize, n: gateWidth, b: weightHH, ldb: hiddenSize, transposeB: true)
+            packedRecurrent.pack(k: hiddenSize, n: gateWidth, b: recurrentWeight, ldb: hiddenSize, transposeB: true)
         }
         let g = gates.buffer(t * b * gateWidth)
         let h = hidden.buffer((t + 1) * b * hiddenSize)
@@ -113,7 +141,7 @@ final class RecurrentCore {
                 GEMM.multiply(m: rows.count, a: h + rows.lowerBound * hiddenSize, lda: hiddenSize, packedB: packedRecurrent,
                               beta: 1, c: out + rows.lowerBound * gateWidth, ldc: gateWidth, parallel: !splitsRows)
             } else {
-                GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: weightHH, ldb: hiddenSize,
+                GEMM.multiply(m: batch, n: gateWidth, k: hiddenSize, a: h, lda: hiddenSize, b: recurrentWeight, ldb: hiddenSize,
                               transposeB: true, beta: 1, c: out, ldc: gateWidth)
             }
         }
@@ -123,7 +151,7 @@ final class RecurrentCore {
     func beginBackward() {
         if packsRecurrent {
             Profiler.measure(.recurrentBackwardGEMM) {
-                packedRecurrent.pack(k: gateWidth, n: hiddenSize, b: weightHH, ldb: hiddenSize, transposeB: false)
+                packedRecurrent.pack(k: gateWidth, n: hiddenSize, b: recurrentWeight, ldb: hiddenSize, transposeB: false)
             }
         }
     }
@@ -137,7 +165,7 @@ final class RecurrentCore {
                 GEMM.multiply(m: rows.count, a: dGates + rows.lowerBound * gateWidth, lda: gateWidth, packedB: packedRecurrent,
                               beta: accumulate ? 1 : 0, c: dh + rows.lowerBound * hiddenSize, ldc: hiddenSize, parallel: !splitsRows)
             } else {
-                GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: weightHH, ldb: hiddenSize,
+                GEMM.multiply(m: batch, n: hiddenSize, k: gateWidth, a: dGates, lda: gateWidth, b: recurrentWeight, ldb: hiddenSize,
                               beta: accumulate ? 1 : 0, c: dh, ldc: hiddenSize)
             }
         }
@@ -151,8 +179,17 @@ final class RecurrentCore {
         let rows = steps * batch, width = gateWidth, h = hiddenSize
         let name = { (kind: String) in "rnn.\(kind)_l\(self.index)" }
         Profiler.measure(.weightGradients) {
-            GEMM.multiply(m: width, n: h, k: rows, a: dHid, lda: width, transposeA: true, b: hidden.pointer, ldb: h,
-                          beta: 1, c: gradients.pointer(name("weight_hh")), ldc: h)
+            let dW = gradients.pointer(name("weight_hh"))
+            if dropsWeights {
+                // The loss saw W_hh ⊙ mask: its gradient reaches W_hh through the mask.
+                let n = width * h, scratch = maskedGradient.buffer(n), m = recurrentMask.pointer
+                GEMM.multiply(m: width, n: h, k: rows, a: dHid, lda: width, transposeA: true, b: hidden.pointer, ldb: h,
+                              beta: 0, c: scratch, ldc: h)
+                for i in 0..<n { dW[i] += scratch[i] * m[i] }
+            } else {
+                GEMM.multiply(m: width, n: h, k: rows, a: dHid, lda: width, transposeA: true, b: hidden.pointer, ldb: h,
+                              beta: 1, c: dW, ldc: h)
+            }
             GEMM.multiply(m: width, n: inputSize, k: rows, a: dIn, lda: width, transposeA: true, b: x, ldb: inputSize,
                           beta: 1, c: gradients.pointer(name("weight_ih")), ldc: inputSize)
             ColumnSums.add(dIn, rows: rows, columns: width, into: gradients.pointer(name("bias_ih")))

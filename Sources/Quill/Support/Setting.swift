@@ -10,10 +10,12 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     // Optimisation (TrainingOptions)
     case batchSize, sequenceLength, learningRate, momentum, weightDecay, clip, learningRateDecay
     case learningRateDecayAfter, decayShape, warmupSteps, decayFloor, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint
+    // Regularisation (TrainingOptions.regularization, TrainingOptions.averageDecay)
+    case embeddingDropout, weightDrop, lockedDropout, activationRegularization, temporalActivationRegularization, averageDecay
     // Limits (TrainingOptions)
     case epochs, maxSteps, maxTime, evaluateEvery
     // Reporting (TrainingOptions)
-    case sampleEvery, sampleLength, sampleTemperature, samplePrompt, keepCheckpoints
+    case sampleEvery, sampleLength, sampleTemperature, samplePrompt, keepCheckpoints, logEvery
     // Generation (Sampler, Generator)
     case temperature, topK, topP, samples, length, stop, prompt
 }

@@ -31,6 +31,8 @@ public final class Trainer {
     public private(set) var embeddingCoverage: PretrainedEmbeddings.Coverage?
     /// The embedding matrix as it must stay, when `freezeEmbeddings` holds it fixed.
     private var frozenEmbedding: [Float]?
+    /// The averaged weights, when `averageDecay` asks for them.
+    private var average: WeightAverage?
 
     /// Prepares a new run from the text files `options` names: reads the data, builds the
     /// vocabulary and initialises the model, or, with `options.baseCheckpoint`, starts from that
@@ -84,6 +86,8 @@ public final class Trainer {
             }
         }
         if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
+        model.regularization = options.regularization
+        if let decay = options.averageDecay { average = WeightAverage(decay: decay, values: model.parameters.allValues) }
         optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
         rng = SeededGenerator(seed: options.seed &+ 0xD80F)
         progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [])
@@ -167,6 +171,15 @@ public final class Trainer {
         }
         rng = SeededGenerator(state: (saved.rngState[0], saved.rngState[1], saved.rngState[2], saved.rngState[3]))
         if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
+        model.regularization = options.regularization
+        if let decay = options.averageDecay {
+            // A run saved before its first step (an import) has no average yet: it starts at the weights.
+            let stored = resumeFile[Self.averageTensor]?.floats() ?? (saved.step == 0 ? model.parameters.allValues : nil)
+            guard let values = stored, values.count == model.parameters.count else {
+                throw QuillError.badCheckpoint(path: resumePath, problem: "missing or mis-sized tensor '\(Self.averageTensor)'")
+            }
+            average = WeightAverage(decay: decay, values: values)
+        }
         saved.options = options
         progress = saved
     }
@@ -227,7 +240,9 @@ public final class Trainer {
         func validate(scheduled: Bool) throws -> Bool? {
             if scheduled { progress.pendingValidation = true }
             progress.seconds = secondsBefore + elapsed()
-            guard let (sum, count) = Evaluator.score(model: model, batcher: data.validationBatcher, shouldStop: shouldStop) else {
+            guard let (sum, count) = withValidatedWeights({
+                Evaluator.score(model: model, batcher: data.validationBatcher, shouldStop: shouldStop)
+            }) else {
                 return nil
             }
             progress.pendingValidation = nil
@@ -251,7 +266,7 @@ public final class Trainer {
             let bits = options.level == .char ? loss / Foundation.log(2.0) : nil
             _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
             if let every = options.sampleEvery, progress.history.count % every == 0 {
-                _ = events(.sampled(try sample()))
+                _ = events(.sampled(try withValidatedWeights(sample)))
             }
             return improved
         }
@@ -272,7 +287,6 @@ public final class Trainer {
                 let batch = data.trainBatcher.batch(progress.batchIndex, order: order)
                 let (loss, norm) = try step(batch, seconds: secondsBefore + elapsed())
                 sessionTokens += batch.steps * batch.batchSize
-                progress.batchIndex += 1
                 let t = elapsed()
                 let rate = Double(sessionTokens) / max(1e-9, t)
                 var remaining: Double? = Double(plannedSteps - progress.step) * t / Double(max(1, progress.step - startStep))
@@ -349,9 +363,15 @@ public final class Trainer {
         gradientsAreZero = true
         // Weight decay and optimizer moments would still move a frozen matrix; it is put back.
         if let frozenEmbedding { model.parameters.set("encoder.weight", frozenEmbedding) }
+        average?.update(from: model.parameters, step: nextStep)
         progress.step = nextStep
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count
+        progress.batchIndex += 1
+        var curve = progress.curve ?? TrainingCurve()
+        curve.add(sum: sum, count: count, step: nextStep, every: options.logEvery, epoch: fractionalEpoch,
+                  learningRate: rate, seconds: seconds)
+        progress.curve = curve
         return (loss, norm)
     }
 
@@ -399,6 +419,15 @@ public final class Trainer {
         for name in kept.dropLast(keep) { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
     }
 
+    /// Runs `body` with the weights that validation judges: the average when there is one.
+    private func withValidatedWeights<R>(_ body: () throws -> R) rethrows -> R {
+        guard let average else { return try body() }
+        return try average.withAveragedWeights(in: model.parameters, body)
+    }
+
+    /// The resume file's tensor holding the averaged weights (flat, in parameter order).
+    static let averageTensor = "average"
+
     /// The run folder's log of samples (`TrainingOptions.sampleEvery`).
     public static let samplesFile = "samples.txt"
 
@@ -413,18 +442,22 @@ public final class Trainer {
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
                                       corpus: options.corpus)
         let checkpoint = Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary)
-        if bestImproved { try checkpoint.write(to: folder + "/" + Checkpoint.modelFile) }
+        // The best model and kept copies are what validation judged (the average, when there is one).
+        let judged = average == nil ? checkpoint
+            : withValidatedWeights { Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary) }
+        if bestImproved { try judged.write(to: folder + "/" + Checkpoint.modelFile) }
         try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
         if validated, let keep = options.keepCheckpoints {
-            try checkpoint.write(to: folder + "/" + String(format: "step-%07d.safetensors", progress.step))
+            try judged.write(to: folder + "/" + String(format: "step-%07d.safetensors", progress.step))
             Self.removeKeptCheckpoints(in: folder, beyond: keep)
         }
 
         let s = rng.state
         progress.rngState = [s.0, s.1, s.2, s.3]
-        try Self.resumeFile(checkpoint: checkpoint, optimizer: optimizer, state: state, progress: progress)
-            .write(to: folder + "/" + Checkpoint.resumeFile)
-        try MetricsLog.write(progress.history, folder: folder)
+        var resume = Self.resumeFile(checkpoint: checkpoint, optimizer: optimizer, state: state, progress: progress)
+        if let average { resume.set(Self.averageTensor, .init(shape: [average.values.count], floats: average.values)) }
+        try resume.write(to: folder + "/" + Checkpoint.resumeFile)
+        try MetricsLog.write(progress.history, curve: progress.curve?.points ?? [], folder: folder)
     }
 
     /// A whole checkpoint plus what resuming needs, so that one atomic rename saves all of it.

@@ -58,6 +58,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var optimizer: Optimizer.Settings = .init(kind: .adam)
     /// The starting learning rate.
     public var learningRate: Double = 0.002
+    /// AWD-LSTM's regularisers beyond dropout (embedding dropout, weight-drop, locked dropout,
+    /// AR, TAR); all off by default.
+    public var regularization = Regularization()
+    /// Weight averaging: validation, the best model and samples use an exponential moving average
+    /// of the weights with this decay (e.g. 0.999; early steps use min(decay, (1+n)/(10+n)) so the
+    /// average is not dominated by the initial weights). Nil: the raw weights.
+    public var averageDecay: Double? = nil
     /// Global gradient-norm limit; 0 turns clipping off.
     public var clip: Double = 5
     /// Step decay: after `learningRateDecayAfter` epochs, multiply the rate by this each epoch.
@@ -92,6 +99,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var sampleTemperature = 0.8
     /// Text the samples continue.
     public var samplePrompt = ""
+    /// Steps between the training-loss points of `metrics.csv` and `loss.svg` (and the progress
+    /// lines of the `quill` tool when it is not on a terminal).
+    public var logEvery = 50
     /// Keep a copy of the weights at each of the last N validations (`step-NNNNNNN.safetensors`;
     /// nil: none beyond the best and the latest).
     public var keepCheckpoints: Int? = nil
@@ -114,7 +124,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
             (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
             (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
-            (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints),
+            (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints), (.logEvery, logEvery),
         ]
         for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
         guard learningRate > 0, learningRate.isFinite else { throw invalid(.learningRate, learningRate, "learningRate must be positive, got \(learningRate)") }
@@ -140,6 +150,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard sampleTemperature >= 0, sampleTemperature.isFinite else {
             throw invalid(.sampleTemperature, sampleTemperature, "sampleTemperature must be 0 (greedy) or positive, got \(sampleTemperature)")
         }
+        try regularization.validate()
+        if let averageDecay, !(averageDecay > 0 && averageDecay < 1) {
+            throw invalid(.averageDecay, averageDecay, "averageDecay must be between 0 and 1 (exclusive), got \(averageDecay)")
+        }
         if let maxTime, !(maxTime > 0) { throw invalid(.maxTime, maxTime, "maxTime must be positive, got \(maxTime)") }
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
@@ -154,7 +168,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public static let resumableSettings: [Setting] = [.epochs, .maxSteps, .maxTime, .patience, .evaluateEvery, .learningRate,
                                                       .learningRateDecay, .learningRateDecayAfter, .plateauFactor, .clip,
                                                       .sampleEvery, .sampleLength, .sampleTemperature, .samplePrompt,
-                                                      .keepCheckpoints]
+                                                      .keepCheckpoints, .logEvery]
 
     /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
     /// and the output folder.
@@ -175,6 +189,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         same.sampleTemperature = saved.sampleTemperature
         same.samplePrompt = saved.samplePrompt
         same.keepCheckpoints = saved.keepCheckpoints
+        same.logEvery = saved.logEvery
         same.corpus = saved.corpus
         same.outputFolder = saved.outputFolder
         return same == saved

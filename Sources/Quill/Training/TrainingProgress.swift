@@ -29,6 +29,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// first, so its history and schedule are those of a run that never stopped. Nil when none is
     /// owed (and in files saved before this field existed).
     public var pendingValidation: Bool?
+    /// The training loss every `logEvery` steps (nil in files saved before it was kept).
+    public var curve: TrainingCurve?
 
     /// The progress of a run at step 0.
     public init(options: TrainingOptions, schedule: LearningRateSchedule, rngState: [UInt64]) {

@@ -21,6 +21,12 @@ enum TrainCommand {
             OptionSpec("hidden", .int, default: "256", "hidden size of each layer"),
             OptionSpec("layers", .int, default: "2", "number of stacked layers"),
             OptionSpec("dropout", .float, default: "0.1", "dropout probability on embeddings, between layers and before the decoder"),
+            OptionSpec("locked-dropout", .flag, "variational dropout: one mask per sequence, reused at every time step"),
+            OptionSpec("embedding-dropout", .float, default: "0", "drop whole tokens: each batch zeroes this share of the embedding rows"),
+            OptionSpec("weight-drop", .float, default: "0", "DropConnect on the hidden-to-hidden weights, one mask per batch"),
+            OptionSpec("ar", .float, default: "0", "activation regularisation: add this times mean(y^2) of the last layer's dropped-out output"),
+            OptionSpec("tar", .float, default: "0", "temporal activation regularisation: add this times mean((h_t - h_t-1)^2) of the last layer's output"),
+            OptionSpec("ema", .float, "validate, sample and save as best an exponential moving average of the weights with this decay (e.g. 0.999)"),
             OptionSpec("embeddings", .string, "initialise the embedding rows of tokens found in this GloVe/word2vec text file"),
             OptionSpec("freeze-embeddings", .flag, "keep the embedding matrix fixed during training"),
             OptionSpec("tie-weights", .flag, "share the encoder and decoder matrices (needs --embed equal to --hidden)"),
@@ -54,7 +60,7 @@ enum TrainCommand {
             OptionSpec("sample-temperature", .float, default: "0.8", "sampling temperature of the samples"),
             OptionSpec("sample-prompt", .string, default: "", "text the samples continue"),
             OptionSpec("keep", .int, "keep a copy of the weights at each of the last N validations (step-NNNNNNN.safetensors)"),
-            OptionSpec("log-every", .int, default: "50", "steps between progress lines when not on a terminal"),
+            OptionSpec("log-every", .int, default: "50", "steps between the training-loss points of metrics.csv and loss.svg, and between progress lines when not on a terminal"),
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
         examples: ["quill train corpora/lighthouse.txt --max-time 2m",
@@ -127,6 +133,7 @@ enum TrainCommand {
         if args.isSet("sample-temperature") { o.sampleTemperature = args.double("sample-temperature")! }
         if args.isSet("sample-prompt") { o.samplePrompt = args.string("sample-prompt")! }
         if args.isSet("keep") { o.keepCheckpoints = args.int("keep") }
+        if args.isSet("log-every") { o.logEvery = args.int("log-every")! }
     }
 
     static func options(_ args: ParsedArguments) throws -> TrainingOptions {
@@ -156,6 +163,10 @@ enum TrainCommand {
         o.hiddenSize = args.int("hidden")!
         o.layers = args.int("layers")!
         o.dropout = Float(args.double("dropout")!)
+        o.regularization = Regularization(embeddingDropout: Float(args.double("embedding-dropout")!),
+                                          weightDrop: Float(args.double("weight-drop")!), lockedDropout: args.flag("locked-dropout"),
+                                          activation: Float(args.double("ar")!), temporalActivation: Float(args.double("tar")!))
+        o.averageDecay = args.double("ema")
         o.tieWeights = args.flag("tie-weights")
         o.cell = ModelConfig.Cell(rawValue: args.string("cell")!)!
         o.initialization = ModelConfig.Initialization(rawValue: args.string("init")!)!

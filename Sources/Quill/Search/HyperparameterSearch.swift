@@ -1,0 +1,228 @@
+import Foundation
+import QuillKernels
+
+/// Hyper-parameter search under a wall-clock budget: configurations drawn at random from a
+/// `SearchSpace` (the defaults first, when the space holds them), trained one after another by
+/// successive halving (`SearchPlan`); with trials run in sequence this makes the same decisions
+/// as ASHA. Each trial is a real training run on all cores with a cosine schedule over its own
+/// budget, as the winner's command will train. Trials that diverge or cannot run are recorded as
+/// failed and never promoted.
+///
+/// The folder holds `search.jsonl` (resumable, see `SearchLog`) and `best/`, the checkpoint folder
+/// of the best trial so far.
+public final class HyperparameterSearch {
+    /// What to search and for how long.
+    public struct Settings: Codable, Equatable, Sendable {
+        /// The options every trial starts from (corpus, level, validation, seed, ...); the sampled
+        /// parameters replace theirs, and the limits are the search's.
+        public var base: TrainingOptions
+        /// Wall-clock seconds for the whole search.
+        public var budget: Double
+        /// The ranges trials are drawn from.
+        public var space: SearchSpace
+        /// Each rung keeps the best 1/η and trains them η times longer.
+        public var eta = 3
+        /// Seed of the sampling (trials train with `base.seed`).
+        public var seed: UInt64 = 1
+        /// When set, rung k trains each trial for `firstRungSteps`·η^k steps rather than for a time,
+        /// so a repeated search makes the same decisions (the budget still bounds the whole search).
+        public var firstRungSteps: Int?
+        /// Where the log and the best trial's checkpoint go.
+        public var folder: String
+
+        /// A search of `base.corpus` for `budget` seconds into `folder`.
+        public init(base: TrainingOptions, budget: Double, space: SearchSpace, folder: String) {
+            self.base = base
+            self.budget = budget
+            self.space = space
+            self.folder = folder
+        }
+    }
+
+    /// What a search reports as it goes.
+    public enum Event: Sendable {
+        /// The plan, before the first trial (and on resuming, with the trials already done).
+        case planned(SearchPlan, done: [SearchTrial])
+        /// A trial is about to train for at most this many seconds.
+        case trialStarted(SearchTrial, seconds: Double)
+        /// A trial ended; `best` when it is the best so far (its checkpoint is now `best/`).
+        case trialFinished(SearchTrial, best: Bool)
+        /// A rung ended and these configurations go on to the next.
+        case promoted(rung: Int, ids: [Int])
+    }
+
+    /// How a search ended.
+    public struct Outcome: Sendable {
+        /// Every trial, in the order they ran.
+        public let trials: [SearchTrial]
+        /// The trial with the lowest validation loss.
+        public let best: SearchTrial?
+        /// Stopped by the caller; `--resume` continues it.
+        public let interrupted: Bool
+        /// Seconds the search has used, over all sessions.
+        public let seconds: Double
+    }
+
+    /// The settings.
+    public let settings: Settings
+    /// The rungs.
+    public let plan: SearchPlan
+    /// Trials finished so far.
+    public private(set) var trials: [SearchTrial]
+    private let log: SearchLog
+    /// What the last trial took to read its text and build its model, which the time left for the
+    /// next trial must cover besides its training.
+    private var setupSeconds = 0.0
+
+    /// The folder with the best trial's checkpoint.
+    public static let bestFolder = "best"
+
+    /// A new search; throws when the budget is too short for two rungs or the corpus cannot be read.
+    public init(settings: Settings) throws {
+        try settings.base.validate()
+        guard settings.eta >= 2 else { throw QuillError.usage("eta must be at least 2, got \(settings.eta)") }
+        guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps) else {
+            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(2 * 20 * Double(settings.eta))) s (two rungs, 20 s a trial)")
+        }
+        // Read the text once now, so a bad corpus fails here rather than as every trial.
+        _ = try TrainingData(options: settings.base, vocabulary: nil)
+        self.settings = settings
+        self.plan = plan
+        trials = []
+        log = SearchLog(folder: settings.folder)
+        try Self.makeFolder(settings.folder)
+        try log.create(settings: settings, plan: plan)
+    }
+
+    /// Continues the search saved in `folder` with what is left of its budget.
+    public init(resuming folder: String) throws {
+        log = SearchLog(folder: folder)
+        var (settings, plan, trials) = try log.read()
+        settings.folder = folder
+        self.settings = settings
+        self.plan = plan
+        self.trials = trials
+    }
+
+    private static func makeFolder(_ folder: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: folder + "/trials", withIntermediateDirectories: true)
+        } catch {
+            throw QuillError.io(path: folder, problem: "cannot create the search folder (is a file in the way, or is its parent read-only?)")
+        }
+    }
+
+    /// The configurations of the first rung, in order: the same for the same seed and space.
+    public var candidates: [TrialParameters] {
+        var rng = SeededGenerator(seed: settings.seed)
+        var list: [TrialParameters] = []
+        let defaults = TrialParameters(of: TrainingOptions(corpus: "", outputFolder: nil))
+        if settings.space.contains(defaults) { list.append(defaults) }
+        while list.count < plan.trials[0] { list.append(settings.space.sample(&rng)) }
+        return list
+    }
+
+    /// Runs (or continues) the search until every rung is done, the budget is spent or
+    /// `shouldStop` answers true (the trial then running is dropped, to be rerun on resuming).
+    public func run(events: (Event) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) throws -> Outcome {
+        try Self.makeFolder(settings.folder)
+        let lock = try RunLock(folder: settings.folder)
+        defer { withExtendedLifetime(lock) {} }
+        let sessionStart = MonotonicClock.seconds()
+        let spentBefore = trials.reduce(0) { $0 + $1.seconds }
+        func remaining() -> Double { settings.budget - spentBefore - (MonotonicClock.seconds() - sessionStart) }
+        func outcome(interrupted: Bool) -> Outcome {
+            Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
+                    seconds: spentBefore + MonotonicClock.seconds() - sessionStart)
+        }
+        events(.planned(plan, done: trials))
+        let parameters = candidates
+        var ids = Array(parameters.indices)
+        for rung in plan.trials.indices {
+            for id in ids where !trials.contains(where: { $0.id == id && $0.rung == rung }) {
+                // Trials shorter than this teach nothing; what is left of the budget stays unspent.
+                let left = remaining()
+                guard left >= 5 else { return outcome(interrupted: false) }
+                let seconds = max(1, plan.steps == nil ? min(plan.seconds[rung], left - setupSeconds) : left - setupSeconds)
+                var trial = SearchTrial(id: id, rung: rung, parameters: parameters[id])
+                events(.trialStarted(trial, seconds: seconds))
+                guard let finished = try train(&trial, seconds: seconds, shouldStop: shouldStop) else {
+                    return outcome(interrupted: true)
+                }
+                trials.append(finished)
+                try log.append(finished)
+                let best = bestTrial == finished
+                try keepCheckpoint(of: finished, best: best)
+                events(.trialFinished(finished, best: best))
+            }
+            guard rung + 1 < plan.trials.count else { break }
+            ids = trials.filter { $0.rung == rung && $0.status == .completed }
+                .sorted { ($0.validationLoss!, $0.id) < ($1.validationLoss!, $1.id) }
+                .prefix(plan.trials[rung + 1]).map(\.id)
+            events(.promoted(rung: rung, ids: ids))
+            if ids.isEmpty { break }
+        }
+        return outcome(interrupted: false)
+    }
+
+    /// The completed trial with the lowest validation loss (the earliest on a tie).
+    public var bestTrial: SearchTrial? {
+        trials.filter { $0.status == .completed }.min { ($0.validationLoss!, $0.rung, $0.id) < ($1.validationLoss!, $1.rung, $1.id) }
+    }
+
+    /// The options a trial trains with.
+    public func options(for trial: SearchTrial, seconds: Double) -> TrainingOptions {
+        var o = settings.base
+        trial.parameters.apply(to: &o)
+        o.decayShape = .cosine
+        o.epochs = 1 << 30
+        o.maxTime = seconds
+        if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
+        o.outputFolder = trialFolder(trial)
+        return o
+    }
+
+    private func trialFolder(_ trial: SearchTrial) -> String {
+        settings.folder + "/trials/" + String(format: "trial-%03d-rung-%d", trial.id, trial.rung)
+    }
+
+    /// Trains one trial; nil when `shouldStop` cut it short.
+    private func train(_ trial: inout SearchTrial, seconds: Double, shouldStop: @escaping () -> Bool) throws -> SearchTrial? {
+        let start = MonotonicClock.seconds()
+        let folder = trialFolder(trial)
+        try? FileManager.default.removeItem(atPath: folder)
+        do {
+            let timed = try Trainer(options: options(for: trial, seconds: seconds))
+            setupSeconds = MonotonicClock.seconds() - start
+            let result = try timed.run(shouldStop: shouldStop)
+            if result.reason == .interrupted {
+                try? FileManager.default.removeItem(atPath: folder)
+                return nil
+            }
+            trial.steps = result.steps
+            trial.validationLoss = result.bestValidationLoss
+            trial.tokensPerSecond = timed.progress.history.last?.tokensPerSecond ?? 0
+            if result.bestValidationLoss == nil { trial.status = .failed; trial.message = "no validation ran" }
+        } catch let error as QuillError {
+            trial.status = .failed
+            trial.message = error.description
+        }
+        trial.seconds = MonotonicClock.seconds() - start
+        return trial
+    }
+
+    /// Moves the trial's checkpoint folder to `best/` when it is the best so far; deletes it otherwise.
+    private func keepCheckpoint(of trial: SearchTrial, best: Bool) throws {
+        let folder = trialFolder(trial), bestPath = settings.folder + "/" + Self.bestFolder
+        guard best, FileManager.default.fileExists(atPath: folder) else {
+            try? FileManager.default.removeItem(atPath: folder)
+            return
+        }
+        try? FileManager.default.removeItem(atPath: bestPath)
+        do {
+            try FileManager.default.moveItem(atPath: folder, toPath: bestPath)
+        } catch {
+            throw QuillError.io(path: bestPath, problem: "cannot keep the best trial's checkpoint here")
+        }
+    }
+}

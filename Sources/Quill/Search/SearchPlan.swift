@@ -1,0 +1,35 @@
+/// Successive halving under a time budget: rung k trains `trials[k]` configurations for
+/// `seconds[k]` each (or `steps[k]` steps), and the best 1/η of them go on to rung k + 1, which
+/// trains each η times longer. Every rung then costs about the same, so the budget is split evenly
+/// between rungs: n₀·t₀ per rung with n₀ = η^K, t₀ = budget / ((K + 1)·n₀).
+public struct SearchPlan: Codable, Equatable, Sendable {
+    /// η: the share of each rung promoted is 1/η, and each rung trains η times longer.
+    public var eta: Int
+    /// Configurations trained at each rung.
+    public var trials: [Int]
+    /// Seconds of training per configuration at each rung.
+    public var seconds: [Double]
+    /// Steps per configuration at each rung, when the rungs are counted in steps (reproducible
+    /// decisions); the seconds then only bound the whole search.
+    public var steps: [Int]?
+
+    /// The plan with the most rungs (at most `maximumRungs`) whose first rung still trains each
+    /// configuration at least `minimumSeconds`. Nil when even two rungs cannot.
+    public static func make(budget: Double, eta: Int, minimumSeconds: Double = 20, maximumRungs: Int = 4,
+                            firstRungSteps: Int? = nil) -> SearchPlan? {
+        for extra in stride(from: maximumRungs - 1, through: 1, by: -1) {
+            var first = 1
+            for _ in 0..<extra { first *= eta }
+            let t0 = budget / Double((extra + 1) * first)
+            guard t0 >= minimumSeconds else { continue }
+            var trials: [Int] = [], seconds: [Double] = [], steps: [Int] = []
+            var n = first, t = t0, s = firstRungSteps ?? 0
+            for _ in 0...extra {
+                trials.append(n); seconds.append(t); steps.append(s)
+                n /= eta; t *= Double(eta); s *= eta
+            }
+            return SearchPlan(eta: eta, trials: trials, seconds: seconds, steps: firstRungSteps == nil ? nil : steps)
+        }
+        return nil
+    }
+}

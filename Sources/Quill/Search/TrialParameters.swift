@@ -1,0 +1,64 @@
+/// The settings one search trial trains with: what `SearchSpace` samples.
+public struct TrialParameters: Codable, Equatable, Sendable {
+    /// The starting learning rate (the schedule decays it over the trial's budget).
+    public var learningRate: Double
+    /// H.
+    public var hiddenSize: Int
+    /// L.
+    public var layers: Int
+    /// E.
+    public var embeddingSize: Int
+    /// Dropout on the embedding, between layers and before the decoder.
+    public var dropout: Float
+    /// Weight-drop on the hidden-to-hidden matrices.
+    public var weightDrop: Float
+    /// Whole-token embedding dropout.
+    public var embeddingDropout: Float
+    /// Variational (locked) dropout masks.
+    public var lockedDropout: Bool
+    /// T.
+    public var sequenceLength: Int
+    /// B.
+    public var batchSize: Int
+    /// The optimizer.
+    public var optimizer: Optimizer.Kind
+
+    /// The given parameters.
+    public init(learningRate: Double, hiddenSize: Int, layers: Int, embeddingSize: Int, dropout: Float, weightDrop: Float,
+                embeddingDropout: Float, lockedDropout: Bool, sequenceLength: Int, batchSize: Int, optimizer: Optimizer.Kind) {
+        self.learningRate = learningRate
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.embeddingSize = embeddingSize
+        self.dropout = dropout
+        self.weightDrop = weightDrop
+        self.embeddingDropout = embeddingDropout
+        self.lockedDropout = lockedDropout
+        self.sequenceLength = sequenceLength
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+    }
+
+    /// The parameters `options` trains with.
+    public init(of options: TrainingOptions) {
+        self.init(learningRate: options.learningRate, hiddenSize: options.hiddenSize, layers: options.layers,
+                  embeddingSize: options.embeddingSize, dropout: options.dropout, weightDrop: options.regularization.weightDrop,
+                  embeddingDropout: options.regularization.embeddingDropout, lockedDropout: options.regularization.lockedDropout,
+                  sequenceLength: options.sequenceLength, batchSize: options.batchSize, optimizer: options.optimizer.kind)
+    }
+
+    /// Sets these parameters in `options`, leaving the rest as they are.
+    public func apply(to options: inout TrainingOptions) {
+        options.learningRate = learningRate
+        options.hiddenSize = hiddenSize
+        options.layers = layers
+        options.embeddingSize = embeddingSize
+        options.dropout = dropout
+        options.regularization.weightDrop = weightDrop
+        options.regularization.embeddingDropout = embeddingDropout
+        options.regularization.lockedDropout = lockedDropout
+        options.sequenceLength = sequenceLength
+        options.batchSize = batchSize
+        options.optimizer.kind = optimizer
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Quill
+
+/// `quill search CORPUS --budget TIME`: random search with successive halving under a time budget.
+enum SearchCommand {
+    static let spec = CommandSpec(
+        name: "search",
+        summary: "Search learning rate, model size, dropout and regularisation, window, batch and optimizer for a text under a time budget.",
+        positionals: ["FILE"],
+        options: [
+            OptionSpec("budget", .duration, "wall-clock time for the whole search, e.g. 30m (required for a new search)"),
+            OptionSpec("val", .string, "validation text file (default: the last --val-fraction of the text)"),
+            OptionSpec("val-fraction", .float, default: "0.05", "share of the text held out for validation"),
+            OptionSpec("level", .choice(["char", "word"]), default: "char", "tokens are characters or words"),
+            OptionSpec("out", .string, "search folder: search.jsonl and best/ (default: checkpoints/<corpus name>-search)"),
+            OptionSpec("space", .string, "JSON file narrowing or widening the ranges (keys: \(SearchSpace.keys.joined(separator: ", ")))"),
+            OptionSpec("eta", .int, default: "3", "keep the best 1/eta of each rung and train them eta times longer"),
+            OptionSpec("seed", .int, default: "1", "seed of the sampling (the same seed draws the same trials)"),
+            OptionSpec("rung-steps", .int, "count rungs in steps (N, N·eta, ...) instead of time, so a repeated search makes the same decisions"),
+            OptionSpec("resume", .string, "continue the search saved in this folder with what is left of its budget"),
+            OptionSpec("overwrite", .flag, "start afresh even if --out already holds a search"),
+            OptionSpec("json", .flag, "print one JSON object (trials and best) on stdout; the table goes to stderr"),
+            OptionSpec("quiet", .flag, "print no table (errors and --json output only)"),
+        ],
+        notes: ["Each trial is a real training run (cosine schedule over its time, both cores), one after another. The",
+                "first rung trains 3^K configurations (today's defaults first), each later rung the best third for 3x longer;",
+                "every rung costs about the same share of the budget. Ctrl-C stops; --resume DIR continues."],
+        examples: ["quill search corpus.txt --budget 30m",
+                   "quill search corpus.txt --budget 1h --space space.json --json > search.json",
+                   "quill search --resume checkpoints/corpus-search"]
+    )
+
+    static func run(_ args: ParsedArguments) throws {
+        let search: HyperparameterSearch
+        if let folder = args.string("resume") {
+            let fixed = args.values.keys.filter { !["resume", "json", "quiet"].contains($0) }.sorted()
+            if !fixed.isEmpty || !args.positionals.isEmpty {
+                throw CLIError.usage("--resume continues the saved search as it was configured (only --json and --quiet may be given)")
+            }
+            search = try HyperparameterSearch(resuming: folder)
+        } else {
+            search = try HyperparameterSearch(settings: try settings(args))
+        }
+        let json = args.flag("json"), quiet = args.flag("quiet")
+        let table = SearchTable(search: search, quiet: quiet)
+        Signals.install()
+        let outcome = try search.run(events: table.handle, shouldStop: { Signals.received != 0 })
+        table.finish(outcome)
+        if json { StandardOutput().write(report(outcome, search: search) + "\n") }
+        if outcome.interrupted {
+            table.line("stopped; continue with: quill search --resume \(search.settings.folder)")
+            exit(Signals.received != 0 ? Signals.exitStatus : 130)
+        }
+    }
+
+    static func settings(_ args: ParsedArguments) throws -> HyperparameterSearch.Settings {
+        let corpus = try args.positional(0)
+        guard let budget = args.seconds("budget") else { throw CLIError.usage("a search needs --budget, e.g. --budget 30m") }
+        let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
+        let folder = args.string("out") ?? "checkpoints/\(name.isEmpty ? "corpus" : name)-search"
+        if !args.flag("overwrite") && FileManager.default.fileExists(atPath: folder + "/search.jsonl") {
+            throw CLIError.usage("\(folder) already holds a search; continue it with --resume \(folder), choose another --out, or pass --overwrite")
+        }
+        var base = TrainingOptions(corpus: corpus, outputFolder: nil)
+        base.level = TokenLevel(rawValue: args.string("level")!)!
+        base.validationFile = args.string("val")
+        base.validationFraction = args.double("val-fraction")!
+        var space = SearchSpace(level: base.level)
+        if let path = args.string("space") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError.usage("cannot read --space \(path)") }
+            space = try SearchSpace(json: text, level: base.level, path: path)
+        }
+        var settings = HyperparameterSearch.Settings(base: base, budget: budget, space: space, folder: folder)
+        settings.eta = try args.int("eta", atLeast: 2)!
+        settings.seed = UInt64(try args.int("seed", atLeast: 0)!)
+        settings.firstRungSteps = args.int("rung-steps")
+        if args.flag("overwrite") {
+            try? FileManager.default.removeItem(atPath: folder + "/search.jsonl")
+            try? FileManager.default.removeItem(atPath: folder + "/" + HyperparameterSearch.bestFolder)
+        }
+        return settings
+    }
+
+    /// The `quill train` command that trains `p` on the search's text (without limits or --out,
+    /// which the user chooses).
+    static func command(_ p: TrialParameters, settings: HyperparameterSearch.Settings) -> String {
+        var words = ["quill", "train", shellQuoted(settings.base.corpus)]
+        if settings.base.level == .word { words += ["--level", "word"] }
+        if let val = settings.base.validationFile { words += ["--val", shellQuoted(val)] }
+        words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)",
+                  "--dropout", "\(p.dropout)"]
+        if p.lockedDropout { words.append("--locked-dropout") }
+        if p.weightDrop > 0 { words += ["--weight-drop", "\(p.weightDrop)"] }
+        if p.embeddingDropout > 0 { words += ["--embedding-dropout", "\(p.embeddingDropout)"] }
+        words += ["--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
+                  "--lr", "\(p.learningRate)", "--schedule", "cosine"]
+        return words.joined(separator: " ")
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        s.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,".contains($0) } && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Parameters under the space file's keys.
+    static func parameters(_ p: TrialParameters) -> [String: Any] {
+        ["lr": p.learningRate, "hidden": p.hiddenSize, "layers": p.layers, "embed": p.embeddingSize, "dropout": Double(p.dropout),
+         "weight_drop": Double(p.weightDrop), "embedding_dropout": Double(p.embeddingDropout), "locked_dropout": p.lockedDropout,
+         "seq_len": p.sequenceLength, "batch": p.batchSize, "optimizer": p.optimizer.rawValue]
+    }
+
+    static func report(_ outcome: HyperparameterSearch.Outcome, search: HyperparameterSearch) -> String {
+        let trials: [[String: Any]] = outcome.trials.map { t in
+            var entry: [String: Any] = ["id": t.id, "rung": t.rung, "params": parameters(t.parameters), "steps": t.steps,
+                                        "validation_loss": t.validationLoss ?? NSNull(), "tokens_per_second": t.tokensPerSecond.rounded(),
+                                        "seconds": (t.seconds * 10).rounded() / 10, "status": t.status.rawValue]
+            if let message = t.message { entry["message"] = message }
+            return entry
+        }
+        var object: [String: Any] = ["trials": trials, "interrupted": outcome.interrupted, "seconds": (outcome.seconds * 10).rounded() / 10]
+        if let best = outcome.best {
+            object["best"] = ["params": parameters(best.parameters), "validation_loss": best.validationLoss!, "trial": best.id, "rung": best.rung,
+                              "command": command(best.parameters, settings: search.settings),
+                              "checkpoint": search.settings.folder + "/" + HyperparameterSearch.bestFolder]
+        } else {
+            object["best"] = NSNull()
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+/// `quill search`: the plan's arithmetic, the space file, and whole searches on a small text with
+/// rungs counted in steps (so decisions are reproducible): promotions, the kept checkpoint,
+/// failed trials, determinism and resuming after a stop.
+final class SearchTests: XCTestCase {
+    var folder = ""
+
+    override func setUp() {
+        folder = SharedData.temporaryFolder(self)
+    }
+
+    func testPlanSplitsTheBudgetEvenlyBetweenRungs() throws {
+        let plan = try XCTUnwrap(SearchPlan.make(budget: 1800, eta: 3))
+        XCTAssertEqual(plan.trials, [9, 3, 1])
+        XCTAssertEqual(plan.seconds[0], 1800.0 / 27, accuracy: 1e-9)
+        XCTAssertEqual(plan.seconds[2], 600, accuracy: 1e-9)
+        // Every rung costs the same, and all of them the budget.
+        let costs = zip(plan.trials, plan.seconds).map { Double($0) * $1 }
+        for c in costs { XCTAssertEqual(c, 600, accuracy: 1e-9) }
+        XCTAssertEqual(SearchPlan.make(budget: 4 * 3600, eta: 3)?.trials, [27, 9, 3, 1])
+        XCTAssertEqual(SearchPlan.make(budget: 300, eta: 3)?.trials, [3, 1])
+        XCTAssertNil(SearchPlan.make(budget: 60, eta: 3), "two rungs of 20 s trials need 120 s")
+        XCTAssertEqual(SearchPlan.make(budget: 1800, eta: 3, firstRungSteps: 10)?.steps, [10, 30, 90])
+    }
+
+    func testSpaceFileNarrowsAndIsChecked() throws {
+        let space = try SearchSpace(json: #"{"hidden": [64, 128], "lr": [0.001, 0.002], "dropout": 0.3, "optimizer": "sgd", "locked_dropout": true}"#)
+        XCTAssertEqual(space.hiddenSizes, [64, 128])
+        XCTAssertEqual(space.learningRate, 0.001...0.002)
+        XCTAssertEqual(space.dropout, 0.3...0.3)
+        XCTAssertEqual(space.optimizers, [.sgd])
+        XCTAssertEqual(space.layers, SearchSpace().layers, "keys not given keep their defaults")
+        var rng = SeededGenerator(seed: 4), again = SeededGenerator(seed: 4)
+        for _ in 0..<50 {
+            let p = space.sample(&rng)
+            XCTAssertTrue(space.contains(p), "\(p)")
+            XCTAssertEqual(p, space.sample(&again))
+            XCTAssertTrue(space.sgdLearningRate.contains(p.learningRate))
+            XCTAssertEqual(p.dropout, 0.3)
+            XCTAssertTrue(p.lockedDropout)
+        }
+        let bad: [(String, String)] = [(#"{"hiden": [1]}"#, "'hiden'"), (#"{"hidden": "big"}"#, "'hidden'"),
+                                       (#"{"lr": [0.01, 0.001]}"#, "'lr'"), (#"{"dropout": [0, 1.5]}"#, "'dropout'"),
+                                       (#"{"optimizer": ["adamw"]}"#, "'optimizer'"), (#"[1, 2]"#, "JSON object"),
+                                       (#"{"layers": [0]}"#, "'layers'"), (#"{"locked_dropout": 1}"#, "'locked_dropout'")]
+        for (text, named) in bad {
+            XCTAssertThrowsError(try SearchSpace(json: text), text) { error in
+                XCTAssertTrue("\(error)".contains(named), "\(text): \(error)")
+            }
+        }
+    }
+
+    func corpus() -> String {
+        let sentences = ["the keeper lit the lamp", "wind from the west", "a ship passed the rock", "fog until dawn"]
+        let text = (0..<120).map { "\($0 % 13) \(sentences[$0 % sentences.count])." }.joined(separator: "\n") + "\n"
+        return SharedData.write(text, "corpus.txt", in: folder)
+    }
+
+    func settings(_ out: String, space: String = #"{"hidden": [8, 16], "embed": [4, 8], "layers": [1, 2], "seq_len": [8], "batch": [4]}"#) throws
+        -> HyperparameterSearch.Settings {
+        var s = HyperparameterSearch.Settings(base: TrainingOptions(corpus: corpus(), outputFolder: nil), budget: 600,
+                                              space: try SearchSpace(json: space), folder: folder + "/" + out)
+        s.firstRungSteps = 3
+        s.seed = 7
+        return s
+    }
+
+    /// What a search decided, without the timings.
+    func decisions(_ trials: [SearchTrial]) -> [String] {
+        trials.map { "\($0.id)/\($0.rung) \($0.parameters) \($0.steps) \($0.validationLoss.map { String($0.bitPattern) } ?? "-") \($0.status)" }
+    }
+
+    func testSearchPromotesTheBestAndKeepsItsCheckpoint() throws {
+        let search = try HyperparameterSearch(settings: try settings("a"))
+        XCTAssertEqual(search.plan.trials, [9, 3, 1])
+        var promotions: [[Int]] = []
+        let outcome = try search.run(events: { if case .promoted(_, let ids) = $0 { promotions.append(ids) } })
+        XCTAssertFalse(outcome.interrupted)
+        XCTAssertEqual(outcome.trials.map(\.rung), Array(repeating: 0, count: 9) + [1, 1, 1, 2])
+        XCTAssertEqual(outcome.trials.filter { $0.rung == 1 }.map(\.steps), [9, 9, 9])
+        // Each rung promotes its three (then one) lowest losses.
+        for (rung, promoted) in promotions.enumerated() {
+            let expected = outcome.trials.filter { $0.rung == rung }.sorted { $0.validationLoss! < $1.validationLoss! }
+                .prefix(search.plan.trials[rung + 1]).map(\.id)
+            XCTAssertEqual(promoted, expected, "rung \(rung)")
+        }
+        let best = try XCTUnwrap(outcome.best)
+        XCTAssertEqual(best.validationLoss, outcome.trials.compactMap(\.validationLoss).min())
+        // The kept checkpoint is the best trial's model and scores what the search recorded.
+        let checkpoint = try Checkpoint(contentsOf: folder + "/a/best")
+        XCTAssertEqual(checkpoint.config.hiddenSize, best.parameters.hiddenSize)
+        XCTAssertEqual(checkpoint.summary.bestValidationLoss, best.validationLoss)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder + "/a/trials")
+        XCTAssertEqual(leftovers, [], "only the best trial's checkpoint is kept")
+        // The defaults are in the space's first rung only when the space holds them; here it does not.
+        XCTAssertFalse(outcome.trials.contains { $0.parameters.hiddenSize == 256 })
+
+        // Same seed, same trials and decisions.
+        let again = try HyperparameterSearch(settings: try settings("b")).run()
+        XCTAssertEqual(decisions(again.trials), decisions(outcome.trials))
+    }
+
+    func testStoppedSearchResumesToTheSameDecisions() throws {
+        let straight = try HyperparameterSearch(settings: try settings("straight")).run()
+        var finished = 0
+        let first = try HyperparameterSearch(settings: try settings("resumed"))
+        let stopped = try first.run(events: { if case .trialFinished = $0 { finished += 1 } }, shouldStop: { finished >= 5 })
+        XCTAssertTrue(stopped.interrupted)
+        XCTAssertEqual(stopped.trials.count, 5)
+        let log = try String(contentsOfFile: folder + "/resumed/search.jsonl", encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 6, "a header and one line per finished trial")
+        let resumed = try HyperparameterSearch(resuming: folder + "/resumed").run()
+        XCTAssertFalse(resumed.interrupted)
+        XCTAssertEqual(decisions(resumed.trials), decisions(straight.trials))
+    }
+
+    func testDivergingTrialsFailWithoutStoppingTheSearch() throws {
+        // Learning rates this large blow up at once: every trial fails, and the search says so.
+        let s = try settings("diverge", space: #"{"hidden": [8], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4], "lr": 100000, "optimizer": "sgd", "sgd_lr": 100000}"#)
+        let outcome = try HyperparameterSearch(settings: s).run()
+        XCTAssertEqual(outcome.trials.count, 9, "nothing is promoted from a rung where every trial failed")
+        XCTAssertTrue(outcome.trials.allSatisfy { $0.status == .failed && $0.message != nil && $0.validationLoss == nil })
+        XCTAssertNil(outcome.best)
+    }
+}
