@@ -15,18 +15,29 @@ final class SearchTable {
         self.quiet = quiet
     }
 
-    static let header = String(format: "%5@ %4@ %8@ %6@ %2@ %5@ %5@ %5@ %5@ %4@ %4@ %5@ %-7@ %7@ %8@ %7@  %@",
-                               "trial", "rung", "lr", "hidden", "L", "embed", "drop", "wdrop", "edrop", "lock", "seq", "batch",
-                               "opt", "steps", "val loss", "tok/s", "status")
+    /// Column widths: text is right-aligned in each, except the optimizer's and the status.
+    static let columns: [(title: String, width: Int)] = [
+        ("trial", 5), ("rung", 4), ("lr", 8), ("hidden", 6), ("L", 2), ("embed", 5), ("drop", 5), ("wdrop", 5), ("edrop", 5),
+        ("lock", 4), ("seq", 4), ("batch", 5), ("opt", -7), ("steps", 7), ("val loss", 8), ("tok/s", 7), ("status", 0),
+    ]
+
+    static func format(_ cells: [String]) -> String {
+        zip(columns, cells).map { column, cell in
+            let padding = String(repeating: " ", count: max(0, abs(column.width) - cell.count))
+            return column.width < 0 ? cell + padding : padding + cell
+        }.joined(separator: " ")
+    }
+
+    static let header = format(columns.map(\.title))
 
     static func row(_ t: SearchTrial, best: Bool = false) -> String {
         let p = t.parameters
         let loss = t.validationLoss.map { String(format: "%.4f", $0) } ?? "-"
         let status = t.status == .failed ? "failed: " + (t.message ?? "") : (best ? "best so far" : "done")
-        return String(format: "%5d %4d %8.3g %6d %2d %5d %5.2f %5.2f %5.2f %4@ %4d %5d %-7@ %7d %8@ %7@  %@",
-                      t.id, t.rung, p.learningRate, p.hiddenSize, p.layers, p.embeddingSize, p.dropout, p.weightDrop,
-                      p.embeddingDropout, p.lockedDropout ? "yes" : "no", p.sequenceLength, p.batchSize,
-                      p.optimizer.rawValue, t.steps, loss, Format.count(Int(t.tokensPerSecond)), status)
+        return format(["\(t.id)", "\(t.rung)", String(format: "%.3g", p.learningRate), "\(p.hiddenSize)", "\(p.layers)",
+                       "\(p.embeddingSize)", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
+                       String(format: "%.2f", p.embeddingDropout), p.lockedDropout ? "yes" : "no", "\(p.sequenceLength)",
+                       "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(Int(t.tokensPerSecond)), status])
     }
 
     func handle(_ event: HyperparameterSearch.Event) {
@@ -52,8 +63,10 @@ final class SearchTable {
     }
 
     func finish(_ outcome: HyperparameterSearch.Outcome) {
-        let ranked = outcome.trials.filter { $0.status == .completed }
-            .sorted { ($0.validationLoss!, $0.id) < ($1.validationLoss!, $1.id) }
+        // One row per configuration, at the furthest rung it reached: further first, then by loss.
+        let furthest = Dictionary(grouping: outcome.trials.filter { $0.status == .completed }, by: \.id)
+            .compactMap { $0.value.max { $0.rung < $1.rung } }
+        let ranked = furthest.sorted { (-$0.rung, $0.validationLoss!, $0.id) < (-$1.rung, $1.validationLoss!, $1.id) }
         line(String(format: "search used %@ of %@; %d trials, %d failed", Format.duration(outcome.seconds) as NSString,
                     Format.duration(search.settings.budget) as NSString, outcome.trials.count,
                     outcome.trials.filter { $0.status == .failed }.count))
@@ -66,7 +79,8 @@ final class SearchTable {
         for t in ranked.prefix(5) { line(Self.row(t)) }
         line(String(format: "best: trial %d (rung %d), validation loss %.4f; checkpoint %@/%@", best.id, best.rung,
                     best.validationLoss!, search.settings.folder, HyperparameterSearch.bestFolder))
-        line("train it (add --max-time or --epochs, and --out):")
+        let trained = search.plan.steps.map { "\($0[best.rung]) steps" } ?? Format.duration(search.plan.seconds[best.rung])
+        line("train it (it was validated after \(trained) of training; add --max-time or --epochs, and --out):")
         line("  " + SearchCommand.command(best.parameters, settings: search.settings))
     }
 

@@ -22,8 +22,9 @@ final class SearchTests: XCTestCase {
         let costs = zip(plan.trials, plan.seconds).map { Double($0) * $1 }
         for c in costs { XCTAssertEqual(c, 600, accuracy: 1e-9) }
         XCTAssertEqual(SearchPlan.make(budget: 4 * 3600, eta: 3)?.trials, [27, 9, 3, 1])
-        XCTAssertEqual(SearchPlan.make(budget: 300, eta: 3)?.trials, [3, 1])
-        XCTAssertNil(SearchPlan.make(budget: 60, eta: 3), "two rungs of 20 s trials need 120 s")
+        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3)?.trials, [3, 1], "9 trials of 33 s would be too short")
+        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3)?.seconds, [150, 450])
+        XCTAssertNil(SearchPlan.make(budget: 200, eta: 3), "two rungs of 45 s trials need 270 s")
         XCTAssertEqual(SearchPlan.make(budget: 1800, eta: 3, firstRungSteps: 10)?.steps, [10, 30, 90])
     }
 
@@ -62,7 +63,7 @@ final class SearchTests: XCTestCase {
 
     func settings(_ out: String, space: String = #"{"hidden": [8, 16], "embed": [4, 8], "layers": [1, 2], "seq_len": [8], "batch": [4]}"#) throws
         -> HyperparameterSearch.Settings {
-        var s = HyperparameterSearch.Settings(base: TrainingOptions(corpus: corpus(), outputFolder: nil), budget: 600,
+        var s = HyperparameterSearch.Settings(base: TrainingOptions(corpus: corpus(), outputFolder: nil), budget: 1800,
                                               space: try SearchSpace(json: space), folder: folder + "/" + out)
         s.firstRungSteps = 3
         s.seed = 7
@@ -125,5 +126,41 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(outcome.trials.count, 9, "nothing is promoted from a rung where every trial failed")
         XCTAssertTrue(outcome.trials.allSatisfy { $0.status == .failed && $0.message != nil && $0.validationLoss == nil })
         XCTAssertNil(outcome.best)
+    }
+}
+
+extension CLITests {
+    /// `quill search --json` prints every trial and the best with a command that trains as given;
+    /// bad budgets, spaces and resumes are one-line usage errors.
+    func testSearchCommandPrintsJSONAndARunnableWinner() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 60), "c.txt")
+        let space = write(#"{"hidden": [8, 12], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4]}"#, "space.json")
+        let run = try quill(["search", corpus, "--budget", "5m", "--rung-steps", "2", "--space", space, "--json", "--out", "s"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let trials = try XCTUnwrap(object["trials"] as? [[String: Any]])
+        XCTAssertEqual(trials.map { $0["rung"] as? Int }, [0, 0, 0, 1], "300 s: 3 trials, then the best for 3× the steps")
+        XCTAssertEqual(trials.map { $0["steps"] as? Int }, [2, 2, 2, 6])
+        let best = try XCTUnwrap(object["best"] as? [String: Any])
+        let command = try XCTUnwrap(best["command"] as? String)
+        XCTAssertTrue(command.hasPrefix("quill train \(corpus) --hidden "), command)
+        for absent in ["--out", "--max-time", "--epochs", "--val "] { XCTAssertFalse(command.contains(absent), command) }
+        XCTAssertTrue(run.stderr.contains("top 3:") && run.stderr.contains(command), run.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/s/best/model.safetensors"))
+
+        // The command runs as printed (plus a limit and a folder) and trains the winner's shape.
+        let words = command.split(separator: " ").map(String.init).dropFirst()
+        let trained = try quill(Array(words) + ["--max-steps", "2", "--out", "w", "--quiet"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let params = try XCTUnwrap(best["params"] as? [String: Any])
+        let info = try quill(["info", "w"])
+        XCTAssertTrue(info.stdout.contains("1 × \(params["hidden"] as! Int) hidden"), info.stdout)
+
+        assertError(try quill(["search", corpus, "--out", "t"]), status: 2, "--budget")
+        assertError(try quill(["search", corpus, "--budget", "2m", "--out", "t"]), status: 2, "too short")
+        assertError(try quill(["search", corpus, "--budget", "5m", "--space", write("{\"hiden\": 1}", "bad.json"), "--out", "t"]),
+                    status: 2, "hiden")
+        assertError(try quill(["search", "--resume", "s", "--budget", "5m"]), status: 2, "--resume")
+        assertError(try quill(["search", corpus, "--budget", "5m", "--out", "s"]), status: 2, "already holds a search")
     }
 }

@@ -82,7 +82,7 @@ public final class HyperparameterSearch {
         try settings.base.validate()
         guard settings.eta >= 2 else { throw QuillError.usage("eta must be at least 2, got \(settings.eta)") }
         guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps) else {
-            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(2 * 20 * Double(settings.eta))) s (two rungs, 20 s a trial)")
+            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(2 * 45 * Double(settings.eta))) s (two rungs, 45 s a trial)")
         }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)

@@ -90,10 +90,10 @@ enum SearchCommand {
         words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)",
                   "--dropout", "\(p.dropout)"]
         if p.lockedDropout { words.append("--locked-dropout") }
-        if p.weightDrop > 0 { words += ["--weight-drop", "\(p.weightDrop)"] }
-        if p.embeddingDropout > 0 { words += ["--embedding-dropout", "\(p.embeddingDropout)"] }
-        words += ["--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
-                  "--lr", "\(p.learningRate)", "--schedule", "cosine"]
+        // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
+        words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
+                  "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
+                  "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "0"]
         return words.joined(separator: " ")
     }
 

@@ -63,6 +63,9 @@ enum TrainCommand {
             OptionSpec("log-every", .int, default: "50", "steps between the training-loss points of metrics.csv and loss.svg, and between progress lines when not on a terminal"),
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
+        notes: ["With --max-time and neither --epochs nor --max-steps, time is the limit and the budget chooses the flags left",
+                "unset: model size, embedding, locked dropout, weight-drop, tying (words), --lr, a cosine --schedule with --warmup",
+                "(the README's \"Training for a time budget\" lists them); the defaults shown here apply otherwise."],
         examples: ["quill train corpora/lighthouse.txt --max-time 2m",
                    "quill train corpus.txt --level word --embed 200 --hidden 200 --optimizer sgd --lr 20 --dropout 0.2",
                    "quill train letters.txt --from checkpoints/lighthouse --out checkpoints/letters --lr 0.0005 --max-time 5m"]
@@ -193,7 +196,18 @@ enum TrainCommand {
         o.maxTime = args.seconds("max-time")
         o.evaluateEvery = args.int("eval-every")
         applyReporting(args, to: &o)
+        if let seconds = o.maxTime, !args.isSet("epochs"), !args.isSet("max-steps"), o.baseCheckpoint == nil {
+            // Time is the only limit: the budget chooses what the user left unset.
+            let kept = Set(budgetFlags.filter { args.isSet($0.flag) }.map(\.setting))
+            BudgetRecipe.recipe(seconds: seconds, level: o.level).apply(to: &o, keeping: kept)
+        }
         try o.validate()
         return o
     }
+
+    /// The flags a time-only run's recipe sets when they are not given.
+    static let budgetFlags: [(flag: String, setting: Setting)] = [
+        ("hidden", .hiddenSize), ("layers", .layers), ("embed", .embeddingSize), ("dropout", .dropout), ("weight-drop", .weightDrop), ("tie-weights", .tieWeights), ("lr", .learningRate), ("schedule", .decayShape),
+        ("warmup", .warmupSteps), ("epochs", .epochs),
+    ]
 }

@@ -1,0 +1,60 @@
+/// What a run bounded only by time trains with when the caller chooses nothing else: the model
+/// size, regularisation and schedule that measured best for such a budget (see the README's
+/// quality table). The budget and the level decide: a longer run affords a larger model, which
+/// needs more regularisation to use its extra epochs; word models share their embedding with the
+/// decoder and need more dropout than character models.
+public struct BudgetRecipe: Equatable, Sendable {
+    /// H.
+    public var hiddenSize: Int
+    /// L.
+    public var layers: Int
+    /// E.
+    public var embeddingSize: Int
+    /// Shared encoder and decoder (word level: E = H).
+    public var tieWeights = false
+    /// Dropout (locked: one mask per sequence).
+    public var dropout: Float
+    /// Weight-drop on the hidden-to-hidden matrices.
+    public var weightDrop: Float
+    /// Adam's starting rate; the schedule is cosine to zero over the budget after `warmupSteps`.
+    public var learningRate: Double
+    /// Steps of linear warmup.
+    public var warmupSteps: Int
+
+    /// The recipe for `seconds` of training at `level`.
+    public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
+        let minutes = seconds / 60
+        if level == .word {
+            let size = minutes <= 15 ? 256 : 512
+            return BudgetRecipe(hiddenSize: size, layers: 2, embeddingSize: size, tieWeights: true,
+                                dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)
+        }
+        if minutes <= 10 {
+            return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
+                                learningRate: 0.004, warmupSteps: 100)
+        }
+        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
+                            learningRate: 0.004, warmupSteps: 200)
+    }
+
+    /// Sets the recipe in `options`, except the settings in `kept` (those the caller chose), and
+    /// makes time the run's limit: no epoch limit, a cosine schedule to zero.
+    public func apply(to options: inout TrainingOptions, keeping kept: Set<Setting>) {
+        func take(_ s: Setting, _ body: () -> Void) { if !kept.contains(s) { body() } }
+        take(.hiddenSize) { options.hiddenSize = hiddenSize }
+        take(.layers) { options.layers = layers }
+        take(.embeddingSize) { options.embeddingSize = embeddingSize }
+        // Tying needs E = H; it follows the recipe only when the caller chose neither size.
+        if !kept.contains(.tieWeights) && !kept.contains(.embeddingSize) && !kept.contains(.hiddenSize) { options.tieWeights = tieWeights }
+        // Locked masks come with the recipe's dropout; a dropout the caller chose keeps its own masks.
+        take(.dropout) {
+            options.dropout = dropout
+            options.regularization.lockedDropout = dropout > 0
+        }
+        take(.weightDrop) { options.regularization.weightDrop = weightDrop }
+        take(.learningRate) { options.learningRate = learningRate }
+        take(.decayShape) { options.decayShape = .cosine }
+        take(.warmupSteps) { options.warmupSteps = warmupSteps }
+        take(.epochs) { options.epochs = 1 << 20 }
+    }
+}

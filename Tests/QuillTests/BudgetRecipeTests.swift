@@ -1,0 +1,49 @@
+import Foundation
+import Quill
+import XCTest
+
+/// A run whose only limit is time takes its model, regularisation and schedule from the budget,
+/// except what the caller chose.
+final class BudgetRecipeTests: XCTestCase {
+    func testRecipeGrowsWithTheBudgetAndKeepsChosenSettings() {
+        let short = BudgetRecipe.recipe(seconds: 300, level: .char), long = BudgetRecipe.recipe(seconds: 1800, level: .char)
+        XCTAssertGreaterThan(long.hiddenSize, short.hiddenSize)
+        XCTAssertGreaterThan(long.dropout, short.dropout)
+        let word = BudgetRecipe.recipe(seconds: 300, level: .word)
+        XCTAssertTrue(word.tieWeights && word.embeddingSize == word.hiddenSize)
+
+        var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        o.hiddenSize = 64
+        o.dropout = 0.5
+        long.apply(to: &o, keeping: [.hiddenSize, .dropout])
+        XCTAssertEqual(o.hiddenSize, 64, "chosen")
+        XCTAssertEqual(o.dropout, 0.5, "chosen")
+        XCTAssertFalse(o.regularization.lockedDropout, "a chosen dropout keeps its own masks")
+        XCTAssertEqual(o.embeddingSize, long.embeddingSize)
+        XCTAssertEqual(o.regularization.weightDrop, long.weightDrop)
+        XCTAssertEqual(o.decayShape, .cosine)
+        XCTAssertGreaterThan(o.epochs, 1000, "time is the limit")
+
+        var tied = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        tied.embeddingSize = 32
+        word.apply(to: &tied, keeping: [.embeddingSize])
+        XCTAssertFalse(tied.tieWeights, "tying needs E = H, so it follows the recipe only with both sizes")
+        XCTAssertNoThrow(try tied.validate())
+    }
+}
+
+extension CLITests {
+    func testTimeOnlyRunTakesTheBudgetRecipe() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 60), "c.txt")
+        func config(_ extra: [String], _ out: String) throws -> String {
+            let run = try quill(["train", corpus, "--out", out, "--quiet", "--batch", "4", "--seq-len", "8"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try quill(["info", out]).stdout
+        }
+        let recipe = BudgetRecipe.recipe(seconds: 1, level: .char)
+        XCTAssertTrue(try config(["--max-time", "1s"], "a").contains("2 × \(recipe.hiddenSize) hidden, embedding \(recipe.embeddingSize)"))
+        XCTAssertTrue(try config(["--max-time", "1s", "--hidden", "32"], "b").contains("2 × 32 hidden, embedding \(recipe.embeddingSize)"))
+        XCTAssertTrue(try config(["--max-time", "1s", "--epochs", "1"], "c").contains("2 × 256 hidden, embedding 64"),
+                      "with --epochs the limit is not time alone: today's defaults")
+    }
+}
