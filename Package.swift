@@ -77,9 +77,10 @@ let package = Package(
         .target(name: "QuillKernels", swiftSettings: kernelSettings),
         .target(name: "Quill", dependencies: ["QuillKernels"], swiftSettings: librarySettings),
         .target(name: "QuillCPUCheck", swiftSettings: cpuCheckSettings),
-        .executableTarget(name: "QuillCLI", dependencies: ["Quill", "QuillCPUCheck"]),
+        .target(name: "QuillServer", dependencies: ["Quill"]),
+        .executableTarget(name: "QuillCLI", dependencies: ["Quill", "QuillServer", "QuillCPUCheck"]),
         .executableTarget(name: "QuillBench", dependencies: ["Quill", "QuillKernels", "QuillCPUCheck"]),
         .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels", "QuillCPUCheck"]),
-        .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillKernels"]),
+        .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillKernels", "QuillServer"]),
     ]
 )

@@ -122,6 +122,7 @@ enum NumericLimits {
         "batch": 1 << 16, "seq-len": 1 << 16, "max-len": 1 << 20, "epochs": 1 << 20, "max-steps": 1 << 40,
         "eval-every": 1 << 40, "log-every": 1 << 40, "patience": 1 << 20, "min-count": 1 << 40,
         "lr-decay-after": 1 << 20, "length": 1 << 24, "samples": 4096, "sample-every": 1 << 20, "sample-length": 1 << 24,
-        "keep": 1 << 20, "warmup": 1 << 40, "eta": 64, "rung-steps": 1 << 30,
+        "keep": 1 << 20, "warmup": 1 << 40, "eta": 64, "rung-steps": 1 << 30, "port": 65535, "max-tokens": 1 << 20, "queue": 4096,
+        "max-body": 1 << 30, "connections": 4096,
     ]
 }

@@ -36,10 +36,12 @@ final class ProgressPrinter {
             if let window = s.shortenedWindow {
                 line("note: --seq-len \(window.requested) is longer than each of the batch's streams, so windows are \(window.used) steps; lower --batch or --seq-len to use the text fully")
             }
-            line("\(s.stepsPerEpoch) steps per epoch, up to \(s.plannedSteps) steps, \(s.threads) threads\(resumed)")
+            let limit = Self.timeBound(s.plannedSteps) ? "until the time is up" : "up to \(s.plannedSteps) steps"
+            line("\(s.stepsPerEpoch) steps per epoch, \(limit), \(s.threads) threads\(resumed)")
         case .step(let r):
-            let text = String(format: "epoch %.2f | step %d/%d | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
-                              r.epoch, r.step, r.plannedSteps, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
+            let steps = Self.timeBound(r.plannedSteps) ? "\(r.step)" : "\(r.step)/\(r.plannedSteps)"
+            let text = String(format: "epoch %.2f | step %@ | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
+                              r.epoch, steps as NSString, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
                               r.learningRate, (r.remaining.map(Format.duration) ?? "?") as NSString)
             if terminal {
                 let now = Date().timeIntervalSince1970
@@ -72,6 +74,9 @@ final class ProgressPrinter {
             }
         }
     }
+
+    /// A step count an epoch limit of "no limit" gives (a time-only run's): not worth printing.
+    static func timeBound(_ plannedSteps: Int) -> Bool { plannedSteps >= TrainingOptions.unlimitedEpochs }
 
     static func describe(_ reason: TrainingOutcome.Reason) -> String {
         switch reason {

@@ -9,7 +9,7 @@ CPUCheck.exitIfUnsupported(program: "quill")
 
 let commands: [CommandSpec] = [
     TrainCommand.spec, GenerateCommand.spec, PerplexityCommand.spec, VocabCommand.spec, InfoCommand.spec,
-    ExportVocabCommand.spec, ImportCommand.spec, QuantizeCommand.spec, SearchCommand.spec,
+    ExportVocabCommand.spec, ImportCommand.spec, QuantizeCommand.spec, SearchCommand.spec, ServeCommand.spec,
 ]
 
 func runCommand(_ name: String, _ arguments: [String]) throws {
@@ -31,6 +31,7 @@ func runCommand(_ name: String, _ arguments: [String]) throws {
     case "import": try ImportCommand.run(parsed)
     case "quantize": try QuantizeCommand.run(parsed)
     case "search": try SearchCommand.run(parsed)
+    case "serve": try ServeCommand.run(parsed)
     default: fatalError("unreachable: \(name)")
     }
 }

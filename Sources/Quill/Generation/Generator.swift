@@ -41,6 +41,18 @@ public final class Generator {
         self.sampler = sampler
     }
 
+    /// A generator for the same model drawing with `sampler`, sharing this one's batch-1 weights
+    /// (built now if they were not yet), so many samplers cost the weights once. A server makes
+    /// one per request this way.
+    public func with(sampler: Sampler) -> Generator {
+        let other = Generator(loaded: loaded, sampler: sampler)
+        if StepDecoder.supports(loaded.model.config) {
+            if stepWeights == nil { stepWeights = StepWeights(model: loaded.model, format: loaded.weights) }
+            other.stepWeights = stepWeights
+        }
+        return other
+    }
+
     /// A batch-1 decoder (its own state, the shared weights in `loaded.weights`), or nil for
     /// cells it does not run. The weights are read from the model on first use: a generator made
     /// before the model changes (more training) keeps generating from the earlier weights.

@@ -7,7 +7,9 @@ import QuillKernels
 /// Rows of every activation are time-major (`t·B + b`).
 ///
 /// One training step is `forward` → `lossAndGradient` → `backward`; the gradients accumulate into
-/// `gradients` (zero them between steps with `gradients.zero()`).
+/// `gradients` (zero them between steps with `gradients.zero()`). `regularization` adds AWD-LSTM's
+/// training-time regularisers (embedding dropout, weight-drop, locked dropout, AR/TAR), whose
+/// penalty `activationPenalty()` reports apart from the cross-entropy.
 public final class LanguageModel {
     /// The model's shape and cell.
     public let config: ModelConfig

@@ -175,7 +175,7 @@ public final class HyperparameterSearch {
         var o = settings.base
         trial.parameters.apply(to: &o)
         o.decayShape = .cosine
-        o.epochs = 1 << 30
+        o.epochs = TrainingOptions.unlimitedEpochs
         o.maxTime = seconds
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
         o.outputFolder = trialFolder(trial)

@@ -44,38 +44,19 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     public static let keys = ["lr", "sgd_lr", "hidden", "layers", "embed", "dropout", "weight_drop", "embedding_dropout",
                               "locked_dropout", "seq_len", "batch", "optimizer"]
 
-    /// One value of a space file: JSON decoded strictly (a number is never taken for a flag).
-    private enum Value: Decodable {
-        case flag(Bool), number(Double), text(String), list([Value])
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let b = try? c.decode(Bool.self) { self = .flag(b) }
-            else if let n = try? c.decode(Double.self) { self = .number(n) }
-            else if let t = try? c.decode(String.self) { self = .text(t) }
-            else { self = .list(try c.decode([Value].self)) }
-        }
-
-        /// The value, or the list's values.
-        var items: [Value] { if case .list(let l) = self { return l } else { return [self] } }
-        var number: Double? { if case .number(let n) = self { return n } else { return nil } }
-        var flag: Bool? { if case .flag(let b) = self { return b } else { return nil } }
-        var text: String? { if case .text(let t) = self { return t } else { return nil } }
-    }
-
     /// Reads a JSON object whose keys (`keys`) replace the default ranges: `[low, high]` or one
     /// number for ranges, a list or one value for the others. Throws `QuillError.usage` naming the
     /// key at fault.
     public init(json text: String, level: TokenLevel = .char, path: String = "space") throws {
         self.init(level: level)
-        guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(text.utf8)) else {
+        guard let object = JSONValue.parse(Data(text.utf8))?.object else {
             throw QuillError.usage("\(path): a search space is a JSON object, e.g. {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}")
         }
         for key in object.keys.sorted() where !Self.keys.contains(key) {
             throw QuillError.usage("\(path): unknown key '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
         }
         func fail(_ key: String, _ what: String) -> QuillError { .usage("\(path): '\(key)' must be \(what)") }
-        func list<T>(_ key: String, _ what: String, _ convert: (Value) -> T?) throws -> [T]? {
+        func list<T>(_ key: String, _ what: String, _ convert: (JSONValue) -> T?) throws -> [T]? {
             guard let value = object[key] else { return nil }
             let items = value.items.compactMap(convert)
             guard !items.isEmpty, items.count == value.items.count else { throw fail(key, what) }
@@ -103,9 +84,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         if let v = try integers("embed") { embeddingSizes = v }
         if let v = try integers("seq_len") { sequenceLengths = v }
         if let v = try integers("batch") { batchSizes = v }
-        if let v = try list("locked_dropout", "true, false or a list of them", \.flag) { lockedDropout = v }
+        if let v = try list("locked_dropout", "true, false or a list of them", \.bool) { lockedDropout = v }
         let names = Optimizer.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-        if let v = try list("optimizer", "one of \(names) or a list of them", { $0.text.flatMap(Optimizer.Kind.init(rawValue:)) }) {
+        if let v = try list("optimizer", "one of \(names) or a list of them", { $0.string.flatMap(Optimizer.Kind.init(rawValue:)) }) {
             optimizers = v
         }
     }

@@ -33,7 +33,7 @@ public struct BudgetRecipe: Equatable, Sendable {
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
                                 learningRate: 0.004, warmupSteps: 100)
         }
-        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
+        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.3, weightDrop: 0.25,
                             learningRate: 0.004, warmupSteps: 200)
     }
 
@@ -55,6 +55,6 @@ public struct BudgetRecipe: Equatable, Sendable {
         take(.learningRate) { options.learningRate = learningRate }
         take(.decayShape) { options.decayShape = .cosine }
         take(.warmupSteps) { options.warmupSteps = warmupSteps }
-        take(.epochs) { options.epochs = 1 << 20 }
+        take(.epochs) { options.epochs = TrainingOptions.unlimitedEpochs }
     }
 }

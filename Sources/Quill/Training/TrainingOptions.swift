@@ -85,6 +85,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     // Limits and reporting
     /// Passes over the training text.
     public var epochs: Int = 10
+    /// An epoch limit that never ends a run (time-only runs, searches): the most the `quill` tool accepts.
+    public static let unlimitedEpochs = 1 << 20
     /// Stop after this many optimizer steps.
     public var maxSteps: Int? = nil
     /// Seconds of training in this invocation.

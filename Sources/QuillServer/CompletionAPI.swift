@@ -1,0 +1,102 @@
+import Foundation
+import Quill
+
+/// The routes of `quill serve`: an OpenAI-style completions API, the model's description, a
+/// health check and the web page.
+public struct CompletionAPI: Sendable {
+    public let service: CompletionService
+    /// What `/v1/models` says of the model.
+    public let description: [String: any Sendable]
+
+    public init(service: CompletionService, description: [String: any Sendable]) {
+        self.service = service
+        self.description = description
+    }
+
+    static let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET", "/v1/completions": "POST"]
+
+    /// Answers one request on `connection`.
+    public func handle(_ request: HTTPRequest, _ connection: Connection) {
+        guard let method = Self.routes[request.path] else {
+            connection.send(HTTPResponse.error(404, "no such path: \(request.path) (try /, /health, /v1/models, /v1/completions)").bytes)
+            return
+        }
+        guard request.method == method else {
+            var response = HTTPResponse.error(405, "\(request.path) takes \(method), not \(request.method)")
+            response.headers.append(("Allow", method))
+            connection.send(response.bytes)
+            return
+        }
+        switch request.path {
+        case "/": connection.send(HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")],
+                                               body: Array(WebPage.html.utf8)).bytes)
+        case "/health": connection.send(HTTPResponse.json(200, ["status": "ok", "busy": service.busy, "capacity": service.capacity]).bytes)
+        case "/v1/models":
+            var model: [String: Any] = ["id": service.modelName, "object": "model", "owned_by": "quill"]
+            for (key, value) in description { model[key] = value }
+            connection.send(HTTPResponse.json(200, ["object": "list", "data": [model]]).bytes)
+        default: complete(request, connection)
+        }
+    }
+
+    private func complete(_ request: HTTPRequest, _ connection: Connection) {
+        let parsed: CompletionRequest
+        do {
+            parsed = try CompletionRequest(json: request.body, maximumTokens: service.maximumTokens)
+        } catch let invalid as CompletionRequest.Invalid {
+            connection.send(HTTPResponse.error(400, invalid.message, field: invalid.field).bytes)
+            return
+        } catch {
+            connection.send(HTTPResponse.error(400, "\(error)").bytes)
+            return
+        }
+        guard service.admit() else {
+            var response = HTTPResponse.error(503, "all \(service.capacity) generation slots are taken; try again shortly")
+            response.headers.append(("Retry-After", "1"))
+            connection.send(response.bytes)
+            return
+        }
+        defer { service.release() }
+        let id = "cmpl-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let created = Int(Date().timeIntervalSince1970)
+        func chunk(_ text: String, finish: String?) -> [String: Any] {
+            ["id": id, "object": "text_completion", "created": created, "model": service.modelName,
+             "choices": [["index": 0, "text": text, "finish_reason": finish ?? NSNull()] as [String: Any]]]
+        }
+        func usage(_ c: CompletionService.Completion) -> [String: Int] {
+            ["prompt_tokens": c.promptTokens, "completion_tokens": c.completionTokens, "total_tokens": c.promptTokens + c.completionTokens]
+        }
+        do {
+            if parsed.stream {
+                var started = false
+                func event(_ object: Any) -> Bool {
+                    if !started {
+                        started = true
+                        let head = HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+                        guard connection.send(head.head(streaming: true)) else { return false }
+                    }
+                    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                    return connection.send(Array("data: ".utf8) + Array(data) + Array("\n\n".utf8))
+                }
+                let result = try service.complete(parsed) { piece in event(chunk(piece, finish: nil)) }
+                var last = chunk("", finish: result.finishReason)
+                last["usage"] = usage(result)
+                if event(last) { connection.send(Array("data: [DONE]\n\n".utf8)) }
+            } else {
+                var tokens = 0
+                let result = try service.complete(parsed) { _ in
+                    // A client that hangs up frees its slot: checked every few tokens without waiting.
+                    tokens += 1
+                    return tokens % 8 != 0 || !connection.peerClosed
+                }
+                var body = chunk(result.text, finish: result.finishReason)
+                body["usage"] = usage(result)
+                connection.send(HTTPResponse.json(200, body).bytes)
+            }
+        } catch let invalid as CompletionRequest.Invalid {
+            connection.send(HTTPResponse.error(400, invalid.message, field: invalid.field).bytes)
+        } catch {
+            connection.send(HTTPResponse.error(500, "generation failed: \(error)").bytes)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Quill
+
+/// Generates completions from one loaded model for many connections. The weights are shared; each
+/// request gets its own sampler, seed and recurrent state. The model's kernels use every core, so
+/// generations run one at a time, in arrival order; `capacity` bounds how many may be admitted
+/// (running or waiting), and a request beyond it is refused at once rather than left to wait.
+public final class CompletionService: @unchecked Sendable {
+    /// The model and its default sampler.
+    public let generator: Generator
+    /// The name `/v1/models` reports and requests may give.
+    public let modelName: String
+    /// The largest `max_tokens`.
+    public let maximumTokens: Int
+    /// Generations admitted at once (running or waiting).
+    public let capacity: Int
+    private let lock = NSLock()
+    private var admitted = 0
+    private var stopping = false
+    private let turn = DispatchSemaphore(value: 1)
+
+    /// A service for `generator`'s model.
+    public init(generator: Generator, modelName: String, maximumTokens: Int = 1024, capacity: Int = 8) {
+        self.generator = generator
+        self.modelName = modelName
+        self.maximumTokens = maximumTokens
+        self.capacity = capacity
+    }
+
+    /// Takes a slot for one generation; false when all `capacity` are taken.
+    public func admit() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard admitted < capacity, !stopping else { return false }
+        admitted += 1
+        return true
+    }
+
+    /// Gives back a slot taken by `admit`.
+    public func release() {
+        lock.lock(); defer { lock.unlock() }
+        admitted -= 1
+    }
+
+    /// Generations running or waiting.
+    public var busy: Int {
+        lock.lock(); defer { lock.unlock() }
+        return admitted
+    }
+
+    /// Ends running generations at their next token and admits no more (shutting down).
+    public func stop() {
+        lock.lock(); defer { lock.unlock() }
+        stopping = true
+    }
+
+    private var isStopping: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopping
+    }
+
+    /// What a completion produced.
+    public struct Completion: Sendable {
+        public var text: String
+        public var promptTokens: Int
+        public var completionTokens: Int
+        /// OpenAI's finish reason: "length" or "stop".
+        public var finishReason: String
+    }
+
+    /// Generates one completion (call between `admit` and `release`). `onText` receives each piece
+    /// of text as it becomes final and answers false when the client has gone, which ends the
+    /// generation at the next token. Throws `CompletionRequest.Invalid` for a prompt or sampler
+    /// the model cannot take.
+    public func complete(_ request: CompletionRequest, onText: (String) -> Bool = { _ in true }) throws -> Completion {
+        turn.wait()
+        defer { turn.signal() }
+        let sampler: Sampler
+        do {
+            sampler = try Sampler(temperature: request.temperature, topK: request.topK, topP: request.topP)
+        } catch QuillError.invalidSetting(let invalid) {
+            let fields: [Setting: String] = [.temperature: "temperature", .topK: "top_k", .topP: "top_p"]
+            throw CompletionRequest.Invalid(field: fields[invalid.setting], message: invalid.describe { fields[$0] ?? $0.rawValue })
+        }
+        let g = generator.with(sampler: sampler)
+        let ids: [Int]
+        do {
+            ids = try g.encodePrompt(request.prompt, policy: .error).ids
+        } catch let error as QuillError {
+            throw CompletionRequest.Invalid(field: "prompt", message: error.description)
+        }
+        let session = GenerationSession(generator: g, seed: request.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
+        do {
+            try session.feed(ids)
+        } catch let error as QuillError {
+            throw CompletionRequest.Invalid(field: "prompt", message: error.description)
+        }
+        var gone = false
+        let sample = try session.generate(length: request.maxTokens, stop: request.stop, promptHasText: !ids.isEmpty,
+                                          shouldStop: { gone || self.isStopping },
+                                          onText: { if !onText($0) { gone = true } })
+        let finish = sample.stopReason == .length || sample.stopReason == .interrupted ? "length" : "stop"
+        return Completion(text: sample.text, promptTokens: ids.count, completionTokens: sample.tokens, finishReason: finish)
+    }
+}

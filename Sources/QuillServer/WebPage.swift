@@ -1,0 +1,111 @@
+/// The page `GET /` serves: one self-contained document (no external scripts, styles or fonts)
+/// with a prompt box, the sampling controls, and the continuation streamed in token by token.
+enum WebPage {
+    static let html = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Quill</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d1d1f; background: #fafafa; }
+  h1 { font-size: 1.4rem; margin-bottom: .2rem; }
+  #model { color: #666; font-size: .9rem; margin-bottom: 1rem; }
+  textarea { width: 100%; box-sizing: border-box; height: 7rem; font: 1rem ui-monospace, monospace; padding: .6rem; border: 1px solid #bbb; border-radius: 6px; }
+  .controls { display: flex; flex-wrap: wrap; gap: .8rem 1.2rem; margin: .8rem 0; align-items: end; }
+  label { display: flex; flex-direction: column; font-size: .8rem; color: #444; }
+  input { width: 6rem; padding: .3rem; font-size: .95rem; border: 1px solid #bbb; border-radius: 4px; }
+  button { padding: .5rem 1.2rem; font-size: 1rem; border: 0; border-radius: 6px; background: #2457c5; color: white; cursor: pointer; }
+  button:disabled { background: #9aa8c7; cursor: default; }
+  #stop { background: #a33; }
+  #output { white-space: pre-wrap; font: 1rem/1.45 ui-monospace, monospace; background: white; border: 1px solid #ddd; border-radius: 6px; padding: .8rem; min-height: 8rem; }
+  #output .prompt { color: #777; }
+  #status { color: #666; font-size: .85rem; margin-top: .5rem; min-height: 1.2rem; }
+</style>
+</head>
+<body>
+<h1>Quill</h1>
+<div id="model">loading model…</div>
+<textarea id="prompt" placeholder="Write the start of a text; the model continues it.">ROMEO:</textarea>
+<div class="controls">
+  <label>max tokens <input id="max_tokens" type="number" value="300" min="1"></label>
+  <label>temperature <input id="temperature" type="number" value="0.8" min="0" step="0.05"></label>
+  <label>top-k (0 off) <input id="top_k" type="number" value="0" min="0"></label>
+  <label>top-p <input id="top_p" type="number" value="1" min="0.01" max="1" step="0.01"></label>
+  <label>seed (empty: random) <input id="seed" type="number" min="0"></label>
+  <label>stop <input id="stop" type="text"></label>
+  <button id="go">Generate</button>
+  <button id="stop" disabled>Stop</button>
+</div>
+<div id="output"></div>
+<div id="status"></div>
+<script>
+const $ = (id) => document.getElementById(id);
+let controller = null;
+fetch('/v1/models').then(r => r.json()).then(m => {
+  const d = m.data[0];
+  $('model').textContent = `${d.id}: ${d.level}-level ${d.cell.toUpperCase()}, ${d.layers} × ${d.hidden_size}, ${d.vocabulary_size} tokens, ${d.weights} weights`;
+}).catch(() => { $('model').textContent = 'model information unavailable'; });
+
+function request() {
+  const body = { prompt: $('prompt').value, stream: true,
+                 max_tokens: Number($('max_tokens').value), temperature: Number($('temperature').value),
+                 top_k: Number($('top_k').value), top_p: Number($('top_p').value) };
+  if ($('seed').value !== '') body.seed = Number($('seed').value);
+  if ($('stop').value !== '') body.stop = $('stop').value;
+  return body;
+}
+
+$('go').onclick = async () => {
+  const out = $('output');
+  out.innerHTML = '';
+  const prompt = document.createElement('span');
+  prompt.className = 'prompt';
+  prompt.textContent = $('prompt').value;
+  const text = document.createElement('span');
+  out.append(prompt, text);
+  $('go').disabled = true; $('stop').disabled = false;
+  $('status').textContent = 'generating…';
+  controller = new AbortController();
+  const started = performance.now();
+  let tokens = 0, buffer = '';
+  try {
+    const response = await fetch('/v1/completions', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                                      body: JSON.stringify(request()), signal: controller.signal });
+    if (!response.ok) {
+      const e = await response.json().catch(() => null);
+      throw new Error(e && e.error ? e.error.message : `HTTP ${response.status}`);
+    }
+    const reader = response.body.getReader(), decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const line = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+        if (!line.startsWith('data: ')) continue;
+        const data = line.slice(6);
+        if (data === '[DONE]') continue;
+        const event = JSON.parse(data), choice = event.choices[0];
+        text.textContent += choice.text;
+        if (event.usage) tokens = event.usage.completion_tokens;
+        if (choice.finish_reason) {
+          const seconds = (performance.now() - started) / 1000;
+          $('status').textContent = `${tokens} tokens in ${seconds.toFixed(2)} s (${(tokens / seconds).toFixed(0)} tokens/s), finished: ${choice.finish_reason}`;
+        }
+      }
+    }
+  } catch (error) {
+    $('status').textContent = error.name === 'AbortError' ? 'stopped' : `error: ${error.message}`;
+  } finally {
+    $('go').disabled = false; $('stop').disabled = true; controller = null;
+  }
+};
+$('stop').onclick = () => { if (controller) controller.abort(); };
+</script>
+</body>
+</html>
+"""#
+}
