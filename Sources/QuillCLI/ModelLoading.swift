@@ -15,4 +15,11 @@ enum ModelLoading {
     /// The `--weights` option of the commands that run a model.
     static let weightsOption = OptionSpec("weights", .choice(WeightFormat.allCases.map(\.rawValue)),
                                           "weight matrices as float32, bfloat16 or int8 with a scale per row (default: as the checkpoint stores them)")
+
+    /// The options that load a plain PyTorch state dict: its vocabulary, level and cell.
+    static let stateDictOptions = [
+        OptionSpec("vocab", .string, "vocabulary of a plain PyTorch state_dict: a JSON array of tokens in id order, or one token per line"),
+        OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
+        OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (read from the weights' shapes; a vanilla RNN needs rnn-tanh or rnn-relu)"),
+    ]
 }

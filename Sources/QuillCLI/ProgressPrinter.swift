@@ -6,13 +6,13 @@ import Quill
 final class ProgressPrinter {
     let quiet: Bool
     let logEvery: Int
-    private let terminal = isatty(STDERR_FILENO) == 1
+    private let status: StatusLine
     private var lastDraw = 0.0
-    private var liveLineShown = false
 
     init(quiet: Bool, logEvery: Int) {
         self.quiet = quiet
         self.logEvery = logEvery
+        status = StatusLine(quiet: quiet)
     }
 
     func handle(_ event: TrainingEvent) {
@@ -43,12 +43,11 @@ final class ProgressPrinter {
             let text = String(format: "epoch %.2f | step %@ | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
                               r.epoch, steps as NSString, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
                               r.learningRate, (r.remaining.map(Format.duration) ?? "?") as NSString)
-            if terminal {
+            if status.terminal {
                 let now = Date().timeIntervalSince1970
                 if now - lastDraw >= 0.1 {
-                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+                    status.draw(text)
                     lastDraw = now
-                    liveLineShown = true
                 }
             } else if r.step % logEvery == 0 {
                 line(text)
@@ -89,14 +88,7 @@ final class ProgressPrinter {
     }
 
     /// Prints a whole line to stderr, clearing the live line first.
-    func line(_ text: String) {
-        guard !quiet else { return }
-        if liveLineShown {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-            liveLineShown = false
-        }
-        StandardError.write(text)
-    }
+    func line(_ text: String) { status.line(text) }
 }
 
 enum Format {

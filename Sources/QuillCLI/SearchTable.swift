@@ -7,12 +7,12 @@ import Quill
 final class SearchTable {
     let search: HyperparameterSearch
     let quiet: Bool
-    private let terminal = isatty(STDERR_FILENO) == 1
-    private var liveLineShown = false
+    private let status: StatusLine
 
     init(search: HyperparameterSearch, quiet: Bool) {
         self.search = search
         self.quiet = quiet
+        status = StatusLine(quiet: quiet)
     }
 
     /// Column widths: text is right-aligned in each, except the optimizer's and the status.
@@ -51,10 +51,8 @@ final class SearchTable {
             line(Self.header)
             for trial in done { line(Self.row(trial) + " (earlier session)") }
         case .trialStarted(let t, let seconds):
-            guard terminal && !quiet else { return }
             let limit = search.plan.steps.map { "\($0[t.rung]) steps" } ?? Format.duration(seconds)
-            FileHandle.standardError.write(Data("\r\u{1B}[Ktrial \(t.id), rung \(t.rung): training for \(limit)…".utf8))
-            liveLineShown = true
+            status.draw("trial \(t.id), rung \(t.rung): training for \(limit)…")
         case .trialFinished(let t, let best):
             line(Self.row(t, best: best))
         case .promoted(let rung, let ids):
@@ -84,12 +82,5 @@ final class SearchTable {
         line("  " + SearchCommand.command(best.parameters, settings: search.settings))
     }
 
-    func line(_ text: String) {
-        guard !quiet else { return }
-        if liveLineShown {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-            liveLineShown = false
-        }
-        StandardError.write(text)
-    }
+    func line(_ text: String) { status.line(text) }
 }

@@ -118,4 +118,22 @@ struct ReferenceModel {
         }
         return total / counted + penalty
     }
+
+    /// The largest relative error between `analytic` (one parameter's gradient) and central
+    /// differences of `loss` over that parameter's entries.
+    mutating func worstGradientError(_ name: String, analytic: [Float], epsilon: Double = 1e-6,
+                                     loss: (ReferenceModel) -> Double) -> Double {
+        var worst = 0.0
+        for i in analytic.indices {
+            let saved = weights[name]![i]
+            weights[name]![i] = saved + epsilon
+            let plus = loss(self)
+            weights[name]![i] = saved - epsilon
+            let minus = loss(self)
+            weights[name]![i] = saved
+            let numeric = (plus - minus) / (2 * epsilon)
+            worst = max(worst, abs(numeric - Double(analytic[i])) / max(1e-3, abs(numeric) + abs(Double(analytic[i]))))
+        }
+        return worst
+    }
 }

@@ -33,7 +33,7 @@ public struct BudgetRecipe: Equatable, Sendable {
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
                                 learningRate: 0.004, warmupSteps: 100)
         }
-        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.3, weightDrop: 0.25,
+        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
                             learningRate: 0.004, warmupSteps: 200)
     }
 

@@ -19,13 +19,10 @@ enum GenerateCommand {
             OptionSpec("stop-at-eos", .flag, "end a sample at <eos> (at the end of a line for a character model)"),
             OptionSpec("stop", .string, "end a sample when it produces this text"),
             OptionSpec("unknown", .choice(["error", "skip", "unk"]), default: "error", "char level: what to do with prompt characters the model does not know"),
-            OptionSpec("vocab", .string, "vocabulary of a plain PyTorch state_dict: a JSON array of tokens in id order, or one token per line"),
-            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
-            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (read from the weights' shapes; a vanilla RNN needs rnn-tanh or rnn-relu)"),
             ModelLoading.weightsOption,
             OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)"),
             OptionSpec("json", .flag, "print one JSON object per sample"),
-        ],
+        ] + ModelLoading.stateDictOptions,
         examples: ["quill generate checkpoints/lighthouse --prompt \"The keeper\" --length 300 --temperature 0.8",
                    "quill generate checkpoints/lighthouse --interactive --length 200 --stop-at-eos --weights int8"]
     )

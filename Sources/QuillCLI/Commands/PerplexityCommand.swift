@@ -10,12 +10,9 @@ enum PerplexityCommand {
         options: [
             OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream)"),
             OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows"),
-            OptionSpec("vocab", .string, "vocabulary of a plain PyTorch state_dict: a JSON array of tokens in id order, or one token per line"),
-            OptionSpec("level", .choice(["char", "word"]), "tokenization of a plain PyTorch state_dict (default: word)"),
-            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "cell of a plain PyTorch state_dict (read from the weights' shapes; a vanilla RNN needs rnn-tanh or rnn-relu)"),
             ModelLoading.weightsOption,
             OptionSpec("json", .flag, "print one JSON object"),
-        ]
+        ] + ModelLoading.stateDictOptions
     )
 
     static func run(_ args: ParsedArguments) throws {
