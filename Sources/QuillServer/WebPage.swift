@@ -18,7 +18,7 @@ enum WebPage {
   input { width: 6rem; padding: .3rem; font-size: .95rem; border: 1px solid #bbb; border-radius: 4px; }
   button { padding: .5rem 1.2rem; font-size: 1rem; border: 0; border-radius: 6px; background: #2457c5; color: white; cursor: pointer; }
   button:disabled { background: #9aa8c7; cursor: default; }
-  #stop { background: #a33; }
+  #cancel { background: #a33; }
   #output { white-space: pre-wrap; font: 1rem/1.45 ui-monospace, monospace; background: white; border: 1px solid #ddd; border-radius: 6px; padding: .8rem; min-height: 8rem; }
   #output .prompt { color: #777; }
   #status { color: #666; font-size: .85rem; margin-top: .5rem; min-height: 1.2rem; }
@@ -36,7 +36,7 @@ enum WebPage {
   <label>seed (empty: random) <input id="seed" type="number" min="0"></label>
   <label>stop <input id="stop" type="text"></label>
   <button id="go">Generate</button>
-  <button id="stop" disabled>Stop</button>
+  <button id="cancel" disabled>Stop</button>
 </div>
 <div id="output"></div>
 <div id="status"></div>
@@ -65,7 +65,7 @@ $('go').onclick = async () => {
   prompt.textContent = $('prompt').value;
   const text = document.createElement('span');
   out.append(prompt, text);
-  $('go').disabled = true; $('stop').disabled = false;
+  $('go').disabled = true; $('cancel').disabled = false;
   $('status').textContent = 'generating…';
   controller = new AbortController();
   const started = performance.now();
@@ -100,10 +100,16 @@ $('go').onclick = async () => {
   } catch (error) {
     $('status').textContent = error.name === 'AbortError' ? 'stopped' : `error: ${error.message}`;
   } finally {
-    $('go').disabled = false; $('stop').disabled = true; controller = null;
+    $('go').disabled = false; $('cancel').disabled = true; controller = null;
   }
 };
-$('stop').onclick = () => { if (controller) controller.abort(); };
+$('cancel').onclick = () => { if (controller) controller.abort(); };
+// A link can carry the settings: /?prompt=…&temperature=0.7&seed=3&run (run starts at once).
+const query = new URLSearchParams(location.search);
+for (const key of ['prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'seed', 'stop']) {
+  if (query.has(key)) $(key).value = query.get(key);
+}
+if (query.has('run')) $('go').click();
 </script>
 </body>
 </html>
