@@ -75,8 +75,7 @@ public struct CompletionAPI: Sendable {
                         let head = HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
                         guard connection.send(head.head(streaming: true)) else { return false }
                     }
-                    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-                    return connection.send(Array("data: ".utf8) + Array(data) + Array("\n\n".utf8))
+                    return connection.send(Array("data: ".utf8) + HTTPResponse.jsonBytes(object) + Array("\n\n".utf8))
                 }
                 let result = try service.complete(parsed) { piece in event(chunk(piece, finish: nil)) }
                 var last = chunk("", finish: result.finishReason)

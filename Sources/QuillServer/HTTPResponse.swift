@@ -14,8 +14,12 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON body.
     public static func json(_ status: Int, _ object: Any) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(data) + [0x0A])
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: jsonBytes(object) + [0x0A])
+    }
+
+    /// `object` as compact JSON with sorted keys (`{}` if it is not representable).
+    public static func jsonBytes(_ object: Any) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
     }
 
     /// A JSON error in the OpenAI style: `{"error": {"message", "type", "param"}}`.
