@@ -207,7 +207,7 @@ enum TrainCommand {
 
     /// The flags a time-only run's recipe sets when they are not given.
     static let budgetFlags: [(flag: String, setting: Setting)] = [
-        ("hidden", .hiddenSize), ("layers", .layers), ("embed", .embeddingSize), ("dropout", .dropout), ("weight-drop", .weightDrop), ("tie-weights", .tieWeights), ("lr", .learningRate), ("schedule", .decayShape),
-        ("warmup", .warmupSteps), ("epochs", .epochs),
+        ("hidden", .hiddenSize), ("layers", .layers), ("embed", .embeddingSize), ("dropout", .dropout), ("weight-drop", .weightDrop),
+        ("tie-weights", .tieWeights), ("lr", .learningRate), ("schedule", .decayShape), ("warmup", .warmupSteps),
     ]
 }
