@@ -368,10 +368,10 @@ public final class Trainer {
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count
         progress.batchIndex += 1
-        var curve = progress.curve ?? TrainingCurve()
-        curve.add(sum: sum, count: count, step: nextStep, every: options.logEvery, epoch: fractionalEpoch,
-                  learningRate: rate, seconds: seconds)
-        progress.curve = curve
+        // Mutated in place: a local copy would copy every point on every step.
+        if progress.curve == nil { progress.curve = TrainingCurve() }
+        progress.curve!.add(sum: sum, count: count, step: nextStep, every: options.logEvery, epoch: fractionalEpoch,
+                            learningRate: rate, seconds: seconds)
         return (loss, norm)
     }
 
