@@ -79,7 +79,7 @@ final class SearchTable {
                     best.validationLoss!, search.settings.folder, HyperparameterSearch.bestFolder))
         let trained = search.plan.steps.map { "\($0[best.rung]) steps" } ?? Format.duration(search.plan.seconds[best.rung])
         line("train it (it was validated after \(trained) of training; add --max-time or --epochs, and --out):")
-        line("  " + SearchCommand.command(best.parameters, settings: search.settings))
+        line("  " + SearchCommand.command(best.parameters, search: search))
     }
 
     func line(_ text: String) { status.line(text) }

@@ -55,6 +55,34 @@ final class SearchTests: XCTestCase {
         }
     }
 
+    /// The first trial is what `quill train --max-time T` would train for the last rung's time T,
+    /// with its warmup, so the search's winner is measured against the defaults.
+    func testFirstTrialIsTheTimeOnlyRecipeForTheLastRung() throws {
+        for (budget, hidden, dropout) in [(1800.0, 256, Float(0.1)), (3600, 384, 0.25)] {
+            var s = HyperparameterSearch.Settings(base: TrainingOptions(corpus: corpus(), outputFolder: nil), budget: budget,
+                                                  space: SearchSpace(), folder: folder + "/recipe\(Int(budget))")
+            s.seed = 3
+            let search = try HyperparameterSearch(settings: s)
+            let last = search.plan.seconds.last!
+            XCTAssertEqual(search.recipe, BudgetRecipe.recipe(seconds: last, level: .char))
+            let first = try XCTUnwrap(search.candidates.first)
+            XCTAssertEqual(first.hiddenSize, hidden, "budget \(budget): last rung \(last) s")
+            XCTAssertEqual(first.layers, 2)
+            XCTAssertEqual(first.embeddingSize, 128)
+            XCTAssertEqual(first.dropout, dropout)
+            XCTAssertTrue(first.lockedDropout)
+            XCTAssertEqual(first.learningRate, search.recipe.learningRate)
+            XCTAssertEqual(first.weightDrop, search.recipe.weightDrop)
+            let trial = SearchTrial(id: 0, rung: 0, parameters: first)
+            let options = search.options(for: trial, seconds: 60)
+            XCTAssertEqual(options.warmupSteps, search.recipe.warmupSteps)
+            XCTAssertEqual(options.decayShape, .cosine)
+            // The rest of the rung is drawn at random, different from the first.
+            XCTAssertEqual(search.candidates.count, search.plan.trials[0])
+            XCTAssertFalse(search.candidates.dropFirst().contains(first))
+        }
+    }
+
     func corpus() -> String {
         let sentences = ["the keeper lit the lamp", "wind from the west", "a ship passed the rock", "fog until dawn"]
         let text = (0..<120).map { "\($0 % 13) \(sentences[$0 % sentences.count])." }.joined(separator: "\n") + "\n"

@@ -2,7 +2,8 @@ import Foundation
 import QuillKernels
 
 /// Hyper-parameter search under a wall-clock budget: configurations drawn at random from a
-/// `SearchSpace` (the defaults first, when the space holds them), trained one after another by
+/// `SearchSpace` (first the configuration a time-only `quill train` would choose for the last
+/// rung's time, `BudgetRecipe`, when the space holds it), trained one after another by
 /// successive halving (`SearchPlan`); with trials run in sequence this makes the same decisions
 /// as ASHA. Each trial is a real training run on all cores with a cosine schedule over its own
 /// budget, as the winner's command will train. Trials that diverge or cannot run are recorded as
@@ -112,12 +113,23 @@ public final class HyperparameterSearch {
         }
     }
 
-    /// The configurations of the first rung, in order: the same for the same seed and space.
+    /// What `quill train --max-time` would train with for as long as the last rung's trials: the
+    /// point the search starts from, so that its winner is measured against the defaults.
+    public var recipe: BudgetRecipe {
+        BudgetRecipe.recipe(seconds: plan.seconds.last!, level: settings.base.level)
+    }
+
+    /// The configurations of the first rung, in order: the same for the same seed and space. The
+    /// recipe's configuration comes first when the space holds it (else the library defaults, when
+    /// it holds those).
     public var candidates: [TrialParameters] {
         var rng = SeededGenerator(seed: settings.seed)
         var list: [TrialParameters] = []
+        var recipeOptions = TrainingOptions(corpus: "", outputFolder: nil)
+        recipeOptions.level = settings.base.level
+        recipe.apply(to: &recipeOptions, keeping: [])
         let defaults = TrialParameters(of: TrainingOptions(corpus: "", outputFolder: nil))
-        if settings.space.contains(defaults) { list.append(defaults) }
+        if let first = [TrialParameters(of: recipeOptions), defaults].first(where: settings.space.contains) { list.append(first) }
         while list.count < plan.trials[0] { list.append(settings.space.sample(&rng)) }
         return list
     }
@@ -175,6 +187,7 @@ public final class HyperparameterSearch {
         var o = settings.base
         trial.parameters.apply(to: &o)
         o.decayShape = .cosine
+        o.warmupSteps = recipe.warmupSteps
         o.epochs = TrainingOptions.unlimitedEpochs
         o.maxTime = seconds
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }

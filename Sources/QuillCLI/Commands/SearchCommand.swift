@@ -22,9 +22,10 @@ enum SearchCommand {
             OptionSpec("json", .flag, "print one JSON object (trials and best) on stdout; the table goes to stderr"),
             OptionSpec("quiet", .flag, "print no table (errors and --json output only)"),
         ],
-        notes: ["Each trial is a real training run (cosine schedule over its time, both cores), one after another. The",
-                "first rung trains 3^K configurations (today's defaults first), each later rung the best third for 3x longer;",
-                "every rung costs about the same share of the budget. Ctrl-C stops; --resume DIR continues."],
+        notes: ["Each trial is a real training run (warmup, then a cosine schedule over its time, both cores), one after",
+                "another. The first rung trains 3^K configurations, each later rung the best third for 3x longer; every rung",
+                "costs about the same share of the budget. The first trial is what `quill train --max-time T` would choose for",
+                "the last rung's time T, so the winner is measured against the defaults. Ctrl-C stops; --resume DIR continues."],
         examples: ["quill search corpus.txt --budget 30m",
                    "quill search corpus.txt --budget 1h --space space.json --json > search.json",
                    "quill search --resume checkpoints/corpus-search"]
@@ -83,7 +84,8 @@ enum SearchCommand {
 
     /// The `quill train` command that trains `p` on the search's text (without limits or --out,
     /// which the user chooses).
-    static func command(_ p: TrialParameters, settings: HyperparameterSearch.Settings) -> String {
+    static func command(_ p: TrialParameters, search: HyperparameterSearch) -> String {
+        let settings = search.settings
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
         if settings.base.level == .word { words += ["--level", "word"] }
         if let val = settings.base.validationFile { words += ["--val", shellQuoted(val)] }
@@ -93,7 +95,7 @@ enum SearchCommand {
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
         words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
                   "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
-                  "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "0"]
+                  "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "\(search.recipe.warmupSteps)"]
         return words.joined(separator: " ")
     }
 
@@ -119,7 +121,7 @@ enum SearchCommand {
         var object: [String: Any] = ["trials": trials, "interrupted": outcome.interrupted, "seconds": (outcome.seconds * 10).rounded() / 10]
         if let best = outcome.best {
             object["best"] = ["params": parameters(best.parameters), "validation_loss": best.validationLoss!, "trial": best.id, "rung": best.rung,
-                              "command": command(best.parameters, settings: search.settings),
+                              "command": command(best.parameters, search: search),
                               "checkpoint": search.settings.folder + "/" + HyperparameterSearch.bestFolder]
         } else {
             object["best"] = NSNull()
