@@ -43,11 +43,19 @@ final class SearchTests: XCTestCase {
             XCTAssertTrue(space.sgdLearningRate.contains(p.learningRate))
             XCTAssertEqual(p.dropout, 0.3)
             XCTAssertTrue(p.lockedDropout)
+            XCTAssertFalse(p.tieWeights, "characters are untied by default")
+        }
+        let tied = try SearchSpace(json: #"{"hidden": [64, 128], "tie": true}"#)
+        var draws = SeededGenerator(seed: 5)
+        for _ in 0..<20 {
+            let p = tied.sample(&draws)
+            XCTAssertTrue(p.tieWeights && p.embeddingSize == p.hiddenSize && tied.contains(p), "\(p)")
         }
         let bad: [(String, String)] = [(#"{"hiden": [1]}"#, "'hiden'"), (#"{"hidden": "big"}"#, "'hidden'"),
                                        (#"{"lr": [0.01, 0.001]}"#, "'lr'"), (#"{"dropout": [0, 1.5]}"#, "'dropout'"),
                                        (#"{"optimizer": ["adamw"]}"#, "'optimizer'"), (#"[1, 2]"#, "JSON object"),
-                                       (#"{"layers": [0]}"#, "'layers'"), (#"{"locked_dropout": 1}"#, "'locked_dropout'")]
+                                       (#"{"layers": [0]}"#, "'layers'"), (#"{"locked_dropout": 1}"#, "'locked_dropout'"),
+                                       (#"{"tie": "yes"}"#, "'tie'")]
         for (text, named) in bad {
             XCTAssertThrowsError(try SearchSpace(json: text), text) { error in
                 XCTAssertTrue("\(error)".contains(named), "\(text): \(error)")
@@ -81,6 +89,21 @@ final class SearchTests: XCTestCase {
             XCTAssertEqual(search.candidates.count, search.plan.trials[0])
             XCTAssertFalse(search.candidates.dropFirst().contains(first))
         }
+        // Word level: the tied recipe, which the word space holds.
+        var base = TrainingOptions(corpus: corpus(), outputFolder: nil)
+        base.level = .word
+        let words = try HyperparameterSearch(settings: .init(base: base, budget: 1800, space: SearchSpace(level: .word),
+                                                             folder: folder + "/words"))
+        let first = try XCTUnwrap(words.candidates.first)
+        XCTAssertTrue(first.tieWeights)
+        XCTAssertEqual(first.hiddenSize, words.recipe.hiddenSize)
+        XCTAssertEqual(first.embeddingSize, first.hiddenSize)
+        XCTAssertEqual(first.dropout, words.recipe.dropout)
+        // Tied draws have E = H, untied ones an E from the list.
+        for p in words.candidates {
+            XCTAssertTrue(p.tieWeights ? p.embeddingSize == p.hiddenSize : SearchSpace(level: .word).embeddingSizes.contains(p.embeddingSize))
+        }
+        XCTAssertTrue(words.candidates.contains { !$0.tieWeights }, "the word space draws both")
     }
 
     func corpus() -> String {
@@ -141,9 +164,12 @@ final class SearchTests: XCTestCase {
         XCTAssertTrue(stopped.interrupted)
         XCTAssertEqual(stopped.trials.count, 5)
         let log = try String(contentsOfFile: folder + "/resumed/search.jsonl", encoding: .utf8)
-        XCTAssertEqual(log.split(separator: "\n").count, 6, "a header and one line per finished trial")
+        let lines = log.split(separator: "\n")
+        XCTAssertEqual(lines.count, 7, "a header, one line per finished trial and one for the trial that was stopped")
+        XCTAssertTrue(lines.last!.contains(#""kind":"stopped""#), String(lines.last!))
         let resumed = try HyperparameterSearch(resuming: folder + "/resumed").run()
         XCTAssertFalse(resumed.interrupted)
+        XCTAssertGreaterThanOrEqual(resumed.seconds, stopped.seconds, "the budget counts the first session, stopped trial included")
         XCTAssertEqual(decisions(resumed.trials), decisions(straight.trials))
     }
 

@@ -70,6 +70,8 @@ public final class HyperparameterSearch {
     public let plan: SearchPlan
     /// Trials finished so far.
     public private(set) var trials: [SearchTrial]
+    /// Seconds spent on trials that were stopped before they finished (and will run again).
+    private var stoppedSeconds = 0.0
     private let log: SearchLog
     /// What the last trial took to read its text and build its model, which the time left for the
     /// next trial must cover besides its training.
@@ -98,11 +100,12 @@ public final class HyperparameterSearch {
     /// Continues the search saved in `folder` with what is left of its budget.
     public init(resuming folder: String) throws {
         log = SearchLog(folder: folder)
-        var (settings, plan, trials) = try log.read()
+        var (settings, plan, trials, stopped) = try log.read()
         settings.folder = folder
         self.settings = settings
         self.plan = plan
         self.trials = trials
+        stoppedSeconds = stopped
     }
 
     private static func makeFolder(_ folder: String) throws {
@@ -141,7 +144,7 @@ public final class HyperparameterSearch {
         let lock = try RunLock(folder: settings.folder)
         defer { withExtendedLifetime(lock) {} }
         let sessionStart = MonotonicClock.seconds()
-        let spentBefore = trials.reduce(0) { $0 + $1.seconds }
+        let spentBefore = trials.reduce(stoppedSeconds) { $0 + $1.seconds }
         func remaining() -> Double { settings.budget - spentBefore - (MonotonicClock.seconds() - sessionStart) }
         func outcome(interrupted: Bool) -> Outcome {
             Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
@@ -158,7 +161,12 @@ public final class HyperparameterSearch {
                 let seconds = max(1, plan.steps == nil ? min(plan.seconds[rung], left - setupSeconds) : left - setupSeconds)
                 var trial = SearchTrial(id: id, rung: rung, parameters: parameters[id])
                 events(.trialStarted(trial, seconds: seconds))
+                let trialStart = MonotonicClock.seconds()
                 guard let finished = try train(&trial, seconds: seconds, shouldStop: shouldStop) else {
+                    // The budget paid for the stopped trial's time; a resumed search must not spend it again.
+                    let used = MonotonicClock.seconds() - trialStart
+                    stoppedSeconds += used
+                    try log.appendStopped(seconds: used)
                     return outcome(interrupted: true)
                 }
                 trials.append(finished)

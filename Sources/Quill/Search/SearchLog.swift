@@ -1,8 +1,9 @@
 import Foundation
 
 /// The search folder's `search.jsonl`: a first line with the settings and plan, then one line per
-/// finished trial. Lines are appended and flushed as trials end, so a search stopped at any moment
-/// (Ctrl-C, a kill) can be resumed from it; a last line cut short by a crash is ignored.
+/// finished trial, and one per trial cut short by Ctrl-C with the seconds it had used (which the
+/// budget has paid). Lines are appended and flushed as trials end, so a search stopped at any
+/// moment (Ctrl-C, a kill) can be resumed from it; a last line cut short by a crash is ignored.
 struct SearchLog {
     static let fileName = "search.jsonl"
 
@@ -12,6 +13,7 @@ struct SearchLog {
         var settings: HyperparameterSearch.Settings?
         var plan: SearchPlan?
         var trial: SearchTrial?
+        var seconds: Double?
     }
 
     let path: String
@@ -25,7 +27,16 @@ struct SearchLog {
 
     /// Appends a finished trial and flushes it to disk.
     func append(_ trial: SearchTrial) throws {
-        let line = JSONCoding.string(Line(kind: "trial", trial: trial)) + "\n"
+        try append(Line(kind: "trial", trial: trial))
+    }
+
+    /// Records the seconds a trial used before it was stopped.
+    func appendStopped(seconds: Double) throws {
+        try append(Line(kind: "stopped", seconds: seconds))
+    }
+
+    private func append(_ entry: Line) throws {
+        let line = JSONCoding.string(entry) + "\n"
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw QuillError.io(path: path, problem: "cannot append to the search log")
         }
@@ -39,8 +50,8 @@ struct SearchLog {
         }
     }
 
-    /// The header and the trials recorded so far.
-    func read() throws -> (HyperparameterSearch.Settings, SearchPlan, [SearchTrial]) {
+    /// The header, the trials recorded so far, and the seconds of trials that were stopped.
+    func read() throws -> (HyperparameterSearch.Settings, SearchPlan, [SearchTrial], stoppedSeconds: Double) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw QuillError.io(path: path, problem: "no search log here (was the folder made by quill search?)")
         }
@@ -50,7 +61,7 @@ struct SearchLog {
             throw QuillError.badCheckpoint(path: path, problem: "the first line is not a search header")
         }
         // A line that does not decode can only be the last one, cut short by a crash.
-        let trials = lines.dropFirst().compactMap { JSONCoding.decode(Line.self, String($0))?.trial }
-        return (settings, plan, trials)
+        let entries = lines.dropFirst().compactMap { JSONCoding.decode(Line.self, String($0)) }
+        return (settings, plan, entries.compactMap(\.trial), entries.compactMap(\.seconds).reduce(0, +))
     }
 }

@@ -15,8 +15,10 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     public var hiddenSizes = [128, 256, 384, 512]
     /// Layer counts L.
     public var layers = [1, 2, 3]
-    /// Embedding sizes E.
+    /// Embedding sizes E (a tied trial's E is its H).
     public var embeddingSizes = [32, 64, 128]
+    /// Whether the decoder shares the embedding (word models gain most from it).
+    public var tieWeights = [false]
     /// Dropout probabilities (uniform).
     public var dropout: ClosedRange<Double> = 0...0.4
     /// Weight-drop probabilities (uniform).
@@ -35,15 +37,16 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     /// The default space for a level: word models get word-sized layers and embeddings.
     public init(level: TokenLevel = .char) {
         if level == .word {
-            hiddenSizes = [200, 400, 650]
+            hiddenSizes = [256, 400, 512, 650]
             embeddingSizes = [100, 200, 400]
-            sequenceLengths = [35, 70]
+            tieWeights = [true, false]
+            sequenceLengths = [35, 64]
             batchSizes = [20, 32]
         }
     }
 
     /// The keys a space file may hold, in the order `describe` lists them.
-    public static let keys = ["lr", "sgd_lr", "hidden", "layers", "embed", "dropout", "weight_drop", "embedding_dropout",
+    public static let keys = ["lr", "sgd_lr", "hidden", "layers", "embed", "tie", "dropout", "weight_drop", "embedding_dropout",
                               "locked_dropout", "seq_len", "batch", "optimizer"]
 
     /// Reads a JSON object whose keys (`keys`) replace the default ranges: `[low, high]` or one
@@ -87,6 +90,7 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         if let v = try integers("seq_len") { sequenceLengths = v }
         if let v = try integers("batch") { batchSizes = v }
         if let v = try list("locked_dropout", "true, false or a list of them", \.bool) { lockedDropout = v }
+        if let v = try list("tie", "true, false or a list of them", \.bool) { tieWeights = v }
         let names = Optimizer.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         if let v = try list("optimizer", "one of \(names) or a list of them", { $0.string.flatMap(Optimizer.Kind.init(rawValue:)) }) {
             optimizers = v
@@ -107,9 +111,10 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         }
         let optimizer = pick(optimizers)
         let rates = optimizer == .sgd ? sgdLearningRate : learningRate
+        let hidden = pick(hiddenSizes), layerCount = pick(layers), embedding = pick(embeddingSizes), tied = pick(tieWeights)
         return TrialParameters(
-            learningRate: round3(logUniform(rates), in: rates), hiddenSize: pick(hiddenSizes), layers: pick(layers),
-            embeddingSize: pick(embeddingSizes), dropout: Float(round3(uniform(dropout), in: dropout)),
+            learningRate: round3(logUniform(rates), in: rates), hiddenSize: hidden, layers: layerCount,
+            embeddingSize: tied ? hidden : embedding, tieWeights: tied, dropout: Float(round3(uniform(dropout), in: dropout)),
             weightDrop: Float(round3(uniform(weightDrop), in: weightDrop)),
             embeddingDropout: Float(round3(uniform(embeddingDropout), in: embeddingDropout)), lockedDropout: pick(lockedDropout),
             sequenceLength: pick(sequenceLengths), batchSize: pick(batchSizes), optimizer: optimizer)
@@ -121,7 +126,8 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         // Probabilities are stored as Float: compared at that precision.
         func holds(_ r: ClosedRange<Double>, _ x: Float) -> Bool { Float(r.lowerBound) <= x && x <= Float(r.upperBound) }
         return rates.contains(p.learningRate) && hiddenSizes.contains(p.hiddenSize) && layers.contains(p.layers)
-            && embeddingSizes.contains(p.embeddingSize) && holds(dropout, p.dropout) && holds(weightDrop, p.weightDrop)
+            && tieWeights.contains(p.tieWeights) && (p.tieWeights ? p.embeddingSize == p.hiddenSize : embeddingSizes.contains(p.embeddingSize))
+            && holds(dropout, p.dropout) && holds(weightDrop, p.weightDrop)
             && holds(embeddingDropout, p.embeddingDropout) && lockedDropout.contains(p.lockedDropout)
             && sequenceLengths.contains(p.sequenceLength) && batchSizes.contains(p.batchSize) && optimizers.contains(p.optimizer)
     }

@@ -6,8 +6,10 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     public var hiddenSize: Int
     /// L.
     public var layers: Int
-    /// E.
+    /// E (equal to H when tied).
     public var embeddingSize: Int
+    /// The decoder shares the embedding matrix.
+    public var tieWeights: Bool
     /// Dropout on the embedding, between layers and before the decoder.
     public var dropout: Float
     /// Weight-drop on the hidden-to-hidden matrices.
@@ -24,12 +26,14 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     public var optimizer: Optimizer.Kind
 
     /// The given parameters.
-    public init(learningRate: Double, hiddenSize: Int, layers: Int, embeddingSize: Int, dropout: Float, weightDrop: Float,
-                embeddingDropout: Float, lockedDropout: Bool, sequenceLength: Int, batchSize: Int, optimizer: Optimizer.Kind) {
+    public init(learningRate: Double, hiddenSize: Int, layers: Int, embeddingSize: Int, tieWeights: Bool = false, dropout: Float,
+                weightDrop: Float, embeddingDropout: Float, lockedDropout: Bool, sequenceLength: Int, batchSize: Int,
+                optimizer: Optimizer.Kind) {
         self.learningRate = learningRate
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.embeddingSize = embeddingSize
+        self.tieWeights = tieWeights
         self.dropout = dropout
         self.weightDrop = weightDrop
         self.embeddingDropout = embeddingDropout
@@ -42,7 +46,7 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     /// The parameters `options` trains with.
     public init(of options: TrainingOptions) {
         self.init(learningRate: options.learningRate, hiddenSize: options.hiddenSize, layers: options.layers,
-                  embeddingSize: options.embeddingSize, dropout: options.dropout, weightDrop: options.regularization.weightDrop,
+                  embeddingSize: options.embeddingSize, tieWeights: options.tieWeights, dropout: options.dropout, weightDrop: options.regularization.weightDrop,
                   embeddingDropout: options.regularization.embeddingDropout, lockedDropout: options.regularization.lockedDropout,
                   sequenceLength: options.sequenceLength, batchSize: options.batchSize, optimizer: options.optimizer.kind)
     }
@@ -53,6 +57,7 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.hiddenSize = hiddenSize
         options.layers = layers
         options.embeddingSize = embeddingSize
+        options.tieWeights = tieWeights
         options.dropout = dropout
         options.regularization.weightDrop = weightDrop
         options.regularization.embeddingDropout = embeddingDropout

@@ -89,8 +89,9 @@ enum SearchCommand {
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
         if settings.base.level == .word { words += ["--level", "word"] }
         if let val = settings.base.validationFile { words += ["--val", shellQuoted(val)] }
-        words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)",
-                  "--dropout", "\(p.dropout)"]
+        words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)"]
+        if p.tieWeights { words.append("--tie-weights") }
+        words += ["--dropout", "\(p.dropout)"]
         if p.lockedDropout { words.append("--locked-dropout") }
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
         words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
@@ -105,7 +106,8 @@ enum SearchCommand {
 
     /// Parameters under the space file's keys.
     static func parameters(_ p: TrialParameters) -> [String: Any] {
-        ["lr": p.learningRate, "hidden": p.hiddenSize, "layers": p.layers, "embed": p.embeddingSize, "dropout": Double(p.dropout),
+        ["lr": p.learningRate, "hidden": p.hiddenSize, "layers": p.layers, "embed": p.embeddingSize, "tie": p.tieWeights,
+         "dropout": Double(p.dropout),
          "weight_drop": Double(p.weightDrop), "embedding_dropout": Double(p.embeddingDropout), "locked_dropout": p.lockedDropout,
          "seq_len": p.sequenceLength, "batch": p.batchSize, "optimizer": p.optimizer.rawValue]
     }
