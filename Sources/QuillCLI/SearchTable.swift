@@ -56,7 +56,11 @@ final class SearchTable {
         case .trialFinished(let t, let best):
             line(Self.row(t, best: best))
         case .promoted(let rung, let ids):
-            line("rung \(rung) done: \(ids.isEmpty ? "no trial completed" : "trials \(ids.map(String.init).joined(separator: ", ")) go on")")
+            var text = "rung \(rung) done: \(ids.isEmpty ? "no trial completed" : "trials \(ids.map(String.init).joined(separator: ", ")) go on")"
+            if !ids.isEmpty, rung + 2 == search.plan.trials.count, let b = search.baselineID, !ids.contains(b) {
+                text += ", with trial \(b) (the defaults) as the baseline"
+            }
+            line(text)
         }
     }
 
@@ -80,6 +84,13 @@ final class SearchTable {
         let trained = search.plan.steps.map { "\($0[best.rung]) steps" } ?? Format.duration(search.plan.seconds[best.rung])
         line("train it (it was validated after \(trained) of training; add --max-time or --epochs, and --out):")
         line("  " + SearchCommand.command(best.parameters, search: search))
+        if let baseline = outcome.baseline, let loss = baseline.validationLoss {
+            let what = search.settings.baseline == .recipe && search.plan.steps == nil
+                ? "the defaults of quill train --max-time \(trained)" : "the baseline"
+            line(baseline == best
+                 ? String(format: "the winner is %@ (trial %d)", what, baseline.id)
+                 : String(format: "%@ (trial %d), trained as long: %.4f; the winner is %.4f lower", what, baseline.id, loss, loss - best.validationLoss!))
+        }
     }
 
     func line(_ text: String) { status.line(text) }

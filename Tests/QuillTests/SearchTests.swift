@@ -14,18 +14,29 @@ final class SearchTests: XCTestCase {
     }
 
     func testPlanSplitsTheBudgetEvenlyBetweenRungs() throws {
-        let plan = try XCTUnwrap(SearchPlan.make(budget: 1800, eta: 3))
+        let plan = try XCTUnwrap(SearchPlan.make(budget: 1800, eta: 3, baseline: false))
         XCTAssertEqual(plan.trials, [9, 3, 1])
         XCTAssertEqual(plan.seconds[0], 1800.0 / 27, accuracy: 1e-9)
         XCTAssertEqual(plan.seconds[2], 600, accuracy: 1e-9)
         // Every rung costs the same, and all of them the budget.
         let costs = zip(plan.trials, plan.seconds).map { Double($0) * $1 }
         for c in costs { XCTAssertEqual(c, 600, accuracy: 1e-9) }
-        XCTAssertEqual(SearchPlan.make(budget: 4 * 3600, eta: 3)?.trials, [27, 9, 3, 1])
-        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3)?.trials, [3, 1], "9 trials of 33 s would be too short")
-        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3)?.seconds, [150, 450])
-        XCTAssertNil(SearchPlan.make(budget: 200, eta: 3), "two rungs of 45 s trials need 270 s")
+        XCTAssertEqual(SearchPlan.make(budget: 4 * 3600, eta: 3, baseline: false)?.trials, [27, 9, 3, 1])
+        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3, baseline: false)?.trials, [3, 1], "9 trials of 33 s would be too short")
+        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3, baseline: false)?.seconds, [150, 450])
+        XCTAssertNil(SearchPlan.make(budget: 200, eta: 3, baseline: false), "two rungs of 45 s trials need 270 s")
         XCTAssertEqual(SearchPlan.make(budget: 1800, eta: 3, firstRungSteps: 10)?.steps, [10, 30, 90])
+
+        // With the baseline beside the winner, the last rung costs two trials: the budget still holds all.
+        let compared = try XCTUnwrap(SearchPlan.make(budget: 1800, eta: 3))
+        XCTAssertTrue(compared.baseline)
+        XCTAssertEqual(compared.trials, [9, 3, 1])
+        XCTAssertEqual(compared.seconds, [50, 150, 450])
+        let total = zip(compared.trials, compared.seconds).map { Double($0) * $1 }.reduce(0, +) + compared.seconds.last!
+        XCTAssertEqual(total, 1800, accuracy: 1e-9)
+        XCTAssertEqual(SearchPlan.make(budget: 900, eta: 3)?.seconds, [100, 300])
+        XCTAssertNotNil(SearchPlan.make(budget: 405, eta: 3))
+        XCTAssertNil(SearchPlan.make(budget: 404, eta: 3), "two rungs of 45 s and the baseline need 405 s")
     }
 
     func testSpaceFileNarrowsAndIsChecked() throws {
@@ -118,6 +129,7 @@ final class SearchTests: XCTestCase {
                                               space: try SearchSpace(json: space), folder: folder + "/" + out)
         s.firstRungSteps = 3
         s.seed = 7
+        s.baseline = .none
         return s
     }
 
@@ -173,6 +185,39 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(decisions(resumed.trials), decisions(straight.trials))
     }
 
+    /// The last rung trains the baseline first, then the winner, for as long; the answer is the
+    /// better of the two, and a baseline the rungs already promoted is not trained twice.
+    func testLastRungComparesTheWinnerWithTheBaseline() throws {
+        let yardstick = TrialParameters(learningRate: 0.002, hiddenSize: 12, layers: 1, embeddingSize: 4, dropout: 0, weightDrop: 0,
+                                        embeddingDropout: 0, lockedDropout: false, sequenceLength: 8, batchSize: 4, optimizer: .sgd)
+        var s = try settings("baseline")
+        s.baseline = .parameters(yardstick)
+        let search = try HyperparameterSearch(settings: s)
+        XCTAssertTrue(search.plan.baseline)
+        XCTAssertEqual(search.baselineID, search.plan.trials[0], "outside the space: an extra configuration after the first rung's")
+        let outcome = try search.run()
+        let last = outcome.trials.filter { $0.rung == 2 }
+        XCTAssertEqual(last.count, 2)
+        XCTAssertEqual(last.first?.id, search.baselineID, "the baseline trains first")
+        XCTAssertEqual(last.first?.parameters, yardstick)
+        XCTAssertEqual(last.map(\.steps), [27, 27], "as long as the winner")
+        XCTAssertFalse(outcome.trials.dropLast(2).contains { $0.id == search.baselineID }, "it trains at the last rung only")
+        let baseline = try XCTUnwrap(outcome.baseline)
+        XCTAssertEqual(baseline.id, search.baselineID)
+        XCTAssertEqual(outcome.best?.validationLoss, last.compactMap(\.validationLoss).min())
+
+        // A baseline that is one of the candidates and reaches the last rung on its merits trains once there.
+        let again = try HyperparameterSearch(settings: try settings("merit"))
+        let promoted = try XCTUnwrap(again.run().trials.first { $0.rung == 2 })
+        var t = try settings("merit2")
+        t.baseline = .parameters(promoted.parameters)
+        let both = try HyperparameterSearch(settings: t)
+        XCTAssertEqual(both.baselineID, promoted.id)
+        let run = try both.run()
+        XCTAssertEqual(run.trials.filter { $0.rung == 2 }.map(\.id), [promoted.id])
+        XCTAssertEqual(run.baseline?.id, promoted.id)
+    }
+
     func testDivergingTrialsFailWithoutStoppingTheSearch() throws {
         // Learning rates this large blow up at once: every trial fails, and the search says so.
         let s = try settings("diverge", space: #"{"hidden": [8], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4], "lr": 100000, "optimizer": "sgd", "sgd_lr": 100000}"#)
@@ -189,9 +234,11 @@ extension CLITests {
     func testSearchCommandPrintsJSONAndARunnableWinner() throws {
         let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 60), "c.txt")
         let space = write(#"{"hidden": [8, 12], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4]}"#, "space.json")
-        let run = try quill(["search", corpus, "--budget", "5m", "--rung-steps", "2", "--space", space, "--json", "--out", "s"])
+        // (The baseline, a 2 × 256 model, is left out to keep the test quick; SearchTests covers it.)
+        let run = try quill(["search", corpus, "--budget", "5m", "--rung-steps", "2", "--space", space, "--json", "--out", "s", "--no-baseline"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertTrue(object["baseline"] is NSNull)
         let trials = try XCTUnwrap(object["trials"] as? [[String: Any]])
         XCTAssertEqual(trials.map { $0["rung"] as? Int }, [0, 0, 0, 1], "300 s: 3 trials, then the best for 3× the steps")
         XCTAssertEqual(trials.map { $0["steps"] as? Int }, [2, 2, 2, 6])

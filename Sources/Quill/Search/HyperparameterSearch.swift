@@ -7,7 +7,9 @@ import QuillKernels
 /// successive halving (`SearchPlan`); with trials run in sequence this makes the same decisions
 /// as ASHA. Each trial is a real training run on all cores with a cosine schedule over its own
 /// budget, as the winner's command will train. Trials that diverge or cannot run are recorded as
-/// failed and never promoted.
+/// failed and never promoted. The last rung also trains a baseline for as long as the winner (by
+/// default the recipe itself): the search's answer is then measured against the defaults at equal
+/// time, and is the defaults when they win.
 ///
 /// The folder holds `search.jsonl` (resumable, see `SearchLog`) and `best/`, the checkpoint folder
 /// of the best trial so far.
@@ -30,6 +32,8 @@ public final class HyperparameterSearch {
         public var firstRungSteps: Int?
         /// Where the log and the best trial's checkpoint go.
         public var folder: String
+        /// What the last rung compares the winner with.
+        public var baseline = Baseline.recipe
 
         /// A search of `base.corpus` for `budget` seconds into `folder`.
         public init(base: TrainingOptions, budget: Double, space: SearchSpace, folder: String) {
@@ -38,6 +42,16 @@ public final class HyperparameterSearch {
             self.space = space
             self.folder = folder
         }
+    }
+
+    /// The configuration the last rung trains beside the winner.
+    public enum Baseline: Codable, Equatable, Sendable {
+        /// None: the last rung trains the winner alone.
+        case none
+        /// What `quill train --max-time T` would train for the last rung's time T (`BudgetRecipe`).
+        case recipe
+        /// These parameters.
+        case parameters(TrialParameters)
     }
 
     /// What a search reports as it goes.
@@ -62,6 +76,8 @@ public final class HyperparameterSearch {
         public let interrupted: Bool
         /// Seconds the search has used, over all sessions.
         public let seconds: Double
+        /// The baseline's run at the last rung, when it ran (it may be `best`).
+        public let baseline: SearchTrial?
     }
 
     /// The settings.
@@ -84,8 +100,11 @@ public final class HyperparameterSearch {
     public init(settings: Settings) throws {
         try settings.base.validate()
         guard settings.eta >= 2 else { throw QuillError.usage("eta must be at least 2, got \(settings.eta)") }
-        guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps) else {
-            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(2 * 45 * Double(settings.eta))) s (two rungs, 45 s a trial)")
+        let baseline = settings.baseline != .none
+        guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps,
+                                         baseline: baseline) else {
+            let least = Double(baseline ? 3 : 2) * 45 * Double(settings.eta)
+            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
         }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)
@@ -122,19 +141,46 @@ public final class HyperparameterSearch {
         BudgetRecipe.recipe(seconds: plan.seconds.last!, level: settings.base.level)
     }
 
+    /// The recipe's parameters.
+    public var recipeParameters: TrialParameters {
+        var options = TrainingOptions(corpus: "", outputFolder: nil)
+        options.level = settings.base.level
+        recipe.apply(to: &options, keeping: [])
+        return TrialParameters(of: options)
+    }
+
     /// The configurations of the first rung, in order: the same for the same seed and space. The
     /// recipe's configuration comes first when the space holds it (else the library defaults, when
     /// it holds those).
     public var candidates: [TrialParameters] {
         var rng = SeededGenerator(seed: settings.seed)
         var list: [TrialParameters] = []
-        var recipeOptions = TrainingOptions(corpus: "", outputFolder: nil)
-        recipeOptions.level = settings.base.level
-        recipe.apply(to: &recipeOptions, keeping: [])
         let defaults = TrialParameters(of: TrainingOptions(corpus: "", outputFolder: nil))
-        if let first = [TrialParameters(of: recipeOptions), defaults].first(where: settings.space.contains) { list.append(first) }
+        if let first = [recipeParameters, defaults].first(where: settings.space.contains) { list.append(first) }
         while list.count < plan.trials[0] { list.append(settings.space.sample(&rng)) }
         return list
+    }
+
+    /// The baseline's parameters, if the search has one.
+    public var baselineParameters: TrialParameters? {
+        switch settings.baseline {
+        case .none: nil
+        case .recipe: recipeParameters
+        case .parameters(let p): p
+        }
+    }
+
+    /// Every configuration's parameters by id: the candidates, then the baseline when it is not
+    /// one of them (it then trains at the last rung only).
+    private var configurations: [TrialParameters] {
+        let list = candidates
+        guard let baseline = baselineParameters, !list.contains(baseline) else { return list }
+        return list + [baseline]
+    }
+
+    /// The baseline's id.
+    public var baselineID: Int? {
+        baselineParameters.flatMap { configurations.firstIndex(of: $0) }
     }
 
     /// Runs (or continues) the search until every rung is done, the budget is spent or
@@ -146,13 +192,15 @@ public final class HyperparameterSearch {
         let sessionStart = MonotonicClock.seconds()
         let spentBefore = trials.reduce(stoppedSeconds) { $0 + $1.seconds }
         func remaining() -> Double { settings.budget - spentBefore - (MonotonicClock.seconds() - sessionStart) }
+        let last = plan.trials.count - 1, baselineID = baselineID
         func outcome(interrupted: Bool) -> Outcome {
             Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
-                    seconds: spentBefore + MonotonicClock.seconds() - sessionStart)
+                    seconds: spentBefore + MonotonicClock.seconds() - sessionStart,
+                    baseline: trials.first { $0.id == baselineID && $0.rung == last && $0.status == .completed })
         }
         events(.planned(plan, done: trials))
-        let parameters = candidates
-        var ids = Array(parameters.indices)
+        let parameters = configurations
+        var ids = Array(candidates.indices)
         for rung in plan.trials.indices {
             for id in ids where !trials.contains(where: { $0.id == id && $0.rung == rung }) {
                 // Trials shorter than this teach nothing; what is left of the budget stays unspent.
@@ -181,6 +229,8 @@ public final class HyperparameterSearch {
                 .prefix(plan.trials[rung + 1]).map(\.id)
             events(.promoted(rung: rung, ids: ids))
             if ids.isEmpty { break }
+            // The baseline trains first, so that a budget running short shortens the search's pick, not the yardstick.
+            if rung + 1 == last, let id = baselineID, !ids.contains(id) { ids.insert(id, at: 0) }
         }
         return outcome(interrupted: false)
     }

@@ -1,7 +1,8 @@
 /// Successive halving under a time budget: rung k trains `trials[k]` configurations for
 /// `seconds[k]` each (or `steps[k]` steps), and the best 1/η of them go on to rung k + 1, which
-/// trains each η times longer. Every rung then costs about the same, so the budget is split evenly
-/// between rungs: n₀·t₀ per rung with n₀ = η^K, t₀ = budget / ((K + 1)·n₀).
+/// trains each η times longer. Every rung then costs about the same, n₀·t₀ with n₀ = η^K. With a
+/// baseline, the last rung also trains the defaults for as long as the winner (unless the winner
+/// is the defaults), so that rung costs twice as much: t₀ = budget / ((K + 2)·n₀).
 public struct SearchPlan: Codable, Equatable, Sendable {
     /// η: the share of each rung promoted is 1/η, and each rung trains η times longer.
     public var eta: Int
@@ -12,6 +13,8 @@ public struct SearchPlan: Codable, Equatable, Sendable {
     /// Steps per configuration at each rung, when the rungs are counted in steps (reproducible
     /// decisions); the seconds then only bound the whole search.
     public var steps: [Int]?
+    /// Whether the last rung also trains the baseline (the defaults for its time).
+    public var baseline: Bool
 
     /// The plan with the most rungs (at most `maximumRungs`) whose first rung still trains each
     /// configuration at least `minimumSeconds`. Nil when even two rungs cannot. The first rung must
@@ -19,11 +22,11 @@ public struct SearchPlan: Codable, Equatable, Sendable {
     /// later lose to larger ones (measured on tiny-shakespeare: 33-second trials promoted 1 × 128
     /// and 1 × 256 models over the 2 × 256 defaults).
     public static func make(budget: Double, eta: Int, minimumSeconds: Double = 45, maximumRungs: Int = 4,
-                            firstRungSteps: Int? = nil) -> SearchPlan? {
+                            firstRungSteps: Int? = nil, baseline: Bool = true) -> SearchPlan? {
         for extra in stride(from: maximumRungs - 1, through: 1, by: -1) {
             var first = 1
             for _ in 0..<extra { first *= eta }
-            let t0 = budget / Double((extra + 1) * first)
+            let t0 = budget / Double((extra + (baseline ? 2 : 1)) * first)
             guard t0 >= minimumSeconds else { continue }
             var trials: [Int] = [], seconds: [Double] = [], steps: [Int] = []
             var n = first, t = t0, s = firstRungSteps ?? 0
@@ -31,7 +34,7 @@ public struct SearchPlan: Codable, Equatable, Sendable {
                 trials.append(n); seconds.append(t); steps.append(s)
                 n /= eta; t *= Double(eta); s *= eta
             }
-            return SearchPlan(eta: eta, trials: trials, seconds: seconds, steps: firstRungSteps == nil ? nil : steps)
+            return SearchPlan(eta: eta, trials: trials, seconds: seconds, steps: firstRungSteps == nil ? nil : steps, baseline: baseline)
         }
         return nil
     }

@@ -17,6 +17,7 @@ enum SearchCommand {
             OptionSpec("eta", .int, default: "3", "keep the best 1/eta of each rung and train them eta times longer"),
             OptionSpec("seed", .int, default: "1", "seed of the sampling (the same seed draws the same trials)"),
             OptionSpec("rung-steps", .int, "count rungs in steps (N, N·eta, ...) instead of time, so a repeated search makes the same decisions"),
+            OptionSpec("no-baseline", .flag, "do not train the defaults beside the winner at the last rung (saves a third of the budget for the rungs)"),
             OptionSpec("resume", .string, "continue the search saved in this folder with what is left of its budget"),
             OptionSpec("overwrite", .flag, "start afresh even if --out already holds a search"),
             OptionSpec("json", .flag, "print one JSON object (trials and best) on stdout; the table goes to stderr"),
@@ -25,7 +26,8 @@ enum SearchCommand {
         notes: ["Each trial is a real training run (warmup, then a cosine schedule over its time, both cores), one after",
                 "another. The first rung trains 3^K configurations, each later rung the best third for 3x longer; every rung",
                 "costs about the same share of the budget. The first trial is what `quill train --max-time T` would choose for",
-                "the last rung's time T, so the winner is measured against the defaults. Ctrl-C stops; --resume DIR continues."],
+                "the last rung's time T, and the last rung trains it beside the winner (unless it is the winner), so the answer",
+                "is measured against the defaults at equal time. Ctrl-C stops; --resume DIR continues."],
         examples: ["quill search corpus.txt --budget 30m",
                    "quill search corpus.txt --budget 1h --space space.json --json > search.json",
                    "quill search --resume checkpoints/corpus-search"]
@@ -75,6 +77,7 @@ enum SearchCommand {
         settings.eta = try args.int("eta", atLeast: 2)!
         settings.seed = UInt64(try args.int("seed", atLeast: 0)!)
         settings.firstRungSteps = args.int("rung-steps")
+        if args.flag("no-baseline") { settings.baseline = .none }
         if args.flag("overwrite") {
             try? FileManager.default.removeItem(atPath: folder + "/search.jsonl")
             try? FileManager.default.removeItem(atPath: folder + "/" + HyperparameterSearch.bestFolder)
@@ -121,6 +124,12 @@ enum SearchCommand {
             return entry
         }
         var object: [String: Any] = ["trials": trials, "interrupted": outcome.interrupted, "seconds": (outcome.seconds * 10).rounded() / 10]
+        if let baseline = outcome.baseline, let loss = baseline.validationLoss {
+            object["baseline"] = ["params": parameters(baseline.parameters), "validation_loss": loss, "trial": baseline.id,
+                                  "command": command(baseline.parameters, search: search)]
+        } else {
+            object["baseline"] = NSNull()
+        }
         if let best = outcome.best {
             object["best"] = ["params": parameters(best.parameters), "validation_loss": best.validationLoss!, "trial": best.id, "rung": best.rung,
                               "command": command(best.parameters, search: search),
