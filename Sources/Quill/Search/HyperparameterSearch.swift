@@ -192,15 +192,16 @@ public final class HyperparameterSearch {
         let sessionStart = MonotonicClock.seconds()
         let spentBefore = trials.reduce(stoppedSeconds) { $0 + $1.seconds }
         func remaining() -> Double { settings.budget - spentBefore - (MonotonicClock.seconds() - sessionStart) }
-        let last = plan.trials.count - 1, baselineID = baselineID
+        // The candidates are drawn once here; `configurations` and `baselineID` would each draw them again.
+        let parameters = configurations, last = plan.trials.count - 1
+        let baselineID = baselineParameters.flatMap(parameters.firstIndex(of:))
         func outcome(interrupted: Bool) -> Outcome {
             Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
                     seconds: spentBefore + MonotonicClock.seconds() - sessionStart,
                     baseline: trials.first { $0.id == baselineID && $0.rung == last && $0.status == .completed })
         }
         events(.planned(plan, done: trials))
-        let parameters = configurations
-        var ids = Array(candidates.indices)
+        var ids = Array(0..<plan.trials[0])
         for rung in plan.trials.indices {
             for id in ids where !trials.contains(where: { $0.id == id && $0.rung == rung }) {
                 // Trials shorter than this teach nothing; what is left of the budget stays unspent.
