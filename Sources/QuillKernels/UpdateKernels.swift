@@ -63,9 +63,10 @@ public enum UpdateKernels {
         case sgd
         /// PyTorch's momentum: b = g on the first step, else b = μ·b + g; w −= lr·b.
         case momentum(buffer: UnsafeMutablePointer<Float>, momentum: Float, firstStep: Bool)
-        /// m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w −= (lr/c1)·(m / (√v/√c2 + ε)).
+        /// m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; w = w·shrink − (lr/c1)·(m / (√v/√c2 + ε)).
+        /// `shrink` is AdamW's decoupled decay, 1 − lr·λ (1 for Adam: multiplying by 1 is exact).
         case adam(m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, beta1: Float, beta2: Float,
-                  epsilon: Float, correction1: Float, correction2Root: Float)
+                  epsilon: Float, correction1: Float, correction2Root: Float, shrink: Float)
         /// v = α·v + (1−α)·g²; w −= lr·g / (√v + ε).
         case rmsprop(v: UnsafeMutablePointer<Float>, alpha: Float, epsilon: Float)
     }
@@ -85,7 +86,7 @@ public enum UpdateKernels {
                     Lanes.store(buffer, b + i, n)
                     Lanes.store(Lanes.load(w + i, n) - common.learningRate * buffer, w + i, n)
                 }
-            case let .adam(m, v, beta1, beta2, epsilon, correction1, correction2Root):
+            case let .adam(m, v, beta1, beta2, epsilon, correction1, correction2Root, shrink):
                 let step = common.learningRate / correction1
                 each(range, common, w: w, g: g) { i, n, grad in
                     let mi = beta1 * Lanes.load(m + i, n) + (1 - beta1) * grad
@@ -93,7 +94,7 @@ public enum UpdateKernels {
                     Lanes.store(mi, m + i, n)
                     Lanes.store(vi, v + i, n)
                     let denominator = vi.squareRoot() / correction2Root + epsilon
-                    Lanes.store(Lanes.load(w + i, n) - step * (mi / denominator), w + i, n)
+                    Lanes.store(Lanes.load(w + i, n) * shrink - step * (mi / denominator), w + i, n)
                 }
             case let .rmsprop(v, alpha, epsilon):
                 each(range, common, w: w, g: g) { i, n, grad in

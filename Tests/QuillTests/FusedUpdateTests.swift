@@ -17,7 +17,7 @@ final class FusedUpdateTests: XCTestCase {
         let layout = ParameterStore(shapes: [("a", [70_001]), ("b", [13])])
         let settings: [Optimizer.Settings] = [
             .init(kind: .sgd), .init(kind: .sgd, momentum: 0.9, weightDecay: 0.01),
-            .init(kind: .adam, weightDecay: 0.001), .init(kind: .rmsprop),
+            .init(kind: .adam, weightDecay: 0.001), .init(kind: .adamw, weightDecay: 0.1), .init(kind: .rmsprop),
         ]
         for setting in settings {
             let separateW = randomStore(layout, seed: 1, scale: 1), fusedW = randomStore(layout, seed: 1, scale: 1)
@@ -42,11 +42,14 @@ final class FusedUpdateTests: XCTestCase {
         var rng = SeededGenerator(seed: 3)
         let w0 = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
         let g0 = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
-        let lr: Float = 0.05, scale: Float = 0.5, decay: Float = 0.01
+        // AdamW's decay is larger so that its shrink (lr·λ = 0.025) is far outside the tolerance.
+        let lr: Float = 0.05, scale: Float = 0.5, decay: Float = 0.01, decoupled: Float = 0.5
         func run(_ kind: Optimizer.Kind) -> [Float] {
             let p = ParameterStore(shapes: [("w", [n])]), g = ParameterStore(sameLayoutAs: p)
             p.set("w", w0)
-            let optimizer = Optimizer(settings: .init(kind: kind, momentum: kind == .sgd ? 0.9 : 0, weightDecay: decay), layoutOf: p)
+            let settings = Optimizer.Settings(kind: kind, momentum: kind == .sgd ? 0.9 : 0,
+                                              weightDecay: kind == .adamw ? decoupled : decay)
+            let optimizer = Optimizer(settings: settings, layoutOf: p)
             for _ in 0..<2 {
                 g.set("w", g0)
                 optimizer.step(parameters: p, gradients: g, learningRate: Double(lr), gradientScale: scale)
@@ -56,6 +59,7 @@ final class FusedUpdateTests: XCTestCase {
         // Reference in Double, two steps with the same gradient.
         var sgd = w0.map(Double.init), buffer = [Double](repeating: 0, count: n)
         var adam = sgd, m = buffer, v = buffer
+        var adamw = sgd, mw = buffer, vw = buffer
         var rms = sgd, s = buffer
         for t in 1...2 {
             for i in 0..<n {
@@ -68,12 +72,18 @@ final class FusedUpdateTests: XCTestCase {
                 v[i] = 0.999 * v[i] + 0.001 * ga * ga
                 let c1 = 1 - pow(0.9, Double(t)), c2 = 1 - pow(0.999, Double(t))
                 adam[i] -= Double(lr) / c1 * m[i] / (v[i].squareRoot() / c2.squareRoot() + 1e-8)
+                // AdamW: the gradient without the penalty; the weight shrinks by lr·λ first.
+                let gw = Double(g0[i]) * Double(scale)
+                mw[i] = 0.9 * mw[i] + 0.1 * gw
+                vw[i] = 0.999 * vw[i] + 0.001 * gw * gw
+                adamw[i] = adamw[i] * (1 - Double(lr) * Double(decoupled))
+                    - Double(lr) / c1 * mw[i] / (vw[i].squareRoot() / c2.squareRoot() + 1e-8)
                 let gr = grad(rms[i])
                 s[i] = 0.99 * s[i] + 0.01 * gr * gr
                 rms[i] -= Double(lr) * gr / (s[i].squareRoot() + 1e-8)
             }
         }
-        for (kind, reference) in [(Optimizer.Kind.sgd, sgd), (.adam, adam), (.rmsprop, rms)] {
+        for (kind, reference) in [(Optimizer.Kind.sgd, sgd), (.adam, adam), (.adamw, adamw), (.rmsprop, rms)] {
             let got = run(kind)
             for i in 0..<n {
                 XCTAssertEqual(Double(got[i]), reference[i], accuracy: 1e-5 + 1e-4 * abs(reference[i]), "\(kind) element \(i)")

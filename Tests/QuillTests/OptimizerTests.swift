@@ -42,6 +42,17 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Double(p.array("w")[0]), expected, accuracy: 1e-5)
     }
 
+    func testAdamWDecouplesTheDecay() {
+        let (p, g) = stores([1], [0.5])
+        let opt = Optimizer(settings: .init(kind: .adamw, weightDecay: 0.1), layoutOf: p)
+        opt.step(parameters: p, gradients: g, learningRate: 0.1)
+        // w·(1 − lr·λ) − lr·ĝ/(|ĝ| + ε) = 0.99 − 0.1: the decay is not divided by Adam's scale, where
+        // Adam's L2 would have made the step lr·(g + λw)/|g + λw| = 0.1 and left the decay no effect.
+        XCTAssertEqual(Double(p.array("w")[0]), 0.99 - 0.1 * 0.5 / (0.5 + 1e-8), accuracy: 1e-6)
+        XCTAssertEqual(Optimizer.Kind.adamw.defaultWeightDecay, 0.01)
+        XCTAssertEqual(Optimizer.Kind.adam.defaultWeightDecay, 0)
+    }
+
     func testRMSprop() {
         let (p, g) = stores([1], [2])
         let opt = Optimizer(settings: .init(kind: .rmsprop), layoutOf: p)

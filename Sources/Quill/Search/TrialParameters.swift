@@ -64,6 +64,11 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.regularization.lockedDropout = lockedDropout
         options.sequenceLength = sequenceLength
         options.batchSize = batchSize
+        // A kind's own default decay (AdamW's 0.01) comes with it, as with `quill train --optimizer`,
+        // so the winner's command trains what the trial trained.
+        if options.optimizer.kind != optimizer && options.optimizer.weightDecay == options.optimizer.kind.defaultWeightDecay {
+            options.optimizer.weightDecay = optimizer.defaultWeightDecay
+        }
         options.optimizer.kind = optimizer
     }
 }

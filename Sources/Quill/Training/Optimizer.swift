@@ -1,8 +1,10 @@
 import Foundation
 import QuillKernels
 
-/// SGD (with optional momentum), Adam and RMSprop, following PyTorch's update rules exactly, with
-/// L2 weight decay added to the gradient as PyTorch's `weight_decay` does.
+/// SGD (with optional momentum), Adam, AdamW and RMSprop, following PyTorch's update rules exactly.
+/// Weight decay is an L2 penalty added to the gradient, as PyTorch's `weight_decay` is for SGD, Adam
+/// and RMSprop; AdamW decouples it instead, shrinking every weight by `1 − lr·weightDecay` before the
+/// Adam step, so the decay is not divided by Adam's per-weight scale.
 ///
 /// Parameters, gradients and moments share one flat layout (`ParameterStore`), so each update is a
 /// single element-wise loop, split over workers by contiguous ranges (each element has one owner,
@@ -10,15 +12,22 @@ import QuillKernels
 public final class Optimizer {
     /// The update rule.
     public enum Kind: String, Codable, Sendable, CaseIterable {
-        case sgd, adam, rmsprop
+        case sgd, adam, adamw, rmsprop
 
         /// A learning rate that works for this kind on Quill's default models.
         public var defaultLearningRate: Double {
             switch self {
             case .sgd: return 1
-            case .adam, .rmsprop: return 0.002
+            case .adam, .adamw, .rmsprop: return 0.002
             }
         }
+
+        /// The weight decay a user of this kind expects when none is given: PyTorch's AdamW
+        /// default of 0.01, none for the others.
+        public var defaultWeightDecay: Float { self == .adamw ? 0.01 : 0 }
+
+        /// Keeps Adam's two moments.
+        var isAdam: Bool { self == .adam || self == .adamw }
     }
 
     /// Hyperparameters other than the learning rate.
@@ -27,7 +36,7 @@ public final class Optimizer {
         public var kind: Kind
         /// SGD momentum (0: none).
         public var momentum: Float = 0
-        /// L2 penalty added to the gradients.
+        /// L2 penalty added to the gradients, or for AdamW the decoupled decay rate.
         public var weightDecay: Float = 0
         /// Adam's first-moment decay.
         public var beta1: Float = 0.9
@@ -39,7 +48,7 @@ public final class Optimizer {
         public var epsilon: Float = 1e-8
 
         /// Keeps a first-moment buffer: Adam's mean, or SGD's momentum buffer.
-        public var keepsFirstMoment: Bool { kind == .adam || (kind == .sgd && momentum != 0) }
+        public var keepsFirstMoment: Bool { kind.isAdam || (kind == .sgd && momentum != 0) }
         /// Keeps a second-moment buffer (Adam, RMSprop).
         public var keepsSecondMoment: Bool { kind != .sgd }
         /// Float buffers the optimizer keeps per parameter.
@@ -89,15 +98,17 @@ public final class Optimizer {
             } else {
                 rule = .sgd
             }
-        case .adam:
+        case .adam, .adamw:
+            // AdamW's shrink is computed as PyTorch does, in double, then applied in float.
+            let shrink = s.kind == .adamw ? Float(1 - learningRate * Double(s.weightDecay)) : 1
             rule = .adam(m: first!.values, v: second!.values, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
                          correction1: Float(1 - pow(Double(s.beta1), t)),
-                         correction2Root: Float((1 - pow(Double(s.beta2), t)).squareRoot()))
+                         correction2Root: Float((1 - pow(Double(s.beta2), t)).squareRoot()), shrink: shrink)
         case .rmsprop:
             rule = .rmsprop(v: second!.values, alpha: s.alpha, epsilon: s.epsilon)
         }
         let common = UpdateKernels.Common(learningRate: Float(learningRate), gradientScale: gradientScale,
-                                          weightDecay: s.weightDecay, zeroGradients: zeroingGradients)
+                                          weightDecay: s.kind == .adamw ? 0 : s.weightDecay, zeroGradients: zeroingGradients)
         UpdateKernels.update(rule, common, w: parameters.values, g: gradients.values, count: parameters.count)
     }
 

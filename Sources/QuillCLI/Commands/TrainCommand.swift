@@ -39,10 +39,10 @@ enum TrainCommand {
             OptionSpec("val-fraction", .float, default: "0.05", "share of the text held out for validation"),
             OptionSpec("min-count", .int, default: "1", "tokens seen fewer times map to <unk>"),
             OptionSpec("max-vocab", .int, "largest vocabulary, specials included (default: no limit)"),
-            OptionSpec("optimizer", .choice(["adam", "sgd", "rmsprop"]), default: "adam", "optimizer"),
-            OptionSpec("lr", .float, "learning rate (default: 0.002 for adam and rmsprop, 1 for sgd)"),
+            OptionSpec("optimizer", .choice(["adam", "adamw", "sgd", "rmsprop"]), default: "adam", "optimizer (adamw: Adam with decoupled weight decay)"),
+            OptionSpec("lr", .float, "learning rate (default: 0.002 for adam, adamw and rmsprop, 1 for sgd)"),
             OptionSpec("momentum", .float, default: "0", "SGD momentum"),
-            OptionSpec("weight-decay", .float, default: "0", "L2 penalty added to the gradients"),
+            OptionSpec("weight-decay", .float, "L2 penalty added to the gradients; with adamw, each step shrinks the weights by lr × this instead (default: 0, 0.01 for adamw)"),
             OptionSpec("clip", .float, default: "5", "clip the global gradient norm to this (0: off)"),
             OptionSpec("lr-decay", .float, default: "1", "multiply the learning rate by this each epoch after --lr-decay-after"),
             OptionSpec("lr-decay-after", .int, default: "0", "epochs before --lr-decay starts"),
@@ -180,7 +180,7 @@ enum TrainCommand {
         o.sequenceLength = args.int("seq-len")!
         let kind = Optimizer.Kind(rawValue: args.string("optimizer")!)!
         o.optimizer = Optimizer.Settings(kind: kind, momentum: Float(args.double("momentum")!),
-                                         weightDecay: Float(args.double("weight-decay")!))
+                                         weightDecay: args.double("weight-decay").map(Float.init) ?? kind.defaultWeightDecay)
         if args.isSet("momentum") && kind != .sgd { throw CLIError.usage("--momentum applies to --optimizer sgd only") }
         o.learningRate = args.double("lr") ?? kind.defaultLearningRate
         o.clip = args.double("clip")!
