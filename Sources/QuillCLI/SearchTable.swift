@@ -61,6 +61,8 @@ final class SearchTable {
                 text += ", with trial \(b) (the defaults) as the baseline"
             }
             line(text)
+        case .shortened(let rung, let seconds):
+            line("rung \(rung): \(Format.duration(seconds)) a trial instead of \(Format.duration(search.plan.seconds[rung])), as setup and validation took longer than planned")
         }
     }
 
@@ -81,16 +83,25 @@ final class SearchTable {
         for t in ranked.prefix(5) { line(Self.row(t)) }
         line(String(format: "best: trial %d (rung %d), validation loss %.4f; checkpoint %@/%@", best.id, best.rung,
                     best.validationLoss!, search.settings.folder, HyperparameterSearch.bestFolder))
-        let trained = search.plan.steps.map { "\($0[best.rung]) steps" } ?? Format.duration(search.plan.seconds[best.rung])
+        let trained = training(best)
         line("train it (it was validated after \(trained) of training; add --max-time or --epochs, and --out):")
         line("  " + SearchCommand.command(best.parameters, search: search))
         if let baseline = outcome.baseline, let loss = baseline.validationLoss {
+            let yardstick = training(baseline)
             let what = search.settings.baseline == .recipe && search.plan.steps == nil
-                ? "the defaults of quill train --max-time \(trained)" : "the baseline"
+                ? "the defaults of quill train --max-time \(yardstick)" : "the baseline"
+            // The two train equally long unless the budget ran out between them; then both times are given.
+            let asLong = yardstick == trained ? "trained as long" : "trained for \(yardstick) (the winner \(trained))"
             line(baseline == best
                  ? String(format: "the winner is %@ (trial %d)", what, baseline.id)
-                 : String(format: "%@ (trial %d), trained as long: %.4f; the winner is %.4f lower", what, baseline.id, loss, loss - best.validationLoss!))
+                 : String(format: "%@ (trial %d), %@: %.4f; the winner is %.4f lower", what, baseline.id, asLong, loss, loss - best.validationLoss!))
         }
+    }
+
+    /// How long `trial` trained: its steps when the rungs count steps, else its time (the plan's
+    /// for a log that did not record it).
+    func training(_ trial: SearchTrial) -> String {
+        search.plan.steps.map { "\($0[trial.rung]) steps" } ?? Format.duration(trial.trainingSeconds ?? search.plan.seconds[trial.rung])
     }
 
     func line(_ text: String) { status.line(text) }

@@ -64,6 +64,9 @@ public final class HyperparameterSearch {
         case trialFinished(SearchTrial, best: Bool)
         /// A rung ended and these configurations go on to the next.
         case promoted(rung: Int, ids: [Int])
+        /// A rung's trials train for less than the plan's time, because the trials before them took
+        /// longer than planned (setup and validation are not in the plan).
+        case shortened(rung: Int, seconds: Double)
     }
 
     /// How a search ended.
@@ -203,12 +206,16 @@ public final class HyperparameterSearch {
         events(.planned(plan, done: trials))
         var ids = Array(0..<plan.trials[0])
         for rung in plan.trials.indices {
-            for id in ids where !trials.contains(where: { $0.id == id && $0.rung == rung }) {
+            let toRun = ids.filter { id in !trials.contains { $0.id == id && $0.rung == rung } }
+            let rungSeconds = secondsPerTrial(rung: rung, toRun: toRun.count, left: remaining(), hasBaseline: baselineID != nil)
+            if plan.steps == nil, !toRun.isEmpty, rungSeconds < plan.seconds[rung] - 0.5 { events(.shortened(rung: rung, seconds: rungSeconds)) }
+            for id in toRun {
                 // Trials shorter than this teach nothing; what is left of the budget stays unspent.
                 let left = remaining()
-                guard left >= 5 else { return outcome(interrupted: false) }
-                let seconds = max(1, plan.steps == nil ? min(plan.seconds[rung], left - setupSeconds) : left - setupSeconds)
+                guard left >= 5, plan.steps != nil || rungSeconds >= 5 else { return outcome(interrupted: false) }
+                let seconds = max(1, plan.steps == nil ? min(rungSeconds, left - setupSeconds) : left - setupSeconds)
                 var trial = SearchTrial(id: id, rung: rung, parameters: parameters[id])
+                trial.trainingSeconds = seconds
                 events(.trialStarted(trial, seconds: seconds))
                 let trialStart = MonotonicClock.seconds()
                 guard let finished = try train(&trial, seconds: seconds, shouldStop: shouldStop) else {
@@ -234,6 +241,20 @@ public final class HyperparameterSearch {
             if rung + 1 == last, let id = baselineID, !ids.contains(id) { ids.insert(id, at: 0) }
         }
         return outcome(interrupted: false)
+    }
+
+    /// The training time of each trial of `rung`: one that already ran there (a resumed search)
+    /// fixes it; otherwise the plan's, shortened when the trials so far took longer than planned.
+    /// Setup and validation are not in the plan, and on a word-level text they cost 20–80 s a trial,
+    /// which would otherwise leave nothing for the winner at the last rung.
+    private func secondsPerTrial(rung: Int, toRun: Int, left: Double, hasBaseline: Bool) -> Double {
+        if let ran = trials.first(where: { $0.rung == rung && $0.trainingSeconds != nil })?.trainingSeconds { return ran }
+        let last = plan.trials.count - 1
+        // Later rungs as planned, the baseline counted as an extra trial at the last one.
+        let pending = [toRun] + (rung < last ? (rung + 1...last).map { plan.trials[$0] + ($0 == last && hasBaseline ? 1 : 0) } : [])
+        let measured = trials.compactMap { t in t.trainingSeconds.map { t.seconds - $0 } }
+        let overhead = measured.isEmpty ? 0 : measured.reduce(0, +) / Double(measured.count)
+        return plan.secondsPerTrial(rung: rung, left: left, pending: pending, overhead: overhead)
     }
 
     /// The completed trial with the lowest validation loss (the earliest on a tie).

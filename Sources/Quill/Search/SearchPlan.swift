@@ -38,4 +38,19 @@ public struct SearchPlan: Codable, Equatable, Sendable {
         }
         return nil
     }
+
+    /// Seconds of training for each trial of `rung`, when `left` seconds of the budget remain,
+    /// `pending[k]` trials are still to run at rung `rung + k`, and each trial costs `overhead`
+    /// seconds beyond its training (setup and validation, which `seconds` leaves out). The plan's
+    /// time when the budget pays for it all; else every remaining rung shortened by the same factor,
+    /// so the last rung still trains its trials (the winner and the baseline) for equal times.
+    public func secondsPerTrial(rung: Int, left: Double, pending: [Int], overhead: Double) -> Double {
+        var training = 0.0, count = 0
+        for (k, n) in pending.enumerated() where rung + k < seconds.count {
+            training += Double(n) * seconds[rung + k]
+            count += n
+        }
+        guard training > 0 else { return seconds[rung] }
+        return seconds[rung] * min(1, max(0, (left - Double(count) * max(0, overhead)) / training))
+    }
 }

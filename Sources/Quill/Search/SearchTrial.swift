@@ -22,6 +22,8 @@ public struct SearchTrial: Codable, Equatable, Sendable {
     public var tokensPerSecond = 0.0
     /// Wall-clock seconds the trial took, setup and validation included (what the budget pays).
     public var seconds = 0.0
+    /// Seconds of training it was given (its `--max-time`); nil in logs written before it was kept.
+    public var trainingSeconds: Double?
     /// How it ended.
     public var status = Status.completed
     /// Why it failed.

@@ -121,12 +121,13 @@ enum SearchCommand {
                                         "validation_loss": t.validationLoss ?? NSNull(), "tokens_per_second": t.tokensPerSecond.rounded(),
                                         "seconds": (t.seconds * 10).rounded() / 10, "status": t.status.rawValue]
             if let message = t.message { entry["message"] = message }
+            if let trained = t.trainingSeconds { entry["training_seconds"] = (trained * 10).rounded() / 10 }
             return entry
         }
         var object: [String: Any] = ["trials": trials, "interrupted": outcome.interrupted, "seconds": (outcome.seconds * 10).rounded() / 10]
         if let baseline = outcome.baseline, let loss = baseline.validationLoss {
             object["baseline"] = ["params": parameters(baseline.parameters), "validation_loss": loss, "trial": baseline.id,
-                                  "command": command(baseline.parameters, search: search)]
+                                  "rung": baseline.rung, "command": command(baseline.parameters, search: search)]
         } else {
             object["baseline"] = NSNull()
         }
