@@ -22,6 +22,7 @@ enum FlagNames {
         case .unknownPolicy: return "--unknown"
         case .batchSize: return "--batch"
         case .sequenceLength: return "--seq-len"
+        case .optimizer: return "--optimizer"
         case .learningRate: return "--lr"
         case .momentum: return "--momentum"
         case .weightDecay: return "--weight-decay"

@@ -24,6 +24,22 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertEqual(o.decayShape, .cosine)
         XCTAssertGreaterThan(o.epochs, 1000, "time is the limit")
 
+        // Over ten minutes: AdamW with its decay, and the weight average; a chosen optimizer keeps
+        // its own default decay, and a chosen average (or none) is kept.
+        XCTAssertEqual(short.optimizer, .adam)
+        XCTAssertNil(short.averageDecay)
+        XCTAssertEqual(o.optimizer.kind, .adamw)
+        XCTAssertEqual(o.optimizer.weightDecay, long.weightDecay)
+        XCTAssertGreaterThan(long.weightDecay, 0)
+        XCTAssertEqual(o.averageDecay, long.averageDecay)
+        var chosen = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        chosen.optimizer = .init(kind: .rmsprop)
+        chosen.averageDecay = nil
+        long.apply(to: &chosen, keeping: [.optimizer, .averageDecay])
+        XCTAssertEqual(chosen.optimizer.kind, .rmsprop)
+        XCTAssertEqual(chosen.optimizer.weightDecay, 0, "the recipe's decay is AdamW's, not RMSprop's")
+        XCTAssertNil(chosen.averageDecay)
+
         var tied = TrainingOptions(corpus: "c.txt", outputFolder: nil)
         tied.embeddingSize = 32
         word.apply(to: &tied, keeping: [.embeddingSize])

@@ -113,6 +113,10 @@ final class SearchTests: XCTestCase {
             let options = search.options(for: trial, seconds: 60)
             XCTAssertEqual(options.warmupSteps, search.recipe.warmupSteps)
             XCTAssertEqual(options.decayShape, .cosine)
+            // Its optimizer, decay and weight average too (AdamW and an average for the longer budget).
+            XCTAssertEqual(options.optimizer.kind, search.recipe.optimizer)
+            XCTAssertEqual(options.optimizer.weightDecay, search.recipe.weightDecay)
+            XCTAssertEqual(options.averageDecay, search.recipe.averageDecay)
             // The rest of the rung is drawn at random, different from the first.
             XCTAssertEqual(search.candidates.count, search.plan.trials[0])
             XCTAssertFalse(search.candidates.dropFirst().contains(first))

@@ -5,7 +5,7 @@ import QuillKernels
 /// probabilities uniformly, and sizes, lengths, batches, the optimizer and locked dropout from
 /// lists. A range whose ends are equal, or a list of one value, fixes the parameter.
 public struct SearchSpace: Codable, Equatable, Sendable {
-    /// Adam and RMSprop learning rates (log-uniform). Trials decay their rate to zero over a short
+    /// Adam, AdamW and RMSprop learning rates (log-uniform). Trials decay their rate to zero over a short
     /// budget, which wants a higher start than a constant rate would (on PTB, a cosine from 0.002
     /// lost to a constant 0.002 at equal steps).
     public var learningRate: ClosedRange<Double> = 0.001...0.01
@@ -32,7 +32,7 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     /// Batch sizes B.
     public var batchSizes = [16, 32, 64]
     /// Optimizers (SGD is left out by default: at these budgets it rarely catches up with Adam).
-    public var optimizers: [Optimizer.Kind] = [.adam, .rmsprop]
+    public var optimizers: [Optimizer.Kind] = [.adam, .adamw, .rmsprop]
 
     /// The default space for a level: word models get word-sized layers and embeddings.
     public init(level: TokenLevel = .char) {

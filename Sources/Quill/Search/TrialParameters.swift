@@ -24,6 +24,12 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     public var batchSize: Int
     /// The optimizer.
     public var optimizer: Optimizer.Kind
+    /// Weight decay, when not the optimizer's default. The space does not search it; the time-only
+    /// recipe, which the search starts from, may set one.
+    public var weightDecay: Float? = nil
+    /// Decay of the weight average that is validated and saved (nil: none); like `weightDecay`,
+    /// set only by the recipe.
+    public var averageDecay: Double? = nil
 
     /// The given parameters.
     public init(learningRate: Double, hiddenSize: Int, layers: Int, embeddingSize: Int, tieWeights: Bool = false, dropout: Float,
@@ -49,6 +55,9 @@ public struct TrialParameters: Codable, Equatable, Sendable {
                   embeddingSize: options.embeddingSize, tieWeights: options.tieWeights, dropout: options.dropout, weightDrop: options.regularization.weightDrop,
                   embeddingDropout: options.regularization.embeddingDropout, lockedDropout: options.regularization.lockedDropout,
                   sequenceLength: options.sequenceLength, batchSize: options.batchSize, optimizer: options.optimizer.kind)
+        let decay = options.optimizer.weightDecay
+        weightDecay = decay == optimizer.defaultWeightDecay ? nil : decay
+        averageDecay = options.averageDecay
     }
 
     /// Sets these parameters in `options`, leaving the rest as they are.
@@ -64,11 +73,14 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.regularization.lockedDropout = lockedDropout
         options.sequenceLength = sequenceLength
         options.batchSize = batchSize
-        // A kind's own default decay (AdamW's 0.01) comes with it, as with `quill train --optimizer`,
-        // so the winner's command trains what the trial trained.
-        if options.optimizer.kind != optimizer && options.optimizer.weightDecay == options.optimizer.kind.defaultWeightDecay {
+        if let weightDecay {
+            options.optimizer.weightDecay = weightDecay
+        } else if options.optimizer.kind != optimizer && options.optimizer.weightDecay == options.optimizer.kind.defaultWeightDecay {
+            // A kind's own default decay (AdamW's 0.01) comes with it, as with `quill train --optimizer`,
+            // so the winner's command trains what the trial trained.
             options.optimizer.weightDecay = optimizer.defaultWeightDecay
         }
         options.optimizer.kind = optimizer
+        if let averageDecay { options.averageDecay = averageDecay }
     }
 }

@@ -8,7 +8,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     // Data (TrainingOptions)
     case level, mode, maxLength, minimumCount, maximumVocabulary, validationFraction, unknownPolicy
     // Optimisation (TrainingOptions)
-    case batchSize, sequenceLength, learningRate, momentum, weightDecay, clip, learningRateDecay
+    case batchSize, sequenceLength, optimizer, learningRate, momentum, weightDecay, clip, learningRateDecay
     case learningRateDecayAfter, decayShape, warmupSteps, decayFloor, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint
     // Regularisation (TrainingOptions.regularization, TrainingOptions.averageDecay)
     case embeddingDropout, weightDrop, lockedDropout, activationRegularization, temporalActivationRegularization, averageDecay

@@ -20,6 +20,12 @@ public struct BudgetRecipe: Equatable, Sendable {
     public var learningRate: Double
     /// Steps of linear warmup.
     public var warmupSteps: Int
+    /// The optimizer.
+    public var optimizer = Optimizer.Kind.adam
+    /// Its weight decay (decoupled, for AdamW).
+    public var weightDecay: Float = 0
+    /// Decay of the weight average that is validated and saved (nil: none).
+    public var averageDecay: Double? = nil
 
     /// The recipe for `seconds` of training at `level`.
     public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
@@ -33,8 +39,10 @@ public struct BudgetRecipe: Equatable, Sendable {
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
                                 learningRate: 0.004, warmupSteps: 100)
         }
+        // Without them the 2 × 384 model stopped improving in its last third (1.4644 at 30 minutes on
+        // tiny-shakespeare); AdamW's decay and the weight average took it to 1.4361.
         return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
-                            learningRate: 0.004, warmupSteps: 200)
+                            learningRate: 0.004, warmupSteps: 200, optimizer: .adamw, weightDecay: 0.1, averageDecay: 0.999)
     }
 
     /// Sets the recipe in `options`, except the settings in `kept` (those the caller chose), and
@@ -55,6 +63,10 @@ public struct BudgetRecipe: Equatable, Sendable {
         take(.learningRate) { options.learningRate = learningRate }
         take(.decayShape) { options.decayShape = .cosine }
         take(.warmupSteps) { options.warmupSteps = warmupSteps }
+        take(.optimizer) { options.optimizer.kind = optimizer }
+        // The recipe's decay belongs to its optimizer; another optimizer keeps its own default.
+        take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
+        take(.averageDecay) { options.averageDecay = averageDecay }
         take(.epochs) { options.epochs = TrainingOptions.unlimitedEpochs }
     }
 }

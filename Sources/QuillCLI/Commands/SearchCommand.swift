@@ -100,6 +100,8 @@ enum SearchCommand {
         words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
                   "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
                   "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "\(search.recipe.warmupSteps)"]
+        if let decay = p.weightDecay { words += ["--weight-decay", "\(decay)"] }
+        if let average = p.averageDecay { words += ["--ema", "\(average)"] }
         return words.joined(separator: " ")
     }
 
@@ -107,12 +109,16 @@ enum SearchCommand {
         s.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,".contains($0) } && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// Parameters under the space file's keys.
+    /// Parameters under the space file's keys, with `weight_decay` and `ema` when the recipe set them.
     static func parameters(_ p: TrialParameters) -> [String: Any] {
-        ["lr": p.learningRate, "hidden": p.hiddenSize, "layers": p.layers, "embed": p.embeddingSize, "tie": p.tieWeights,
-         "dropout": Double(p.dropout),
-         "weight_drop": Double(p.weightDrop), "embedding_dropout": Double(p.embeddingDropout), "locked_dropout": p.lockedDropout,
-         "seq_len": p.sequenceLength, "batch": p.batchSize, "optimizer": p.optimizer.rawValue]
+        var object: [String: Any] = [
+            "lr": p.learningRate, "hidden": p.hiddenSize, "layers": p.layers, "embed": p.embeddingSize, "tie": p.tieWeights,
+            "dropout": Double(p.dropout),
+            "weight_drop": Double(p.weightDrop), "embedding_dropout": Double(p.embeddingDropout), "locked_dropout": p.lockedDropout,
+            "seq_len": p.sequenceLength, "batch": p.batchSize, "optimizer": p.optimizer.rawValue]
+        if let decay = p.weightDecay { object["weight_decay"] = Double(decay) }
+        if let average = p.averageDecay { object["ema"] = average }
+        return object
     }
 
     static func report(_ outcome: HyperparameterSearch.Outcome, search: HyperparameterSearch) -> String {

@@ -26,7 +26,7 @@ enum TrainCommand {
             OptionSpec("weight-drop", .float, default: "0", "DropConnect on the hidden-to-hidden weights, one mask per batch"),
             OptionSpec("ar", .float, default: "0", "activation regularisation: add this times mean(y^2) of the last layer's dropped-out output"),
             OptionSpec("tar", .float, default: "0", "temporal activation regularisation: add this times mean((h_t - h_t-1)^2) of the last layer's output"),
-            OptionSpec("ema", .float, "validate, sample and save as best an exponential moving average of the weights with this decay (e.g. 0.999)"),
+            OptionSpec("ema", .float, "validate, sample and save as best an exponential moving average of the weights with this decay (e.g. 0.999; 0: none)"),
             OptionSpec("embeddings", .string, "initialise the embedding rows of tokens found in this GloVe/word2vec text file"),
             OptionSpec("freeze-embeddings", .flag, "keep the embedding matrix fixed during training"),
             OptionSpec("tie-weights", .flag, "share the encoder and decoder matrices (needs --embed equal to --hidden)"),
@@ -169,7 +169,8 @@ enum TrainCommand {
         o.regularization = Regularization(embeddingDropout: Float(args.double("embedding-dropout")!),
                                           weightDrop: Float(args.double("weight-drop")!), lockedDropout: args.flag("locked-dropout"),
                                           activation: Float(args.double("ar")!), temporalActivation: Float(args.double("tar")!))
-        o.averageDecay = args.double("ema")
+        // 0 turns the average off, also where a time-only run's recipe would keep one.
+        o.averageDecay = args.double("ema").flatMap { $0 == 0 ? nil : $0 }
         o.tieWeights = args.flag("tie-weights")
         o.cell = ModelConfig.Cell(rawValue: args.string("cell")!)!
         o.initialization = ModelConfig.Initialization(rawValue: args.string("init")!)!
@@ -209,5 +210,6 @@ enum TrainCommand {
     static let budgetFlags: [(flag: String, setting: Setting)] = [
         ("hidden", .hiddenSize), ("layers", .layers), ("embed", .embeddingSize), ("dropout", .dropout), ("weight-drop", .weightDrop),
         ("tie-weights", .tieWeights), ("lr", .learningRate), ("schedule", .decayShape), ("warmup", .warmupSteps),
+        ("optimizer", .optimizer), ("weight-decay", .weightDecay), ("ema", .averageDecay),
     ]
 }
