@@ -61,5 +61,11 @@ extension CLITests {
         XCTAssertTrue(try config(["--max-time", "1s", "--hidden", "32"], "b").contains("2 × 32 hidden, embedding \(recipe.embeddingSize)"))
         XCTAssertTrue(try config(["--max-time", "1s", "--epochs", "1"], "c").contains("2 × 256 hidden, embedding 64"),
                       "with --epochs the limit is not time alone: today's defaults")
+        // The run says what the budget chose.
+        let told = try quill(["train", corpus, "--out", "d", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(told.status, 0, told.stderr)
+        let said = told.stdout + told.stderr
+        XCTAssertTrue(said.contains("time budget 1s: 2 × 32 lstm, --embed \(recipe.embeddingSize), --dropout \(recipe.dropout) locked"), said)
+        XCTAssertTrue(said.contains("adam --lr \(recipe.learningRate)"), said)
     }
 }

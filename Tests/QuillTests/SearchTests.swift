@@ -267,6 +267,10 @@ extension CLITests {
         let command = try XCTUnwrap(best["command"] as? String)
         XCTAssertTrue(command.hasPrefix("quill train \(corpus) --hidden "), command)
         for absent in ["--out", "--max-time", "--epochs", "--val "] { XCTAssertFalse(command.contains(absent), command) }
+        // What a time-only recipe would otherwise choose is spelt out, so `--max-time` alone changes nothing.
+        for present in ["--optimizer ", "--lr ", "--schedule cosine", "--warmup ", "--weight-decay ", "--ema "] {
+            XCTAssertTrue(command.contains(present), command)
+        }
         XCTAssertTrue(run.stderr.contains("top 3:") && run.stderr.contains(command), run.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/s/best/model.safetensors"))
 

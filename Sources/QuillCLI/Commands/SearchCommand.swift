@@ -100,8 +100,8 @@ enum SearchCommand {
         words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
                   "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
                   "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "\(search.recipe.warmupSteps)"]
-        if let decay = p.weightDecay { words += ["--weight-decay", "\(decay)"] }
-        if let average = p.averageDecay { words += ["--ema", "\(average)"] }
+        // Spelt out too: a time-only run over ten minutes would otherwise add AdamW's decay and an average.
+        words += ["--weight-decay", "\(p.weightDecay ?? p.optimizer.defaultWeightDecay)", "--ema", "\(p.averageDecay ?? 0)"]
         return words.joined(separator: " ")
     }
 

@@ -118,6 +118,7 @@ enum TrainCommand {
             trainer = try Trainer(options: options)
         }
         let printer = ProgressPrinter(quiet: args.flag("quiet"), logEvery: try args.int("log-every", atLeast: 1)!)
+        if args.string("resume") == nil, !args.flag("quiet"), isTimeOnly(args) { printer.line(describeRecipe(trainer.options)) }
         Signals.install()
         let outcome = try trainer.run(events: { event in
             printer.handle(event)
@@ -197,13 +198,31 @@ enum TrainCommand {
         o.maxTime = args.seconds("max-time")
         o.evaluateEvery = args.int("eval-every")
         applyReporting(args, to: &o)
-        if let seconds = o.maxTime, !args.isSet("epochs"), !args.isSet("max-steps"), o.baseCheckpoint == nil {
+        if let seconds = o.maxTime, isTimeOnly(args) {
             // Time is the only limit: the budget chooses what the user left unset.
             let kept = Set(budgetFlags.filter { args.isSet($0.flag) }.map(\.setting))
             BudgetRecipe.recipe(seconds: seconds, level: o.level).apply(to: &o, keeping: kept)
         }
         try o.validate()
         return o
+    }
+
+    /// Whether time is a new run's only limit, so that the budget's recipe sets what is not given.
+    static func isTimeOnly(_ args: ParsedArguments) -> Bool {
+        args.isSet("max-time") && !args.isSet("epochs") && !args.isSet("max-steps") && !args.isSet("from")
+    }
+
+    /// One line saying what a time-only run trains, since the budget chose most of it.
+    static func describeRecipe(_ o: TrainingOptions) -> String {
+        let r = o.regularization
+        var parts = ["\(o.layers) × \(o.hiddenSize) \(o.cell.rawValue)", "--embed \(o.embeddingSize)\(o.tieWeights ? " tied" : "")",
+                     "--dropout \(o.dropout)\(r.lockedDropout ? " locked" : "")"]
+        if r.weightDrop > 0 { parts.append("--weight-drop \(r.weightDrop)") }
+        parts.append("\(o.optimizer.kind.rawValue) --lr \(o.learningRate)")
+        if o.optimizer.weightDecay > 0 { parts.append("--weight-decay \(o.optimizer.weightDecay)") }
+        if let average = o.averageDecay { parts.append("--ema \(average)") }
+        parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
+        return "time budget \(Format.duration(o.maxTime ?? 0)): " + parts.joined(separator: ", ") + " (flags given keep their values)"
     }
 
     /// The flags a time-only run's recipe sets when they are not given.
