@@ -78,7 +78,7 @@ struct ArgumentParser {
             }
         case .duration:
             guard Duration.seconds(value) != nil else {
-                throw CLIError.usage("--\(option.name) needs a time like 90s, 10m or 2h, got '\(value)'")
+                throw CLIError.usage("--\(option.name) needs a time like 90s, 10m, 2h or 4m11s, got '\(value)'")
             }
         case .string, .flag:
             break
@@ -86,18 +86,25 @@ struct ArgumentParser {
     }
 }
 
-/// Parses `90`, `90s`, `10m`, `1.5h` into seconds.
+/// Parses `90`, `90s`, `10m`, `1.5h`, and the compound times the tool itself prints (`4m11s`,
+/// `1h05m`: units from largest to smallest, each once), into seconds.
 enum Duration {
     static func seconds(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-        var number = text
-        var scale = 1.0
-        if let last = text.last, let unit = units[last] {
-            number = String(text.dropLast())
-            scale = unit
+        if let value = DecimalNumber.parse(text) { return value.isFinite && value > 0 ? value : nil }
+        let units: [Character: Double] = ["h": 3600, "m": 60, "s": 1]
+        var total = 0.0, number = "", previous = Double.infinity
+        for character in text {
+            guard let scale = units[character] else {
+                number.append(character)
+                continue
+            }
+            guard scale < previous, let value = DecimalNumber.parse(number), value.isFinite, value >= 0 else { return nil }
+            total += value * scale
+            previous = scale
+            number = ""
         }
-        guard let value = DecimalNumber.parse(number), value.isFinite, value > 0 else { return nil }
-        return value * scale
+        guard number.isEmpty, total.isFinite, total > 0 else { return nil }
+        return total
     }
 }
 

@@ -86,8 +86,19 @@ final class CLITests: XCTestCase {
         assertError(try quill(["train", text, "--lr", "-1"]), status: 2, "--lr")
         assertError(try quill(["train", text, "--embed", "32", "--tie-weights"]), status: 2, "--tie-weights")
         assertError(try quill(["train", text, "--max-time", "soon"]), status: 2, "--max-time")
+        // Compound times, as `quill search` prints them, from the largest unit down, each once.
+        for bad in ["5s1m", "1m1m", "1m-5s", "m", "1x", "0m0s"] {
+            assertError(try quill(["train", text, "--max-time", bad]), status: 2, "--max-time")
+        }
         assertError(try quill(["train", text, "--cell", "banana"]), status: 2, "lstm, gru, rnn-tanh, rnn-relu", "banana")
         XCTAssertEqual(try quill(["vocab", text, "--top=3"]).status, 0, "--flag=value form")
+        let long = write(String(repeating: "the keeper lit the lamp at dusk.\n", count: 40), "long.txt")
+        XCTAssertEqual(try quill(["train", long, "--max-time", "1h05m30s", "--max-steps", "1", "--hidden", "8", "--embed", "4",
+                                  "--batch", "4", "--seq-len", "8", "--quiet", "--out", folder + "/compound"]).status, 0)
+        let timed = try quill(["train", long, "--max-time", "0m2s", "--hidden", "8", "--embed", "4", "--batch", "4", "--seq-len", "8",
+                               "--out", folder + "/timed"])
+        XCTAssertEqual(timed.status, 0, timed.stderr)
+        XCTAssertTrue((timed.stdout + timed.stderr).contains("time budget 2s:"), timed.stdout + timed.stderr)
     }
 
     func testBadTextFiles() throws {

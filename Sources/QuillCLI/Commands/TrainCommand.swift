@@ -53,7 +53,7 @@ enum TrainCommand {
             OptionSpec("patience", .int, "stop after this many validations without improvement (default: never)"),
             OptionSpec("epochs", .int, default: "10", "passes over the training text"),
             OptionSpec("max-steps", .int, "stop after this many optimizer steps"),
-            OptionSpec("max-time", .duration, "stop after this long, e.g. 90s, 10m, 2h"),
+            OptionSpec("max-time", .duration, "stop after this long, e.g. 90s, 10m, 2h, 4m11s"),
             OptionSpec("eval-every", .int, default: "1000", "validate and save every N steps as well as after each epoch"),
             OptionSpec("sample-every", .int, "after every N validations, print a short sample and append it to samples.txt"),
             OptionSpec("sample-length", .int, default: "200", "tokens per sample"),
