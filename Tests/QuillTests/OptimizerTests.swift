@@ -53,6 +53,18 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Optimizer.Kind.adam.defaultWeightDecay, 0)
     }
 
+    func testSwitchingKindCarriesOnlyADefaultDecay() {
+        var s = Optimizer.Settings(kind: .adam)
+        s.switchKind(to: .adamw)
+        XCTAssertEqual(s.kind, .adamw)
+        XCTAssertEqual(s.weightDecay, 0.01, "Adam's default (none) becomes AdamW's")
+        s.switchKind(to: .rmsprop)
+        XCTAssertEqual(s.weightDecay, 0, "AdamW's default goes with it")
+        s.weightDecay = 0.2
+        s.switchKind(to: .adamw)
+        XCTAssertEqual(s.weightDecay, 0.2, "a chosen decay stays")
+    }
+
     func testRMSprop() {
         let (p, g) = stores([1], [2])
         let opt = Optimizer(settings: .init(kind: .rmsprop), layoutOf: p)

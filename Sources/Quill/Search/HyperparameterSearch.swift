@@ -92,6 +92,8 @@ public final class HyperparameterSearch {
     /// Seconds spent on trials that were stopped before they finished (and will run again).
     private var stoppedSeconds = 0.0
     private let log: SearchLog
+    /// Every configuration's parameters by id (see `configurations(settings:plan:)`).
+    private let configurations: [TrialParameters]
     /// What the last trial took to read its text and build its model, which the time left for the
     /// next trial must cover besides its training.
     private var setupSeconds = 0.0
@@ -113,6 +115,7 @@ public final class HyperparameterSearch {
         _ = try TrainingData(options: settings.base, vocabulary: nil)
         self.settings = settings
         self.plan = plan
+        configurations = Self.configurations(settings: settings, plan: plan)
         trials = []
         log = SearchLog(folder: settings.folder)
         try Self.makeFolder(settings.folder)
@@ -126,6 +129,7 @@ public final class HyperparameterSearch {
         settings.folder = folder
         self.settings = settings
         self.plan = plan
+        configurations = Self.configurations(settings: settings, plan: plan)
         self.trials = trials
         stoppedSeconds = stopped
     }
@@ -140,50 +144,52 @@ public final class HyperparameterSearch {
 
     /// What `quill train --max-time` would train with for as long as the last rung's trials: the
     /// point the search starts from, so that its winner is measured against the defaults.
-    public var recipe: BudgetRecipe {
+    public var recipe: BudgetRecipe { Self.recipe(settings: settings, plan: plan) }
+
+    /// The recipe's parameters.
+    public var recipeParameters: TrialParameters { Self.recipeParameters(settings: settings, plan: plan) }
+
+    private static func recipe(settings: Settings, plan: SearchPlan) -> BudgetRecipe {
         BudgetRecipe.recipe(seconds: plan.seconds.last!, level: settings.base.level)
     }
 
-    /// The recipe's parameters.
-    public var recipeParameters: TrialParameters {
+    private static func recipeParameters(settings: Settings, plan: SearchPlan) -> TrialParameters {
         var options = TrainingOptions(corpus: "", outputFolder: nil)
         options.level = settings.base.level
-        recipe.apply(to: &options, keeping: [])
+        recipe(settings: settings, plan: plan).apply(to: &options, keeping: [])
         return TrialParameters(of: options)
     }
 
     /// The configurations of the first rung, in order: the same for the same seed and space. The
     /// recipe's configuration comes first when the space holds it (else the library defaults, when
     /// it holds those).
-    public var candidates: [TrialParameters] {
+    public var candidates: [TrialParameters] { Array(configurations.prefix(plan.trials[0])) }
+
+    /// The baseline's parameters, if the search has one.
+    public var baselineParameters: TrialParameters? { Self.baselineParameters(settings: settings, plan: plan) }
+
+    /// The baseline's id.
+    public var baselineID: Int? { baselineParameters.flatMap(configurations.firstIndex(of:)) }
+
+    /// Every configuration by id: the first rung's draws, then the baseline when it is not one of
+    /// them (it then trains at the last rung only). Drawn once, since settings and plan are fixed.
+    private static func configurations(settings: Settings, plan: SearchPlan) -> [TrialParameters] {
         var rng = SeededGenerator(seed: settings.seed)
         var list: [TrialParameters] = []
         let defaults = TrialParameters(of: TrainingOptions(corpus: "", outputFolder: nil))
-        if let first = [recipeParameters, defaults].first(where: settings.space.contains) { list.append(first) }
+        let recipe = recipeParameters(settings: settings, plan: plan)
+        if let first = [recipe, defaults].first(where: settings.space.contains) { list.append(first) }
         while list.count < plan.trials[0] { list.append(settings.space.sample(&rng)) }
-        return list
-    }
-
-    /// The baseline's parameters, if the search has one.
-    public var baselineParameters: TrialParameters? {
-        switch settings.baseline {
-        case .none: nil
-        case .recipe: recipeParameters
-        case .parameters(let p): p
-        }
-    }
-
-    /// Every configuration's parameters by id: the candidates, then the baseline when it is not
-    /// one of them (it then trains at the last rung only).
-    private var configurations: [TrialParameters] {
-        let list = candidates
-        guard let baseline = baselineParameters, !list.contains(baseline) else { return list }
+        guard let baseline = baselineParameters(settings: settings, plan: plan), !list.contains(baseline) else { return list }
         return list + [baseline]
     }
 
-    /// The baseline's id.
-    public var baselineID: Int? {
-        baselineParameters.flatMap { configurations.firstIndex(of: $0) }
+    private static func baselineParameters(settings: Settings, plan: SearchPlan) -> TrialParameters? {
+        switch settings.baseline {
+        case .none: nil
+        case .recipe: recipeParameters(settings: settings, plan: plan)
+        case .parameters(let p): p
+        }
     }
 
     /// Runs (or continues) the search until every rung is done, the budget is spent or
@@ -195,9 +201,7 @@ public final class HyperparameterSearch {
         let sessionStart = MonotonicClock.seconds()
         let spentBefore = trials.reduce(stoppedSeconds) { $0 + $1.seconds }
         func remaining() -> Double { settings.budget - spentBefore - (MonotonicClock.seconds() - sessionStart) }
-        // The candidates are drawn once here; `configurations` and `baselineID` would each draw them again.
-        let parameters = configurations, last = plan.trials.count - 1
-        let baselineID = baselineParameters.flatMap(parameters.firstIndex(of:))
+        let last = plan.trials.count - 1, baselineID = self.baselineID
         func outcome(interrupted: Bool) -> Outcome {
             Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
                     seconds: spentBefore + MonotonicClock.seconds() - sessionStart,
@@ -214,7 +218,7 @@ public final class HyperparameterSearch {
                 let left = remaining()
                 guard left >= 5, plan.steps != nil || rungSeconds >= 5 else { return outcome(interrupted: false) }
                 let seconds = max(1, plan.steps == nil ? min(rungSeconds, left - setupSeconds) : left - setupSeconds)
-                var trial = SearchTrial(id: id, rung: rung, parameters: parameters[id])
+                var trial = SearchTrial(id: id, rung: rung, parameters: configurations[id])
                 trial.trainingSeconds = seconds
                 events(.trialStarted(trial, seconds: seconds))
                 let trialStart = MonotonicClock.seconds()

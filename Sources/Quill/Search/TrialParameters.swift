@@ -73,14 +73,9 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.regularization.lockedDropout = lockedDropout
         options.sequenceLength = sequenceLength
         options.batchSize = batchSize
-        if let weightDecay {
-            options.optimizer.weightDecay = weightDecay
-        } else if options.optimizer.kind != optimizer && options.optimizer.weightDecay == options.optimizer.kind.defaultWeightDecay {
-            // A kind's own default decay (AdamW's 0.01) comes with it, as with `quill train --optimizer`,
-            // so the winner's command trains what the trial trained.
-            options.optimizer.weightDecay = optimizer.defaultWeightDecay
-        }
-        options.optimizer.kind = optimizer
+        // The kind's own default decay comes with it, as the winner's command will train.
+        options.optimizer.switchKind(to: optimizer)
+        if let weightDecay { options.optimizer.weightDecay = weightDecay }
         if let averageDecay { options.averageDecay = averageDecay }
     }
 }

@@ -54,6 +54,14 @@ public final class Optimizer {
         /// Float buffers the optimizer keeps per parameter.
         public var momentBuffers: Int { (keepsFirstMoment ? 1 : 0) + (keepsSecondMoment ? 1 : 0) }
 
+        /// Changes the rule to `newKind`. A decay that is still the old rule's default becomes the new
+        /// rule's (AdamW's 0.01 comes with AdamW, as with `quill train --optimizer adamw`); a decay
+        /// someone chose stays.
+        public mutating func switchKind(to newKind: Kind) {
+            if weightDecay == kind.defaultWeightDecay { weightDecay = newKind.defaultWeightDecay }
+            kind = newKind
+        }
+
         /// Settings with PyTorch's defaults for the rest.
         public init(kind: Kind, momentum: Float = 0, weightDecay: Float = 0) {
             self.kind = kind
