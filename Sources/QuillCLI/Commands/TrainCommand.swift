@@ -64,8 +64,9 @@ enum TrainCommand {
             OptionSpec("quiet", .flag, "print nothing but errors"),
         ],
         notes: ["With --max-time and neither --epochs nor --max-steps, time is the limit and the budget chooses the flags left",
-                "unset: model size, embedding, locked dropout, weight-drop, tying (words), --lr, a cosine --schedule with --warmup",
-                "(the README's \"Training for a time budget\" lists them); the defaults shown here apply otherwise."],
+                "unset: model size, embedding, locked dropout, weight-drop, tying (words), --optimizer, --weight-decay, --ema, --lr,",
+                "a cosine --schedule with --warmup (the README's \"Training for a time budget\" lists them); the defaults shown",
+                "here apply otherwise."],
         examples: ["quill train corpora/lighthouse.txt --max-time 2m",
                    "quill train corpus.txt --level word --embed 200 --hidden 200 --optimizer sgd --lr 20 --dropout 0.2",
                    "quill train letters.txt --from checkpoints/lighthouse --out checkpoints/letters --lr 0.0005 --max-time 5m"]
