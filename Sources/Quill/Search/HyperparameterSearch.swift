@@ -92,8 +92,6 @@ public final class HyperparameterSearch {
     /// Seconds spent on trials that were stopped before they finished (and will run again).
     private var stoppedSeconds = 0.0
     private let log: SearchLog
-    /// Every configuration's parameters by id (see `configurations(settings:plan:)`).
-    private let configurations: [TrialParameters]
     /// What the last trial took to read its text and build its model, which the time left for the
     /// next trial must cover besides its training.
     private var setupSeconds = 0.0
@@ -115,7 +113,6 @@ public final class HyperparameterSearch {
         _ = try TrainingData(options: settings.base, vocabulary: nil)
         self.settings = settings
         self.plan = plan
-        configurations = Self.configurations(settings: settings, plan: plan)
         trials = []
         log = SearchLog(folder: settings.folder)
         try Self.makeFolder(settings.folder)
@@ -129,7 +126,6 @@ public final class HyperparameterSearch {
         settings.folder = folder
         self.settings = settings
         self.plan = plan
-        configurations = Self.configurations(settings: settings, plan: plan)
         self.trials = trials
         stoppedSeconds = stopped
     }
@@ -144,19 +140,15 @@ public final class HyperparameterSearch {
 
     /// What `quill train --max-time` would train with for as long as the last rung's trials: the
     /// point the search starts from, so that its winner is measured against the defaults.
-    public var recipe: BudgetRecipe { Self.recipe(settings: settings, plan: plan) }
-
-    /// The recipe's parameters.
-    public var recipeParameters: TrialParameters { Self.recipeParameters(settings: settings, plan: plan) }
-
-    private static func recipe(settings: Settings, plan: SearchPlan) -> BudgetRecipe {
+    public var recipe: BudgetRecipe {
         BudgetRecipe.recipe(seconds: plan.seconds.last!, level: settings.base.level)
     }
 
-    private static func recipeParameters(settings: Settings, plan: SearchPlan) -> TrialParameters {
+    /// The recipe's parameters.
+    public var recipeParameters: TrialParameters {
         var options = TrainingOptions(corpus: "", outputFolder: nil)
         options.level = settings.base.level
-        recipe(settings: settings, plan: plan).apply(to: &options, keeping: [])
+        recipe.apply(to: &options, keeping: [])
         return TrialParameters(of: options)
     }
 
@@ -166,31 +158,28 @@ public final class HyperparameterSearch {
     public var candidates: [TrialParameters] { Array(configurations.prefix(plan.trials[0])) }
 
     /// The baseline's parameters, if the search has one.
-    public var baselineParameters: TrialParameters? { Self.baselineParameters(settings: settings, plan: plan) }
+    public var baselineParameters: TrialParameters? {
+        switch settings.baseline {
+        case .none: nil
+        case .recipe: recipeParameters
+        case .parameters(let p): p
+        }
+    }
 
     /// The baseline's id.
     public var baselineID: Int? { baselineParameters.flatMap(configurations.firstIndex(of:)) }
 
-    /// Every configuration by id: the first rung's draws, then the baseline when it is not one of
-    /// them (it then trains at the last rung only). Drawn once, since settings and plan are fixed.
-    private static func configurations(settings: Settings, plan: SearchPlan) -> [TrialParameters] {
+    /// Every configuration's parameters by id: the first rung's draws, then the baseline when it is
+    /// not one of them (it then trains at the last rung only). Drawn once: settings and plan are fixed.
+    private lazy var configurations: [TrialParameters] = {
         var rng = SeededGenerator(seed: settings.seed)
         var list: [TrialParameters] = []
         let defaults = TrialParameters(of: TrainingOptions(corpus: "", outputFolder: nil))
-        let recipe = recipeParameters(settings: settings, plan: plan)
-        if let first = [recipe, defaults].first(where: settings.space.contains) { list.append(first) }
+        if let first = [recipeParameters, defaults].first(where: settings.space.contains) { list.append(first) }
         while list.count < plan.trials[0] { list.append(settings.space.sample(&rng)) }
-        guard let baseline = baselineParameters(settings: settings, plan: plan), !list.contains(baseline) else { return list }
+        guard let baseline = baselineParameters, !list.contains(baseline) else { return list }
         return list + [baseline]
-    }
-
-    private static func baselineParameters(settings: Settings, plan: SearchPlan) -> TrialParameters? {
-        switch settings.baseline {
-        case .none: nil
-        case .recipe: recipeParameters(settings: settings, plan: plan)
-        case .parameters(let p): p
-        }
-    }
+    }()
 
     /// Runs (or continues) the search until every rung is done, the budget is spent or
     /// `shouldStop` answers true (the trial then running is dropped, to be rerun on resuming).
