@@ -57,9 +57,7 @@ enum InferenceBenchmark {
         }
         let vocabulary = try Vocabulary(tokens: tokens, specialCount: spec.level == .char ? 2 : 3)
         let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: spec.embed,
-                                                          hiddenSize: spec.hidden, layers: 2))
-        var rng = SeededGenerator(seed: 3)
-        model.initialize(rng: &rng)
+                                                          hiddenSize: spec.hidden, layers: 2), seed: 3)
         let path = folder + "/\(spec.level.rawValue).safetensors"
         try Checkpoint(model: model, vocabulary: vocabulary, summary: TrainingSummary(level: spec.level, mode: .stream))
             .write(to: path)

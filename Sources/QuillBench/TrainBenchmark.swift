@@ -67,7 +67,7 @@ enum TrainBenchmark {
 
     /// A model, its optimizer and one training step on random tokens, as `measure` and `profile` run it.
     final class Workload {
-        let model: LanguageModel
+        let model: Network
         let optimizer: Optimizer
         let batcher: StreamBatcher
         var state: RecurrentState
@@ -80,7 +80,7 @@ enum TrainBenchmark {
             }
             let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden,
                                      layers: c.layers, cell: cell)
-            model = try LanguageModel(config: config)
+            model = try Network(config: config)
             model.initialize(rng: &rng)
             optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
             let ids = TokenIDs((0..<(c.batch * (c.steps * (steps + 1) + 1))).map { _ in rng.nextInt(below: c.vocabulary) },
@@ -158,8 +158,8 @@ enum TrainBenchmark {
         result.trainTokensPerSecond = Double(trainSteps * c.batch * c.steps) / seconds
         result.trainGFLOPs = flopsPerStep(c) * Double(trainSteps) / seconds / 1e9
 
-        let loaded = LoadedModel(model: model, vocabulary: try Vocabulary(tokens: (0..<c.vocabulary).map { "t\($0)" }, specialCount: 0),
-                                 level: .word, weights: weights)
+        let loaded = LoadedModel(model: model.snapshot(), vocabulary: try Vocabulary(tokens: (0..<c.vocabulary).map { "t\($0)" }, specialCount: 0),
+                                 level: .word, weightFormat: weights)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.8))
         _ = try generator.generate(prompt: [1], length: 10, seed: 1) // warm-up
         let genStart = Timing.now()

@@ -21,7 +21,7 @@ enum WeightsBenchmark {
         var level = TokenLevel.char
         var bytesF32 = 0.0
         for format in WeightFormat.allCases {
-            let loaded = try LoadedModel(path: path, weights: format)
+            let loaded = try LoadedModel(path: path, weightFormat: format)
             level = loaded.level
             scores[format] = try PerplexityEvaluator(loaded: loaded, batchSize: try o.int("batch"), steps: try o.int("seq-len"))
                 .evaluate(file: text)

@@ -9,7 +9,7 @@ enum ModelLoading {
         return try LoadedModel(path: path, vocabularyFile: args.string("vocab"),
                                level: args.string("level").flatMap(TokenLevel.init(rawValue:)),
                                cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)),
-                               weights: args.string("weights").flatMap(WeightFormat.init(rawValue:)))
+                               weightFormat: args.string("weights").flatMap(WeightFormat.init(rawValue:)))
     }
 
     /// The `--weights` option of the commands that run a model.

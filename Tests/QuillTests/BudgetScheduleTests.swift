@@ -57,6 +57,6 @@ final class BudgetScheduleTests: XCTestCase {
         let resumed = try Trainer(resuming: stopped.outputFolder!)
         try resumed.run()
         XCTAssertEqual(resumed.progress.step, 40)
-        XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(resumed.model.allValues.map(\.bitPattern), straight.model.allValues.map(\.bitPattern))
     }
 }

@@ -44,10 +44,10 @@ final class FineTuningTests: XCTestCase {
         let trainer = try Trainer(options: o)
         XCTAssertEqual(trainer.options.hiddenSize, 24)
         XCTAssertEqual(trainer.data.vocabulary, baseCheckpoint.vocabulary)
-        XCTAssertEqual(trainer.model.parameters.allValues, try baseCheckpoint.makeModel().parameters.allValues)
+        XCTAssertEqual(trainer.model.allValues, try baseCheckpoint.makeModel().allValues)
         XCTAssertEqual(trainer.optimizer.stepCount, 0)
         try trainer.run()
-        XCTAssertNotEqual(trainer.model.parameters.allValues, try baseCheckpoint.makeModel().parameters.allValues)
+        XCTAssertNotEqual(trainer.model.allValues, try baseCheckpoint.makeModel().allValues)
         let tuned = try Checkpoint(contentsOf: o.outputFolder!)
         XCTAssertEqual(tuned.vocabulary, baseCheckpoint.vocabulary)
         XCTAssertEqual(tuned.config.hiddenSize, 24)
@@ -101,7 +101,7 @@ final class FineTuningTests: XCTestCase {
         try FileManager.default.removeItem(atPath: base)
         let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 20 }
         try resumed.run()
-        XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(resumed.model.allValues.map(\.bitPattern), straight.model.allValues.map(\.bitPattern))
 
         // A new learning rate replaces the current one from the resumed step on.
         let retuned = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 24; $0.learningRate = 0.0001 }
@@ -132,15 +132,15 @@ final class FineTuningTests: XCTestCase {
         let vocabulary = trainer.data.vocabulary
         func row(_ word: String) -> [Float] {
             let id = vocabulary.id(for: word)!
-            return Array(trainer.model.parameters.array("encoder.weight")[(id * 4)..<(id * 4 + 4)])
+            return Array(trainer.model.values("encoder.weight")![(id * 4)..<(id * 4 + 4)])
         }
         XCTAssertEqual(row("keeper"), [1, 2, 3, 4])
-        let before = trainer.model.parameters.array("encoder.weight")
-        let otherBefore = trainer.model.parameters.array("decoder.weight")
+        let before = trainer.model.values("encoder.weight")!
+        let otherBefore = trainer.model.values("decoder.weight")!
         try trainer.run()
-        XCTAssertEqual(trainer.model.parameters.array("encoder.weight"), before, "frozen")
-        XCTAssertNotEqual(trainer.model.parameters.array("decoder.weight"), otherBefore, "the rest trains")
-        XCTAssertEqual(try Checkpoint(contentsOf: o.outputFolder!).makeModel().parameters.array("encoder.weight"), before)
+        XCTAssertEqual(trainer.model.values("encoder.weight")!, before, "frozen")
+        XCTAssertNotEqual(trainer.model.values("decoder.weight")!, otherBefore, "the rest trains")
+        XCTAssertEqual(try Checkpoint(contentsOf: o.outputFolder!).makeModel().values("encoder.weight")!, before)
 
         // word2vec's header line, a capitalised vocabulary word matched in lower case, and a
         // dimension that does not fit the embedding.
@@ -182,7 +182,7 @@ final class FineTuningTests: XCTestCase {
         fromFile.corpus = write(baseText, "same.txt")
         let twin = try Trainer(options: fromFile)
         try twin.run()
-        XCTAssertEqual(twin.model.parameters.allValues, trainer.model.parameters.allValues)
+        XCTAssertEqual(twin.model.allValues, trainer.model.allValues)
     }
 
     func testSamplesAndKeptCheckpointsLeaveTrainingUnchanged() throws {
@@ -206,7 +206,7 @@ final class FineTuningTests: XCTestCase {
             if case .sampled(let s) = event { samples.append(s) }
             return .proceed
         }
-        XCTAssertEqual(trainer.model.parameters.allValues.map(\.bitPattern), reference.model.parameters.allValues.map(\.bitPattern),
+        XCTAssertEqual(trainer.model.allValues.map(\.bitPattern), reference.model.allValues.map(\.bitPattern),
                        "sampling draws from its own generator")
         let validations = trainer.progress.history.map(\.step)
         XCTAssertEqual(samples.map(\.step), validations.enumerated().filter { ($0.offset + 1) % 2 == 0 }.map(\.element))

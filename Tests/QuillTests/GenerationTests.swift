@@ -8,11 +8,18 @@ final class GenerationTests: XCTestCase {
         let tokenizer = level.tokenizer
         let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)),
                                         specials: Vocabulary.extraSpecials(level: level, sequenceMode: false))
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 8, hiddenSize: 16, layers: 2))
+        let model = try Network(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 8, hiddenSize: 16, layers: 2))
         var rng = SeededGenerator(seed: 21)
         model.initialize(rng: &rng)
         for i in 0..<model.parameters.count { model.parameters.values[i] *= 8 } // a peaky, varied distribution
-        return LoadedModel(model: model, vocabulary: vocabulary, level: level)
+        return LoadedModel(model: model.snapshot(), vocabulary: vocabulary, level: level)
+    }
+
+    /// `loaded` with one decoder bias changed (a new model: the weights of `loaded` never change).
+    func withDecoderBias(_ loaded: LoadedModel, token: Int, _ value: Float) -> LoadedModel {
+        let network = Network(training: loaded.model)
+        network.parameters.pointer("decoder.bias")[token] = value
+        return LoadedModel(model: network.snapshot(), vocabulary: loaded.vocabulary, level: loaded.level, mode: loaded.mode)
     }
 
     func testStreamedPiecesEqualTheFinalTextAndSeedsReproduce() throws {
@@ -44,13 +51,13 @@ final class GenerationTests: XCTestCase {
     }
 
     func testGreedyIsArgmaxAndEOSStops() throws {
-        let loaded = try loadedModel(level: .word, text: "a b c\nb c a\n")
+        var loaded = try loadedModel(level: .word, text: "a b c\nb c a\n")
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0))
         let one = try generator.generate(prompt: [], length: 30, seed: 1)[0].text
         let two = try generator.generate(prompt: [], length: 30, seed: 99)[0].text
         XCTAssertEqual(one, two, "greedy ignores the seed")
         // A decoder bias that makes <eos> nearly certain: the sample must stop on it, early.
-        loaded.model.parameters.pointer("decoder.bias")[loaded.vocabulary.eosID!] = 8
+        loaded = withDecoderBias(loaded, token: loaded.vocabulary.eosID!, 8)
         let stopped = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
             .generate(prompt: [], length: 500, seed: 2, stopAtEOS: true)[0]
         XCTAssertEqual(stopped.stopReason, .endOfSequence)
@@ -65,9 +72,9 @@ final class GenerationTests: XCTestCase {
     /// A character model has no <eos>: --stop-at-eos ends the sample at the end of a line, which
     /// is left out of the text, as <eos> is at word level.
     func testCharacterModelStopsAtTheEndOfALine() throws {
-        let loaded = try loadedModel()
+        var loaded = try loadedModel()
         XCTAssertNil(loaded.vocabulary.eosID)
-        loaded.model.parameters.pointer("decoder.bias")[loaded.vocabulary.id(for: "\n")!] = 60
+        loaded = withDecoderBias(loaded, token: loaded.vocabulary.id(for: "\n")!, 60)
         let sample = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
             .generate(prompt: [], length: 200, seed: 4, stopAtEOS: true)[0]
         XCTAssertEqual(sample.stopReason, .endOfSequence)
@@ -109,13 +116,13 @@ final class LineModelGenerationTests: XCTestCase {
         let text = "a b\nb a\n"
         let tokenizer = WordTokenizer()
         let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)), specials: Vocabulary.extraSpecials(level: .word, sequenceMode: true))
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 8, layers: 1))
+        let model = try Network(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 8, layers: 1))
         var rng = SeededGenerator(seed: 5)
         model.initialize(rng: &rng)
         // Make <eos> likely so several lines are produced.
         let bias = model.parameters.pointer("decoder.bias")
         bias[vocabulary.eosID!] = 3
-        let loaded = LoadedModel(model: model, vocabulary: vocabulary, level: .word, mode: .lines)
+        let loaded = LoadedModel(model: model.snapshot(), vocabulary: vocabulary, level: .word, mode: .lines)
         let sample = try Generator(loaded: loaded, sampler: try Sampler(temperature: 1)).generate(prompt: [], length: 60, seed: 3)[0]
         XCTAssertEqual(sample.tokens, 60)
         XCTAssertGreaterThan(sample.text.filter { $0 == "\n" }.count, 3)

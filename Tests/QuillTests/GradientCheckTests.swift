@@ -6,7 +6,7 @@ import XCTest
 /// double-precision reference (dropout off).
 final class GradientCheckTests: XCTestCase {
     func runCheck(config: ModelConfig, mask: [Float]?, steps t: Int = 4, batch b: Int = 3) throws {
-        let model = try LanguageModel(config: config)
+        let model = try Network(config: config)
         var rng = SeededGenerator(seed: 11)
         model.initialize(rng: &rng)
         // Larger weights than the default init, so every gate works away from its linear region.

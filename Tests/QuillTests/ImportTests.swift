@@ -55,7 +55,7 @@ final class ImportTests: XCTestCase {
         XCTAssertTrue(config.tieWeights)
         let checkpoint = try Checkpoint(importing: file, path: "tied", vocabulary: try Vocabulary(tokens: fixture.vocab, specialCount: 0), level: .char)
         let model = try checkpoint.makeModel()
-        XCTAssertEqual(model.parameters.array("encoder.weight"), file["decoder.weight"]!.floats()!)
+        XCTAssertEqual(model.values("encoder.weight")!, file["decoder.weight"]!.floats()!)
     }
 
     func testVanillaRNNWithoutItsNonlinearityIsRefusedNotGuessed() throws {

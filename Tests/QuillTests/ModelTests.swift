@@ -22,7 +22,7 @@ final class ModelTests: XCTestCase {
                 var results: [[Float]] = []
                 for threads in [1, 2, 3, 8] {
                     Parallel.threadCount = threads
-                    let model = try LanguageModel(config: config)
+                    let model = try Network(config: config)
                     var rng = SeededGenerator(seed: 5)
                     model.initialize(rng: &rng)
                     let optimizer = Optimizer(settings: .init(kind: .adam), layoutOf: model.parameters)
@@ -52,7 +52,7 @@ final class ModelTests: XCTestCase {
         let vocabulary = try Vocabulary(counts: tokenizer.count(Array(text.utf8)))
         let ids = Array(tokenizer.encode(Array(text.utf8), vocabulary: vocabulary).ids).map(Int32.init)
         let inputs = Array(ids.dropLast()), targets = Array(ids.dropFirst())
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 16,
+        let model = try Network(config: ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 16,
                                                           hiddenSize: 48, layers: 2))
         var rng = SeededGenerator(seed: 1)
         model.initialize(rng: &rng)
@@ -71,7 +71,7 @@ final class ModelTests: XCTestCase {
     }
 
     func testEvaluationIgnoresDropoutAndTrainingUsesIt() throws {
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: 20, embeddingSize: 8, hiddenSize: 8, layers: 2, dropout: 0.5))
+        let model = try Network(config: ModelConfig(vocabularySize: 20, embeddingSize: 8, hiddenSize: 8, layers: 2, dropout: 0.5))
         var rng = SeededGenerator(seed: 2)
         model.initialize(rng: &rng)
         let (inputs, _) = randomBatch(v: 20, t: 5, b: 2, seed: 3)
@@ -86,7 +86,7 @@ final class ModelTests: XCTestCase {
 
     func testInitialisationFollowsPyTorchDefaults() throws {
         let config = ModelConfig(vocabularySize: 50, embeddingSize: 10, hiddenSize: 16, layers: 2)
-        let model = try LanguageModel(config: config)
+        let model = try Network(config: config)
         var rng = SeededGenerator(seed: 4)
         model.initialize(rng: &rng)
         XCTAssertTrue(model.parameters.array("encoder.weight").allSatisfy { abs($0) <= 0.1 })
@@ -99,19 +99,19 @@ final class ModelTests: XCTestCase {
 
     func testTiedWeightsDropTheDecoderMatrixAndExportIt() throws {
         let config = ModelConfig(vocabularySize: 30, embeddingSize: 12, hiddenSize: 12, layers: 1, tieWeights: true)
-        let model = try LanguageModel(config: config)
+        let model = try Network(config: config)
         XCTAssertNil(model.parameters.entry("decoder.weight"))
-        let names = model.weightTensors().map(\.0)
+        let names = model.snapshot().weightTensors().map(\.0)
         XCTAssertEqual(names, ["encoder.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
                                "decoder.weight", "decoder.bias"])
-        XCTAssertThrowsError(try LanguageModel(config: ModelConfig(vocabularySize: 30, embeddingSize: 8, hiddenSize: 12,
+        XCTAssertThrowsError(try Network(config: ModelConfig(vocabularySize: 30, embeddingSize: 8, hiddenSize: 12,
                                                                    layers: 1, tieWeights: true)))
     }
 }
 
 final class InitializationTests: XCTestCase {
     func testXavierAndUniform() throws {
-        let xavier = try LanguageModel(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
+        let xavier = try Network(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
                                                            initialization: .xavier))
         var rng = SeededGenerator(seed: 6)
         xavier.initialize(rng: &rng)
@@ -121,7 +121,7 @@ final class InitializationTests: XCTestCase {
         XCTAssertGreaterThan(wih.map(abs).max()!, bound * 0.9)
         XCTAssertTrue(xavier.parameters.array("rnn.bias_hh_l0").allSatisfy { $0 == 0 })
 
-        let uniform = try LanguageModel(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
+        let uniform = try Network(config: ModelConfig(vocabularySize: 40, embeddingSize: 10, hiddenSize: 12, layers: 1,
                                                             initialization: .uniform, initializationRange: 0.05))
         uniform.initialize(rng: &rng)
         let all = uniform.parameters.allValues

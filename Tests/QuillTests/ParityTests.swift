@@ -54,7 +54,7 @@ final class ParityTests: XCTestCase {
         }
         var config = try LanguageModel.inferConfig(from: gru, path: "gru")
         config.cell = .lstm
-        XCTAssertThrowsError(try LanguageModel(config: config).loadWeights(from: gru, path: "gru")) {
+        XCTAssertThrowsError(try LanguageModel(config: config, tensors: gru, path: "gru")) {
             XCTAssertTrue("\($0)".contains("rnn.weight_ih_l0") && "\($0)".contains("[27, 6]") && "\($0)".contains("[36, 6]"), "\($0)")
         }
     }

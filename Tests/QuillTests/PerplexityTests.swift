@@ -72,7 +72,7 @@ final class PerplexityTests: XCTestCase {
     /// model predicts uniformly), not 0 from m + log Σ rounding back to m in float.
     func testHugeEqualLogitsScoreLnVNotZero() throws {
         let v = 7
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: v, embeddingSize: 3, hiddenSize: 4, layers: 1))
+        let model = try Network(config: ModelConfig(vocabularySize: v, embeddingSize: 3, hiddenSize: 4, layers: 1))
         var rng = SeededGenerator(seed: 1)
         model.initialize(rng: &rng)
         let decoder = model.parameters.pointer("decoder.weight")

@@ -9,7 +9,7 @@ struct ReferenceModel {
     /// Parameters by PyTorch name, as Double.
     var weights: [String: [Double]]
 
-    init(model: LanguageModel) {
+    init(model: Network) {
         config = model.config
         var w: [String: [Double]] = [:]
         for entry in model.parameters.entries { w[entry.name] = model.parameters.array(entry.name).map(Double.init) }

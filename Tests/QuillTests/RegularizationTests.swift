@@ -15,7 +15,7 @@ final class RegularizationTests: XCTestCase {
     /// Every regulariser at once, masks fixed: the model's loss plus its activation penalty equals
     /// the reference's, and every analytic gradient matches central differences of the reference.
     func check(config: ModelConfig, steps t: Int = 4, batch b: Int = 3) throws {
-        let model = try LanguageModel(config: config)
+        let model = try Network(config: config)
         var rng = SeededGenerator(seed: 5)
         model.initialize(rng: &rng)
         for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
@@ -88,7 +88,7 @@ final class RegularizationTests: XCTestCase {
     /// with every probability at 0 a training forward equals an evaluation one.
     func testRegularizersActOnlyInTraining() throws {
         let config = ModelConfig(vocabularySize: 9, embeddingSize: 8, hiddenSize: 16, layers: 2)
-        let model = try LanguageModel(config: config)
+        let model = try Network(config: config)
         var rng = SeededGenerator(seed: 8)
         model.initialize(rng: &rng)
         let inputs = (0..<24).map { _ in Int32(rng.nextInt(below: 9)) }
@@ -159,7 +159,7 @@ final class RegularizationTests: XCTestCase {
         try Trainer(options: first).run()
         let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 50 }
         try resumed.run()
-        XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(resumed.model.allValues.map(\.bitPattern), straight.model.allValues.map(\.bitPattern))
         for file in [Checkpoint.modelFile, Checkpoint.resumeFile] {
             let a = try SafeTensors(contentsOf: o.outputFolder! + "/" + file), b = try SafeTensors(contentsOf: first.outputFolder! + "/" + file)
             for name in a.tensors.keys.sorted() where !name.hasPrefix("state") {

@@ -7,28 +7,29 @@ import XCTest
 /// the quantized weight formats against their definitions, and generation sessions.
 final class StepDecoderTests: XCTestCase {
     func model(hidden: Int, embed: Int, vocabulary: Int = 23, tie: Bool = false, seed: UInt64 = 5) throws -> LanguageModel {
-        let model = try LanguageModel(config: ModelConfig(vocabularySize: vocabulary, embeddingSize: embed, hiddenSize: hidden,
+        let model = try Network(config: ModelConfig(vocabularySize: vocabulary, embeddingSize: embed, hiddenSize: hidden,
                                                           layers: 2, tieWeights: tie))
         var rng = SeededGenerator(seed: seed)
         model.initialize(rng: &rng)
         for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
-        return model
+        return model.snapshot()
     }
 
     /// Runs `tokens` through both paths from the same state; returns the largest relative logit
     /// difference and whether every logit and state value was bit-identical.
     func compare(_ model: LanguageModel, format: WeightFormat, tokens: [Int]) -> (worst: Double, identical: Bool) {
         let decoder = StepDecoder(weights: StepWeights(model: model, format: format))
+        let network = Network(model: model)
         var state = RecurrentState(config: model.config, batchSize: 1)
         // Start both from a non-zero state, as after a prompt.
         var rng = SeededGenerator(seed: 0)
-        model.forward(inputs: [1, 2, 3], steps: 3, batch: 1, state: &state, training: false, rng: &rng)
+        network.forward(inputs: [1, 2, 3], steps: 3, batch: 1, state: &state, training: false, rng: &rng)
         decoder.load(state)
         var worst = 0.0, identical = true
         let v = model.config.vocabularySize
         for token in tokens {
             let fast = Array(UnsafeBufferPointer(start: decoder.step(token), count: v))
-            let reference = Array(UnsafeBufferPointer(start: model.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
+            let reference = Array(UnsafeBufferPointer(start: network.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
                                                                           training: false, rng: &rng), count: v))
             for (a, b) in zip(fast, reference) {
                 worst = max(worst, Double(abs(a - b)) / max(1, Double(abs(b))))
@@ -56,9 +57,8 @@ final class StepDecoderTests: XCTestCase {
 
     func testQuantizedStepsMatchTheGeneralPassOnRoundedWeights() throws {
         for format in [WeightFormat.bf16, .int8] {
-            let m = try model(hidden: 72, embed: 24)
             // The general pass on the weights the format stores is the reference.
-            LoadedModel.round(m, to: format)
+            let m = try model(hidden: 72, embed: 24).rounded(to: format)
             let result = compare(m, format: format, tokens: [3, 9, 14, 0, 21, 8])
             XCTAssertLessThan(result.worst, 1e-4, "\(format)")
         }
@@ -111,19 +111,18 @@ final class StepDecoderTests: XCTestCase {
             try checkpoint.write(to: path, storing: format)
             sizes[format] = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
             let loaded = try LoadedModel(path: path)
-            XCTAssertEqual(loaded.weights, format)
+            XCTAssertEqual(loaded.weightFormat, format)
             XCTAssertEqual(try Checkpoint(contentsOf: path).storedFormat, format)
             // The loaded weights are exactly what rounding the original gives.
-            let expected = try model(hidden: 32, embed: 16)
-            LoadedModel.round(expected, to: format)
-            XCTAssertEqual(loaded.model.parameters.allValues, expected.parameters.allValues, "\(format)")
+            let expected = try model(hidden: 32, embed: 16).rounded(to: format)
+            XCTAssertEqual(loaded.model.allValues, expected.allValues, "\(format)")
         }
         XCTAssertLessThan(sizes[.int8]!, sizes[.bf16]!)
         XCTAssertLessThan(sizes[.bf16]!, sizes[.f32]!)
         // Asking for float32 from an int8 file gives its (dequantized) values, not the originals.
-        let widened = try LoadedModel(path: folder + "/int8.safetensors", weights: .f32)
-        XCTAssertEqual(widened.weights, .f32)
-        XCTAssertNotEqual(widened.model.parameters.allValues, m.parameters.allValues)
+        let widened = try LoadedModel(path: folder + "/int8.safetensors", weightFormat: .f32)
+        XCTAssertEqual(widened.weightFormat, .f32)
+        XCTAssertNotEqual(widened.model.allValues, m.allValues)
     }
 
     func testSessionsContinueResetAndMatchGenerate() throws {
@@ -164,7 +163,7 @@ final class StepDecoderTests: XCTestCase {
             let tokens = ["<pad>", "<unk>", "\n"] + "abcdefghi".map(String.init)
             for format in WeightFormat.allCases {
                 let loaded = LoadedModel(model: try model(hidden: 96, embed: 16, vocabulary: 12), vocabulary: try Vocabulary(tokens: tokens, specialCount: 2),
-                                         level: .char, weights: format)
+                                         level: .char, weightFormat: format)
                 let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1, topK: 6))
                 let text = try generator.generate(prompt: [3, 4], length: 200, seed: 11)[0].text
                 texts.append(format.rawValue + text)

@@ -69,7 +69,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(loaded.vocabulary, trainer.data.vocabulary)
         XCTAssertEqual(loaded.summary.steps, 10)
         let model = try loaded.makeModel()
-        XCTAssertEqual(model.parameters.allValues.map(\.bitPattern), trainer.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(model.allValues.map(\.bitPattern), trainer.model.allValues.map(\.bitPattern))
     }
 
     /// Interrupting after k steps and resuming gives the same bits as running straight through,
@@ -94,8 +94,8 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual(resumed.progress.step, 37)
             try resumed.run()
             XCTAssertEqual(resumed.progress.step, 70)
-            XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern),
-                           straight.model.parameters.allValues.map(\.bitPattern), "\(mode) \(cell)")
+            XCTAssertEqual(resumed.model.allValues.map(\.bitPattern),
+                           straight.model.allValues.map(\.bitPattern), "\(mode) \(cell)")
             XCTAssertEqual(resumed.optimizer.first!.allValues, straight.optimizer.first!.allValues)
             XCTAssertEqual(try Checkpoint(contentsOf: first.outputFolder!).config.cell, cell)
             XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
@@ -136,7 +136,7 @@ final class TrainerTests: XCTestCase {
 
         let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 30 }
         try resumed.run()
-        XCTAssertEqual(resumed.model.parameters.allValues.map(\.bitPattern), straight.model.parameters.allValues.map(\.bitPattern))
+        XCTAssertEqual(resumed.model.allValues.map(\.bitPattern), straight.model.allValues.map(\.bitPattern))
         XCTAssertEqual(resumed.progress.schedule, straight.progress.schedule)
         XCTAssertEqual(resumed.progress.history.map(\.step), straight.progress.history.map(\.step))
         XCTAssertEqual(resumed.progress.history.map(\.validationLoss), straight.progress.history.map(\.validationLoss))
@@ -191,7 +191,7 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: good.outputFolder! + "/" + Checkpoint.modelFile)), saved)
         let model = try Checkpoint(contentsOf: good.outputFolder!).makeModel()
-        XCTAssertTrue(model.parameters.allValues.allSatisfy(\.isFinite))
+        XCTAssertTrue(model.allValues.allSatisfy(\.isFinite))
     }
 
     /// A second run on a folder in use is refused, naming the process; once the first lets go, a

@@ -17,8 +17,7 @@ extension Checkpoint {
             throw QuillError.badCheckpoint(path: path, problem: "the embedding has \(config.vocabularySize) rows but the vocabulary lists \(vocabulary.count) tokens")
         }
         do { try config.validate() } catch { throw QuillError.badCheckpoint(path: path, problem: "invalid shape: \(error)") }
-        let model = try LanguageModel(config: config)
-        try model.loadWeights(from: weights, path: path)
+        let model = try LanguageModel(config: config, tensors: weights, path: path)
         self.init(model: model, vocabulary: vocabulary, summary: TrainingSummary(level: level, mode: .stream))
     }
 }

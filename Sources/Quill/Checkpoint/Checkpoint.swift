@@ -115,9 +115,7 @@ public struct Checkpoint: Sendable {
 
     /// A model holding these weights.
     public func makeModel(path: String = "<checkpoint>") throws -> LanguageModel {
-        let model = try LanguageModel(config: config)
-        try model.loadWeights(from: weights, path: path)
-        return model
+        try LanguageModel(config: config, tensors: weights, path: path)
     }
 }
 

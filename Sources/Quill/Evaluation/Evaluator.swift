@@ -1,6 +1,7 @@
 import QuillKernels
 
-/// Scores a text with a model in evaluation mode (no dropout, no gradients).
+/// Scores a text with a model in evaluation mode (no dropout, no gradients). Each call runs in a
+/// context of its own, so calls on one model may run at once.
 public enum Evaluator {
     /// Summed cross-entropy (nats) and number of scored positions over every batch of `batcher`,
     /// carrying the recurrent state from window to window in stream mode.
@@ -11,11 +12,16 @@ public enum Evaluator {
     /// The same, asking `shouldStop` before every batch; nil when it answered yes (a validation of
     /// a large text can take minutes, and Ctrl-C must not wait for it).
     public static func score(model: LanguageModel, batcher: TrainBatcher, shouldStop: () -> Bool) -> (sum: Double, count: Int)? {
+        score(network: Network(model: model), batcher: batcher, shouldStop: shouldStop)
+    }
+
+    /// The same with `network` (training's, whose weights are not a `LanguageModel` yet).
+    static func score(network model: Network, batcher: TrainBatcher, shouldStop: () -> Bool) -> (sum: Double, count: Int)? {
         let identity: [Int]? = {
             if case .lines(let s) = batcher { return Array(0..<s.lineCount) }
             return nil
         }()
-        return score(model: model, batches: (0..<batcher.count).lazy.map { batcher.batch($0, order: identity) },
+        return score(network: model, batches: (0..<batcher.count).lazy.map { batcher.batch($0, order: identity) },
                      shouldStop: shouldStop)
     }
 
@@ -23,10 +29,10 @@ public enum Evaluator {
     /// starts from the zero state.
     public static func score<S: Sequence>(model: LanguageModel, batches: S) -> (sum: Double, count: Int)
         where S.Element == Batch {
-        score(model: model, batches: batches, shouldStop: { false })!
+        score(network: Network(model: model), batches: batches, shouldStop: { false })!
     }
 
-    static func score<S: Sequence>(model: LanguageModel, batches: S, shouldStop: () -> Bool) -> (sum: Double, count: Int)?
+    static func score<S: Sequence>(network model: Network, batches: S, shouldStop: () -> Bool) -> (sum: Double, count: Int)?
         where S.Element == Batch {
         var rng = SeededGenerator(seed: 0) // unused: evaluation draws no dropout masks
         var state = RecurrentState(config: model.config, batchSize: 1)

@@ -60,8 +60,8 @@ public struct ParityCheck: Sendable {
             }
             config.dropout = p
         }
-        let model = try LanguageModel(config: config)
-        try model.loadWeights(from: file, path: path)
+        // A trainable network: the check compares gradients too.
+        let model = Network(training: try LanguageModel(config: config, tensors: file, path: path))
 
         func floats(_ name: String) throws -> [Float] {
             guard let values = file[name]?.floats() else {

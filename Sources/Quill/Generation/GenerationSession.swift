@@ -7,11 +7,18 @@ import QuillKernels
 /// it. A prompt runs through the recurrence as one batched pass per layer with the decoder on its
 /// last position only; tokens after it go through `StepDecoder` for LSTM models (the general
 /// forward pass for other cells).
+///
+/// A session is one caller's context: its state, buffers and logits are its own, so sessions on
+/// one generator (and evaluations of its model) never disturb each other. One session is used by
+/// one thread at a time.
 public final class GenerationSession {
     public let generator: Generator
     private var rng: SeededGenerator
     private var state: RecurrentState
     private let decoder: StepDecoder?
+    /// The general forward pass over the generator's weights, for prompts (and every token of
+    /// cells without a step decoder); made on first use.
+    private lazy var network = Network(model: generator.loaded.model)
     /// Whether the state holds anything (a start token was fed).
     private var started = false
     /// A token sampled but not yet run through the model: it goes in ahead of the next feed.
@@ -50,7 +57,7 @@ public final class GenerationSession {
             }
             return
         }
-        let model = generator.loaded.model
+        let model = network
         try MemoryEstimate(config: model.config, batch: 1, steps: tokens.count, training: false)
             .check(setting: .prompt, parametersFrom: "the checkpoint", activationsFrom: "a \(tokens.count)-token prompt")
         if let decoder, tokens.count == 1 {
@@ -111,8 +118,8 @@ public final class GenerationSession {
     /// One token through the model; the logits of the next draw.
     private func step(_ token: Int) -> UnsafePointer<Float> {
         if let decoder { return decoder.step(token) }
-        return UnsafePointer(generator.loaded.model.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
-                                                            training: false, rng: &unusedDropoutRNG))
+        return UnsafePointer(network.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
+                                             training: false, rng: &unusedDropoutRNG))
     }
 
     private func resetState() {

@@ -4,7 +4,10 @@ import QuillKernels
 /// Writes text with a trained model: primes the state with a start token and the prompt, then
 /// samples one token at a time for a batch of independent samples, reporting each piece of text
 /// as soon as it exists.
-public final class Generator {
+///
+/// A generator is immutable and shares its model's weights; every call (a batched `generate`, each
+/// `GenerationSession`) runs in a context of its own, so any number may run at once, on any threads.
+public final class Generator: Sendable {
     /// What to do with prompt characters the vocabulary lacks (character level).
     public enum UnknownPolicy: String, Sendable, CaseIterable {
         case error, skip, unk
@@ -32,35 +35,32 @@ public final class Generator {
     /// How each token is drawn.
     public let sampler: Sampler
 
-    /// The batch-1 decoders' weights, built on first use (quantizing copies them).
-    private var stepWeights: StepWeights?
+    /// The batch-1 decoders' weights (in `loaded.weightFormat`; quantizing copies them), or nil
+    /// for cells `StepDecoder` does not run.
+    private let stepWeights: StepWeights?
 
     /// A generator for `loaded`, drawing tokens with `sampler`.
-    public init(loaded: LoadedModel, sampler: Sampler) {
+    public convenience init(loaded: LoadedModel, sampler: Sampler) {
+        let stepWeights = StepDecoder.supports(loaded.model.config)
+            ? StepWeights(model: loaded.model, format: loaded.weightFormat) : nil
+        self.init(loaded: loaded, sampler: sampler, stepWeights: stepWeights)
+    }
+
+    private init(loaded: LoadedModel, sampler: Sampler, stepWeights: StepWeights?) {
         self.loaded = loaded
         self.sampler = sampler
+        self.stepWeights = stepWeights
     }
 
-    /// A generator for the same model drawing with `sampler`, sharing this one's batch-1 weights
-    /// (built now if they were not yet), so many samplers cost the weights once. A server makes
-    /// one per request this way.
+    /// A generator for the same model drawing with `sampler`, sharing this one's batch-1 weights,
+    /// so many samplers cost the weights once. A server makes one per request this way.
     public func with(sampler: Sampler) -> Generator {
-        let other = Generator(loaded: loaded, sampler: sampler)
-        if StepDecoder.supports(loaded.model.config) {
-            if stepWeights == nil { stepWeights = StepWeights(model: loaded.model, format: loaded.weights) }
-            other.stepWeights = stepWeights
-        }
-        return other
+        Generator(loaded: loaded, sampler: sampler, stepWeights: stepWeights)
     }
 
-    /// A batch-1 decoder (its own state, the shared weights in `loaded.weights`), or nil for
-    /// cells it does not run. The weights are read from the model on first use: a generator made
-    /// before the model changes (more training) keeps generating from the earlier weights.
-    func stepDecoder() -> StepDecoder? {
-        guard StepDecoder.supports(loaded.model.config) else { return nil }
-        if stepWeights == nil { stepWeights = StepWeights(model: loaded.model, format: loaded.weights) }
-        return StepDecoder(weights: stepWeights!)
-    }
+    /// A batch-1 decoder (its own state and buffers, the shared weights), or nil for cells it
+    /// does not run.
+    func stepDecoder() -> StepDecoder? { stepWeights.map(StepDecoder.init(weights:)) }
 
     /// What one draw did to a sample.
     struct Draw {
@@ -159,7 +159,8 @@ public final class Generator {
                                          onText: { onText(0, $0) })]
         }
         let start = MonotonicClock.seconds()
-        let model = loaded.model
+        // This call's own context: its buffers and logits are nobody else's.
+        let model = Network(model: loaded.model)
         let v = model.config.vocabularySize
         var prime = prompt
         if let startToken { prime.insert(startToken, at: 0) }

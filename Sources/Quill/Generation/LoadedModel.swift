@@ -2,8 +2,8 @@ import Foundation
 
 /// A model ready to use: weights, vocabulary and how to read text for it. Comes from a Quill
 /// checkpoint, or from a plain PyTorch word_language_model state dict plus a vocabulary file.
-public struct LoadedModel {
-    /// The weights, ready to run.
+public struct LoadedModel: Sendable {
+    /// The weights, ready to run (already rounded to `weightFormat`).
     public let model: LanguageModel
     /// Tokens in id order.
     public let vocabulary: Vocabulary
@@ -13,40 +13,29 @@ public struct LoadedModel {
     public let mode: TrainingMode
     /// The checkpoint's training summary (nil for a PyTorch state dict).
     public let summary: TrainingSummary?
-    /// How generation reads the weight matrices. The model's own (float32) matrices hold the
-    /// values this format stores, so scoring and every other path compute with the same weights.
-    public let weights: WeightFormat
+    /// How generation reads the weight matrices. `model`'s (float32) matrices hold the values
+    /// this format stores, so scoring and every other path compute with the same weights.
+    public let weightFormat: WeightFormat
 
-    /// A model already in memory. With `weights` other than `.f32`, the model's weight matrices
-    /// are replaced in place by the values that format stores (bfloat16- or int8-rounded).
+    /// A model already in memory. With `weightFormat` other than `.f32`, `model` here holds the
+    /// values that format stores (bfloat16- or int8-rounded); the caller's value is unchanged.
     public init(model: LanguageModel, vocabulary: Vocabulary, level: TokenLevel, mode: TrainingMode = .stream,
-                summary: TrainingSummary? = nil, weights: WeightFormat = .f32) {
-        self.model = model
+                summary: TrainingSummary? = nil, weightFormat: WeightFormat = .f32) {
+        self.model = model.rounded(to: weightFormat)
         self.vocabulary = vocabulary
         self.level = level
         self.mode = mode
         self.summary = summary
-        self.weights = weights
-        Self.round(model, to: weights)
-    }
-
-    /// Replaces every weight matrix (2-D parameter) by what `format` stores of it.
-    static func round(_ model: LanguageModel, to format: WeightFormat) {
-        guard format != .f32 else { return }
-        for entry in model.parameters.entries where entry.shape.count == 2 {
-            let values = model.parameters.pointer(entry.name)
-            let stored = QuantizedMatrix(values, rows: entry.shape[0], columns: entry.shape[1], format: format).dequantized()
-            model.parameters.set(entry.name, stored)
-        }
+        self.weightFormat = weightFormat
     }
 
     /// Loads `path` (a checkpoint folder or `.safetensors` file). With `vocabularyFile` the file is
     /// read as a PyTorch state dict: `level` says how to tokenize (default word) and `cell` which
     /// cell it is where the shapes cannot tell (a vanilla RNN's tanh or relu).
-    /// - Parameter weights: how generation reads the weights (default: as the file stores them);
-    ///   a format other than the file's rounds the weights to it.
+    /// - Parameter weightFormat: how generation reads the weights (default: as the file stores
+    ///   them); a format other than the file's rounds the weights to it.
     public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil,
-                weights: WeightFormat? = nil) throws {
+                weightFormat: WeightFormat? = nil) throws {
         if let vocabularyFile {
             let file = try Checkpoint.resolve(path)
             let tensors = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
@@ -55,29 +44,19 @@ public struct LoadedModel {
             guard config.vocabularySize == vocabulary.count else {
                 throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
             }
-            let model = try LanguageModel(config: config)
-            try model.loadWeights(from: tensors, path: file)
-            self.model = model
-            self.vocabulary = vocabulary
-            self.level = level ?? .word
-            self.mode = .stream
-            self.summary = nil
-            self.weights = weights ?? .f32
+            self.init(model: try LanguageModel(config: config, tensors: tensors, path: file), vocabulary: vocabulary,
+                      level: level ?? .word, weightFormat: weightFormat ?? .f32)
         } else {
             let file = try Checkpoint.resolve(path)
             let checkpoint = try Checkpoint(contentsOf: file)
             if let level, level != checkpoint.summary.level {
                 throw QuillError.invalidSetting(.init(.level, level.rawValue, "level \(level.rawValue) disagrees with the checkpoint, which is \(checkpoint.summary.level.rawValue) level (level is for PyTorch state dicts)"))
             }
-            model = try checkpoint.makeModel(path: file)
-            vocabulary = checkpoint.vocabulary
-            self.level = checkpoint.summary.level
-            mode = checkpoint.summary.mode
-            summary = checkpoint.summary
-            self.weights = weights ?? checkpoint.storedFormat
+            // A file already in this format holds exactly its values; rounding again changes
+            // nothing for bfloat16 and keeps int8's codes.
+            self.init(model: try checkpoint.makeModel(path: file), vocabulary: checkpoint.vocabulary,
+                      level: checkpoint.summary.level, mode: checkpoint.summary.mode, summary: checkpoint.summary,
+                      weightFormat: weightFormat ?? checkpoint.storedFormat)
         }
-        // A file already in this format holds exactly its values; rounding again changes nothing
-        // for bfloat16 and keeps int8's codes.
-        Self.round(model, to: self.weights)
     }
 }

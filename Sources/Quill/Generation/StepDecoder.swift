@@ -14,10 +14,12 @@ import QuillKernels
 /// forward pass (`Dot.product` per gate row, bias first, the same lane arithmetic for the cell),
 /// so generation gives the same bits either way; tests check it.
 /// The weights `StepDecoder` reads, in one format, shared by every decoder (session) of a
-/// generator: the matrices, the summed biases and layer 0's token table.
-final class StepWeights {
+/// generator: the matrices, the summed biases and layer 0's token table. Immutable once made, so
+/// sessions on any thread share it.
+final class StepWeights: Sendable {
     let config: ModelConfig
     let format: WeightFormat
+    /// The float32 weights (kept alive here: float32 matrices and the embedding are read in place).
     let model: LanguageModel
     let inputWeights: [QuantizedMatrix]
     let recurrentWeights: [QuantizedMatrix]
@@ -25,10 +27,7 @@ final class StepWeights {
     /// b_ih + b_hh per layer, summed as the general pass sums them.
     let biases: [[Float]]
     /// (V, 4H): layer 0's bias plus input product for each token, or nil when it would be large.
-    let inputTable: UnsafeMutablePointer<Float>?
-    /// The model's embedding matrix and decoder bias, looked up once rather than by name each step.
-    let embedding: UnsafePointer<Float>
-    let decoderBias: UnsafePointer<Float>
+    let inputTable: ImmutableBuffer<Float>?
 
     /// Largest layer-0 table kept: it replaces a (4H × E) product per token by one row read, which
     /// pays while the table stays in cache.
@@ -36,43 +35,45 @@ final class StepWeights {
 
     init(model: LanguageModel, format: WeightFormat) {
         precondition(StepDecoder.supports(model.config), "StepDecoder runs LSTM models")
-        let c = model.config, p = model.parameters
+        let c = model.config
         config = c
         self.format = format
         self.model = model
-        embedding = UnsafePointer(p.pointer("encoder.weight"))
-        decoderBias = UnsafePointer(p.pointer("decoder.bias"))
         let width = 4 * c.hiddenSize
-        // Float32 matrices are the model's own, read in place (the decoder keeps the model alive).
-        func matrix(_ name: String, rows: Int, columns: Int) -> QuantizedMatrix {
-            format == .f32 ? QuantizedMatrix(borrowing: p.pointer(name), rows: rows, columns: columns)
-                : QuantizedMatrix(p.pointer(name), rows: rows, columns: columns, format: format)
+        // Float32 matrices are the model's own, read in place.
+        func matrix(_ name: String) -> QuantizedMatrix {
+            guard format != .f32 else { return QuantizedMatrix(model: model, tensor: name) }
+            let shape = model.layout.required(name).shape
+            return QuantizedMatrix(model.pointer(name), rows: shape[0], columns: shape[1], format: format)
         }
-        inputWeights = (0..<c.layers).map { k in
-            matrix("rnn.weight_ih_l\(k)", rows: width, columns: k == 0 ? c.embeddingSize : c.hiddenSize)
-        }
-        recurrentWeights = (0..<c.layers).map { k in matrix("rnn.weight_hh_l\(k)", rows: width, columns: c.hiddenSize) }
-        decoder = matrix(c.tieWeights ? "encoder.weight" : "decoder.weight", rows: c.vocabularySize, columns: c.hiddenSize)
+        inputWeights = (0..<c.layers).map { matrix("rnn.weight_ih_l\($0)") }
+        recurrentWeights = (0..<c.layers).map { matrix("rnn.weight_hh_l\($0)") }
+        decoder = matrix(c.tieWeights ? "encoder.weight" : "decoder.weight")
         biases = (0..<c.layers).map { k in
-            let ih = p.pointer("rnn.bias_ih_l\(k)"), hh = p.pointer("rnn.bias_hh_l\(k)")
+            let ih = model.pointer("rnn.bias_ih_l\(k)"), hh = model.pointer("rnn.bias_hh_l\(k)")
             return (0..<width).map { ih[$0] + hh[$0] }
         }
-        if c.vocabularySize * width * 4 <= Self.tableLimitBytes {
-            let table = UnsafeMutablePointer<Float>.allocate(capacity: c.vocabularySize * width)
-            let embedding = p.pointer("encoder.weight"), e = c.embeddingSize
-            let (matrix, bias) = (inputWeights[0], biases[0])
+        guard c.vocabularySize * width * 4 <= Self.tableLimitBytes else {
+            inputTable = nil
+            return
+        }
+        let embedding = model.pointer("encoder.weight"), e = c.embeddingSize
+        let (rows, bias) = (inputWeights[0].rowReader, biases[0])
+        inputTable = ImmutableBuffer(count: c.vocabularySize * width) { table in
+            let out = table.baseAddress!
             Parallel.forRanges(c.vocabularySize) { tokens in
                 for v in tokens {
-                    for j in 0..<width { table[v * width + j] = bias[j] + matrix.dot(embedding + v * e, row: j) }
+                    for j in 0..<width { out[v * width + j] = bias[j] + rows.dot(embedding + v * e, row: j) }
                 }
             }
-            inputTable = table
-        } else {
-            inputTable = nil
         }
     }
 
-    deinit { inputTable?.deallocate() }
+    /// The embedding row of `token`.
+    func embedding(_ token: Int) -> UnsafePointer<Float> { model.pointer("encoder.weight") + token * config.embeddingSize }
+
+    /// The decoder's bias (V).
+    var decoderBias: UnsafePointer<Float> { model.pointer("decoder.bias") }
 }
 
 final class StepDecoder {
@@ -145,13 +146,13 @@ final class StepDecoder {
         let workers = min(Parallel.threadCount, max(1, h / 64))
         let g = gates
         let w = weights
-        let embedding = w.embedding + token * config.embeddingSize
+        let embedding = w.embedding(token)
         for k in 0..<config.layers {
             let input = k == 0 ? embedding : UnsafePointer(nextHidden[k - 1])
-            let inputMatrix = w.inputWeights[k], recurrentMatrix = w.recurrentWeights[k]
+            let inputMatrix = w.inputWeights[k].rowReader, recurrentMatrix = w.recurrentWeights[k].rowReader
             let hPrev = UnsafePointer(hidden[k]), c = cells[k], hNext = nextHidden[k]
             var tableRow: UnsafePointer<Float>?
-            if k == 0, let table = w.inputTable { tableRow = UnsafePointer(table + token * width) }
+            if k == 0, let table = w.inputTable { tableRow = table.base + token * width }
             w.biases[k].withUnsafeBufferPointer { bias in
                 Parallel.forRanges(h, granule: 8, minimumPerWorker: max(8, h / workers)) { units in
                     for block in 0..<4 {
@@ -184,7 +185,7 @@ final class StepDecoder {
         swap(&hidden, &nextHidden)
         let top = UnsafePointer(hidden[config.layers - 1])
         let bias = w.decoderBias
-        let matrix = w.decoder, out = logits
+        let matrix = w.decoder.rowReader, out = logits
         Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
             var v = rows.lowerBound
             while v + 4 <= rows.upperBound {

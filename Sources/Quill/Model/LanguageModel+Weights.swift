@@ -2,7 +2,7 @@ extension LanguageModel {
     /// Weights as safetensors tensors under PyTorch's names. With tied weights `decoder.weight` is
     /// written too (a copy of the encoder), so PyTorch's `load_state_dict` finds every key.
     public func weightTensors() -> [(String, SafeTensors.Tensor)] {
-        var out = parameters.entries.map { ($0.name, SafeTensors.Tensor(shape: $0.shape, floats: parameters.array($0.name))) }
+        var out = layout.entries.map { ($0.name, SafeTensors.Tensor(shape: $0.shape, floats: values($0.name)!)) }
         if config.tieWeights, let encoder = out.first(where: { $0.0 == "encoder.weight" }) {
             let index = out.firstIndex { $0.0 == "decoder.bias" }!
             out.insert(("decoder.weight", encoder.1), at: index)
@@ -10,11 +10,11 @@ extension LanguageModel {
         return out
     }
 
-    /// Copies weights from `file` after `checkWeights`.
-    public func loadWeights(from file: SafeTensors, path: String) throws {
+    /// The weights `file` holds for `config`, after `checkWeights`.
+    public init(config: ModelConfig, tensors file: SafeTensors, path: String) throws {
         try Self.checkWeights(in: file, config: config, path: path)
-        for entry in parameters.entries {
-            parameters.set(entry.name, file[entry.name]!.floats()!)
+        try self.init(config: config) { store in
+            for entry in store.entries { store.set(entry.name, file[entry.name]!.floats()!) }
         }
     }
 

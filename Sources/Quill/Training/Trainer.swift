@@ -17,8 +17,10 @@ public final class Trainer {
     public let options: TrainingOptions
     /// The encoded texts and their batchers.
     public let data: TrainingData
-    /// The model being trained; after `run`, the latest weights.
-    public let model: LanguageModel
+    /// The network being trained, over its own writable copy of the weights.
+    let network: Network
+    /// The latest weights, as an immutable value (a copy: more training does not change it).
+    public var model: LanguageModel { network.snapshot() }
     /// The optimizer and its moments.
     public let optimizer: Optimizer
     /// Where the run stands (steps, schedule, history).
@@ -73,22 +75,22 @@ public final class Trainer {
             .check(setting: .hiddenSize, related: [.embeddingSize, .layers, .batchSize, window.0],
                    parametersFrom: "embeddingSize \(config.embeddingSize), hiddenSize \(config.hiddenSize), layers \(config.layers) and \(config.vocabularySize) tokens",
                    activationsFrom: "batchSize \(options.batchSize) × \(window.0.rawValue) \(window.1)")
-        model = try LanguageModel(config: config)
         if let base {
-            try model.loadWeights(from: base.weights, path: options.baseCheckpoint!)
+            network = Network(training: try LanguageModel(config: config, tensors: base.weights, path: options.baseCheckpoint!))
         } else {
+            network = try Network(config: config)
             var initRNG = SeededGenerator(seed: options.seed)
-            model.initialize(rng: &initRNG)
+            network.initialize(rng: &initRNG)
             if let file = options.embeddingsFile {
                 let vectors = try PretrainedEmbeddings(path: file, vocabulary: data.vocabulary, dimension: config.embeddingSize)
-                vectors.apply(to: model.parameters.pointer("encoder.weight"))
+                vectors.apply(to: network.parameters.pointer("encoder.weight"))
                 embeddingCoverage = vectors.coverage
             }
         }
-        if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
-        model.regularization = options.regularization
-        if let decay = options.averageDecay { average = WeightAverage(decay: decay, values: model.parameters.allValues) }
-        optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        if options.freezeEmbeddings { frozenEmbedding = network.parameters.array("encoder.weight") }
+        network.regularization = options.regularization
+        if let decay = options.averageDecay { average = WeightAverage(decay: decay, values: network.parameters.allValues) }
+        optimizer = Optimizer(settings: options.optimizer, layoutOf: network.parameters)
         rng = SeededGenerator(seed: options.seed &+ 0xD80F)
         progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [])
         state = RecurrentState(config: config, batchSize: data.trainBatcher.batchSize)
@@ -146,8 +148,8 @@ public final class Trainer {
             throw QuillError.badCheckpoint(path: checkpointPath, problem: "model config does not match the saved run's options")
         }
         data = fresh
-        model = try checkpoint.makeModel(path: checkpointPath)
-        optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
+        network = Network(training: try checkpoint.makeModel(path: checkpointPath))
+        optimizer = Optimizer(settings: options.optimizer, layoutOf: network.parameters)
         optimizer.restore(stepCount: saved.step)
         for (name, store) in [("optimizer.first", optimizer.first), ("optimizer.second", optimizer.second)] {
             guard let store else { continue }
@@ -156,8 +158,8 @@ public final class Trainer {
             }
             values.withUnsafeBufferPointer { store.values.update(from: $0.baseAddress!, count: store.count) }
         }
-        let l = model.config.layers, h = model.config.hiddenSize
-        let hasCell = model.config.cell.hasCellState
+        let l = network.config.layers, h = network.config.hiddenSize
+        let hasCell = network.config.cell.hasCellState
         guard let stateShape = resumeFile["state.hidden"]?.shape, stateShape.count == 3,
               stateShape[0] == l, stateShape[2] == h,
               let hidden = resumeFile["state.hidden"]?.floats(),
@@ -170,12 +172,12 @@ public final class Trainer {
             throw QuillError.badCheckpoint(path: resumePath, problem: "invalid generator state")
         }
         rng = SeededGenerator(state: (saved.rngState[0], saved.rngState[1], saved.rngState[2], saved.rngState[3]))
-        if options.freezeEmbeddings { frozenEmbedding = model.parameters.array("encoder.weight") }
-        model.regularization = options.regularization
+        if options.freezeEmbeddings { frozenEmbedding = network.parameters.array("encoder.weight") }
+        network.regularization = options.regularization
         if let decay = options.averageDecay {
             // A run saved before its first step (an import) has no average yet: it starts at the weights.
-            let stored = resumeFile[Self.averageTensor]?.floats() ?? (saved.step == 0 ? model.parameters.allValues : nil)
-            guard let values = stored, values.count == model.parameters.count else {
+            let stored = resumeFile[Self.averageTensor]?.floats() ?? (saved.step == 0 ? network.parameters.allValues : nil)
+            guard let values = stored, values.count == network.parameters.count else {
                 throw QuillError.badCheckpoint(path: resumePath, problem: "missing or mis-sized tensor '\(Self.averageTensor)'")
             }
             average = WeightAverage(decay: decay, values: values)
@@ -228,7 +230,7 @@ public final class Trainer {
         var lastValidationStep = progress.history.last?.step ?? -1
 
         _ = events(.started(TrainingStart(
-            vocabularySize: data.vocabulary.count, parameterCount: model.config.parameterCount,
+            vocabularySize: data.vocabulary.count, parameterCount: network.config.parameterCount,
             trainTokens: data.trainIDs.count, validationTokens: data.validationIDs.count,
             validationUnknown: data.validationUnknown, stepsPerEpoch: stepsPerEpoch, plannedSteps: plannedSteps,
             resumedAtStep: startStep, threads: Parallel.threadCount, shortenedWindow: shortenedWindow,
@@ -241,7 +243,7 @@ public final class Trainer {
             if scheduled { progress.pendingValidation = true }
             progress.seconds = secondsBefore + elapsed()
             guard let (sum, count) = withValidatedWeights({
-                Evaluator.score(model: model, batcher: data.validationBatcher, shouldStop: shouldStop)
+                Evaluator.score(network: network, batcher: data.validationBatcher, shouldStop: shouldStop)
             }) else {
                 return nil
             }
@@ -339,31 +341,31 @@ public final class Trainer {
 
     private func step(_ batch: Batch, seconds: Double) throws -> (loss: Double, norm: Double) {
         if !batch.continuesState || state.batchSize != batch.batchSize {
-            state = RecurrentState(config: model.config, batchSize: batch.batchSize)
+            state = RecurrentState(config: network.config, batchSize: batch.batchSize)
         }
-        if !gradientsAreZero { model.gradients.zero() }
+        if !gradientsAreZero { network.gradients.zero() }
         gradientsAreZero = false
-        model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
-        let (sum, count) = model.lossAndGradient(targets: batch.targets, mask: batch.mask)
+        network.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
+        let (sum, count) = network.lossAndGradient(targets: batch.targets, mask: batch.mask)
         let loss = sum / Double(max(1, count))
         let nextStep = progress.step + 1
         guard loss.isFinite, loss < divergenceCeiling else { throw diverged(step: nextStep, what: "the loss became \(loss)") }
-        model.backward()
+        network.backward()
         if frozenEmbedding != nil {
-            let e = model.parameters.entry("encoder.weight")!
-            model.gradients.pointer("encoder.weight").update(repeating: 0, count: e.count)
+            let e = network.parameters.entry("encoder.weight")!
+            network.gradients.pointer("encoder.weight").update(repeating: 0, count: e.count)
         }
-        let norm = GradientClipping.norm(model.gradients)
+        let norm = GradientClipping.norm(network.gradients)
         guard norm.isFinite else { throw diverged(step: nextStep, what: "the gradients became infinite or NaN") }
         // Clipping's factor and the zeroing for the next step ride along in the update's one pass.
         let rate = learningRate(seconds: seconds)
         lastLearningRate = rate
-        optimizer.step(parameters: model.parameters, gradients: model.gradients, learningRate: rate,
+        optimizer.step(parameters: network.parameters, gradients: network.gradients, learningRate: rate,
                        gradientScale: GradientClipping.scale(norm: norm, maxNorm: options.clip), zeroingGradients: true)
         gradientsAreZero = true
         // Weight decay and optimizer moments would still move a frozen matrix; it is put back.
-        if let frozenEmbedding { model.parameters.set("encoder.weight", frozenEmbedding) }
-        average?.update(from: model.parameters, step: nextStep)
+        if let frozenEmbedding { network.parameters.set("encoder.weight", frozenEmbedding) }
+        average?.update(from: network.parameters, step: nextStep)
         progress.step = nextStep
         progress.lossSinceRecord += sum
         progress.tokensSinceRecord += count
@@ -392,7 +394,7 @@ public final class Trainer {
     /// from its own generator (seeded by the run's seed and step), so sampling never changes what
     /// training computes, and a resumed run samples what an uninterrupted one does.
     private func sample() throws -> TrainingSample {
-        let loaded = LoadedModel(model: model, vocabulary: data.vocabulary, level: options.level, mode: options.mode)
+        let loaded = LoadedModel(model: network.snapshot(), vocabulary: data.vocabulary, level: options.level, mode: options.mode)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: options.sampleTemperature))
         let prompt = try generator.encodePrompt(options.samplePrompt, policy: .skip).ids
         let text = try generator.generate(prompt: prompt, length: options.sampleLength,
@@ -422,7 +424,7 @@ public final class Trainer {
     /// Runs `body` with the weights that validation judges: the average when there is one.
     private func withValidatedWeights<R>(_ body: () throws -> R) rethrows -> R {
         guard let average else { return try body() }
-        return try average.withAveragedWeights(in: model.parameters, body)
+        return try average.withAveragedWeights(in: network.parameters, body)
     }
 
     /// The resume file's tensor holding the averaged weights (flat, in parameter order).
@@ -434,17 +436,17 @@ public final class Trainer {
     /// Writes latest, resume state, metrics, (when `bestImproved`) the best model and (when
     /// `validated` and `keepCheckpoints` asks) a copy kept by step.
     private func save(bestImproved: Bool, validated: Bool = false) throws {
-        guard (0..<model.parameters.count).allSatisfy({ model.parameters.values[$0].isFinite }) else {
+        guard (0..<network.parameters.count).allSatisfy({ network.parameters.values[$0].isFinite }) else {
             throw QuillError.runtime("step \(progress.step): weights are no longer finite; nothing was saved (the last good checkpoint is kept)")
         }
         guard let folder = options.outputFolder else { return }
         let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
                                       corpus: options.corpus)
-        let checkpoint = Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary)
+        let checkpoint = Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary)
         // The best model and kept copies are what validation judged (the average, when there is one).
         let judged = average == nil ? checkpoint
-            : withValidatedWeights { Checkpoint(model: model, vocabulary: data.vocabulary, summary: summary) }
+            : withValidatedWeights { Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary) }
         if bestImproved { try judged.write(to: folder + "/" + Checkpoint.modelFile) }
         try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
         if validated, let keep = options.keepCheckpoints {

@@ -28,12 +28,12 @@ enum PerplexityCommand {
                 "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
                 "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,
                 "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(),
-                "batch": batch, "seq_len": steps, "weights": loaded.weights.rawValue,
+                "batch": batch, "seq_len": steps, "weights": loaded.weightFormat.rawValue,
             ] as [String: Any]))
             return
         }
         print("file            \(file)")
-        print("tokens scored   \(result.tokens) (\(loaded.level.rawValue) level, --batch \(batch), --seq-len \(steps), \(loaded.weights.rawValue) weights)")
+        print("tokens scored   \(result.tokens) (\(loaded.level.rawValue) level, --batch \(batch), --seq-len \(steps), \(loaded.weightFormat.rawValue) weights)")
         print(String(format: "unknown         %d (%.2f%% of the text's tokens)", result.unknown, result.unknownShare * 100))
         print(String(format: "cross-entropy   %.6f nats per token", result.crossEntropy))
         print(String(format: "perplexity      %.4f", result.perplexity))

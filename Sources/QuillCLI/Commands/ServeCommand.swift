@@ -38,7 +38,7 @@ enum ServeCommand {
         let api = CompletionAPI(service: service, description: [
             "level": loaded.level.rawValue, "cell": c.cell.rawValue, "layers": c.layers, "hidden_size": c.hiddenSize,
             "embedding_size": c.embeddingSize, "vocabulary_size": c.vocabularySize, "parameters": c.parameterCount,
-            "weights": loaded.weights.rawValue, "tied_weights": c.tieWeights,
+            "weights": loaded.weightFormat.rawValue, "tied_weights": c.tieWeights,
         ])
         var limits = HTTPServer.Limits()
         limits.bodyBytes = try args.int("max-body", atLeast: 1)!
