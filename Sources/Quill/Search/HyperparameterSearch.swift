@@ -102,12 +102,15 @@ public final class HyperparameterSearch {
     /// A new search; throws when the budget is too short for two rungs or the corpus cannot be read.
     public init(settings: Settings) throws {
         try settings.base.validate()
-        guard settings.eta >= 2 else { throw QuillError.usage("eta must be at least 2, got \(settings.eta)") }
+        guard settings.eta >= 2 else {
+            throw QuillError.invalidValue(name: "eta", value: "\(settings.eta)", problem: "each rung keeps the best 1/eta, so eta must be at least 2")
+        }
         let baseline = settings.baseline != .none
         guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps,
                                          baseline: baseline) else {
             let least = Double(baseline ? 3 : 2) * 45 * Double(settings.eta)
-            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
+            throw QuillError.invalidValue(name: "budget", value: "\(Int(settings.budget)) s",
+                                          problem: "too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
         }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)

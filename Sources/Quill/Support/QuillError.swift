@@ -5,6 +5,9 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     case usage(String)
     /// A setting has a value it cannot take (the CLI exits 2, naming its flag).
     case invalidSetting(InvalidSetting)
+    /// A value no `Setting` names (a search's `eta` or `budget`) cannot be used: its name as the
+    /// API spells it, the value given, and why (the CLI exits 2).
+    case invalidValue(name: String, value: String, problem: String)
     /// A file without Quill's metadata was opened as a checkpoint: a plain PyTorch state dict
     /// needs its vocabulary, level and cell from the caller (`LoadedModel(path:vocabularyFile:…)`).
     case notQuillCheckpoint(path: String)
@@ -31,6 +34,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .usage(let message): return message
         case .invalidSetting(let invalid): return invalid.describe(naming: name)
+        case .invalidValue(let what, let value, let problem): return "\(what) is \(value): \(problem)"
         case .notQuillCheckpoint(let path):
             return "\(path): not a Quill checkpoint (no quill.config/quill.vocabulary metadata); a plain PyTorch state_dict needs its vocabulary and level given"
         case .unknownCharacters(let characters):
@@ -48,7 +52,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// True for errors the CLI reports as bad usage (exit status 2) rather than a failure (1).
     public var isUsage: Bool {
         switch self {
-        case .usage, .invalidSetting, .unknownCharacters: return true
+        case .usage, .invalidSetting, .invalidValue, .unknownCharacters: return true
         default: return false
         }
     }
