@@ -21,6 +21,9 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     case badText(path: String, problem: String)
     /// A checkpoint or tensor file could not be used.
     case badCheckpoint(path: String, problem: String)
+    /// A file of a `kind` (`FormatVersion.kind`) was written in format `version`, newer than the
+    /// `newest` this Quill reads: a newer Quill wrote it.
+    case newerFormat(path: String, kind: String, version: Int, newest: Int)
     /// Training or evaluation cannot proceed (too little data, a diverging run, …).
     case runtime(String)
     /// Reading or writing a file failed at the operating-system level.
@@ -44,6 +47,8 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
                 + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
         case .badText(let path, let problem): return "\(path): \(problem)"
         case .badCheckpoint(let path, let problem): return "\(path): \(problem)"
+        case .newerFormat(let path, let kind, let version, let newest):
+            return "\(path): \(kind) written by format \(version); this Quill reads up to format \(newest) (a newer Quill wrote it)"
         case .runtime(let message): return message
         case .io(let path, let problem): return "\(path): \(problem)"
         }
