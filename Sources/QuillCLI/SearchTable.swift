@@ -33,7 +33,12 @@ final class SearchTable {
     static func row(_ t: SearchTrial, best: Bool = false) -> String {
         let p = t.parameters
         let loss = t.validationLoss.map { String(format: "%.4f", $0) } ?? "-"
-        let status = t.status == .failed ? "failed: " + (t.message ?? "") : (best ? "best so far" : "done")
+        let status: String
+        switch t.status {
+        case .failed(let message): status = "failed: " + message
+        case .pending: status = "running"
+        case .completed: status = best ? "best so far" : "done"
+        }
         return format(["\(t.id)", "\(t.rung)", String(format: "%.3g", p.learningRate), "\(p.hiddenSize)", "\(p.layers)",
                        "\(p.embeddingSize)", p.tieWeights ? "yes" : "no", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
                        String(format: "%.2f", p.embeddingDropout), p.lockedDropout ? "yes" : "no", "\(p.sequenceLength)",
@@ -68,13 +73,13 @@ final class SearchTable {
 
     func finish(_ outcome: HyperparameterSearch.Outcome) {
         // One row per configuration, at the furthest rung it reached: further first, then by loss.
-        let furthest = Dictionary(grouping: outcome.trials.filter { $0.status == .completed }, by: \.id)
-            .compactMap { $0.value.max { $0.rung < $1.rung } }
-        let ranked = furthest.sorted { (-$0.rung, $0.validationLoss!, $0.id) < (-$1.rung, $1.validationLoss!, $1.id) }
+        let completed = outcome.trials.compactMap { t in t.validationLoss.map { (loss: $0, trial: t) } }
+        let furthest = Dictionary(grouping: completed, by: \.trial.id).compactMap { $0.value.max { $0.trial.rung < $1.trial.rung } }
+        let ranked = furthest.sorted { (-$0.trial.rung, $0.loss, $0.trial.id) < (-$1.trial.rung, $1.loss, $1.trial.id) }.map(\.trial)
         line(String(format: "search used %@ of %@; %d trials, %d failed", Format.duration(outcome.seconds) as NSString,
                     Format.duration(search.settings.budget) as NSString, outcome.trials.count,
-                    outcome.trials.filter { $0.status == .failed }.count))
-        guard let best = outcome.best else {
+                    outcome.trials.count - completed.count))
+        guard let best = outcome.best, let bestLoss = best.validationLoss else {
             line("no trial completed")
             return
         }
@@ -82,7 +87,7 @@ final class SearchTable {
         line(Self.header)
         for t in ranked.prefix(5) { line(Self.row(t)) }
         line(String(format: "best: trial %d (rung %d), validation loss %.4f; checkpoint %@/%@", best.id, best.rung,
-                    best.validationLoss!, search.settings.folder, HyperparameterSearch.bestFolder))
+                    bestLoss, search.settings.folder, HyperparameterSearch.bestFolder))
         let trained = training(best)
         line("train it (it was validated after \(trained) of training; add --max-time or --epochs, and --out):")
         line("  " + SearchCommand.command(best.parameters, search: search))
@@ -94,7 +99,7 @@ final class SearchTable {
             let asLong = yardstick == trained ? "trained as long" : "trained for \(yardstick) (the winner \(trained))"
             line(baseline == best
                  ? String(format: "the winner is %@ (trial %d)", what, baseline.id)
-                 : String(format: "%@ (trial %d), %@: %.4f; the winner is %.4f lower", what, baseline.id, asLong, loss, loss - best.validationLoss!))
+                 : String(format: "%@ (trial %d), %@: %.4f; the winner is %.4f lower", what, baseline.id, asLong, loss, loss - bestLoss))
         }
     }
 

@@ -103,7 +103,7 @@ final class CheckpointFuzzTests: XCTestCase {
         case 7:
             let key = pick(["quill.format", "quill.config", "quill.vocabulary", "quill.training", "__metadata__", "data_offsets",
                             "shape", "dtype", "encoder.weight", "rnn.weight_hh_l1"])
-            let replacement = pick(["x\(key)", "", "quill.format\":\"2\",\"y"])
+            let replacement = pick(["x\(key)", "", "quill.format\":\"3\",\"y"])
             return (rebuilt(replaceOnce(in: header, "\"\(key)\"", with: "\"\(replacement)\"", &rng)), "key \(key)")
         case 8:
             var scalars = Array(header.unicodeScalars)

@@ -64,12 +64,14 @@ final class CheckpointTests: XCTestCase {
         badConfig.metadata["quill.config"] = "{\"nope\": 1}"
         assertRefused(badConfig, "quill.config")
 
-        var newer = good
-        newer.metadata["quill.format"] = "2"
-        assertRefused(newer, "quill.format is '2'", "reads format 1")
         var noFormat = good
         noFormat.metadata["quill.format"] = nil
         assertRefused(noFormat, "no quill.format")
+        for bad in ["0", "-1", "two", "1.5", ""] {
+            var unreadable = good
+            unreadable.metadata["quill.format"] = bad
+            assertRefused(unreadable, "quill.format")
+        }
 
         // Sizes from a damaged config are refused before anything is built from them.
         var hugeLayers = good
@@ -80,12 +82,64 @@ final class CheckpointTests: XCTestCase {
         assertRefused(hugeHidden, "above the limit")
     }
 
-    /// A config written before a field existed still loads, with the field's default.
-    func testOlderConfigWithoutNewerFieldsLoads() throws {
-        let old = #"{"vocabularySize":5,"embeddingSize":4,"hiddenSize":6,"layers":2,"dropout":0.1,"tieWeights":false,"cell":"gru","initialization":"pytorch"}"#
-        let config = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
-        XCTAssertEqual(config.cell, .gru)
-        XCTAssertEqual(config.initializationRange, 0.1)
-        XCTAssertThrowsError(try JSONDecoder().decode(ModelConfig.self, from: Data(#"{"vocabularySize":5}"#.utf8)))
+    /// A file of a newer format is refused, the error naming its version and the newest this
+    /// Quill reads; the file this Quill writes carries the current version.
+    func testNewerFormatIsRefusedNamingBothVersions() throws {
+        let good = try makeCheckpoint().safeTensors()
+        XCTAssertEqual(good.metadata["quill.format"], "2")
+        XCTAssertEqual(FormatVersion.checkpoint.stamp, "2")
+        var newer = good
+        newer.metadata["quill.format"] = "3"
+        XCTAssertThrowsError(try Checkpoint(safeTensors: newer, path: "ck.safetensors")) { error in
+            XCTAssertEqual(error as? QuillError, .newerFormat(path: "ck.safetensors", kind: "checkpoint", version: 3, newest: 2))
+            XCTAssertEqual("\(error)", "ck.safetensors: checkpoint written by format 3; this Quill reads up to format 2 (a newer Quill wrote it)")
+        }
+        // The version is checked before anything else in the file is read.
+        newer.metadata["quill.config"] = "{\"a config\": \"of a later layout\"}"
+        assertRefused(newer, "format 3", "up to format 2")
+    }
+
+    /// A version 1 file, whose config may lack the fields added after it was written, loads
+    /// through the upgrade path with the values those models were built with, and is written
+    /// back as version 2.
+    func testVersion1CheckpointIsReadThroughTheUpgradePath() throws {
+        let current = try makeCheckpoint(cell: .lstm)
+        var old = current.safeTensors()
+        old.metadata["quill.format"] = "1"
+        old.metadata["quill.config"] = #"{"embeddingSize":4,"hiddenSize":6,"layers":2,"vocabularySize":5}"#
+        let read = try Checkpoint(safeTensors: try SafeTensors(bytes: old.serialized()), path: "v1.safetensors")
+        XCTAssertEqual(read.config, ModelConfig(vocabularySize: 5, embeddingSize: 4, hiddenSize: 6, layers: 2, dropout: 0,
+                                                tieWeights: false, cell: .lstm, initialization: .pytorch, initializationRange: 0.1))
+        XCTAssertEqual(read.weights.tensors, current.weights.tensors)
+        XCTAssertEqual(try read.makeModel().config, read.config)
+        XCTAssertEqual(read.safeTensors().metadata["quill.format"], "2")
+        // A field the old file has is kept, not replaced by the upgrade's value.
+        old.metadata["quill.config"] = #"{"embeddingSize":4,"hiddenSize":6,"layers":2,"vocabularySize":5,"dropout":0.25}"#
+        XCTAssertEqual(try Checkpoint(safeTensors: old, path: "v1").config.dropout, 0.25)
+        // A version 2 file must list every field: the defaults are the upgrade's, not the decoder's.
+        old.metadata["quill.format"] = "2"
+        assertRefused(old, "quill.config")
+        // A quantized version 1 file takes the same path.
+        var int8 = current.safeTensors(storing: .int8)
+        int8.metadata["quill.format"] = "1"
+        XCTAssertEqual(try Checkpoint(safeTensors: int8, path: "v1-int8").storedFormat, .int8)
+    }
+
+    /// The scheme any kind of file uses: each step runs once, in order, from the file's version.
+    func testFormatVersionRunsEachUpgradeStepInOrder() throws {
+        let kind = FormatVersion(kind: "test file", key: "test.format", current: 4, oldest: 2)
+        var steps: [Int] = []
+        let upgraded = try kind.upgrade(["test.format": "2", "other": "x"], path: "t") { from, metadata in
+            steps.append(from)
+            metadata["step\(from)"] = "done"
+        }
+        XCTAssertEqual(steps, [2, 3])
+        XCTAssertEqual(upgraded, ["test.format": "4", "other": "x", "step2": "done", "step3": "done"])
+        XCTAssertEqual(try kind.upgrade(["test.format": "4"], path: "t") { _, _ in XCTFail("a current file needs no step") }, ["test.format": "4"])
+        XCTAssertThrowsError(try kind.version(of: ["test.format": "1"], path: "t")) { XCTAssertTrue("\($0)".contains("older"), "\($0)") }
+        XCTAssertThrowsError(try kind.version(of: ["test.format": "5"], path: "t")) {
+            XCTAssertEqual("\($0)", "t: test file written by format 5; this Quill reads up to format 4 (a newer Quill wrote it)")
+        }
+        XCTAssertThrowsError(try kind.version(of: [:], path: "t")) { XCTAssertTrue("\($0)".contains("no test.format"), "\($0)") }
     }
 }

@@ -79,4 +79,14 @@ final class SafeTensorsTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
         XCTAssertEqual(leftovers, ["m.safetensors"], "no temporary file left behind")
     }
+
+    /// `order` and `tensors` are both public: a name listed without a tensor is left out of the
+    /// file rather than crashing the writer.
+    func testOrderNamingNoTensorIsLeftOut() throws {
+        var file = SafeTensors(tensors: [("a", .init(shape: [2], floats: [1, 2]))])
+        file.order.insert("ghost", at: 0)
+        let read = try SafeTensors(bytes: file.serialized())
+        XCTAssertEqual(read.order, ["a"])
+        XCTAssertEqual(read["a"]?.floats(), [1, 2])
+    }
 }

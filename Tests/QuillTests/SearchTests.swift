@@ -13,6 +13,26 @@ final class SearchTests: XCTestCase {
         folder = SharedData.temporaryFolder(self)
     }
 
+    /// A trial's log line keeps the keys earlier logs have, so an old search resumes; a completed
+    /// trial without its loss cannot be read into one.
+    func testTrialLogLinesKeepTheirKeysAndACompletedTrialHasItsLoss() throws {
+        var rng = SeededGenerator(seed: 1)
+        let parameters = SearchSpace(level: .char).sample(&rng)
+        var trial = SearchTrial(id: 4, rung: 1, parameters: parameters)
+        trial.status = .completed(loss: 1.25)
+        let line = String(decoding: try JSONEncoder().encode(trial), as: UTF8.self)
+        XCTAssertTrue(line.contains(#""status":"completed""#) && line.contains(#""validationLoss":1.25"#), line)
+        XCTAssertEqual(try JSONDecoder().decode(SearchTrial.self, from: Data(line.utf8)), trial)
+        trial.status = .failed(message: "diverged")
+        let failed = try JSONDecoder().decode(SearchTrial.self, from: try JSONEncoder().encode(trial))
+        XCTAssertEqual(failed.status, .failed(message: "diverged"))
+        XCTAssertNil(failed.validationLoss)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertNotNil(object.removeValue(forKey: "validationLoss"))
+        let lossless = try JSONSerialization.data(withJSONObject: object)
+        XCTAssertThrowsError(try JSONDecoder().decode(SearchTrial.self, from: lossless))
+    }
+
     func testPlanSplitsTheBudgetEvenlyBetweenRungs() throws {
         let plan = try XCTUnwrap(SearchPlan.make(budget: 1800, eta: 3, baseline: false))
         XCTAssertEqual(plan.trials, [9, 3, 1])
@@ -244,7 +264,10 @@ final class SearchTests: XCTestCase {
         let s = try settings("diverge", space: #"{"hidden": [8], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4], "lr": 100000, "optimizer": "sgd", "sgd_lr": 100000}"#)
         let outcome = try HyperparameterSearch(settings: s).run()
         XCTAssertEqual(outcome.trials.count, 9, "nothing is promoted from a rung where every trial failed")
-        XCTAssertTrue(outcome.trials.allSatisfy { $0.status == .failed && $0.message != nil && $0.validationLoss == nil })
+        XCTAssertTrue(outcome.trials.allSatisfy { trial in
+            if case .failed(let message) = trial.status { return !message.isEmpty && trial.validationLoss == nil }
+            return false
+        })
         XCTAssertNil(outcome.best)
     }
 }

@@ -19,11 +19,12 @@ extension Checkpoint {
         var out = SafeTensors(metadata: full.metadata)
         out.metadata[Self.weightsKey] = format.rawValue
         for name in full.order {
-            let tensor = full[name]!
-            guard tensor.shape.count == 2, let values = tensor.floats() else {
+            guard let tensor = full[name] else { continue }
+            guard tensor.shape.count == 2, let values = tensor.floats(), !values.isEmpty else {
                 out.set(name, tensor)
                 continue
             }
+            // Not empty, so the buffer has a base address.
             let matrix = values.withUnsafeBufferPointer {
                 QuantizedMatrix($0.baseAddress!, rows: tensor.shape[0], columns: tensor.shape[1], format: format)
             }
@@ -35,10 +36,10 @@ extension Checkpoint {
     /// An int8 file's matrices as float32 (q × the row's scale), the scale tensors dropped; any
     /// other file unchanged.
     static func dequantizingInt8(_ file: SafeTensors, path: String) throws -> SafeTensors {
-        guard file.order.contains(where: { file[$0]!.dtype == .i8 }) else { return file }
+        guard file.order.contains(where: { file[$0]?.dtype == .i8 }) else { return file }
         var out = SafeTensors(metadata: file.metadata)
         for name in file.order where !name.hasSuffix(".scale") || file[String(name.dropLast(6))]?.dtype != .i8 {
-            let tensor = file[name]!
+            guard let tensor = file[name] else { continue }
             guard tensor.dtype == .i8 else {
                 out.set(name, tensor)
                 continue

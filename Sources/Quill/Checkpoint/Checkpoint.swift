@@ -10,11 +10,7 @@ public struct Checkpoint: Sendable {
     public static let latestFile = "latest.safetensors"
     /// The latest weights with the optimizer moments, carried state and progress.
     public static let resumeFile = "resume.safetensors"
-    /// The layout version written to `quill.format`; loading refuses any other.
-    public static let format = "1"
-
     enum Key {
-        static let format = "quill.format"
         static let config = "quill.config"
         static let vocabulary = "quill.vocabulary"
         static let training = "quill.training"
@@ -41,7 +37,7 @@ public struct Checkpoint: Sendable {
     public func safeTensors() -> SafeTensors {
         var file = weights
         file.metadata = [
-            Key.format: Self.format,
+            FormatVersion.checkpoint.key: FormatVersion.checkpoint.stamp,
             Key.config: JSONCoding.string(config),
             Key.vocabulary: vocabulary.jsonString(),
             Key.training: JSONCoding.string(summary),
@@ -84,17 +80,17 @@ public struct Checkpoint: Sendable {
     }
 
     /// A checkpoint from a safetensors file already read; `path` names it in errors. Checks the
+    /// format version (an older file's metadata is upgraded, a newer file refused), then the
     /// metadata, the config's sizes and every tensor against the config.
     public init(safeTensors stored: SafeTensors, path: String) throws {
-        let file = try Self.dequantizingInt8(stored, path: path)
         func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
-        guard let configText = file.metadata[Key.config], let vocabularyText = file.metadata[Key.vocabulary] else {
+        guard stored.metadata[Key.config] != nil, stored.metadata[Key.vocabulary] != nil else {
             throw QuillError.notQuillCheckpoint(path: path)
         }
-        guard let format = file.metadata[Key.format] else { throw fail("no quill.format metadata") }
-        guard format == Self.format else {
-            throw fail("quill.format is '\(format)'; this version of Quill reads format \(Self.format) (written by a newer Quill?)")
-        }
+        var file = stored
+        file.metadata = try FormatVersion.checkpoint.upgrade(stored.metadata, path: path, by: Self.upgrade)
+        file = try Self.dequantizingInt8(file, path: path)
+        let configText = file.metadata[Key.config] ?? "", vocabularyText = file.metadata[Key.vocabulary] ?? ""
         guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
         // Sizes are checked before anything (the vocabulary, the list of tensor shapes) is built from them.
         do { try config.validate() } catch { throw fail("invalid config: \(error)") }

@@ -2,12 +2,13 @@ import Foundation
 
 extension SafeTensors {
     /// The file's bytes: header (padded with spaces to a multiple of 8 so the data is aligned),
-    /// then the tensors in `order`, back to back.
+    /// then the tensors in `order`, back to back. A name in `order` without a tensor (both are
+    /// public and may disagree) is left out.
     public func serialized() -> [UInt8] {
+        let written = order.compactMap { name in tensors[name].map { (name, $0) } }
         var header: [String: Any] = [:]
         var offset = 0
-        for name in order {
-            let tensor = tensors[name]!
+        for (name, tensor) in written {
             header[name] = [
                 "dtype": tensor.dtype.rawValue,
                 "shape": tensor.shape,
@@ -22,7 +23,7 @@ extension SafeTensors {
         out.reserveCapacity(8 + json.count + offset)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
-        for name in order { out.append(contentsOf: tensors[name]!.bytes) }
+        for (_, tensor) in written { out.append(contentsOf: tensor.bytes) }
         return out
     }
 

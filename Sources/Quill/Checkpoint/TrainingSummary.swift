@@ -27,9 +27,3 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
         self.corpus = corpus
     }
 }
-
-/// How training text is cut into rows.
-public enum TrainingMode: String, Codable, Sendable, CaseIterable {
-    case stream
-    case lines
-}

@@ -93,26 +93,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initializationRange = initializationRange
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case vocabularySize, embeddingSize, hiddenSize, layers, dropout, tieWeights, cell, initialization,
-             initializationRange
-    }
-
-    /// Decodes a stored config; fields added after a checkpoint was written take their defaults,
-    /// so older checkpoints stay loadable.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
-        embeddingSize = try c.decode(Int.self, forKey: .embeddingSize)
-        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-        layers = try c.decode(Int.self, forKey: .layers)
-        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
-        tieWeights = try c.decodeIfPresent(Bool.self, forKey: .tieWeights) ?? false
-        cell = try c.decodeIfPresent(Cell.self, forKey: .cell) ?? .lstm
-        initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization) ?? .pytorch
-        initializationRange = try c.decodeIfPresent(Float.self, forKey: .initializationRange) ?? 0.1
-    }
-
     /// Largest sizes a model may have. Far beyond what fits in memory on one machine, but small
     /// enough that every derived size (gate rows, parameter counts, byte counts) fits in an Int, so
     /// a config read from a damaged or hostile file is refused before anything is built from it.

@@ -102,12 +102,15 @@ public final class HyperparameterSearch {
     /// A new search; throws when the budget is too short for two rungs or the corpus cannot be read.
     public init(settings: Settings) throws {
         try settings.base.validate()
-        guard settings.eta >= 2 else { throw QuillError.usage("eta must be at least 2, got \(settings.eta)") }
+        guard settings.eta >= 2 else {
+            throw QuillError.invalidValue(name: "eta", value: "\(settings.eta)", problem: "each rung keeps the best 1/eta, so eta must be at least 2")
+        }
         let baseline = settings.baseline != .none
         guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps,
                                          baseline: baseline) else {
             let least = Double(baseline ? 3 : 2) * 45 * Double(settings.eta)
-            throw QuillError.usage("a budget of \(Int(settings.budget)) s is too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
+            throw QuillError.invalidValue(name: "budget", value: "\(Int(settings.budget)) s",
+                                          problem: "too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
         }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)
@@ -194,7 +197,7 @@ public final class HyperparameterSearch {
         func outcome(interrupted: Bool) -> Outcome {
             Outcome(trials: trials, best: bestTrial, interrupted: interrupted,
                     seconds: spentBefore + MonotonicClock.seconds() - sessionStart,
-                    baseline: trials.first { $0.id == baselineID && $0.rung == last && $0.status == .completed })
+                    baseline: trials.first { $0.id == baselineID && $0.rung == last && $0.validationLoss != nil })
         }
         events(.planned(plan, done: trials))
         var ids = Array(0..<plan.trials[0])
@@ -225,8 +228,9 @@ public final class HyperparameterSearch {
                 events(.trialFinished(finished, best: best))
             }
             guard rung + 1 < plan.trials.count else { break }
-            ids = trials.filter { $0.rung == rung && $0.status == .completed }
-                .sorted { ($0.validationLoss!, $0.id) < ($1.validationLoss!, $1.id) }
+            ids = trials.filter { $0.rung == rung }
+                .compactMap { trial in trial.validationLoss.map { (loss: $0, id: trial.id) } }
+                .sorted { ($0.loss, $0.id) < ($1.loss, $1.id) }
                 .prefix(plan.trials[rung + 1]).map(\.id)
             events(.promoted(rung: rung, ids: ids))
             if ids.isEmpty { break }
@@ -252,7 +256,8 @@ public final class HyperparameterSearch {
 
     /// The completed trial with the lowest validation loss (the earliest on a tie).
     public var bestTrial: SearchTrial? {
-        trials.filter { $0.status == .completed }.min { ($0.validationLoss!, $0.rung, $0.id) < ($1.validationLoss!, $1.rung, $1.id) }
+        trials.compactMap { trial in trial.validationLoss.map { (loss: $0, trial: trial) } }
+            .min { ($0.loss, $0.trial.rung, $0.trial.id) < ($1.loss, $1.trial.rung, $1.trial.id) }?.trial
     }
 
     /// The options a trial trains with.
@@ -286,12 +291,10 @@ public final class HyperparameterSearch {
                 return nil
             }
             trial.steps = result.steps
-            trial.validationLoss = result.bestValidationLoss
             trial.tokensPerSecond = timed.progress.history.last?.tokensPerSecond ?? 0
-            if result.bestValidationLoss == nil { trial.status = .failed; trial.message = "no validation ran" }
+            trial.status = result.bestValidationLoss.map { .completed(loss: $0) } ?? .failed(message: "no validation ran")
         } catch let error as QuillError {
-            trial.status = .failed
-            trial.message = error.description
+            trial.status = .failed(message: error.description)
         }
         trial.seconds = MonotonicClock.seconds() - start
         return trial

@@ -1,11 +1,24 @@
 /// One trial of a search: a configuration trained at one rung, and what came of it.
-public struct SearchTrial: Codable, Equatable, Sendable {
-    /// How a trial ended.
-    public enum Status: String, Codable, Sendable {
-        /// Trained to its budget and validated.
-        case completed
-        /// Diverged or could not run (the message says why); it is never promoted.
-        case failed
+public struct SearchTrial: Equatable, Sendable {
+    /// Where a trial stands. A completed trial always has its loss, so ranking never meets a
+    /// finished trial without one.
+    public enum Status: Equatable, Sendable {
+        /// About to run (what `HyperparameterSearch.Event.trialStarted` carries).
+        case pending
+        /// Trained to its budget and validated: its best validation loss, nats per token.
+        case completed(loss: Double)
+        /// Diverged, could not run, or ended before any validation (the message says why); it is
+        /// never promoted.
+        case failed(message: String)
+
+        /// "pending", "completed" or "failed", as the search log and report spell it.
+        public var name: String {
+            switch self {
+            case .pending: return "pending"
+            case .completed: return "completed"
+            case .failed: return "failed"
+            }
+        }
     }
 
     /// The configuration's number (0 = the first sampled); the same at every rung it reaches.
@@ -16,23 +29,25 @@ public struct SearchTrial: Codable, Equatable, Sendable {
     public var parameters: TrialParameters
     /// Optimizer steps taken.
     public var steps = 0
-    /// Its best validation loss (nats per token); nil when it failed.
-    public var validationLoss: Double?
     /// Training speed.
     public var tokensPerSecond = 0.0
     /// Wall-clock seconds the trial took, setup and validation included (what the budget pays).
     public var seconds = 0.0
     /// Seconds of training it was given (its `--max-time`); nil in logs written before it was kept.
     public var trainingSeconds: Double?
-    /// How it ended.
-    public var status = Status.completed
-    /// Why it failed.
-    public var message: String?
+    /// How it ended, or that it has not yet.
+    public var status = Status.pending
 
     /// A trial about to run.
     public init(id: Int, rung: Int, parameters: TrialParameters) {
         self.id = id
         self.rung = rung
         self.parameters = parameters
+    }
+
+    /// The best validation loss of a completed trial; nil while pending or when it failed.
+    public var validationLoss: Double? {
+        if case .completed(let loss) = status { return loss }
+        return nil
     }
 }

@@ -5,6 +5,9 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     case usage(String)
     /// A setting has a value it cannot take (the CLI exits 2, naming its flag).
     case invalidSetting(InvalidSetting)
+    /// A value no `Setting` names (a search's `eta` or `budget`) cannot be used: its name as the
+    /// API spells it, the value given, and why (the CLI exits 2).
+    case invalidValue(name: String, value: String, problem: String)
     /// A file without Quill's metadata was opened as a checkpoint: a plain PyTorch state dict
     /// needs its vocabulary, level and cell from the caller (`LoadedModel(path:vocabularyFile:…)`).
     case notQuillCheckpoint(path: String)
@@ -18,6 +21,9 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     case badText(path: String, problem: String)
     /// A checkpoint or tensor file could not be used.
     case badCheckpoint(path: String, problem: String)
+    /// A file of a `kind` (`FormatVersion.kind`) was written in format `version`, newer than the
+    /// `newest` this Quill reads: a newer Quill wrote it.
+    case newerFormat(path: String, kind: String, version: Int, newest: Int)
     /// Training or evaluation cannot proceed (too little data, a diverging run, …).
     case runtime(String)
     /// Reading or writing a file failed at the operating-system level.
@@ -31,6 +37,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .usage(let message): return message
         case .invalidSetting(let invalid): return invalid.describe(naming: name)
+        case .invalidValue(let what, let value, let problem): return "\(what) is \(value): \(problem)"
         case .notQuillCheckpoint(let path):
             return "\(path): not a Quill checkpoint (no quill.config/quill.vocabulary metadata); a plain PyTorch state_dict needs its vocabulary and level given"
         case .unknownCharacters(let characters):
@@ -40,6 +47,8 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
                 + (kept.map { "The last good checkpoint is kept in \($0)." } ?? "Nothing was saved.")
         case .badText(let path, let problem): return "\(path): \(problem)"
         case .badCheckpoint(let path, let problem): return "\(path): \(problem)"
+        case .newerFormat(let path, let kind, let version, let newest):
+            return "\(path): \(kind) written by format \(version); this Quill reads up to format \(newest) (a newer Quill wrote it)"
         case .runtime(let message): return message
         case .io(let path, let problem): return "\(path): \(problem)"
         }
@@ -48,7 +57,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// True for errors the CLI reports as bad usage (exit status 2) rather than a failure (1).
     public var isUsage: Bool {
         switch self {
-        case .usage, .invalidSetting, .unknownCharacters: return true
+        case .usage, .invalidSetting, .invalidValue, .unknownCharacters: return true
         default: return false
         }
     }

@@ -125,8 +125,8 @@ enum SearchCommand {
         let trials: [[String: Any]] = outcome.trials.map { t in
             var entry: [String: Any] = ["id": t.id, "rung": t.rung, "params": parameters(t.parameters), "steps": t.steps,
                                         "validation_loss": t.validationLoss ?? NSNull(), "tokens_per_second": t.tokensPerSecond.rounded(),
-                                        "seconds": (t.seconds * 10).rounded() / 10, "status": t.status.rawValue]
-            if let message = t.message { entry["message"] = message }
+                                        "seconds": (t.seconds * 10).rounded() / 10, "status": t.status.name]
+            if case .failed(let message) = t.status { entry["message"] = message }
             if let trained = t.trainingSeconds { entry["training_seconds"] = (trained * 10).rounded() / 10 }
             return entry
         }
@@ -137,8 +137,8 @@ enum SearchCommand {
         } else {
             object["baseline"] = NSNull()
         }
-        if let best = outcome.best {
-            object["best"] = ["params": parameters(best.parameters), "validation_loss": best.validationLoss!, "trial": best.id, "rung": best.rung,
+        if let best = outcome.best, let bestLoss = best.validationLoss {
+            object["best"] = ["params": parameters(best.parameters), "validation_loss": bestLoss, "trial": best.id, "rung": best.rung,
                               "command": command(best.parameters, search: search),
                               "checkpoint": search.settings.folder + "/" + HyperparameterSearch.bestFolder]
         } else {
