@@ -105,19 +105,21 @@ enum SearchCommand: Command {
     /// which the user chooses).
     static func command(_ p: TrialParameters, search: HyperparameterSearch) -> String {
         let settings = search.settings
+        typealias S = TrainingSetting
+        func flag(_ setting: S) -> String { "--" + setting.flag }
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
-        if settings.base.level == .word { words += ["--level", "word"] }
-        if let val = settings.base.validationFile { words += ["--val", shellQuoted(val)] }
-        words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)"]
-        if p.tieWeights { words.append("--tie-weights") }
-        words += ["--dropout", "\(p.dropout)"]
-        if p.lockedDropout { words.append("--locked-dropout") }
+        if settings.base.level == .word { words += [flag(S.level), "word"] }
+        if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
+        words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
+        if p.tieWeights { words.append(flag(S.tieWeights)) }
+        words += [flag(S.dropout), "\(p.dropout)"]
+        if p.lockedDropout { words.append(flag(S.lockedDropout)) }
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
-        words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
-                  "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
-                  "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "\(search.recipe.warmupSteps)"]
+        words += [flag(S.weightDrop), "\(p.weightDrop)", flag(S.embeddingDropout), "\(p.embeddingDropout)",
+                  flag(S.sequenceLength), "\(p.sequenceLength)", flag(S.batchSize), "\(p.batchSize)", flag(S.optimizer), p.optimizer.rawValue,
+                  flag(S.learningRate), "\(p.learningRate)", flag(S.decayShape), "cosine", flag(S.warmupSteps), "\(search.recipe.warmupSteps)"]
         // Spelt out too: a time-only run over ten minutes would otherwise add AdamW's decay and an average.
-        words += ["--weight-decay", "\(p.weightDecay ?? p.optimizer.defaultWeightDecay)", "--ema", "\(p.averageDecay ?? 0)"]
+        words += [flag(S.weightDecay), "\(p.weightDecay ?? p.optimizer.defaultWeightDecay)", flag(S.averageDecay), "\(p.averageDecay ?? 0)"]
         return words.joined(separator: " ")
     }
 
