@@ -3,10 +3,10 @@ import Quill
 /// Our own command-line parsing: kebab-case long flags, `--flag value` and `--flag=value`,
 /// positionals anywhere, `--` ends the flags. Values are checked against the option's kind as they
 /// are read, so a bad number is reported before any work starts.
-struct ArgumentParser {
+struct ArgumentParser<Option: CommandOption> {
     let spec: CommandSpec
 
-    func parse(_ arguments: [String]) throws -> ParsedArguments {
+    func parse(_ arguments: [String]) throws -> ParsedArguments<Option> {
         var values: [String: String] = [:]
         var positionals: [String] = []
         var i = 0
@@ -45,14 +45,32 @@ struct ArgumentParser {
                 value = arguments[i]
                 i += 1
             }
-            try validate(value!, for: option)
+            guard let value else { continue }
+            try validate(value, for: option)
             values[name] = value
         }
         if positionals.count > spec.positionals.count {
             let extra = positionals[spec.positionals.count]
-            throw CLIError.usage("unexpected argument '\(extra)'; usage: quill \(spec.name) \(spec.positionals.joined(separator: " "))")
+            throw CLIError.usage("unexpected argument '\(extra)'; usage: quill \(spec.name) \(spec.positionalUsage)")
         }
+        try validateDefaults()
         return ParsedArguments(spec: spec, values: values, positionals: positionals)
+    }
+
+    /// A default that its own option refuses is a mistake in the spec: reported (never read as
+    /// nothing), so every test that runs the command finds it.
+    private func validateDefaults() throws {
+        for option in spec.options {
+            guard let value = option.defaultValue, !isSwitch(option) else { continue }
+            do { try validate(value, for: option) } catch {
+                throw CLIError.failure("internal error: the default of --\(option.name) is not valid: \(error)")
+            }
+        }
+    }
+
+    private func isSwitch(_ option: OptionSpec) -> Bool {
+        if case .flag = option.kind { return true }
+        return false
     }
 
     private func isNegativeNumber(_ text: String) -> Bool {
@@ -65,8 +83,11 @@ struct ArgumentParser {
             guard let v = Int(value) else {
                 throw CLIError.usage("--\(option.name) needs a whole number, got '\(value)'")
             }
-            if let limit = NumericLimits.maximum[option.name], v > limit {
+            if let limit = option.maximum, v > limit {
                 throw CLIError.usage("--\(option.name) must be at most \(limit), got \(value)")
+            }
+            if let limit = option.minimum, v < limit {
+                throw CLIError.usage("--\(option.name) must be at least \(limit), got \(v)")
             }
         case .float:
             guard let v = DecimalNumber.parse(value), v.isFinite else {
@@ -116,20 +137,4 @@ enum DecimalNumber {
               text.utf8.contains(where: { (48...57).contains($0) }) else { return nil }
         return Double(text)
     }
-}
-
-/// The largest value each whole-number flag takes, so no size can overflow what is computed from
-/// it or ask for memory in the petabytes; the memory a training run needs is checked separately,
-/// against the machine, before anything is allocated. The model's sizes are the library's own
-/// limits, so a flag and a checkpoint are held to the same bounds.
-enum NumericLimits {
-    static let maximum: [String: Int] = [
-        "embed": ModelConfig.limits.embedding, "hidden": ModelConfig.limits.hidden, "layers": ModelConfig.limits.layers,
-        "max-vocab": ModelConfig.limits.vocabulary, "top-k": ModelConfig.limits.vocabulary,
-        "batch": 1 << 16, "seq-len": 1 << 16, "max-len": 1 << 20, "epochs": 1 << 20, "max-steps": 1 << 40,
-        "eval-every": 1 << 40, "log-every": 1 << 40, "patience": 1 << 20, "min-count": 1 << 40,
-        "lr-decay-after": 1 << 20, "length": 1 << 24, "samples": 4096, "sample-every": 1 << 20, "sample-length": 1 << 24,
-        "keep": 1 << 20, "warmup": 1 << 40, "eta": 64, "rung-steps": 1 << 30, "port": 65535, "max-tokens": 1 << 20, "queue": 4096,
-        "max-body": 1 << 30, "connections": 4096,
-    ]
 }

@@ -1,26 +1,25 @@
-/// Help text for `quill --help` and `quill COMMAND --help`, generated from the specs so every flag
-/// and its default is listed.
+/// Help text for `quill --help` and `quill COMMAND --help` (or `quill help COMMAND`), generated from
+/// the specs so every flag and its default is listed. The layout is swift-argument-parser's:
+/// OVERVIEW, USAGE, ARGUMENTS and OPTIONS sections, each default shown as `(default: …)`.
 enum Help {
     static let version = "quill 0.1.0"
 
     static func overview(_ commands: [CommandSpec]) -> String {
         var lines = [
-            "usage: quill COMMAND [ARGUMENTS] [OPTIONS]",
-            "",
-            "Quill trains character- or word-level recurrent language models (LSTM, GRU or",
+            "OVERVIEW: Quill trains character- or word-level recurrent language models (LSTM, GRU or",
             "vanilla RNN) on a text file, generates text from a prompt and measures perplexity",
             "on held-out text.",
             "",
-            "commands:",
+            "USAGE: quill <subcommand> [<options>] [ARGUMENTS]",
+            "",
+            "OPTIONS:",
         ]
-        let width = commands.map(\.name.count).max() ?? 0
-        for command in commands {
-            lines.append("  " + command.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary)
-        }
+        lines += rows([("--version", "Show the version."), ("-h, --help", "Show help information.")])
+        lines += ["", "SUBCOMMANDS:"]
+        lines += rows(commands.map { ($0.name, $0.summary) })
         lines += [
             "",
-            "  --help, -h     show this help; 'quill COMMAND --help' shows a command's options",
-            "  --version      print the version",
+            "  See 'quill help <subcommand>' for detailed help.",
             "",
             "Exit status: 0 on success, 1 when a file or run fails, 2 on bad usage.",
         ]
@@ -28,33 +27,49 @@ enum Help {
     }
 
     static func command(_ spec: CommandSpec) -> String {
-        var lines = ["usage: quill \(spec.name)\(spec.positionals.map { " " + $0 }.joined()) [OPTIONS]", "", spec.summary]
-        if !spec.options.isEmpty {
-            lines += ["", "options:"]
-            let left = spec.options.map { option -> String in
-                let placeholder = option.placeholder
-                return "--\(option.name)" + (placeholder.isEmpty ? "" : " \(placeholder)")
-            }
-            let width = min(34, (left.map(\.count).max() ?? 0) + 2)
-            for (option, label) in zip(spec.options, left) {
-                var help = option.help
-                if let value = option.defaultValue, !isFlag(option) { help += " (default: \(value.isEmpty ? "\"\"" : value))" }
-                if label.count + 2 > width {
-                    lines.append("  " + label)
-                    lines.append("  " + String(repeating: " ", count: width) + help)
-                } else {
-                    lines.append("  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + help)
-                }
-            }
-            lines.append("  " + "--help".padding(toLength: width, withPad: " ", startingAt: 0) + "show this help")
-        }
+        var lines = ["OVERVIEW: \(spec.summary)"]
         if !spec.notes.isEmpty { lines += [""] + spec.notes }
-        if !spec.examples.isEmpty { lines += ["", "examples:"] + spec.examples.map { "  " + $0 } }
+        lines += ["", "USAGE: quill \(spec.name) [<options>]\(spec.positionals.map { " " + $0.name }.joined())"]
+        if !spec.positionals.isEmpty {
+            lines += ["", "ARGUMENTS:"] + rows(spec.positionals.map { ($0.name, $0.help) })
+        }
+        lines += ["", "OPTIONS:"]
+        lines += rows(spec.options.map { option in
+            let placeholder = option.placeholder
+            return ("--\(option.name)" + (placeholder.isEmpty ? "" : " \(placeholder)"), help(option))
+        } + [("-h, --help", "Show help information.")])
+        if !spec.examples.isEmpty { lines += ["", "EXAMPLES:"] + spec.examples.map { "  " + $0 } }
         return lines.joined(separator: "\n")
     }
 
-    private static func isFlag(_ option: OptionSpec) -> Bool {
-        if case .flag = option.kind { return true }
-        return false
+    /// `text` in lines of at most `width` characters, broken at spaces.
+    static func wrap(_ text: String, width: Int = 100) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return line.isEmpty ? lines : lines + [line]
+    }
+
+    /// An option's help with its default, unless it is a switch (off unless given).
+    private static func help(_ option: OptionSpec) -> String {
+        if case .flag = option.kind { return option.help }
+        if let note = option.defaultNote { return option.help + " (default: \(note))" }
+        guard let value = option.defaultValue else { return option.help }
+        return option.help + " (default: \(value.isEmpty ? "\"\"" : value))"
+    }
+
+    /// Two columns: labels indented by two, texts aligned after the widest label (up to 34
+    /// columns; a longer label gets its text on the next line).
+    private static func rows(_ items: [(label: String, text: String)]) -> [String] {
+        let width = min(34, (items.map(\.label.count).max() ?? 0) + 2)
+        return items.flatMap { label, text -> [String] in
+            if label.count + 2 > width { return ["  " + label, "  " + String(repeating: " ", count: width) + text] }
+            return ["  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + text]
+        }
     }
 }

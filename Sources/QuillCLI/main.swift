@@ -7,33 +7,26 @@ CPUCheck.exitIfUnsupported(program: "quill")
 // Entry point of `quill`: dispatch to a subcommand, turn every error into one line on stderr and
 // an exit status (2 for bad usage, 1 for a failed run).
 
-let commands: [CommandSpec] = [
-    TrainCommand.spec, GenerateCommand.spec, PerplexityCommand.spec, VocabCommand.spec, InfoCommand.spec,
-    ExportVocabCommand.spec, ImportCommand.spec, QuantizeCommand.spec, SearchCommand.spec, ServeCommand.spec,
+/// A command's spec and how to run it, so one list holds commands of different option types.
+func entry<C: Command>(_ command: C.Type) -> (spec: CommandSpec, run: ([String]) throws -> Void) {
+    (C.spec, C.parseAndRun)
+}
+
+let commands = [
+    entry(TrainCommand.self), entry(GenerateCommand.self), entry(PerplexityCommand.self), entry(VocabCommand.self),
+    entry(InfoCommand.self), entry(ExportVocabCommand.self), entry(ImportCommand.self), entry(QuantizeCommand.self),
+    entry(SearchCommand.self), entry(ServeCommand.self),
 ]
 
-func runCommand(_ name: String, _ arguments: [String]) throws {
-    guard let spec = commands.first(where: { $0.name == name }) else {
-        throw CLIError.usage("unknown command '\(name)'; commands: \(commands.map(\.name).joined(separator: ", ")) (see 'quill --help')")
+@MainActor func runCommand(_ name: String, _ arguments: [String]) throws {
+    guard let command = commands.first(where: { $0.spec.name == name }) else {
+        throw CLIError.usage("unknown command '\(name)'; commands: \(commands.map(\.spec.name).joined(separator: ", ")) (see 'quill --help')")
     }
     if arguments.contains("--help") || arguments.contains("-h") {
-        print(Help.command(spec))
+        print(Help.command(command.spec))
         return
     }
-    let parsed = try ArgumentParser(spec: spec).parse(arguments)
-    switch name {
-    case "vocab": try VocabCommand.run(parsed)
-    case "train": try TrainCommand.run(parsed)
-    case "generate": try GenerateCommand.run(parsed)
-    case "perplexity": try PerplexityCommand.run(parsed)
-    case "info": try InfoCommand.run(parsed)
-    case "export-vocab": try ExportVocabCommand.run(parsed)
-    case "import": try ImportCommand.run(parsed)
-    case "quantize": try QuantizeCommand.run(parsed)
-    case "search": try SearchCommand.run(parsed)
-    case "serve": try ServeCommand.run(parsed)
-    default: fatalError("unreachable: \(name)")
-    }
+    try command.run(arguments)
 }
 
 /// Swift turns arguments that are not valid UTF-8 into U+FFFD before anything sees them, so a
@@ -57,7 +50,7 @@ do {
         // 'quill help train' is 'quill train --help'.
         try runCommand(arguments[1], ["--help"])
     case nil, "--help", "-h", "help":
-        print(Help.overview(commands))
+        print(Help.overview(commands.map(\.spec)))
     case "--version", "version":
         print(Help.version)
     default:

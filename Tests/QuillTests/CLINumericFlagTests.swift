@@ -104,7 +104,12 @@ extension CLITests {
         let viaHelp = try quill(["help", "train"]), viaFlag = try quill(["train", "--help"])
         XCTAssertEqual(viaHelp.status, 0)
         XCTAssertEqual(viaHelp.stdout, viaFlag.stdout)
-        XCTAssertTrue(viaHelp.stdout.hasPrefix("usage: quill train FILE"), viaHelp.stdout)
+        // swift-argument-parser's layout: OVERVIEW, USAGE, ARGUMENTS, OPTIONS.
+        XCTAssertTrue(viaHelp.stdout.hasPrefix("OVERVIEW: Train a recurrent language model"), viaHelp.stdout)
+        let sections = ["\nUSAGE: quill train [<options>] FILE\n", "\nARGUMENTS:\n  FILE ", "\nOPTIONS:\n", "\n  -h, --help "]
+        let positions = sections.map { viaHelp.stdout.range(of: $0)?.lowerBound }
+        XCTAssertFalse(positions.contains(nil), viaHelp.stdout)
+        XCTAssertEqual(positions.compactMap { $0 }, positions.compactMap { $0 }.sorted(), "sections in argument-parser order")
 
         let bench = Process()
         bench.executableURL = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("quill-bench")

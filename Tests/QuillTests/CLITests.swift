@@ -60,7 +60,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(train.status, 0)
         for flag in ["--level char|word", "--embed N", "--hidden N", "--layers N", "--dropout F", "--tie-weights",
                      "--init pytorch|xavier", "--seed N", "--batch N", "--seq-len N", "--val TEXT", "--val-fraction F",
-                     "--min-count N", "--max-vocab N", "--optimizer adam|adamw|sgd|rmsprop", "--lr F", "--weight-decay F",
+                     "--min-count N", "--max-vocab N", "--optimizer sgd|adam|adamw|rmsprop", "--lr F", "--weight-decay F",
                      "--clip F", "--lr-decay F", "--lr-decay-after N", "--patience N", "--epochs N", "--max-steps N",
                      "--max-time TIME", "--resume TEXT", "--mode stream|lines", "--max-len N", "--quiet"] {
             XCTAssertTrue(train.stdout.contains(flag), flag)

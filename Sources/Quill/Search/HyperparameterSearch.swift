@@ -268,6 +268,8 @@ public final class HyperparameterSearch {
         o.warmupSteps = recipe.warmupSteps
         o.epochs = TrainingOptions.unlimitedEpochs
         o.maxTime = seconds
+        // A trial is scored by its last validation; validating on the way would spend its budget.
+        o.evaluateEvery = nil
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
         o.outputFolder = trialFolder(trial)
         return o

@@ -45,9 +45,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         }
     }
 
-    /// The keys a space file may hold, in the order `describe` lists them.
-    public static let keys = ["lr", "sgd_lr", "hidden", "layers", "embed", "tie", "dropout", "weight_drop", "embedding_dropout",
-                              "locked_dropout", "seq_len", "batch", "optimizer"]
+    /// The keys a space file may hold: the training settings' search keys (`TrainingSetting`),
+    /// with `sgd_lr`, SGD's learning rates, after `lr`.
+    public static let keys: [String] = TrainingSetting.all.compactMap(\.searchKey).flatMap { $0 == "lr" ? [$0, "sgd_lr"] : [$0] }
 
     /// Reads a JSON object whose keys (`keys`) replace the default ranges: `[low, high]` or one
     /// number for ranges, a list or one value for the others. Throws `QuillError.usage` naming the

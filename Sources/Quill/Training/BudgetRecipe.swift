@@ -56,6 +56,8 @@ public struct BudgetRecipe: Equatable, Sendable {
 
     /// Sets the recipe in `options`, except the settings in `kept` (those the caller chose), and
     /// makes time the run's limit: no epoch limit, a cosine schedule to zero.
+    /// The settings it may set are the rows of `TrainingSetting.all` marked `chosenByBudget`
+    /// (TrainingSettingTests holds the two together).
     public func apply(to options: inout TrainingOptions, keeping kept: Set<Setting>) {
         func take(_ s: Setting, _ body: () -> Void) { if !kept.contains(s) { body() } }
         take(.hiddenSize) { options.hiddenSize = hiddenSize }

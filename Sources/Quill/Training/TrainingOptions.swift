@@ -91,8 +91,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxSteps: Int? = nil
     /// Seconds of training in this invocation.
     public var maxTime: Double? = nil
-    /// Validate every N steps as well as at each epoch's end.
-    public var evaluateEvery: Int? = nil
+    /// Validate (and save, with an output folder) every N steps as well as at each epoch's end;
+    /// nil: at epochs' ends only. 1000 by default, as the `quill` tool always did: an epoch of a
+    /// large text or a time-only run's single long epoch would otherwise show no validation and
+    /// leave nothing to resume from for hours.
+    public var evaluateEvery: Int? = 1000
     /// Generate a sample after every N validations (nil: never); see `TrainingSample`.
     public var sampleEvery: Int? = nil
     /// Tokens per sample.
@@ -166,32 +169,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try modelConfig(vocabularySize: 1).validate()
     }
 
-    /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move).
-    public static let resumableSettings: [Setting] = [.epochs, .maxSteps, .maxTime, .patience, .evaluateEvery, .learningRate,
-                                                      .learningRateDecay, .learningRateDecayAfter, .plateauFactor, .clip,
-                                                      .sampleEvery, .sampleLength, .sampleTemperature, .samplePrompt,
-                                                      .keepCheckpoints, .logEvery]
+    /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move):
+    /// the rows of `TrainingSetting.all` marked resumable.
+    public static let resumableSettings: [Setting] = TrainingSetting.all.filter(\.resumable).map(\.name)
 
     /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
     /// and the output folder.
     public func differsOnlyInResumableSettings(from saved: TrainingOptions) -> Bool {
         var same = self
-        same.epochs = saved.epochs
-        same.maxSteps = saved.maxSteps
-        same.maxTime = saved.maxTime
-        same.patience = saved.patience
-        same.evaluateEvery = saved.evaluateEvery
-        same.learningRate = saved.learningRate
-        same.learningRateDecay = saved.learningRateDecay
-        same.learningRateDecayAfter = saved.learningRateDecayAfter
-        same.plateauFactor = saved.plateauFactor
-        same.clip = saved.clip
-        same.sampleEvery = saved.sampleEvery
-        same.sampleLength = saved.sampleLength
-        same.sampleTemperature = saved.sampleTemperature
-        same.samplePrompt = saved.samplePrompt
-        same.keepCheckpoints = saved.keepCheckpoints
-        same.logEvery = saved.logEvery
+        for setting in TrainingSetting.all where setting.resumable { setting.copyValue(from: saved, to: &same) }
         same.corpus = saved.corpus
         same.outputFolder = saved.outputFolder
         return same == saved

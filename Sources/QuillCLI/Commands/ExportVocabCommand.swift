@@ -3,16 +3,21 @@ import Quill
 
 /// `quill export-vocab CHECKPOINT FILE`: the vocabulary in id order, as a JSON array (any level) or
 /// one token a line (PyTorch word_language_model's `idx2word`, word level).
-enum ExportVocabCommand {
+enum ExportVocabCommand: Command {
+    /// None: the command takes only its two arguments.
+    enum Option: CommandOption {
+        var spec: OptionSpec { switch self {} }
+    }
+
     static let spec = CommandSpec(
         name: "export-vocab",
         summary: "Write a checkpoint's vocabulary in id order: a JSON array when FILE ends in .json (any level), else one token per line (word models).",
-        positionals: ["CHECKPOINT", "FILE"],
-        options: [],
+        positionals: [Positional("CHECKPOINT", "a checkpoint folder or .safetensors file"), Positional("FILE", "the vocabulary file to write")],
+        options: Option.self,
         examples: ["quill export-vocab checkpoints/lighthouse vocab.json"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let checkpoint = try Checkpoint(contentsOf: try args.positional(0))
         let out = try args.positional(1)
         let vocabulary = checkpoint.vocabulary

@@ -2,65 +2,80 @@ import Foundation
 import Quill
 
 /// `quill generate CHECKPOINT`: sample text from a saved model.
-enum GenerateCommand {
+enum GenerateCommand: Command {
+    enum Option: ModelLoadingOption {
+        case prompt, length, temperature, topK, topP, seed, samples, noPrompt, stopAtEOS, stop, unknown, interactive, json
+        case model(ModelLoading.Option)
+
+        static var allCases: [Option] {
+            [.prompt, .length, .temperature, .topK, .topP, .seed, .samples, .noPrompt, .stopAtEOS, .stop, .unknown, .model(.weights),
+             .interactive, .json] + ModelLoading.Option.stateDict.map(Option.model)
+        }
+
+        var spec: OptionSpec {
+            switch self {
+            case .prompt: OptionSpec("prompt", .string, default: "", "text that primes the model")
+            case .length: OptionSpec("length", .int, default: "500", "tokens to generate", minimum: 0, maximum: 1 << 24)
+            case .temperature: OptionSpec("temperature", .float, default: "1", "sampling temperature; 0 picks the most likely token")
+            case .topK: OptionSpec("top-k", .int, "sample only among the K most likely tokens", maximum: ModelConfig.limits.vocabulary)
+            case .topP: OptionSpec("top-p", .float, "sample only among the most likely tokens whose mass reaches P")
+            case .seed: OptionSpec("seed", .int, default: "1", "random seed", minimum: 0)
+            case .samples: OptionSpec("samples", .int, default: "1", "independent samples, computed as one batch", minimum: 1, maximum: 4096)
+            case .noPrompt: OptionSpec("no-prompt", .flag, "do not echo the prompt")
+            case .stopAtEOS: OptionSpec("stop-at-eos", .flag, "end a sample at <eos> (at the end of a line for a character model)")
+            case .stop: OptionSpec("stop", .string, "end a sample when it produces this text")
+            case .unknown: OptionSpec("unknown", .choice(Generator.UnknownPolicy.allCases.map(\.rawValue)), default: "error",
+                                      "char level: what to do with prompt characters the model does not know")
+            case .interactive: OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)")
+            case .json: OptionSpec("json", .flag, "print one JSON object per sample")
+            case .model(let option): option.spec
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "generate",
         summary: "Generate text from a checkpoint, primed with a prompt.",
-        positionals: ["CHECKPOINT"],
-        options: [
-            OptionSpec("prompt", .string, default: "", "text that primes the model"),
-            OptionSpec("length", .int, default: "500", "tokens to generate"),
-            OptionSpec("temperature", .float, default: "1", "sampling temperature; 0 picks the most likely token"),
-            OptionSpec("top-k", .int, "sample only among the K most likely tokens"),
-            OptionSpec("top-p", .float, "sample only among the most likely tokens whose mass reaches P"),
-            OptionSpec("seed", .int, default: "1", "random seed"),
-            OptionSpec("samples", .int, default: "1", "independent samples, computed as one batch"),
-            OptionSpec("no-prompt", .flag, "do not echo the prompt"),
-            OptionSpec("stop-at-eos", .flag, "end a sample at <eos> (at the end of a line for a character model)"),
-            OptionSpec("stop", .string, "end a sample when it produces this text"),
-            OptionSpec("unknown", .choice(["error", "skip", "unk"]), default: "error", "char level: what to do with prompt characters the model does not know"),
-            ModelLoading.weightsOption,
-            OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)"),
-            OptionSpec("json", .flag, "print one JSON object per sample"),
-        ] + ModelLoading.stateDictOptions,
+        positionals: [Positional("CHECKPOINT", "a checkpoint folder or .safetensors file (or a PyTorch state dict with --vocab)")],
+        options: Option.self,
         examples: ["quill generate checkpoints/lighthouse --prompt \"The keeper\" --length 300 --temperature 0.8",
                    "quill generate checkpoints/lighthouse --interactive --length 200 --stop-at-eos --weights int8"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let path = try args.positional(0)
-        let sampler = try Sampler(temperature: args.double("temperature")!, topK: args.int("top-k"), topP: args.double("top-p"))
-        let length = try args.int("length", atLeast: 0)!
-        let samples = try args.int("samples", atLeast: 1)!
-        let seed = try args.int("seed", atLeast: 0)!
+        let sampler = try Sampler(temperature: try args.double(.temperature), topK: args.optionalInt(.topK), topP: args.optionalDouble(.topP))
+        let length = try args.int(.length)
+        let samples = try args.int(.samples)
+        let seed = try args.int(.seed)
         let loaded = try ModelLoading.load(path, args)
-        if args.flag("stop-at-eos") && loaded.vocabulary.eosID == nil && loaded.vocabulary.lineEndID(level: loaded.level) == nil {
+        if args.flag(.stopAtEOS) && loaded.vocabulary.eosID == nil && loaded.vocabulary.lineEndID(level: loaded.level) == nil {
             throw CLIError.usage("--stop-at-eos: this model's vocabulary has neither <eos> nor a newline")
         }
         let generator = Generator(loaded: loaded, sampler: sampler)
-        if args.flag("interactive") {
-            for flag in ["prompt", "samples", "json", "no-prompt"] where args.isSet(flag) {
-                throw CLIError.usage("--\(flag) does not apply to --interactive (prompts come from stdin, one sample at a time)")
+        if args.flag(.interactive) {
+            for option in [Option.prompt, .samples, .json, .noPrompt] where args.isSet(option) {
+                throw CLIError.usage("--\(option.spec.name) does not apply to --interactive (prompts come from stdin, one sample at a time)")
             }
             Signals.installInterrupting()
             let status = try InteractiveLoop(generator: generator, seed: UInt64(seed), length: length,
-                                             stopAtEOS: args.flag("stop-at-eos"), stop: args.string("stop"),
-                                             policy: Generator.UnknownPolicy(rawValue: args.string("unknown")!)!).run()
+                                             stopAtEOS: args.flag(.stopAtEOS), stop: args.optionalString(.stop),
+                                             policy: try args.choice(.unknown)).run()
             exit(status)
         }
-        let prompt = args.string("prompt")!
-        let policy = Generator.UnknownPolicy(rawValue: args.string("unknown")!)!
+        let prompt = try args.string(.prompt)
+        let policy: Generator.UnknownPolicy = try args.choice(.unknown)
         let (ids, unknown) = try generator.encodePrompt(prompt, policy: policy)
         if !unknown.isEmpty && loaded.level == .word {
             StandardError.write("quill: warning: prompt words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
         }
-        let echo = !args.flag("no-prompt")
-        let json = args.flag("json")
+        let echo = !args.flag(.noPrompt)
+        let json = args.flag(.json)
         let stream = samples == 1 && !json
         let output = StandardOutput()
         if stream && echo { output.write(prompt) }
         let results = try generator.generate(prompt: ids, samples: samples, length: length, seed: UInt64(seed),
-                                             stopAtEOS: args.flag("stop-at-eos"), stop: args.string("stop"),
+                                             stopAtEOS: args.flag(.stopAtEOS), stop: args.optionalString(.stop),
                                              promptHasText: !ids.isEmpty && echo) { _, piece in
             if stream { output.write(piece) }
         }

@@ -3,18 +3,27 @@ import Quill
 
 /// `quill import STATE_DICT --vocab V --level L --out DIR`: a plain PyTorch state dict made into a
 /// Quill checkpoint folder.
-enum ImportCommand {
+enum ImportCommand: Command {
+    enum Option: CommandOption {
+        case vocab, level, cell, out, overwrite
+
+        var spec: OptionSpec {
+            switch self {
+            case .vocab: OptionSpec("vocab", .string, "the vocabulary in id order: a JSON array of tokens, or one token per line (word level)")
+            case .level: OptionSpec("level", .choice(TokenLevel.allCases.map(\.rawValue)), "how the model reads text: characters or words")
+            case .cell: OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)),
+                                   "the cell, where the weights cannot tell (a vanilla RNN: rnn-tanh or rnn-relu); checked against the weights otherwise")
+            case .out: OptionSpec("out", .string, "checkpoint folder to write")
+            case .overwrite: OptionSpec("overwrite", .flag, "replace a checkpoint already in --out")
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "import",
         summary: "Turn a PyTorch word_language_model (RNNModel) state_dict saved as safetensors into a Quill checkpoint folder.",
-        positionals: ["STATE_DICT"],
-        options: [
-            OptionSpec("vocab", .string, "the vocabulary in id order: a JSON array of tokens, or one token per line (word level)"),
-            OptionSpec("level", .choice(["char", "word"]), "how the model reads text: characters or words"),
-            OptionSpec("cell", .choice(ModelConfig.Cell.allCases.map(\.rawValue)), "the cell, where the weights cannot tell (a vanilla RNN: rnn-tanh or rnn-relu); checked against the weights otherwise"),
-            OptionSpec("out", .string, "checkpoint folder to write"),
-            OptionSpec("overwrite", .flag, "replace a checkpoint already in --out"),
-        ],
+        positionals: [Positional("STATE_DICT", "the PyTorch state_dict, saved as safetensors")],
+        options: Option.self,
         notes: ["The cell, sizes and weight tying are read from the tensors; a tied model saved with",
                 "safetensors' save_model (one of the shared pair dropped) loads too. The folder holds",
                 "model.safetensors for generate, perplexity, info and train --from, and a resume file:",
@@ -23,12 +32,12 @@ enum ImportCommand {
         examples: ["quill import model.safetensors --vocab vocab.json --level char --out checkpoints/imported"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let input = try args.positional(0)
-        guard let vocabularyFile = args.string("vocab") else { throw CLIError.usage("--vocab FILE is required: a state dict holds no vocabulary") }
-        guard let levelName = args.string("level") else { throw CLIError.usage("--level char or --level word is required: a state dict does not say how it reads text") }
-        guard let folder = args.string("out") else { throw CLIError.usage("--out DIR is required") }
-        if !args.flag("overwrite") && Checkpoint.folderHoldsModel(folder) {
+        guard let vocabularyFile = args.optionalString(.vocab) else { throw CLIError.usage("--vocab FILE is required: a state dict holds no vocabulary") }
+        guard let levelName = args.optionalString(.level) else { throw CLIError.usage("--level char or --level word is required: a state dict does not say how it reads text") }
+        guard let folder = args.optionalString(.out) else { throw CLIError.usage("--out DIR is required") }
+        if !args.flag(.overwrite) && Checkpoint.folderHoldsModel(folder) {
             throw CLIError.usage("\(folder) already holds a checkpoint; choose another --out or pass --overwrite")
         }
         let level = TokenLevel(rawValue: levelName)!
@@ -39,7 +48,7 @@ enum ImportCommand {
             throw CLIError.usage("\(path) is already a Quill checkpoint; use it as it is")
         }
         let checkpoint = try Checkpoint(importing: file, path: path, vocabulary: vocabulary, level: level,
-                                        cell: args.string("cell").flatMap(ModelConfig.Cell.init(rawValue:)))
+                                        cell: args.optionalString(.cell).flatMap(ModelConfig.Cell.init(rawValue:)))
         let options = TrainingOptions(corpus: "", outputFolder: folder)
         try Trainer.writeUnstartedRun(checkpoint, options: options, folder: folder)
         let c = checkpoint.config

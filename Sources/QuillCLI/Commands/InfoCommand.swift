@@ -2,15 +2,21 @@ import Foundation
 import Quill
 
 /// `quill info CHECKPOINT`: what a checkpoint holds.
-enum InfoCommand {
+enum InfoCommand: Command {
+    enum Option: CommandOption {
+        case json
+
+        var spec: OptionSpec { OptionSpec("json", .flag, "print one JSON object") }
+    }
+
     static let spec = CommandSpec(
         name: "info",
         summary: "Show a checkpoint's configuration, size, vocabulary and training history.",
-        positionals: ["CHECKPOINT"],
-        options: [OptionSpec("json", .flag, "print one JSON object")]
+        positionals: [Positional("CHECKPOINT", "a checkpoint folder or .safetensors file")],
+        options: Option.self
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let argument = try args.positional(0)
         let path = try Checkpoint.resolve(argument)
         let checkpoint = try Checkpoint(contentsOf: path)
@@ -20,7 +26,7 @@ enum InfoCommand {
         let latestPath = (argument as NSString).appendingPathComponent(Checkpoint.latestFile)
         let latest = path != argument && FileManager.default.fileExists(atPath: latestPath)
             ? try? Checkpoint(contentsOf: latestPath) : nil
-        if args.flag("json") {
+        if args.flag(.json) {
             var object: [String: Any] = [
                 "file": path, "level": s.level.rawValue, "mode": s.mode.rawValue, "cell": c.cell.rawValue,
                 "vocabulary_size": c.vocabularySize, "embed": c.embeddingSize, "hidden": c.hiddenSize,

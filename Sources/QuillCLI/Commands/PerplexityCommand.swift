@@ -2,28 +2,42 @@ import Foundation
 import Quill
 
 /// `quill perplexity CHECKPOINT FILE`: score held-out text.
-enum PerplexityCommand {
+enum PerplexityCommand: Command {
+    enum Option: ModelLoadingOption {
+        case batch, seqLen, json
+        case model(ModelLoading.Option)
+
+        static var allCases: [Option] { [.batch, .seqLen, .model(.weights), .json] + ModelLoading.Option.stateDict.map(Option.model) }
+
+        var spec: OptionSpec {
+            switch self {
+            case .batch:
+                OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream)",
+                           minimum: 1, maximum: 1 << 16)
+            case .seqLen: OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows", minimum: 1, maximum: 1 << 16)
+            case .json: OptionSpec("json", .flag, "print one JSON object")
+            case .model(let option): option.spec
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "perplexity",
         summary: "Measure a checkpoint's cross-entropy and perplexity on a text file.",
-        positionals: ["CHECKPOINT", "FILE"],
-        options: [
-            OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream)"),
-            OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows"),
-            ModelLoading.weightsOption,
-            OptionSpec("json", .flag, "print one JSON object"),
-        ] + ModelLoading.stateDictOptions
+        positionals: [Positional("CHECKPOINT", "a checkpoint folder or .safetensors file (or a PyTorch state dict with --vocab)"),
+                      Positional("FILE", "the held-out text to score")],
+        options: Option.self
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let path = try args.positional(0)
         let file = try args.positional(1)
-        let batch = try args.int("batch", atLeast: 1)!
-        let steps = try args.int("seq-len", atLeast: 1)!
+        let batch = try args.int(.batch)
+        let steps = try args.int(.seqLen)
         let loaded = try ModelLoading.load(path, args)
         let result = try PerplexityEvaluator(loaded: loaded, batchSize: batch, steps: steps).evaluate(file: file)
         let bitsPerChar: Double? = loaded.level == .char ? result.bitsPerToken : nil
-        if args.flag("json") {
+        if args.flag(.json) {
             print(try JSONText.line([
                 "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
                 "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,

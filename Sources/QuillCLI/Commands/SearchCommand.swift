@@ -2,27 +2,43 @@ import Foundation
 import Quill
 
 /// `quill search CORPUS --budget TIME`: random search with successive halving under a time budget.
-enum SearchCommand {
+enum SearchCommand: Command {
+    enum Option: CommandOption {
+        case budget, val, valFraction, level, out, space, eta, seed, rungSteps, noBaseline, resume, overwrite, json, quiet
+
+        var spec: OptionSpec {
+            switch self {
+            case .budget: OptionSpec("budget", .duration, "wall-clock time for the whole search, e.g. 30m (required for a new search)")
+            case .val, .valFraction, .level: Self.trainingSpec(self)
+            case .out: OptionSpec("out", .string, "search folder: search.jsonl and best/", defaultNote: "checkpoints/<corpus name>-search")
+            case .space: OptionSpec("space", .string, "JSON file narrowing or widening the ranges (keys: \(SearchSpace.keys.joined(separator: ", ")))")
+            case .eta: OptionSpec("eta", .int, default: "3", "keep the best 1/eta of each rung and train them eta times longer", minimum: 2, maximum: 64)
+            case .seed: OptionSpec("seed", .int, default: "1", "seed of the sampling (the same seed draws the same trials)", minimum: 0)
+            case .rungSteps: OptionSpec("rung-steps", .int, "count rungs in steps (N, N·eta, ...) instead of time, so a repeated search makes the same decisions",
+                                        maximum: 1 << 30)
+            case .noBaseline: OptionSpec("no-baseline", .flag, "do not train the defaults beside the winner at the last rung (its share of the budget goes to the rungs)")
+            case .resume: OptionSpec("resume", .string, "continue the search saved in this folder with what is left of its budget")
+            case .overwrite: OptionSpec("overwrite", .flag, "start afresh even if --out already holds a search")
+            case .json: OptionSpec("json", .flag, "print one JSON object (trials, best and baseline) on stdout; the table goes to stderr")
+            case .quiet: OptionSpec("quiet", .flag, "print no table (errors and --json output only)")
+            }
+        }
+
+        /// The settings a search shares with training, as `quill train` offers them.
+        private static func trainingSpec(_ option: Option) -> OptionSpec {
+            switch option {
+            case .val: OptionSpec(TrainingSetting.validationFile)
+            case .valFraction: OptionSpec(TrainingSetting.validationFraction)
+            default: OptionSpec(TrainingSetting.level)
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "search",
         summary: "Search learning rate, model size, dropout and regularisation, window, batch and optimizer for a text under a time budget.",
-        positionals: ["FILE"],
-        options: [
-            OptionSpec("budget", .duration, "wall-clock time for the whole search, e.g. 30m (required for a new search)"),
-            OptionSpec("val", .string, "validation text file (default: the last --val-fraction of the text)"),
-            OptionSpec("val-fraction", .float, default: "0.05", "share of the text held out for validation"),
-            OptionSpec("level", .choice(["char", "word"]), default: "char", "tokens are characters or words"),
-            OptionSpec("out", .string, "search folder: search.jsonl and best/ (default: checkpoints/<corpus name>-search)"),
-            OptionSpec("space", .string, "JSON file narrowing or widening the ranges (keys: \(SearchSpace.keys.joined(separator: ", ")))"),
-            OptionSpec("eta", .int, default: "3", "keep the best 1/eta of each rung and train them eta times longer"),
-            OptionSpec("seed", .int, default: "1", "seed of the sampling (the same seed draws the same trials)"),
-            OptionSpec("rung-steps", .int, "count rungs in steps (N, N·eta, ...) instead of time, so a repeated search makes the same decisions"),
-            OptionSpec("no-baseline", .flag, "do not train the defaults beside the winner at the last rung (its share of the budget goes to the rungs)"),
-            OptionSpec("resume", .string, "continue the search saved in this folder with what is left of its budget"),
-            OptionSpec("overwrite", .flag, "start afresh even if --out already holds a search"),
-            OptionSpec("json", .flag, "print one JSON object (trials, best and baseline) on stdout; the table goes to stderr"),
-            OptionSpec("quiet", .flag, "print no table (errors and --json output only)"),
-        ],
+        positionals: [Positional("FILE", "the training text (left out with --resume)")],
+        options: Option.self,
         notes: ["Each trial is a real training run (warmup, then a cosine schedule over its time, both cores), one after",
                 "another. The first rung trains 3^K configurations, each later rung the best third for 3x longer; every rung",
                 "costs about the same share of the budget. The first trial is what `quill train --max-time T` would choose for",
@@ -33,10 +49,10 @@ enum SearchCommand {
                    "quill search --resume checkpoints/corpus-search"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let search: HyperparameterSearch
-        if let folder = args.string("resume") {
-            let fixed = args.values.keys.filter { !["resume", "json", "quiet"].contains($0) }.sorted()
+        if let folder = args.optionalString(.resume) {
+            let fixed = args.given.filter { ![Option.resume, .json, .quiet].contains($0) }
             if !fixed.isEmpty || !args.positionals.isEmpty {
                 throw CLIError.usage("--resume continues the saved search as it was configured (only --json and --quiet may be given)")
             }
@@ -44,7 +60,7 @@ enum SearchCommand {
         } else {
             search = try HyperparameterSearch(settings: try settings(args))
         }
-        let json = args.flag("json"), quiet = args.flag("quiet")
+        let json = args.flag(.json), quiet = args.flag(.quiet)
         let table = SearchTable(search: search, quiet: quiet)
         Signals.install()
         let outcome = try search.run(events: table.handle, shouldStop: { Signals.received != 0 })
@@ -56,29 +72,29 @@ enum SearchCommand {
         }
     }
 
-    static func settings(_ args: ParsedArguments) throws -> HyperparameterSearch.Settings {
+    static func settings(_ args: ParsedArguments<Option>) throws -> HyperparameterSearch.Settings {
         let corpus = try args.positional(0)
-        guard let budget = args.seconds("budget") else { throw CLIError.usage("a search needs --budget, e.g. --budget 30m") }
+        guard let budget = args.optionalSeconds(.budget) else { throw CLIError.usage("a search needs --budget, e.g. --budget 30m") }
         let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
-        let folder = args.string("out") ?? "checkpoints/\(name.isEmpty ? "corpus" : name)-search"
-        if !args.flag("overwrite") && FileManager.default.fileExists(atPath: folder + "/search.jsonl") {
+        let folder = args.optionalString(.out) ?? "checkpoints/\(name.isEmpty ? "corpus" : name)-search"
+        if !args.flag(.overwrite) && FileManager.default.fileExists(atPath: folder + "/search.jsonl") {
             throw CLIError.usage("\(folder) already holds a search; continue it with --resume \(folder), choose another --out, or pass --overwrite")
         }
         var base = TrainingOptions(corpus: corpus, outputFolder: nil)
-        base.level = TokenLevel(rawValue: args.string("level")!)!
-        base.validationFile = args.string("val")
-        base.validationFraction = args.double("val-fraction")!
+        base.level = try args.choice(.level)
+        base.validationFile = args.optionalString(.val)
+        base.validationFraction = try args.double(.valFraction)
         var space = SearchSpace(level: base.level)
-        if let path = args.string("space") {
+        if let path = args.optionalString(.space) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError.usage("cannot read --space \(path)") }
             space = try SearchSpace(json: text, level: base.level, path: path)
         }
         var settings = HyperparameterSearch.Settings(base: base, budget: budget, space: space, folder: folder)
-        settings.eta = try args.int("eta", atLeast: 2)!
-        settings.seed = UInt64(try args.int("seed", atLeast: 0)!)
-        settings.firstRungSteps = args.int("rung-steps")
-        if args.flag("no-baseline") { settings.baseline = .none }
-        if args.flag("overwrite") {
+        settings.eta = try args.int(.eta)
+        settings.seed = UInt64(try args.int(.seed))
+        settings.firstRungSteps = args.optionalInt(.rungSteps)
+        if args.flag(.noBaseline) { settings.baseline = .none }
+        if args.flag(.overwrite) {
             try? FileManager.default.removeItem(atPath: folder + "/search.jsonl")
             try? FileManager.default.removeItem(atPath: folder + "/" + HyperparameterSearch.bestFolder)
         }
@@ -89,19 +105,21 @@ enum SearchCommand {
     /// which the user chooses).
     static func command(_ p: TrialParameters, search: HyperparameterSearch) -> String {
         let settings = search.settings
+        typealias S = TrainingSetting
+        func flag(_ setting: S) -> String { "--" + setting.flag }
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
-        if settings.base.level == .word { words += ["--level", "word"] }
-        if let val = settings.base.validationFile { words += ["--val", shellQuoted(val)] }
-        words += ["--hidden", "\(p.hiddenSize)", "--layers", "\(p.layers)", "--embed", "\(p.embeddingSize)"]
-        if p.tieWeights { words.append("--tie-weights") }
-        words += ["--dropout", "\(p.dropout)"]
-        if p.lockedDropout { words.append("--locked-dropout") }
+        if settings.base.level == .word { words += [flag(S.level), "word"] }
+        if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
+        words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
+        if p.tieWeights { words.append(flag(S.tieWeights)) }
+        words += [flag(S.dropout), "\(p.dropout)"]
+        if p.lockedDropout { words.append(flag(S.lockedDropout)) }
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
-        words += ["--weight-drop", "\(p.weightDrop)", "--embedding-dropout", "\(p.embeddingDropout)",
-                  "--seq-len", "\(p.sequenceLength)", "--batch", "\(p.batchSize)", "--optimizer", p.optimizer.rawValue,
-                  "--lr", "\(p.learningRate)", "--schedule", "cosine", "--warmup", "\(search.recipe.warmupSteps)"]
+        words += [flag(S.weightDrop), "\(p.weightDrop)", flag(S.embeddingDropout), "\(p.embeddingDropout)",
+                  flag(S.sequenceLength), "\(p.sequenceLength)", flag(S.batchSize), "\(p.batchSize)", flag(S.optimizer), p.optimizer.rawValue,
+                  flag(S.learningRate), "\(p.learningRate)", flag(S.decayShape), "cosine", flag(S.warmupSteps), "\(search.recipe.warmupSteps)"]
         // Spelt out too: a time-only run over ten minutes would otherwise add AdamW's decay and an average.
-        words += ["--weight-decay", "\(p.weightDecay ?? p.optimizer.defaultWeightDecay)", "--ema", "\(p.averageDecay ?? 0)"]
+        words += [flag(S.weightDecay), "\(p.weightDecay ?? p.optimizer.defaultWeightDecay)", flag(S.averageDecay), "\(p.averageDecay ?? 0)"]
         return words.joined(separator: " ")
     }
 

@@ -3,37 +3,50 @@ import Quill
 import QuillServer
 
 /// `quill serve CHECKPOINT`: a local completion server with a web page.
-enum ServeCommand {
+enum ServeCommand: Command {
+    enum Option: ModelLoadingOption {
+        case host, port, maxTokens, queue, maxBody, connections, idleTimeout
+        case model(ModelLoading.Option)
+
+        static var allCases: [Option] {
+            [.host, .port, .model(.weights), .maxTokens, .queue, .maxBody, .connections, .idleTimeout] + ModelLoading.Option.stateDict.map(Option.model)
+        }
+
+        var spec: OptionSpec {
+            switch self {
+            case .host: OptionSpec("host", .string, default: "127.0.0.1", "IPv4 address to listen on (anything but loopback is reachable from other machines)")
+            case .port: OptionSpec("port", .int, default: "8080", "TCP port (0: any free port, printed at start)", minimum: 0, maximum: 65535)
+            case .maxTokens: OptionSpec("max-tokens", .int, default: "1024", "largest max_tokens a request may ask", minimum: 1, maximum: 1 << 20)
+            case .queue: OptionSpec("queue", .int, default: "8", "generations admitted at once (one runs, the rest wait); more get 503", minimum: 1, maximum: 4096)
+            case .maxBody: OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)", minimum: 1, maximum: 1 << 30)
+            case .connections: OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)", minimum: 1, maximum: 4096)
+            case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
+            case .model(let option): option.spec
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "serve",
         summary: "Serve a checkpoint over HTTP: an OpenAI-style completions API (with streaming) and a web page.",
-        positionals: ["CHECKPOINT"],
-        options: [
-            OptionSpec("host", .string, default: "127.0.0.1", "IPv4 address to listen on (anything but loopback is reachable from other machines)"),
-            OptionSpec("port", .int, default: "8080", "TCP port (0: any free port, printed at start)"),
-            ModelLoading.weightsOption,
-            OptionSpec("max-tokens", .int, default: "1024", "largest max_tokens a request may ask"),
-            OptionSpec("queue", .int, default: "8", "generations admitted at once (one runs, the rest wait); more get 503"),
-            OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)"),
-            OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)"),
-            OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives"),
-        ] + ModelLoading.stateDictOptions,
+        positionals: [Positional("CHECKPOINT", "a checkpoint folder or .safetensors file (or a PyTorch state dict with --vocab)")],
+        options: Option.self,
         notes: ["POST /v1/completions {\"prompt\", \"max_tokens\", \"temperature\", \"top_k\", \"top_p\", \"seed\", \"stop\", \"stream\"};",
                 "GET /v1/models, GET /health, GET / (the page). Ctrl-C or SIGTERM stops the server."],
         examples: ["quill serve checkpoints/lighthouse",
                    "curl -s localhost:8080/v1/completions -d '{\"prompt\": \"The keeper\", \"max_tokens\": 50, \"seed\": 1}'"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let path = try args.positional(0)
-        let host = args.string("host")! == "localhost" ? "127.0.0.1" : args.string("host")!
-        let port = try args.int("port", atLeast: 0)!
-        guard port <= 65535 else { throw CLIError.usage("--port must be at most 65535, got \(port)") }
+        let given = try args.string(.host)
+        let host = given == "localhost" ? "127.0.0.1" : given
+        let port = try args.int(.port)
         let loaded = try ModelLoading.load(path, args)
         let generator = Generator(loaded: loaded, sampler: try Sampler())
         let name = ((URL(fileURLWithPath: path).standardizedFileURL.path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let service = CompletionService(generator: generator, modelName: name, maximumTokens: try args.int("max-tokens", atLeast: 1)!,
-                                        capacity: try args.int("queue", atLeast: 1)!)
+        let service = CompletionService(generator: generator, modelName: name, maximumTokens: try args.int(.maxTokens),
+                                        capacity: try args.int(.queue))
         let c = loaded.model.config
         let api = CompletionAPI(service: service, description: [
             "level": loaded.level.rawValue, "cell": c.cell.rawValue, "layers": c.layers, "hidden_size": c.hiddenSize,
@@ -41,9 +54,9 @@ enum ServeCommand {
             "weights": loaded.weightFormat.rawValue, "tied_weights": c.tieWeights,
         ])
         var limits = HTTPServer.Limits()
-        limits.bodyBytes = try args.int("max-body", atLeast: 1)!
-        limits.connections = try args.int("connections", atLeast: 1)!
-        limits.idleSeconds = args.seconds("idle-timeout")!
+        limits.bodyBytes = try args.int(.maxBody)
+        limits.connections = try args.int(.connections)
+        limits.idleSeconds = try args.seconds(.idleTimeout)
         let server: HTTPServer
         do {
             server = try HTTPServer(host: host, port: port, limits: limits, route: { api.handle($0, $1) })

@@ -2,32 +2,41 @@ import Foundation
 import Quill
 
 /// `quill vocab FILE`: what the tokenizer and vocabulary builder make of a text.
-enum VocabCommand {
+enum VocabCommand: Command {
+    enum Option: CommandOption {
+        case level, mode, minCount, maxVocab, top, json
+
+        var spec: OptionSpec {
+            switch self {
+            case .level: OptionSpec("level", .choice(TokenLevel.allCases.map(\.rawValue)), default: "char", "tokens are characters (Unicode scalars) or words")
+            case .mode: OptionSpec("mode", .choice(TrainingMode.allCases.map(\.rawValue)), default: "stream", "stream adds <eos> at word level; lines adds <bos> and <eos>")
+            case .minCount: OptionSpec("min-count", .int, default: "1", "tokens seen fewer times map to <unk>", minimum: 1, maximum: 1 << 40)
+            case .maxVocab: OptionSpec("max-vocab", .int, "largest vocabulary size, specials included", defaultNote: "no limit",
+                                       minimum: 1, maximum: ModelConfig.limits.vocabulary)
+            case .top: OptionSpec("top", .int, default: "20", "how many of the most frequent tokens to list", minimum: 0)
+            case .json: OptionSpec("json", .flag, "print one JSON object instead of text")
+            }
+        }
+    }
+
     static let spec = CommandSpec(
         name: "vocab",
         summary: "Count the tokens of a text file and show the vocabulary Quill would build from it.",
-        positionals: ["FILE"],
-        options: [
-            OptionSpec("level", .choice(["char", "word"]), default: "char", "tokens are characters (Unicode scalars) or words"),
-            OptionSpec("mode", .choice(["stream", "lines"]), default: "stream", "stream adds <eos> at word level; lines adds <bos> and <eos>"),
-            OptionSpec("min-count", .int, default: "1", "tokens seen fewer times map to <unk>"),
-            OptionSpec("max-vocab", .int, "largest vocabulary size, specials included (default: no limit)"),
-            OptionSpec("top", .int, default: "20", "how many of the most frequent tokens to list"),
-            OptionSpec("json", .flag, "print one JSON object instead of text"),
-        ],
+        positionals: [Positional("FILE", "the text to count")],
+        options: Option.self,
         examples: ["quill vocab corpora/lighthouse.txt", "quill vocab corpus.txt --level word --max-vocab 10000 --json"]
     )
 
-    static func run(_ args: ParsedArguments) throws {
+    static func run(_ args: ParsedArguments<Option>) throws {
         let path = try args.positional(0)
-        let level = TokenLevel(rawValue: args.string("level")!)!
-        let minCount = try args.int("min-count", atLeast: 1)!
-        let maxVocab = try args.int("max-vocab", atLeast: 1)
-        let top = try args.int("top", atLeast: 0)!
+        let level: TokenLevel = try args.choice(.level)
+        let minCount = try args.int(.minCount)
+        let maxVocab = args.optionalInt(.maxVocab)
+        let top = try args.int(.top)
         let text = try TextFile(path: path)
         let report = try VocabularyReport(text: text, level: level, minimumCount: minCount, maximumSize: maxVocab,
-                                          sequenceMode: args.string("mode") == "lines", topCount: top)
-        if args.flag("json") {
+                                          sequenceMode: try args.choice(.mode, as: TrainingMode.self) == .lines, topCount: top)
+        if args.flag(.json) {
             let object: [String: Any] = [
                 "file": path,
                 "level": level.rawValue,
