@@ -4,8 +4,16 @@ import QuillKernels
 /// A run folder's `resume.safetensors`: a whole checkpoint (the latest weights, config,
 /// vocabulary and summary) plus what continuing bit for bit needs — the optimizer moments, the
 /// carried hidden state, the averaged weights and `TrainingProgress` — so one atomic rename saves
-/// all of it.
+/// all of it. docs/resume-format.md lists its keys and tensors.
+///
+/// The layout has a version of its own, `quill.resume-format`, beside the checkpoint's
+/// `quill.format` (which versions the model part). A newer version is refused, naming both; an
+/// older one is read by `upgradingFormat1`, the one place that knows an old layout.
 struct ResumeFile {
+    /// The version this Quill writes, and the newest it reads.
+    static let format = 2
+    /// The metadata key of the resume layout's version.
+    static let formatKey = "quill.resume-format"
     /// The metadata key of `TrainingProgress` as JSON.
     static let progressKey = "quill.progress"
 
@@ -43,17 +51,37 @@ struct ResumeFile {
             throw QuillError.badCheckpoint(path: folder, problem: "no resumable run here (needs \(Checkpoint.resumeFile))")
         }
         file = try SafeTensors(contentsOf: path)
+        let version = try Self.version(of: file, path: path)
         guard let text = file.metadata[Self.progressKey], let progress = TrainingProgress.decode(text) else {
             throw QuillError.badCheckpoint(path: path, problem: "no valid \(Self.progressKey) metadata")
         }
         self.progress = progress
-        (checkpoint, weightsPath) = try Self.weights(file, path: path, folder: folder, step: progress.step)
+        if version == 1 {
+            (checkpoint, weightsPath) = try Self.upgradingFormat1(file, path: path, folder: folder, step: progress.step)
+        } else {
+            (checkpoint, weightsPath) = (try Checkpoint(safeTensors: file, path: path), path)
+        }
     }
 
-    /// The checkpoint the resume file holds. Files from before it did are paired with
-    /// latest.safetensors, which must be at the same step.
-    private static func weights(_ file: SafeTensors, path: String, folder: String,
-                                step: Int) throws -> (Checkpoint, String) {
+    /// The layout version of `file`. Files written before the layout had a version have no key
+    /// and are format 1.
+    private static func version(of file: SafeTensors, path: String) throws -> Int {
+        guard let text = file.metadata[formatKey] else { return 1 }
+        guard let version = Int(text), version >= 2 else {
+            throw QuillError.badCheckpoint(path: path, problem: "\(formatKey) is '\(text)', which no Quill writes")
+        }
+        guard version <= format else {
+            throw QuillError.badCheckpoint(path: path, problem: "resume format \(version) is newer than this Quill reads (format \(format)); resume the run with the Quill that wrote it, or a newer one")
+        }
+        return version
+    }
+
+    /// The one reader of format 1 (no `quill.resume-format` key): the same tensors and progress
+    /// as format 2, but its first files held no weights and were paired with
+    /// `latest.safetensors`, which must then be at the same step. Later format-1 files hold their
+    /// weights, as format 2 does.
+    private static func upgradingFormat1(_ file: SafeTensors, path: String, folder: String,
+                                         step: Int) throws -> (Checkpoint, String) {
         if file.metadata[Checkpoint.Key.config] != nil { return (try Checkpoint(safeTensors: file, path: path), path) }
         let latestPath = folder + "/" + Checkpoint.latestFile
         let latest = try Checkpoint(contentsOf: latestPath)
@@ -118,6 +146,7 @@ struct ResumeFile {
         file.set(Tensor.hidden, .init(shape: shape, floats: state.hidden))
         if !state.cell.isEmpty { file.set(Tensor.cell, .init(shape: shape, floats: state.cell)) }
         if let average { file.set(Tensor.average, .init(shape: [average.count], floats: average)) }
+        file.metadata[formatKey] = String(format)
         file.metadata[progressKey] = JSONCoding.string(progress)
         return file
     }
