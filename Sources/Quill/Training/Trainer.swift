@@ -93,7 +93,7 @@ public final class Trainer {
         model.regularization = options.regularization
         if let decay = options.averageDecay { average = WeightAverage(decay: decay, values: model.parameters.allValues) }
         optimizer = Optimizer(settings: options.optimizer, layoutOf: model.parameters)
-        rng = SeededGenerator(seed: options.seed &+ 0xD80F)
+        rng = Self.dropoutGenerator(seed: options.seed)
         progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [])
         state = RecurrentState(config: config, batchSize: data.trainBatcher.batchSize)
         session = TrainingSession(progress: progress, maxTime: nil)
@@ -384,6 +384,13 @@ public final class Trainer {
     /// The run folder's log of samples (`TrainingOptions.sampleEvery`).
     public static let samplesFile = RunFolder.samplesFile
 
+    /// The generator of a new run's dropout masks: seeded apart from the one that initialises
+    /// the weights (`seed` itself), so the two draw different streams. An unstarted run's resume
+    /// file saves its state, so resuming it draws what training a new run would.
+    static func dropoutGenerator(seed: UInt64) -> SeededGenerator {
+        SeededGenerator(seed: seed &+ 0xD80F)
+    }
+
     /// Writes latest, resume state, metrics, (when `bestImproved`) the best model and (when
     /// `validated` and `keepCheckpoints` asks) a copy kept by step.
     private func save(bestImproved: Bool, validated: Bool = false) throws {
@@ -406,31 +413,5 @@ public final class Trainer {
         try ResumeFile.write(checkpoint: checkpoint, optimizer: optimizer, state: state, progress: progress,
                              average: average?.values, folder: folder.path)
         try folder.writeMetrics(progress)
-    }
-
-    /// Writes `checkpoint` to `folder` as a run that has not taken a step: `model.safetensors`,
-    /// `latest.safetensors`, and a resume file whose options fine-tune it (`baseCheckpoint`) with
-    /// `options`' optimisation settings, so resuming the folder with a text to train on starts
-    /// training it (`quill import` writes such folders). `options.corpus` may be empty: the resumed
-    /// run must then name its text.
-    public static func writeUnstartedRun(_ checkpoint: Checkpoint, options given: TrainingOptions, folder: String) throws {
-        var options = given
-        options.outputFolder = folder
-        options.baseCheckpoint = folder + "/" + Checkpoint.modelFile
-        options.adoptModel(checkpoint.config, level: checkpoint.summary.level, mode: checkpoint.summary.mode)
-        try options.validate()
-        var checkpoint = checkpoint
-        checkpoint.config = options.modelConfig(vocabularySize: checkpoint.vocabulary.count)
-        // Zero moments in the parameters' layout; the weights themselves are the checkpoint's.
-        let optimizer = Optimizer(settings: options.optimizer, layoutOf: ParameterStore(shapes: checkpoint.config.parameterShapes))
-        let generator = SeededGenerator(seed: options.seed &+ 0xD80F)
-        let s = generator.state
-        let progress = TrainingProgress(options: options, schedule: LearningRateSchedule(options: options), rngState: [s.0, s.1, s.2, s.3])
-        try RunFolder.create(folder, named: "the folder")
-        try checkpoint.write(to: folder + "/" + Checkpoint.modelFile)
-        try checkpoint.write(to: folder + "/" + Checkpoint.latestFile)
-        try ResumeFile.write(checkpoint: checkpoint, optimizer: optimizer,
-                             state: RecurrentState(config: checkpoint.config, batchSize: options.batchSize),
-                             progress: progress, average: nil, folder: folder)
     }
 }
