@@ -34,78 +34,87 @@ public struct TrainingData: Sendable {
     }
 
     private init(options: TrainingOptions, text: TextFile, validation: TextFile?, vocabulary given: Vocabulary?) throws {
-        let trainBytes: [UInt8], validationBytes: [UInt8], validationPath: String
-        if let validation {
-            trainBytes = text.bytes
-            validationBytes = validation.bytes
-            validationPath = validation.path
-        } else {
-            let cut = Self.splitPoint(text.bytes, fraction: options.validationFraction)
-            trainBytes = Array(text.bytes[..<cut])
-            validationBytes = Array(text.bytes[cut...])
-            validationPath = "\(options.corpus) (last \(options.validationFraction * 100)%)"
-            guard !trainBytes.isEmpty, !validationBytes.isEmpty else {
-                throw QuillError.badText(path: options.corpus, problem: "too short to hold out \(options.validationFraction * 100)% for validation")
-            }
-        }
-        let tokenizer = options.level.tokenizer
-        let sequenceMode = options.mode == .lines
-        let vocabulary: Vocabulary
-        var train: EncodedText, validation: EncodedText
+        let parts = try Self.split(options: options, text: text, validation: validation)
+        let vocabulary: Vocabulary, train: EncodedText, validation: EncodedText
         if let given {
             vocabulary = given
-            let policy = options.effectiveUnknownPolicy
-            let report = MissingTokens(training: trainBytes, validation: validationBytes, tokenizer: tokenizer,
-                                       vocabulary: vocabulary, policy: policy)
-            if policy == .refuse && !report.isEmpty {
-                throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary; choose unknownPolicy skip (leave them out) or unk (read them as <unk>)"))
-            }
-            if policy == .unk && !report.isEmpty && vocabulary.unknownID == nil {
-                throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary, which has no <unk> to read them as; set unknownPolicy to skip"))
-            }
-            missing = report
-            train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
-            validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
-            if policy == .skip, let unk = vocabulary.unknownID {
-                train = train.dropping(id: unk, vocabularySize: vocabulary.count)
-                validation = validation.dropping(id: unk, vocabularySize: vocabulary.count)
-            }
+            (train, validation, missing) = try Self.encode(parts, fixedVocabulary: given, options: options)
         } else {
-            vocabulary = try Vocabulary(counts: tokenizer.count(trainBytes),
-                                        specials: Vocabulary.extraSpecials(level: options.level, sequenceMode: sequenceMode),
+            vocabulary = try Vocabulary(counts: options.level.tokenizer.count(parts.train),
+                                        specials: Vocabulary.extraSpecials(level: options.level, sequenceMode: options.mode == .lines),
                                         minimumCount: options.minimumCount, maximumSize: options.maximumVocabulary)
             missing = nil
-            train = tokenizer.encode(trainBytes, vocabulary: vocabulary)
-            validation = tokenizer.encode(validationBytes, vocabulary: vocabulary)
+            train = options.level.tokenizer.encode(parts.train, vocabulary: vocabulary)
+            validation = options.level.tokenizer.encode(parts.validation, vocabulary: vocabulary)
         }
-        if !sequenceMode && train.ids.count < 2 * options.batchSize + 1 {
+        if options.mode != .lines && train.ids.count < 2 * options.batchSize + 1 {
             throw QuillError.invalidSetting(.init(.batchSize, options.batchSize, "\(options.corpus): too short to train on: \(train.ids.count) training tokens, but batchSize \(options.batchSize) needs at least \(2 * options.batchSize + 1)"))
         }
         guard validation.unknown < validation.tokenCount else {
-            throw QuillError.badText(path: validationPath, problem: "none of its \(validation.tokenCount) tokens is in the training vocabulary")
+            throw QuillError.badText(path: parts.validationPath, problem: "none of its \(validation.tokenCount) tokens is in the training vocabulary")
         }
         self.vocabulary = vocabulary
         trainIDs = train.ids
         validationIDs = validation.ids
         validationUnknown = validation.unknown
+        (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
+                                                              validationPath: parts.validationPath, options: options)
+    }
 
-        let separator = vocabulary.lineEndID(level: options.level)
-        if sequenceMode {
-            trainBatcher = .lines(try SequenceBatcher(ids: train.ids, separatorID: separator, vocabulary: vocabulary,
-                                                      batchSize: options.batchSize, maxLength: options.maxLength,
-                                                      seed: options.seed))
-            validationBatcher = .lines(try SequenceBatcher(ids: validation.ids, separatorID: separator, vocabulary: vocabulary,
-                                                           batchSize: options.batchSize, maxLength: options.maxLength,
-                                                           seed: options.seed))
-        } else {
-            trainBatcher = .stream(try StreamBatcher(ids: train.ids, batchSize: options.batchSize, steps: options.sequenceLength))
-            guard validation.ids.count >= 2 else {
-                throw QuillError.badText(path: validationPath, problem: "validation text has \(validation.ids.count) token; at least 2 are needed")
-            }
-            let validationBatch = max(1, min(10, validation.ids.count / (options.sequenceLength + 1)))
-            validationBatcher = .stream(try StreamBatcher(ids: validation.ids, batchSize: validationBatch,
-                                                          steps: options.sequenceLength))
+    /// The training and validation bytes, and the validation text's name for errors.
+    private typealias Parts = (train: [UInt8], validation: [UInt8], validationPath: String)
+
+    /// `text` and `validation`, or without a validation file, `text` cut in two.
+    private static func split(options: TrainingOptions, text: TextFile, validation: TextFile?) throws -> Parts {
+        if let validation { return (text.bytes, validation.bytes, validation.path) }
+        let cut = splitPoint(text.bytes, fraction: options.validationFraction)
+        let parts = (Array(text.bytes[..<cut]), Array(text.bytes[cut...]), "\(options.corpus) (last \(options.validationFraction * 100)%)")
+        guard !parts.0.isEmpty, !parts.1.isEmpty else {
+            throw QuillError.badText(path: options.corpus, problem: "too short to hold out \(options.validationFraction * 100)% for validation")
         }
+        return parts
+    }
+
+    /// Both texts encoded with a vocabulary they were not built from (a fine-tuned or resumed
+    /// run's), their missing tokens treated as `options` says.
+    private static func encode(_ parts: Parts, fixedVocabulary vocabulary: Vocabulary,
+                               options: TrainingOptions) throws -> (EncodedText, EncodedText, MissingTokens) {
+        let tokenizer = options.level.tokenizer
+        let policy = options.effectiveUnknownPolicy
+        let report = MissingTokens(training: parts.train, validation: parts.validation, tokenizer: tokenizer,
+                                   vocabulary: vocabulary, policy: policy)
+        if policy == .refuse && !report.isEmpty {
+            throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary; choose unknownPolicy skip (leave them out) or unk (read them as <unk>)"))
+        }
+        if policy == .unk && !report.isEmpty && vocabulary.unknownID == nil {
+            throw QuillError.invalidSetting(InvalidSetting(.unknownPolicy, policy.rawValue, "\(options.corpus): \(report.summary) are not in the model's vocabulary, which has no <unk> to read them as; set unknownPolicy to skip"))
+        }
+        var train = tokenizer.encode(parts.train, vocabulary: vocabulary)
+        var validation = tokenizer.encode(parts.validation, vocabulary: vocabulary)
+        if policy == .skip, let unk = vocabulary.unknownID {
+            train = train.dropping(id: unk, vocabularySize: vocabulary.count)
+            validation = validation.dropping(id: unk, vocabularySize: vocabulary.count)
+        }
+        return (train, validation, report)
+    }
+
+    /// The batchers of the two texts in `options`' mode.
+    private static func batchers(train: TokenIDs, validation: TokenIDs, vocabulary: Vocabulary, validationPath: String,
+                                 options: TrainingOptions) throws -> (TrainBatcher, TrainBatcher) {
+        if options.mode == .lines {
+            let separator = vocabulary.lineEndID(level: options.level)
+            func batcher(_ ids: TokenIDs) throws -> TrainBatcher {
+                .lines(try SequenceBatcher(ids: ids, separatorID: separator, vocabulary: vocabulary,
+                                           batchSize: options.batchSize, maxLength: options.maxLength, seed: options.seed))
+            }
+            return (try batcher(train), try batcher(validation))
+        }
+        let trainBatcher = TrainBatcher.stream(try StreamBatcher(ids: train, batchSize: options.batchSize, steps: options.sequenceLength))
+        guard validation.count >= 2 else {
+            throw QuillError.badText(path: validationPath, problem: "validation text has \(validation.count) token; at least 2 are needed")
+        }
+        let validationBatch = max(1, min(10, validation.count / (options.sequenceLength + 1)))
+        return (trainBatcher, .stream(try StreamBatcher(ids: validation, batchSize: validationBatch, steps: options.sequenceLength)))
     }
 
     /// Where to cut off the last `fraction` of the text: the first line start at or after the
@@ -121,41 +130,5 @@ public struct TrainingData: Sendable {
         var i = nominal
         while i < bytes.count && bytes[i] & 0xC0 == 0x80 { i += 1 }
         return i
-    }
-}
-
-/// A batcher of either mode, behind one interface for the trainer.
-public enum TrainBatcher: Sendable {
-    case stream(StreamBatcher)
-    case lines(SequenceBatcher)
-
-    /// Batches in one epoch.
-    public var count: Int {
-        switch self {
-        case .stream(let s): return s.count
-        case .lines(let s): return s.count
-        }
-    }
-
-    /// The line order of an epoch in lines mode (shuffled by seed and epoch); nil in stream mode.
-    public func order(epoch: Int) -> [Int]? {
-        if case .lines(let s) = self { return s.order(epoch: epoch) }
-        return nil
-    }
-
-    /// Batch `index`, with lines taken in `order` (nil: file order, as evaluation reads them).
-    public func batch(_ index: Int, order: [Int]?) -> Batch {
-        switch self {
-        case .stream(let s): return s.batch(index)
-        case .lines(let s): return s.batch(index, order: order ?? Array(0..<s.lineCount))
-        }
-    }
-
-    /// Rows per batch.
-    public var batchSize: Int {
-        switch self {
-        case .stream(let s): return s.batchSize
-        case .lines(let s): return s.batchSize
-        }
     }
 }
