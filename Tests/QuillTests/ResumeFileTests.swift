@@ -85,7 +85,7 @@ final class ResumeFileTests: XCTestCase {
         try rewriteResumeFile { $0.metadata[formatKey] = "3" }
         XCTAssertThrowsError(try Trainer(resuming: folder + "/run")) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("resume format 3") && message.contains("format 2"), message)
+            XCTAssertTrue(message.contains("resume file written by format 3") && message.contains("reads up to format 2"), message)
         }
     }
 

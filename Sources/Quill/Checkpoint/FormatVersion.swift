@@ -5,7 +5,9 @@
 /// - a file of a newer version is refused, the error naming both versions (`QuillError.newerFormat`);
 /// - a file of an older version (down to `oldest`) is brought to the current form by `upgrade`,
 ///   one step per version, before anything reads it, so the readers know only the current layout;
-/// - a file without the key, or with a value that is not a version, is refused.
+/// - a file without the key is of version `unversioned` when the kind was written before it had a
+///   key (the resume file's first layout), and refused otherwise; a value that is not a version
+///   is refused.
 ///
 /// A feature that changes a kind's layout (attention, subword tokens, adaptive softmax) raises its
 /// `current` by one and adds the step from the old version to that kind's upgrade function;
@@ -19,20 +21,27 @@ public struct FormatVersion: Sendable, Equatable {
     public let current: Int
     /// The oldest version `upgrade` brings forward.
     public let oldest: Int
+    /// The version of a file without the key (nil: such a file is refused).
+    public let unversioned: Int?
 
     /// A kind of file: its name in messages, its metadata key, the version written now and the
-    /// oldest one still read (`1 ≤ oldest ≤ current`).
-    public init(kind: String, key: String, current: Int, oldest: Int = 1) {
+    /// oldest one still read (`1 ≤ oldest ≤ current`), and the version a file without the key is.
+    public init(kind: String, key: String, current: Int, oldest: Int = 1, unversioned: Int? = nil) {
         precondition(1 <= oldest && oldest <= current, "\(kind): versions must satisfy 1 ≤ oldest ≤ current")
         self.kind = kind
         self.key = key
         self.current = current
         self.oldest = oldest
+        self.unversioned = unversioned
     }
 
     /// Checkpoints: `model.safetensors`, `latest.safetensors`, their int8 and bf16 forms, and the
     /// checkpoint half of `resume.safetensors` (`Checkpoint.upgrade(from:_:)` is its upgrade path).
     public static let checkpoint = FormatVersion(kind: "checkpoint", key: "quill.format", current: 2, oldest: 1)
+    /// Resume files (`resume.safetensors`): the optimizer, carried state and progress beside a
+    /// checkpoint. Format 1 had no key; `ResumeFile` reads it by its one upgrade path.
+    public static let resume = FormatVersion(kind: "resume file", key: "quill.resume-format", current: 2, oldest: 1,
+                                             unversioned: 1)
 
     /// The metadata value a file of the current version carries under `key`.
     public var stamp: String { String(current) }
@@ -42,6 +51,7 @@ public struct FormatVersion: Sendable, Equatable {
     /// or names a version older than `oldest`.
     public func version(of metadata: [String: String], path: String) throws -> Int {
         guard let text = metadata[key] else {
+            if let unversioned { return unversioned }
             throw QuillError.badCheckpoint(path: path, problem: "no \(key) metadata (every \(kind) Quill writes names its format version there)")
         }
         guard let version = Int(text), version >= 1 else {

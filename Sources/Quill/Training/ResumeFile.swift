@@ -10,10 +10,8 @@ import QuillKernels
 /// `quill.format` (which versions the model part). A newer version is refused, naming both; an
 /// older one is read by `upgradingFormat1`, the one place that knows an old layout.
 struct ResumeFile {
-    /// The version this Quill writes, and the newest it reads.
-    static let format = 2
-    /// The metadata key of the resume layout's version.
-    static let formatKey = "quill.resume-format"
+    /// The layout's version: written now, read back, and what a file without one is.
+    static let format = FormatVersion.resume
     /// The metadata key of `TrainingProgress` as JSON.
     static let progressKey = "quill.progress"
 
@@ -51,7 +49,7 @@ struct ResumeFile {
             throw QuillError.badCheckpoint(path: folder, problem: "no resumable run here (needs \(Checkpoint.resumeFile))")
         }
         file = try SafeTensors(contentsOf: path)
-        let version = try Self.version(of: file, path: path)
+        let version = try Self.format.version(of: file.metadata, path: path)
         guard let text = file.metadata[Self.progressKey], let progress = TrainingProgress.decode(text) else {
             throw QuillError.badCheckpoint(path: path, problem: "no valid \(Self.progressKey) metadata")
         }
@@ -61,19 +59,6 @@ struct ResumeFile {
         } else {
             (checkpoint, weightsPath) = (try Checkpoint(safeTensors: file, path: path), path)
         }
-    }
-
-    /// The layout version of `file`. Files written before the layout had a version have no key
-    /// and are format 1.
-    private static func version(of file: SafeTensors, path: String) throws -> Int {
-        guard let text = file.metadata[formatKey] else { return 1 }
-        guard let version = Int(text), version >= 2 else {
-            throw QuillError.badCheckpoint(path: path, problem: "\(formatKey) is '\(text)', which no Quill writes")
-        }
-        guard version <= format else {
-            throw QuillError.badCheckpoint(path: path, problem: "resume format \(version) is newer than this Quill reads (format \(format)); resume the run with the Quill that wrote it, or a newer one")
-        }
-        return version
     }
 
     /// The one reader of format 1 (no `quill.resume-format` key): the same tensors and progress
@@ -146,7 +131,7 @@ struct ResumeFile {
         file.set(Tensor.hidden, .init(shape: shape, floats: state.hidden))
         if !state.cell.isEmpty { file.set(Tensor.cell, .init(shape: shape, floats: state.cell)) }
         if let average { file.set(Tensor.average, .init(shape: [average.count], floats: average)) }
-        file.metadata[formatKey] = String(format)
+        file.metadata[format.key] = format.stamp
         file.metadata[progressKey] = JSONCoding.string(progress)
         return file
     }
