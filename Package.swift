@@ -74,13 +74,29 @@ let package = Package(
         .executable(name: "quill-bench", targets: ["QuillBench"]),
     ],
     targets: [
+        // Layers, each using only those above it (docs/architecture.md): kernels → core → text →
+        // model → checkpoint → inference → training → search; `Quill` re-exports them all.
         .target(name: "QuillKernels", swiftSettings: kernelSettings),
-        .target(name: "Quill", dependencies: ["QuillKernels"], swiftSettings: librarySettings),
+        .target(name: "QuillCore", swiftSettings: librarySettings),
+        .target(name: "QuillText", dependencies: ["QuillCore"], swiftSettings: librarySettings),
+        .target(name: "QuillModel", dependencies: ["QuillKernels", "QuillCore", "QuillText"], swiftSettings: librarySettings),
+        .target(name: "QuillCheckpoint", dependencies: ["QuillCore", "QuillText", "QuillModel"], swiftSettings: librarySettings),
+        .target(name: "QuillInference", dependencies: ["QuillKernels", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint"],
+                swiftSettings: librarySettings),
+        .target(name: "QuillTraining", dependencies: ["QuillKernels", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint",
+                                                      "QuillInference"], swiftSettings: librarySettings),
+        .target(name: "QuillSearch", dependencies: ["QuillCore", "QuillText", "QuillModel", "QuillCheckpoint", "QuillTraining"],
+                swiftSettings: librarySettings),
+        .target(name: "Quill", dependencies: ["QuillCore", "QuillText", "QuillModel", "QuillCheckpoint", "QuillInference",
+                                              "QuillTraining", "QuillSearch"]),
+        // On top: the server, the executables and the one module built without CPU flags.
         .target(name: "QuillCPUCheck", swiftSettings: cpuCheckSettings),
         .target(name: "QuillServer", dependencies: ["Quill"]),
         .executableTarget(name: "QuillCLI", dependencies: ["Quill", "QuillServer", "QuillCPUCheck"]),
         .executableTarget(name: "QuillBench", dependencies: ["Quill", "QuillKernels", "QuillCPUCheck"]),
         .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels", "QuillCPUCheck"]),
-        .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillKernels", "QuillServer"]),
+        .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint",
+                                                   "QuillInference", "QuillTraining", "QuillSearch", "QuillKernels",
+                                                   "QuillServer"]),
     ]
 )

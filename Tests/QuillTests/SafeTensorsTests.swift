@@ -1,5 +1,12 @@
 import Foundation
-@testable import Quill
+@testable import QuillCore
+@testable import QuillText
+@testable import QuillModel
+@testable import QuillCheckpoint
+@testable import QuillInference
+@testable import QuillTraining
+@testable import QuillSearch
+import Quill
 import XCTest
 
 final class SafeTensorsTests: XCTestCase {

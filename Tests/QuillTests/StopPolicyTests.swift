@@ -1,4 +1,11 @@
-@testable import Quill
+@testable import QuillCore
+@testable import QuillText
+@testable import QuillModel
+@testable import QuillCheckpoint
+@testable import QuillInference
+@testable import QuillTraining
+@testable import QuillSearch
+import Quill
 import XCTest
 
 /// The stop policy alone: which reason wins when several hold, and when `shouldStop` is asked.

@@ -1,6 +1,13 @@
 import Foundation
 import XCTest
-@testable import Quill
+@testable import QuillCore
+@testable import QuillText
+@testable import QuillModel
+@testable import QuillCheckpoint
+@testable import QuillInference
+@testable import QuillTraining
+@testable import QuillSearch
+import Quill
 
 /// The settings table (`TrainingSetting.all`) against the options it describes: every training
 /// setting has one row, defaults shown are the library's, and the lists derived from it (resume,

@@ -1,0 +1,33 @@
+import QuillCore
+import QuillModel
+import QuillText
+
+/// What a checkpoint records about how its model was trained and how to read text for it.
+public struct TrainingSummary: Codable, Equatable, Sendable {
+    /// Tokenization the model was trained with.
+    public var level: TokenLevel
+    /// `stream` (truncated BPTT over the text) or `lines` (one `<bos>`…`<eos>` line per row).
+    public var mode: TrainingMode
+    /// Optimizer steps taken when this file was written.
+    public var steps: Int
+    /// Fractional epochs completed.
+    public var epochs: Double
+    /// Lowest validation loss seen (nats per token), if any validation ran.
+    public var bestValidationLoss: Double?
+    /// Every validation, oldest first.
+    public var history: [TrainingRecord]
+    /// The training corpus as given on the command line (for information and resuming).
+    public var corpus: String?
+
+    /// A summary; an untrained (or imported) model has no steps and no history.
+    public init(level: TokenLevel, mode: TrainingMode, steps: Int = 0, epochs: Double = 0,
+                bestValidationLoss: Double? = nil, history: [TrainingRecord] = [], corpus: String? = nil) {
+        self.level = level
+        self.mode = mode
+        self.steps = steps
+        self.epochs = epochs
+        self.bestValidationLoss = bestValidationLoss
+        self.history = history
+        self.corpus = corpus
+    }
+}

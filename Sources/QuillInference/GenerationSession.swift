@@ -1,0 +1,133 @@
+import QuillCheckpoint
+import QuillCore
+import QuillKernels
+import QuillModel
+import QuillText
+
+/// One stream of generation that keeps its state between calls: feed a prompt, sample a
+/// continuation, feed the next prompt, and so on (interactive use), or `reset` to start afresh.
+///
+/// The first feed after a reset is preceded by the generator's start token, as `generate` primes
+/// it. A prompt runs through the recurrence as one batched pass per layer with the decoder on its
+/// last position only; tokens after it go through `StepDecoder` for LSTM models (the general
+/// forward pass for other cells).
+///
+/// A session is one caller's context: its state, buffers and logits are its own, so sessions on
+/// one generator (and evaluations of its model) never disturb each other. One session is used by
+/// one thread at a time.
+public final class GenerationSession {
+    public let generator: Generator
+    private var rng: SeededGenerator
+    private var state: RecurrentState
+    private let decoder: StepDecoder?
+    /// The general forward pass over the generator's weights, for prompts (and every token of
+    /// cells without a step decoder); made on first use.
+    private lazy var network = Network(model: generator.loaded.model)
+    /// Whether the state holds anything (a start token was fed).
+    private var started = false
+    /// A token sampled but not yet run through the model: it goes in ahead of the next feed.
+    private var pending: Int?
+    /// Logits for the next draw, valid after a feed or a step.
+    private var logits: UnsafePointer<Float>?
+    private var unusedDropoutRNG = SeededGenerator(seed: 0)
+
+    /// A session drawing from `seed` (the same seed as `Generator.generate`'s first sample).
+    public init(generator: Generator, seed: UInt64) {
+        self.generator = generator
+        rng = SeededGenerator(seed: seed)
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder = generator.stepDecoder()
+    }
+
+    /// Forgets everything fed and generated; the next feed starts from the start token. With
+    /// `seed`, the draws start again from it too (the session then repeats a fresh one's output).
+    public func reset(seed: UInt64? = nil) {
+        if let seed { rng = SeededGenerator(seed: seed) }
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder?.reset()
+        started = false
+        pending = nil
+        logits = nil
+    }
+
+    /// Runs `ids` (from `Generator.encodePrompt`) through the model after whatever came before.
+    public func feed(_ ids: [Int]) throws {
+        var tokens = ids
+        if let pending { tokens.insert(pending, at: 0) }
+        if !started, let start = generator.startToken { tokens.insert(start, at: 0) }
+        guard !tokens.isEmpty else {
+            if logits == nil {
+                throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
+            }
+            return
+        }
+        let model = network
+        try MemoryEstimate(config: model.config, batch: 1, steps: tokens.count, training: false)
+            .check(setting: .prompt, parametersFrom: "the checkpoint", activationsFrom: "a \(tokens.count)-token prompt")
+        if let decoder, tokens.count == 1 {
+            logits = decoder.step(tokens[0])
+        } else {
+            if let decoder, started { state = decoder.state }
+            logits = UnsafePointer(model.forward(inputs: tokens.map(Int32.init), steps: tokens.count, batch: 1, state: &state,
+                                                 training: false, rng: &unusedDropoutRNG, lastStepOnly: true))
+            decoder?.load(state)
+        }
+        started = true
+        pending = nil
+    }
+
+    /// Samples up to `length` tokens from the current state (see `Generator.generate` for the
+    /// parameters), reporting text as it becomes final. `shouldStop` is asked before each token;
+    /// true ends the sample (`StopReason.interrupted`).
+    public func generate(length: Int, stopAtEOS: Bool = false, stop: String? = nil, promptHasText: Bool = false,
+                         shouldStop: () -> Bool = { false }, onText: (String) -> Void = { _ in }) throws -> Generator.Sample {
+        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
+        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        if logits == nil || pending != nil { try feed([]) }
+        let start = MonotonicClock.seconds()
+        let loaded = generator.loaded
+        var writer = SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop, atLineStart: !promptHasText)
+        var sample = Generator.Sample(text: "", tokens: 0, stopReason: .length, seconds: 0)
+        // Banning writes into the logits, which belong to the model or the decoder until the next step.
+        var current = UnsafeMutablePointer(mutating: logits!)
+        for index in 0..<length {
+            if shouldStop() {
+                sample.stopReason = .interrupted
+                break
+            }
+            let drawn = generator.draw(from: current, rng: &rng, writer: &writer, stopAtEOS: stopAtEOS, onText: onText)
+            sample.tokens += 1
+            if drawn.restartsLine { resetState() }
+            // The last token drawn is run through the model by the next feed, not now: a session
+            // that ends here never pays for a step nobody reads.
+            if let end = drawn.end {
+                sample.stopReason = end
+                pending = drawn.next
+                break
+            }
+            if index == length - 1 {
+                pending = drawn.next
+                break
+            }
+            current = UnsafeMutablePointer(mutating: step(drawn.next))
+        }
+        if let rest = writer.finish() { onText(rest) }
+        sample.text = writer.text
+        sample.seconds = MonotonicClock.seconds() - start
+        // An interrupted or zero-length continuation resumes from these logits.
+        logits = UnsafePointer(current)
+        return sample
+    }
+
+    /// One token through the model; the logits of the next draw.
+    private func step(_ token: Int) -> UnsafePointer<Float> {
+        if let decoder { return decoder.step(token) }
+        return UnsafePointer(network.forward(inputs: [Int32(token)], steps: 1, batch: 1, state: &state,
+                                             training: false, rng: &unusedDropoutRNG))
+    }
+
+    private func resetState() {
+        state = RecurrentState(config: generator.loaded.model.config, batchSize: 1)
+        decoder?.reset()
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import QuillCheckpoint
+import QuillCore
+import QuillKernels
+import QuillModel
+import QuillText
+
+/// Writes text with a trained model: primes the state with a start token and the prompt, then
+/// samples one token at a time for a batch of independent samples, reporting each piece of text
+/// as soon as it exists.
+///
+/// A generator is immutable and shares its model's weights; every call (a batched `generate`, each
+/// `GenerationSession`) runs in a context of its own, so any number may run at once, on any threads.
+public final class Generator: Sendable {
+    /// What to do with prompt characters the vocabulary lacks (character level).
+    public enum UnknownPolicy: String, Sendable, CaseIterable {
+        case error, skip, unk
+    }
+
+    /// Why a sample ended.
+    public enum StopReason: String, Sendable {
+        case length, endOfSequence = "eos", stopString = "stop", interrupted
+    }
+
+    /// One finished sample.
+    public struct Sample: Sendable {
+        /// Generated text (without the prompt; without the stop string when one ended it).
+        public var text: String
+        /// Tokens sampled.
+        public var tokens: Int
+        /// Why the sample ended.
+        public var stopReason: StopReason
+        /// Wall time from the start of generation to this sample's end.
+        public var seconds: Double
+    }
+
+    /// The model sampled from.
+    public let loaded: LoadedModel
+    /// How each token is drawn.
+    public let sampler: Sampler
+
+    /// The batch-1 decoders' weights (in `loaded.weightFormat`; quantizing copies them), or nil
+    /// for cells `StepDecoder` does not run.
+    private let stepWeights: StepWeights?
+
+    /// A generator for `loaded`, drawing tokens with `sampler`.
+    public convenience init(loaded: LoadedModel, sampler: Sampler) {
+        let stepWeights = StepDecoder.supports(loaded.model.config)
+            ? StepWeights(model: loaded.model, format: loaded.weightFormat) : nil
+        self.init(loaded: loaded, sampler: sampler, stepWeights: stepWeights)
+    }
+
+    private init(loaded: LoadedModel, sampler: Sampler, stepWeights: StepWeights?) {
+        self.loaded = loaded
+        self.sampler = sampler
+        self.stepWeights = stepWeights
+    }
+
+    /// A generator for the same model drawing with `sampler`, sharing this one's batch-1 weights,
+    /// so many samplers cost the weights once. A server makes one per request this way.
+    public func with(sampler: Sampler) -> Generator {
+        Generator(loaded: loaded, sampler: sampler, stepWeights: stepWeights)
+    }
+
+    /// A batch-1 decoder (its own state and buffers, the shared weights), or nil for cells it
+    /// does not run.
+    func stepDecoder() -> StepDecoder? { stepWeights.map(StepDecoder.init(weights:)) }
+
+    /// What one draw did to a sample.
+    struct Draw {
+        /// The token to run through the model next: the one drawn, or `<bos>` when a line model
+        /// drew `<eos>` (`restartsLine`).
+        let next: Int
+        /// A line model ended its line: the next line starts from the zero state, as in training.
+        let restartsLine: Bool
+        /// Why the sample ends with this draw, if it does.
+        let end: StopReason?
+    }
+
+    /// Draws one token of a sample from its logits (banned tokens are excluded in place) and
+    /// writes its text: the per-token step that `generate` and `GenerationSession` share.
+    func draw(from logits: UnsafeMutablePointer<Float>, rng: inout SeededGenerator, writer: inout SampleWriter,
+              stopAtEOS: Bool, onText: (String) -> Void) -> Draw {
+        let v = loaded.model.config.vocabularySize
+        for id in bannedTokens { logits[id] = -.infinity }
+        let token = sampler.sample(logits, count: v, rng: &rng)
+        if stopAtEOS && token == endToken { return Draw(next: token, restartsLine: false, end: .endOfSequence) }
+        let (piece, hitStop) = writer.append(token)
+        if !piece.isEmpty { onText(piece) }
+        var next = token, restartsLine = false
+        if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
+            next = bos
+            restartsLine = true
+        }
+        return Draw(next: next, restartsLine: restartsLine, end: hitStop ? .stopString : nil)
+    }
+
+    /// Tokens never sampled: `<pad>` and `<bos>` are never targets.
+    var bannedTokens: [Int] { [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 } }
+
+    /// The token `stopAtEOS` ends at: `<eos>`, or a character model's newline.
+    var endToken: Int? { loaded.vocabulary.eosID ?? loaded.vocabulary.lineEndID(level: loaded.level) }
+
+    /// Token ids of a prompt. Character level: unknown characters are an error listing them, or
+    /// are skipped or mapped to `<unk>` as `policy` says. Word level: unknown words become `<unk>`
+    /// (or are dropped when there is none) and are listed in `unknown` for a warning.
+    public func encodePrompt(_ prompt: String, policy: UnknownPolicy) throws -> (ids: [Int], unknown: [String]) {
+        let vocabulary = loaded.vocabulary
+        var ids: [Int] = []
+        var unknown: [String] = []
+        switch loaded.level {
+        case .char:
+            for scalar in prompt.unicodeScalars {
+                if let id = vocabulary.id(for: String(scalar)) { ids.append(id); continue }
+                unknown.append(String(scalar))
+                if policy == .unk, let unk = vocabulary.unknownID { ids.append(unk) }
+            }
+            if !unknown.isEmpty && policy == .error {
+                let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
+                let distinct = Array(NSOrderedSet(array: listed)) as! [String]
+                throw QuillError.unknownCharacters(distinct)
+            }
+        case .word:
+            let words = prompt.split(whereSeparator: { $0.isASCII && $0.isWhitespace }).map(String.init)
+            for word in words {
+                if let id = vocabulary.id(for: word) { ids.append(id); continue }
+                unknown.append(word)
+                if let unk = vocabulary.unknownID { ids.append(unk) }
+            }
+        }
+        return (ids, unknown)
+    }
+
+    /// The token the state is primed with before the prompt: `<bos>` for line models, a newline
+    /// for character models, `<eos>` (a line end) for word models; nil when the vocabulary has none.
+    public var startToken: Int? {
+        if loaded.mode == .lines, let bos = loaded.vocabulary.bosID { return bos }
+        return loaded.vocabulary.lineEndID(level: loaded.level)
+    }
+
+    /// Generates `samples` continuations of `prompt` (ids from `encodePrompt`), each with its own
+    /// generator seeded from `seed` and its index, all computed as one batch (one sample runs as a
+    /// `GenerationSession`).
+    /// - Parameters:
+    ///   - length: tokens to sample at most.
+    ///   - stopAtEOS: end a sample when it samples `<eos>`, or, for a character model without one,
+    ///     the end of a line (what `<eos>` stands for in word models); the ending token is not
+    ///     part of the text.
+    ///   - stop: end a sample when its text contains this string (which is left out).
+    ///   - promptHasText: at word level, whether text precedes the first generated word (which then
+    ///     needs a leading space).
+    ///   - onText: called with (sample index, text) for every piece as soon as it is final.
+    public func generate(prompt: [Int], samples: Int = 1, length: Int, seed: UInt64, stopAtEOS: Bool = false,
+                         stop: String? = nil, promptHasText: Bool = false,
+                         onText: (Int, String) -> Void = { _, _ in }) throws -> [Sample] {
+        guard samples > 0 else { throw QuillError.invalidSetting(.positive(.samples, samples)) }
+        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
+        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        if samples == 1 {
+            let session = GenerationSession(generator: self, seed: seed)
+            try session.feed(prompt)
+            return [try session.generate(length: length, stopAtEOS: stopAtEOS, stop: stop, promptHasText: promptHasText,
+                                         onText: { onText(0, $0) })]
+        }
+        let start = MonotonicClock.seconds()
+        // This call's own context: its buffers and logits are nobody else's.
+        let model = Network(model: loaded.model)
+        let v = model.config.vocabularySize
+        var prime = prompt
+        if let startToken { prime.insert(startToken, at: 0) }
+        guard !prime.isEmpty else {
+            throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
+        }
+        var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
+        var unusedDropoutRNG = SeededGenerator(seed: 0)
+        var state = RecurrentState(config: model.config, batchSize: samples)
+        var writers = (0..<samples).map { _ in SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop,
+                                                             atLineStart: !promptHasText) }
+        var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
+        var done = [Bool](repeating: false, count: samples)
+
+        try MemoryEstimate(config: model.config, batch: samples, steps: prime.count, training: false)
+            .check(setting: .samples, related: [.prompt], parametersFrom: "the checkpoint",
+                   activationsFrom: "samples \(samples) × a \(prime.count)-token prompt")
+        // Prime with every prompt token at once; the logits of the last step give the first draw.
+        let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
+        var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
+                                   training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
+        var next = [Int32](repeating: 0, count: samples)
+        for _ in 0..<length {
+            for s in 0..<samples where !done[s] {
+                let drawn = draw(from: logits + s * v, rng: &rngs[s], writer: &writers[s], stopAtEOS: stopAtEOS) { onText(s, $0) }
+                next[s] = Int32(drawn.next)
+                results[s].tokens += 1
+                if drawn.restartsLine { state.resetRow(s) }
+                if let end = drawn.end {
+                    results[s].stopReason = end
+                    done[s] = true
+                    if let rest = writers[s].finish() { onText(s, rest) }
+                    results[s].seconds = MonotonicClock.seconds() - start
+                }
+            }
+            if done.allSatisfy({ $0 }) { break }
+            logits = model.forward(inputs: next, steps: 1, batch: samples, state: &state, training: false,
+                                   rng: &unusedDropoutRNG)
+        }
+        for s in 0..<samples {
+            if !done[s] {
+                if let rest = writers[s].finish() { onText(s, rest) }
+                results[s].seconds = MonotonicClock.seconds() - start
+            }
+            results[s].text = writers[s].text
+        }
+        return results
+    }
+}
+
+/// Turns one sample's tokens into text pieces, holding back any tail that might be the start of
+/// the stop string, so streamed output never shows a stop string or half of one.
+struct SampleWriter {
+    let level: TokenLevel
+    let vocabulary: Vocabulary
+    let stop: String?
+    var atLineStart: Bool
+    /// Text released so far.
+    private(set) var text = ""
+    private var pending = ""
+
+    init(level: TokenLevel, vocabulary: Vocabulary, stop: String?, atLineStart: Bool) {
+        self.level = level
+        self.vocabulary = vocabulary
+        self.stop = stop
+        self.atLineStart = atLineStart
+    }
+
+    /// Adds a token; returns the text that became final and whether the stop string appeared.
+    mutating func append(_ token: Int) -> (String, Bool) {
+        var piece: String
+        if level == .word {
+            if token == vocabulary.eosID {
+                piece = "\n"
+                atLineStart = true
+            } else {
+                let word = vocabulary.displayText(token, level: .word)
+                piece = word.isEmpty ? "" : (atLineStart ? word : " " + word)
+                if !word.isEmpty { atLineStart = false }
+            }
+        } else {
+            piece = vocabulary.displayText(token, level: .char)
+        }
+        pending += piece
+        guard let stop else { return (release(pending.count), false) }
+        // A stop string always begins inside `pending`: release() holds back every tail that could
+        // start one.
+        if let range = pending.range(of: stop) {
+            let keep = String(pending[..<range.lowerBound])
+            pending = ""
+            text += keep
+            return (keep, true)
+        }
+        // Hold back the longest tail of pending that is a prefix of the stop string.
+        var hold = 0
+        for n in stride(from: min(stop.count - 1, pending.count), through: 1, by: -1)
+        where stop.hasPrefix(String(pending.suffix(n))) {
+            hold = n
+            break
+        }
+        return (release(pending.count - hold), false)
+    }
+
+    /// Releases whatever is held back (at the end of a sample).
+    mutating func finish() -> String? {
+        let rest = release(pending.count)
+        return rest.isEmpty ? nil : rest
+    }
+
+    private mutating func release(_ count: Int) -> String {
+        let out = String(pending.prefix(count))
+        pending = String(pending.dropFirst(count))
+        text += out
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import QuillCore
+import QuillKernels
+import QuillText
+
+extension LanguageModel {
+    /// Weights as safetensors tensors under PyTorch's names. With tied weights `decoder.weight` is
+    /// written too (a copy of the encoder), so PyTorch's `load_state_dict` finds every key.
+    public func weightTensors() -> [(String, SafeTensors.Tensor)] {
+        var out = layout.entries.map { ($0.name, SafeTensors.Tensor(shape: $0.shape, floats: values($0.name)!)) }
+        if config.tieWeights, let encoder = out.first(where: { $0.0 == "encoder.weight" }) {
+            let index = out.firstIndex { $0.0 == "decoder.bias" }!
+            out.insert(("decoder.weight", encoder.1), at: index)
+        }
+        return out
+    }
+
+    /// The weights `file` holds for `config`, after `checkWeights`.
+    public init(config: ModelConfig, tensors file: SafeTensors, path: String) throws {
+        try Self.checkWeights(in: file, config: config, path: path)
+        try self.init(config: config) { store in
+            for entry in store.entries { store.set(entry.name, file[entry.name]!.floats()!) }
+        }
+    }
+
+    /// Checks, without building a model, that `file` holds every tensor `config` needs, with the
+    /// right shape, a float dtype and only finite values.
+    public static func checkWeights(in file: SafeTensors, config: ModelConfig, path: String) throws {
+        for (name, shape) in config.parameterShapes {
+            guard let tensor = file[name] else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing tensor '\(name)'")
+            }
+            guard tensor.shape == shape else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' has shape \(tensor.shape) but a \(config.cell.rawValue) model of this config needs \(shape)")
+            }
+            guard let finite = tensor.allFinite else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' is \(tensor.dtype.rawValue), not a float type")
+            }
+            guard finite else {
+                throw QuillError.badCheckpoint(path: path, problem: "tensor '\(name)' holds NaN or infinite values")
+            }
+        }
+    }
+
+    /// Infers a model's shape from a PyTorch word_language_model state dict: V and E from
+    /// `encoder.weight` (or `decoder.weight`), H from `rnn.weight_hh_l0`, L from the
+    /// `rnn.weight_ih_l{k}` present, the cell from the gate rows (4H LSTM, 3H GRU, H vanilla RNN).
+    /// Tied weights are read from the file: only one of `encoder.weight` and `decoder.weight`
+    /// (safetensors' `save_model` keeps one of a shared pair) or both bit-identical.
+    /// A vanilla RNN's tanh or relu cannot be seen in the weights: `cell` (or the file's `cell`
+    /// metadata) must say which, else this throws rather than guess.
+    public static func inferConfig(from file: SafeTensors, path: String, cell given: ModelConfig.Cell? = nil) throws -> ModelConfig {
+        func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
+        let encoderTensor = file["encoder.weight"], decoderTensor = file["decoder.weight"]
+        guard let embedding = encoderTensor ?? decoderTensor else {
+            throw fail("missing tensor 'encoder.weight' (and no 'decoder.weight' to share it with)")
+        }
+        guard let recurrent = file["rnn.weight_hh_l0"]?.shape else { throw fail("missing tensor 'rnn.weight_hh_l0'") }
+        let encoder = embedding.shape
+        guard encoder.count == 2, recurrent.count == 2, recurrent[1] > 0, recurrent[0] % recurrent[1] == 0 else {
+            throw fail("encoder.weight \(encoder) and rnn.weight_hh_l0 \(recurrent) are not shaped like a recurrent language model ([V, E] and [G·H, H])")
+        }
+        let fromMetadata = file.metadata["cell"].flatMap(ModelConfig.Cell.init(pytorchName:))
+        let cell: ModelConfig.Cell
+        switch recurrent[0] / recurrent[1] {
+        case 4: cell = .lstm
+        case 3: cell = .gru
+        case 1:
+            guard let chosen = [given, fromMetadata].compactMap({ $0 }).first(where: { $0 == .rnnTanh || $0 == .rnnRelu }) else {
+                throw QuillError.invalidSetting(InvalidSetting(.cell, given?.rawValue ?? "none", "\(path): rnn.weight_hh_l0 has shape \(recurrent), a vanilla RNN, whose weights do not say whether it is tanh or relu; set cell to rnn-tanh or rnn-relu"))
+            }
+            cell = chosen
+        default:
+            throw fail("rnn.weight_hh_l0 has shape \(recurrent): \(recurrent[0] / recurrent[1])·H rows fit no cell (LSTM 4H, GRU 3H, RNN H)")
+        }
+        if let given, given != cell {
+            throw fail("rnn.weight_hh_l0 has shape \(recurrent), which fits a \(cell.rawValue) cell, not \(given.rawValue)")
+        }
+        var layers = 0
+        while file["rnn.weight_ih_l\(layers)"] != nil { layers += 1 }
+        let tied: Bool
+        if let encoderTensor, let decoderTensor {
+            tied = encoderTensor.shape == decoderTensor.shape && encoderTensor.floats() == decoderTensor.floats()
+        } else {
+            tied = true
+            guard encoder[1] == recurrent[1] else {
+                throw fail("has only \(encoderTensor == nil ? "decoder.weight" : "encoder.weight"), as a tied model saved by save_model would, but its width \(encoder[1]) differs from the hidden size \(recurrent[1]), so it cannot be shared")
+            }
+        }
+        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1], layers: layers,
+                           tieWeights: tied, cell: cell)
+    }
+
+    /// `file` with `encoder.weight` present: a tied model saved by safetensors' `save_model` may
+    /// hold the shared matrix as `decoder.weight` only.
+    public static func withEncoderWeight(_ file: SafeTensors) -> SafeTensors {
+        guard file["encoder.weight"] == nil, let decoder = file["decoder.weight"] else { return file }
+        var out = file
+        out.set("encoder.weight", decoder)
+        return out
+    }
+}

@@ -1,0 +1,361 @@
+import QuillCore
+import QuillKernels
+import QuillText
+
+/// Embedding → recurrent layer × L (dropout between) → dropout → Linear: the word_language_model
+/// RNNModel, with an LSTM, GRU or vanilla RNN cell, as one caller runs it. A network is one
+/// user's work over some weights: its layers' buffers, its logits and its gradients. Training owns
+/// a network over a writable copy of the weights (`init(config:)`, `init(training:)`); every
+/// evaluation and generation context owns a network that reads a `LanguageModel`'s immutable
+/// weights in place (`init(model:)`), so any number of them can run at once on one model.
+///
+/// Shape letters: T time steps, B batch rows, V vocabulary, E embedding, H hidden, L layers.
+/// Rows of every activation are time-major (`t·B + b`).
+///
+/// One training step is `forward` → `lossAndGradient` → `backward`; the gradients accumulate into
+/// `gradients` (zero them between steps with `gradients.zero()`). `regularization` adds AWD-LSTM's
+/// training-time regularisers (embedding dropout, weight-drop, locked dropout, AR/TAR), whose
+/// penalty `activationPenalty()` reports apart from the cross-entropy.
+package final class Network {
+    /// The model's shape and cell.
+    package let config: ModelConfig
+    /// Weights under PyTorch's names (see `ModelConfig.parameterShapes`): writable in training,
+    /// a read-only view of a `LanguageModel` otherwise.
+    package let parameters: ParameterStore
+    /// Gradients, same layout as `parameters` (empty in a read-only network, which has none).
+    package let gradients: ParameterStore
+
+    private let layers: [RecurrentLayer]
+    private let dropouts: [Dropout]       // 0: embedding output, k: after layer k-1 (k = 1…L)
+    private let embedded = Workspace()    // (T·B, E) embedding output after dropout
+    private let between: [Workspace]      // (T·B, H) dropped-out output of layer k (used only while dropout is active)
+    /// Input of layer k (k < L) and of the decoder (k = L) in the last forward: the dropped-out
+    /// copy, or the layer's own output when dropout is off.
+    private var layerInputs: [UnsafePointer<Float>] = []
+    private let logitsBuffer = Workspace() // (T·B, V) logits, then their gradient
+    private let gradA = Workspace(), gradB = Workspace() // (T·B, max(E, H)) ping-pong input gradients
+    private var rowLosses: [Double] = []   // (T·B) per-position losses
+    private var inputIDs: [Int32] = []
+    /// Embedding dropout's per-row factor (V) in the last training forward, when active.
+    private let embeddingMask = Workspace()
+    private var dropsEmbeddingRows = false
+    /// The last forward was a training one (the activation penalties apply only then).
+    private var trained = false
+    /// AWD regularisers applied in training (`Regularization`); none by default.
+    package var regularization = Regularization()
+    /// Masks to use instead of drawing them, for checks against a reference: embedding dropout's
+    /// per-row factors (V values) and weight-drop's per-layer masks over W_hh (G·H·H each).
+    var givenMasks: (embedding: [Float]?, weightDrop: [[Float]]?) = (nil, nil)
+    private(set) var steps = 0
+    private(set) var batch = 0
+
+    /// A trainable network with zero weights; call `initialize` or copy weights in.
+    package convenience init(config: ModelConfig) throws {
+        try config.validate()
+        let parameters = ParameterStore(shapes: config.parameterShapes)
+        self.init(config: config, parameters: parameters, gradients: ParameterStore(sameLayoutAs: parameters))
+    }
+
+    /// A trainable network starting from a copy of `model`'s weights; training it leaves `model`
+    /// as it was.
+    package convenience init(training model: LanguageModel) {
+        let parameters = ParameterStore(copying: model)
+        self.init(config: model.config, parameters: parameters, gradients: ParameterStore(sameLayoutAs: parameters))
+    }
+
+    /// A forward-only network reading `model`'s weights in place: one caller's context for
+    /// evaluation or generation. It keeps the weights alive; `backward` is not available.
+    package convenience init(model: LanguageModel) {
+        self.init(config: model.config, parameters: ParameterStore(viewing: model), gradients: ParameterStore(shapes: []))
+    }
+
+    private init(config: ModelConfig, parameters: ParameterStore, gradients: ParameterStore) {
+        self.config = config
+        self.parameters = parameters
+        self.gradients = gradients
+        layers = (0..<config.layers).map { k in
+            config.cell.makeLayer(index: k, inputSize: k == 0 ? config.embeddingSize : config.hiddenSize,
+                                  hiddenSize: config.hiddenSize, parameters: parameters, gradients: gradients)
+        }
+        dropouts = (0...config.layers).map { _ in Dropout(probability: config.dropout) }
+        between = (0..<config.layers).map { _ in Workspace() }
+    }
+
+    /// Whether `backward` may run: the network owns writable weights and gradients.
+    package var isTrainable: Bool { !parameters.isReadOnly }
+
+    /// The current weights as an immutable value (a copy: later training does not change it).
+    package func snapshot() -> LanguageModel { LanguageModel(config: config, copying: parameters) }
+
+    private var decoderWeightName: String { config.tieWeights ? "encoder.weight" : "decoder.weight" }
+
+    /// Draws the initial weights from `rng` in parameter order.
+    package func initialize(rng: inout SeededGenerator) {
+        precondition(isTrainable, "initializing read-only weights")
+        let h = Float(config.hiddenSize)
+        for entry in parameters.entries {
+            let p = parameters.values + entry.offset
+            let isBias = entry.shape.count == 1
+            let bound: Float
+            switch config.initialization {
+            case .pytorch:
+                if entry.name.hasPrefix("rnn.") { bound = 1 / h.squareRoot() }
+                else if entry.name == "decoder.bias" { bound = 0 }
+                else { bound = 0.1 }
+            case .xavier:
+                bound = isBias ? 0 : (6 / Float(entry.shape[0] + entry.shape[1])).squareRoot()
+            case .uniform:
+                bound = config.initializationRange
+            }
+            for i in 0..<entry.count { p[i] = bound == 0 ? 0 : rng.nextUniform(in: -bound, bound) }
+        }
+    }
+
+    /// Runs the network over a (T, B) batch of input ids from `state`, which is advanced to the
+    /// final state. Returns a pointer to the (T·B, V) logits in this network's own buffer, valid
+    /// until its next call (another network on the same weights never touches it).
+    /// - Parameters:
+    ///   - dropoutMasks: in training, masks to use instead of drawing them: L + 1 of them, for the
+    ///     embedding output (T·B·E values) and each layer's output (T·B·H), each value 0 or
+    ///     1/(1−p). For checking against another implementation's masks; nil draws from `rng`.
+    ///   - lastStepOnly: run the decoder on the last step's B rows only (priming generation with a
+    ///     prompt, whose earlier logits nobody reads); the result then holds (B, V) logits.
+    @discardableResult
+    package func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
+                        training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil,
+                        lastStepOnly: Bool = false) -> UnsafeMutablePointer<Float> {
+        precondition(dropoutMasks == nil || dropoutMasks!.count == config.layers + 1, "dropout masks: one per site, L + 1")
+        precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
+        precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize
+                     && state.cell.isEmpty != config.cell.hasCellState, "state does not fit the model and batch")
+        // The embedding lookup reads unchecked memory, so out-of-range ids must stop here.
+        let v32 = Int32(config.vocabularySize)
+        precondition(inputs.allSatisfy { $0 >= 0 && $0 < v32 }, "input id outside 0..<\(config.vocabularySize)")
+        steps = t
+        batch = b
+        trained = training
+        inputIDs = inputs
+        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize, rows = t * b
+
+        // Embedding lookup (with whole rows dropped by embedding dropout), then dropout in place.
+        let x0 = embedded.buffer(rows * e)
+        let table = parameters.pointer("encoder.weight")
+        let rowFactors = drawEmbeddingMask(training: training, rng: &rng)
+        Profiler.measure(.embedding) {
+            for r in 0..<rows {
+                let id = Int(inputs[r])
+                (x0 + r * e).update(from: table + id * e, count: e)
+                if let rowFactors, rowFactors[id] != 1 { for j in 0..<e { x0[r * e + j] *= rowFactors[id] } }
+            }
+        }
+        let locked = training && regularization.lockedDropout
+        Profiler.measure(.dropout) {
+            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: dropoutMasks?[0],
+                                lockedPeriod: locked ? b * e : nil)
+        }
+        for (k, layer) in layers.enumerated() {
+            if training {
+                layer.core.dropRecurrentWeights(probability: regularization.weightDrop, rng: &rng, given: givenMasks.weightDrop?[k])
+            } else {
+                layer.core.keepRecurrentWeights()
+            }
+        }
+
+        var input = UnsafePointer(x0)
+        layerInputs = [input]
+        var hidden = state.hidden, cell = state.cell
+        hidden.withUnsafeMutableBufferPointer { hs in
+            cell.withUnsafeMutableBufferPointer { cs in
+                for (k, layer) in layers.enumerated() {
+                    let offset = k * b * h
+                    layer.forward(input: input, steps: t, batch: b, h0: hs.baseAddress! + offset,
+                                  c0: cs.baseAddress.map { $0 + offset })
+                    Profiler.measure(.dropout) {
+                        if training && config.dropout > 0 {
+                            let y = between[k].buffer(rows * h)
+                            dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng,
+                                                    given: dropoutMasks?[k + 1], lockedPeriod: locked ? b * h : nil)
+                            input = UnsafePointer(y)
+                        } else {
+                            dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
+                            input = UnsafePointer(layer.output)
+                        }
+                    }
+                    layerInputs.append(input)
+                }
+            }
+        }
+        state.hidden = hidden
+        state.cell = cell
+
+        // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows (or the last step's).
+        let decoded = lastStepOnly ? b : rows
+        let logits = logitsBuffer.buffer(decoded * v)
+        let bias = parameters.pointer("decoder.bias")
+        let decoderWeight = parameters.pointer(decoderWeightName)
+        Profiler.measure(.headGEMM) {
+            GEMM.multiply(m: decoded, n: v, k: h, a: input + (rows - decoded) * h, lda: h, b: decoderWeight, ldb: h,
+                          transposeB: true, beta: 0, c: logits, ldc: v, bias: bias)
+        }
+        return logits
+    }
+
+    /// Mean cross-entropy of the last forward's logits against (T, B) targets, counting only
+    /// positions whose mask is 1. Replaces the logits by the loss's gradient unless
+    /// `computeGradient` is false.
+    /// - Returns: the summed loss (nats) over counted positions and how many positions counted.
+    package func lossAndGradient(targets: [Int32], mask: [Float]?, computeGradient: Bool = true)
+        -> (sum: Double, count: Int) {
+        let rows = steps * batch
+        precondition(targets.count == rows && (mask?.count ?? rows) == rows)
+        let v32 = Int32(config.vocabularySize)
+        precondition(targets.allSatisfy { $0 >= 0 && $0 < v32 }, "target id outside 0..<\(config.vocabularySize)")
+        let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
+        if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
+        let logits = logitsBuffer.pointer, classes = config.vocabularySize
+        let sum = Profiler.measure(.softmaxLoss) { targets.withUnsafeBufferPointer { tp in
+            mask.withUnsafeOptionalBuffer { mp in
+                rowLosses.withUnsafeMutableBufferPointer { losses in
+                    Softmax.crossEntropy(logits: logits, rows: rows, classes: classes,
+                                         targets: tp.baseAddress!, mask: mp, scale: 1 / Float(max(1, counted)),
+                                         computeGradient: computeGradient, rowLosses: losses.baseAddress!)
+                }
+            }
+        } }
+        return (sum, counted)
+    }
+
+    /// Backpropagates the gradient left in the logits by `lossAndGradient`, adding every
+    /// parameter's gradient into `gradients`.
+    /// - Parameter stateGradient: when given, receives the gradient with respect to the initial
+    ///   state (h0, c0) of the last forward.
+    package func backward(stateGradient: UnsafeMutablePointer<RecurrentState>? = nil) {
+        precondition(isTrainable, "backward through a forward-only network")
+        let t = steps, b = batch, rows = t * b
+        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
+        let dLogits = UnsafePointer(logitsBuffer.pointer)
+        let decoderInput = layerInputs[config.layers]
+
+        // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
+        let width = max(e, h)
+        var dOut = gradA.buffer(rows * width)
+        var dIn = gradB.buffer(rows * width)
+        let decoderWeight = parameters.pointer(decoderWeightName), decoderGrad = gradients.pointer(decoderWeightName)
+        let biasGrad = gradients.pointer("decoder.bias")
+        Profiler.measure(.headBackward) {
+            GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
+                          beta: 1, c: decoderGrad, ldc: h)
+            ColumnSums.add(dLogits, rows: rows, columns: v, into: biasGrad)
+            GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: decoderWeight, ldb: h,
+                          beta: 0, c: dOut, ldc: h)
+        }
+
+        var initial = RecurrentState(config: config, batchSize: b)
+        initial.hidden.withUnsafeMutableBufferPointer { dh in
+            initial.cell.withUnsafeMutableBufferPointer { dc in
+                for k in stride(from: config.layers - 1, through: 0, by: -1) {
+                    let last = k == config.layers - 1
+                    if last { addActivationPenaltyGradient(to: dOut, temporal: false) }
+                    Profiler.measure(.dropout) { dropouts[k + 1].backward(dOut) }
+                    if last { addActivationPenaltyGradient(to: dOut, temporal: true) }
+                    let offset = k * b * h
+                    layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
+                                       hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
+                    swap(&dOut, &dIn)
+                }
+            }
+        }
+        stateGradient?.pointee = initial
+
+        // Embedding: scatter-add rows of dX0 in input order (one thread, fixed order).
+        Profiler.measure(.dropout) { dropouts[0].backward(dOut) }
+        let dTable = gradients.pointer("encoder.weight")
+        let rowFactors = dropsEmbeddingRows ? UnsafePointer(embeddingMask.pointer) : nil
+        Profiler.measure(.embeddingBackward) {
+            for r in 0..<rows {
+                let id = Int(inputIDs[r])
+                let dst = dTable + id * e, src = dOut + r * e
+                if let rowFactors {
+                    let f = rowFactors[id]
+                    if f != 0 { for j in 0..<e { dst[j] += src[j] * f } }
+                } else {
+                    for j in 0..<e { dst[j] += src[j] }
+                }
+            }
+        }
+    }
+
+    /// Embedding dropout's factor per vocabulary row for this forward (0 or 1/(1−p)), or nil when
+    /// it is off. Drawn from `rng` in row order.
+    private func drawEmbeddingMask(training: Bool, rng: inout SeededGenerator) -> UnsafePointer<Float>? {
+        let p = regularization.embeddingDropout, v = config.vocabularySize
+        dropsEmbeddingRows = training && (p > 0 || givenMasks.embedding != nil)
+        guard dropsEmbeddingRows else { return nil }
+        let m = embeddingMask.buffer(v)
+        if let given = givenMasks.embedding {
+            precondition(given.count == v, "an embedding mask of \(given.count) values for \(v) rows")
+            given.withUnsafeBufferPointer { m.update(from: $0.baseAddress!, count: v) }
+        } else {
+            let scale = 1 / (1 - p)
+            for i in 0..<v { m[i] = rng.nextUniform() < p ? 0 : scale }
+        }
+        return UnsafePointer(m)
+    }
+
+    /// The activation penalties of the last training forward (`Regularization.activation` and
+    /// `.temporalActivation`): α·mean(y²) over the decoder's input (the last layer's output after
+    /// dropout) plus β·mean((h_t − h_{t−1})²) over the last layer's output before dropout. Zero
+    /// when both are off. Not part of `lossAndGradient`'s sum, which stays the cross-entropy.
+    package func activationPenalty() -> Double {
+        let (alpha, beta) = (Double(regularization.activation), Double(regularization.temporalActivation))
+        let h = config.hiddenSize, rows = steps * batch
+        var total = 0.0
+        guard trained else { return 0 }
+        if alpha > 0 {
+            let y = layerInputs[config.layers]
+            var sum = 0.0
+            for i in 0..<(rows * h) { sum += Double(y[i]) * Double(y[i]) }
+            total += alpha * sum / Double(rows * h)
+        }
+        if beta > 0 && steps > 1 {
+            let y = layers[config.layers - 1].output, n = (rows - batch) * h
+            var sum = 0.0
+            for i in 0..<n { let d = Double(y[i + batch * h]) - Double(y[i]); sum += d * d }
+            total += beta * sum / Double(n)
+        }
+        return total
+    }
+
+    /// Adds the gradient of `activationPenalty` to `grad`: AR's with respect to the dropped-out
+    /// output (`temporal` false, before dropout's backward), TAR's with respect to the output
+    /// before dropout (`temporal` true, after it).
+    private func addActivationPenaltyGradient(to grad: UnsafeMutablePointer<Float>, temporal: Bool) {
+        let h = config.hiddenSize, rows = steps * batch, stride = batch * h
+        guard trained else { return }
+        if !temporal, regularization.activation > 0 {
+            let y = layerInputs[config.layers], scale = 2 * regularization.activation / Float(rows * h)
+            for i in 0..<(rows * h) { grad[i] += scale * y[i] }
+        }
+        if temporal, regularization.temporalActivation > 0, steps > 1 {
+            let y = UnsafePointer(layers[config.layers - 1].output)
+            let scale = 2 * regularization.temporalActivation / Float((rows - batch) * h)
+            // d/dy_t of Σ (y_t − y_{t−1})²: (y_t − y_{t−1}) from its own term, −(y_{t+1} − y_t) from the next.
+            for i in 0..<(rows * h) {
+                var g: Float = 0
+                if i >= stride { g += y[i] - y[i - stride] }
+                if i + stride < rows * h { g -= y[i + stride] - y[i] }
+                grad[i] += scale * g
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Calls `body` with a pointer to the array's elements, or nil.
+    func withUnsafeOptionalBuffer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import QuillCheckpoint
+import QuillCore
+import QuillKernels
+import QuillModel
+import QuillText
+import QuillTraining
+
+/// The ranges `quill search` samples trials from. Learning rates are drawn log-uniformly, dropout
+/// probabilities uniformly, and sizes, lengths, batches, the optimizer and locked dropout from
+/// lists. A range whose ends are equal, or a list of one value, fixes the parameter.
+public struct SearchSpace: Codable, Equatable, Sendable {
+    /// Adam, AdamW and RMSprop learning rates (log-uniform). Trials decay their rate to zero over a short
+    /// budget, which wants a higher start than a constant rate would (on PTB, a cosine from 0.002
+    /// lost to a constant 0.002 at equal steps).
+    public var learningRate: ClosedRange<Double> = 0.001...0.01
+    /// SGD learning rates (log-uniform).
+    public var sgdLearningRate: ClosedRange<Double> = 0.5...20
+    /// Hidden sizes H.
+    public var hiddenSizes = [128, 256, 384, 512]
+    /// Layer counts L.
+    public var layers = [1, 2, 3]
+    /// Embedding sizes E (a tied trial's E is its H).
+    public var embeddingSizes = [32, 64, 128]
+    /// Whether the decoder shares the embedding (word models gain most from it).
+    public var tieWeights = [false]
+    /// Dropout probabilities (uniform).
+    public var dropout: ClosedRange<Double> = 0...0.4
+    /// Weight-drop probabilities (uniform).
+    public var weightDrop: ClosedRange<Double> = 0...0.4
+    /// Embedding-dropout probabilities (uniform).
+    public var embeddingDropout: ClosedRange<Double> = 0...0.1
+    /// Whether dropout masks are locked.
+    public var lockedDropout = [false, true]
+    /// Window lengths T.
+    public var sequenceLengths = [32, 64, 128]
+    /// Batch sizes B.
+    public var batchSizes = [16, 32, 64]
+    /// Optimizers (SGD is left out by default: at these budgets it rarely catches up with Adam).
+    public var optimizers: [Optimizer.Kind] = [.adam, .adamw, .rmsprop]
+
+    /// The default space for a level: word models get word-sized layers and embeddings.
+    public init(level: TokenLevel = .char) {
+        if level == .word {
+            hiddenSizes = [256, 400, 512, 650]
+            embeddingSizes = [100, 200, 400]
+            tieWeights = [true, false]
+            sequenceLengths = [35, 64]
+            batchSizes = [20, 32]
+        }
+    }
+
+    /// The keys a space file may hold: the training settings' search keys (`TrainingSetting`),
+    /// with `sgd_lr`, SGD's learning rates, after `lr`.
+    public static let keys: [String] = TrainingSetting.all.compactMap(\.searchKey).flatMap { $0 == "lr" ? [$0, "sgd_lr"] : [$0] }
+
+    /// Reads a JSON object whose keys (`keys`) replace the default ranges: `[low, high]` or one
+    /// number for ranges, a list or one value for the others. Throws `QuillError.usage` naming the
+    /// key at fault.
+    public init(json text: String, level: TokenLevel = .char, path: String = "space") throws {
+        self.init(level: level)
+        guard let object = JSONValue.parse(Data(text.utf8))?.object else {
+            throw QuillError.usage("\(path): a search space is a JSON object, e.g. {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}")
+        }
+        for key in object.keys.sorted() where !Self.keys.contains(key) {
+            throw QuillError.usage("\(path): unknown key '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+        }
+        func fail(_ key: String, _ what: String) -> QuillError { .usage("\(path): '\(key)' must be \(what)") }
+        func list<T>(_ key: String, _ what: String, _ convert: (JSONValue) -> T?) throws -> [T]? {
+            guard let value = object[key] else { return nil }
+            let items = value.items.compactMap(convert)
+            guard !items.isEmpty, items.count == value.items.count else { throw fail(key, what) }
+            return items
+        }
+        func range(_ key: String, within limits: ClosedRange<Double>, positive: Bool = false) throws -> ClosedRange<Double>? {
+            let what = "[low, high] or one number, with low ≤ high, within \(limits.lowerBound)…\(limits.upperBound)\(positive ? " and above 0" : "")"
+            guard let values = try list(key, what, \.number) else { return nil }
+            guard values.count <= 2, let low = values.first, let high = values.last, low <= high,
+                  limits.contains(low), limits.contains(high), !positive || low > 0 else { throw fail(key, what) }
+            return low...high
+        }
+        func integers(_ key: String) throws -> [Int]? {
+            try list(key, "a positive whole number or a list of them") { v in
+                v.number.flatMap { $0 >= 1 && $0 <= 1_000_000 && $0.rounded() == $0 ? Int($0) : nil }
+            }
+        }
+        if let r = try range("lr", within: 0...1e6, positive: true) { learningRate = r }
+        if let r = try range("sgd_lr", within: 0...1e6, positive: true) { sgdLearningRate = r }
+        if let r = try range("dropout", within: 0...0.95) { dropout = r }
+        if let r = try range("weight_drop", within: 0...0.95) { weightDrop = r }
+        if let r = try range("embedding_dropout", within: 0...0.95) { embeddingDropout = r }
+        if let v = try integers("hidden") { hiddenSizes = v }
+        if let v = try integers("layers") { layers = v }
+        if let v = try integers("embed") { embeddingSizes = v }
+        if let v = try integers("seq_len") { sequenceLengths = v }
+        if let v = try integers("batch") { batchSizes = v }
+        if let v = try list("locked_dropout", "true, false or a list of them", \.bool) { lockedDropout = v }
+        if let v = try list("tie", "true, false or a list of them", \.bool) { tieWeights = v }
+        let names = Optimizer.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        if let v = try list("optimizer", "one of \(names) or a list of them", { $0.string.flatMap(Optimizer.Kind.init(rawValue:)) }) {
+            optimizers = v
+        }
+    }
+
+    /// Draws one trial's parameters from `rng`, always in the same order.
+    public func sample(_ rng: inout SeededGenerator) -> TrialParameters {
+        func pick<T>(_ list: [T]) -> T { list[rng.nextInt(below: list.count)] }
+        func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUniformDouble() }
+        func logUniform(_ r: ClosedRange<Double>) -> Double { exp(uniform(log(r.lowerBound)...log(r.upperBound))) }
+        /// Rounded to 3 significant digits, so the winner's command reads well and reproduces it
+        /// (and kept within the range the rounding may have stepped out of).
+        func round3(_ x: Double, in r: ClosedRange<Double>) -> Double {
+            guard x > 0 else { return 0 }
+            let scale = pow(10, 2 - floor(log10(x)))
+            return min(max((x * scale).rounded() / scale, r.lowerBound), r.upperBound)
+        }
+        let optimizer = pick(optimizers)
+        let rates = optimizer == .sgd ? sgdLearningRate : learningRate
+        let hidden = pick(hiddenSizes), layerCount = pick(layers), embedding = pick(embeddingSizes), tied = pick(tieWeights)
+        return TrialParameters(
+            learningRate: round3(logUniform(rates), in: rates), hiddenSize: hidden, layers: layerCount,
+            embeddingSize: tied ? hidden : embedding, tieWeights: tied, dropout: Float(round3(uniform(dropout), in: dropout)),
+            weightDrop: Float(round3(uniform(weightDrop), in: weightDrop)),
+            embeddingDropout: Float(round3(uniform(embeddingDropout), in: embeddingDropout)), lockedDropout: pick(lockedDropout),
+            sequenceLength: pick(sequenceLengths), batchSize: pick(batchSizes), optimizer: optimizer)
+    }
+
+    /// Whether `p` lies in this space.
+    public func contains(_ p: TrialParameters) -> Bool {
+        let rates = p.optimizer == .sgd ? sgdLearningRate : learningRate
+        // Probabilities are stored as Float: compared at that precision.
+        func holds(_ r: ClosedRange<Double>, _ x: Float) -> Bool { Float(r.lowerBound) <= x && x <= Float(r.upperBound) }
+        return rates.contains(p.learningRate) && hiddenSizes.contains(p.hiddenSize) && layers.contains(p.layers)
+            && tieWeights.contains(p.tieWeights) && (p.tieWeights ? p.embeddingSize == p.hiddenSize : embeddingSizes.contains(p.embeddingSize))
+            && holds(dropout, p.dropout) && holds(weightDrop, p.weightDrop)
+            && holds(embeddingDropout, p.embeddingDropout) && lockedDropout.contains(p.lockedDropout)
+            && sequenceLengths.contains(p.sequenceLength) && batchSizes.contains(p.batchSize) && optimizers.contains(p.optimizer)
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import QuillCore
+
+/// How tokens are shown in terminal output: whitespace and control characters made visible.
+public enum Display {
+    /// `token` with newlines, tabs and control characters escaped, and a lone space quoted.
+    public static func token(_ token: String) -> String {
+        var out = ""
+        for scalar in token.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case " " where token.unicodeScalars.count == 1: out += "' '"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += String(format: "\\u{%X}", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,41 @@
+import QuillCore
+
+/// Turns text into token ids and back. Implementations work on UTF-8 bytes so that counting and
+/// encoding stream through a corpus without a `String` per token.
+public protocol Tokenizer: Sendable {
+    var level: TokenLevel { get }
+
+    /// Counts every distinct token of `bytes` (valid UTF-8).
+    func count(_ bytes: [UInt8]) -> TokenCounts
+
+    /// Encodes `bytes` into ids of `vocabulary`; tokens it lacks become `<unk>`.
+    func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText
+
+    /// Text for a sequence of ids (specials other than `<eos>` and `<unk>` are left out).
+    func decode<S: Sequence>(_ ids: S, vocabulary: Vocabulary) -> String where S.Element: BinaryInteger
+
+    /// The separator placed between two decoded tokens.
+    var joiner: String { get }
+}
+
+/// Ids of an encoded text and how many of its tokens were not in the vocabulary.
+public struct EncodedText: Sendable {
+    /// The token ids, in text order.
+    public var ids: TokenIDs
+    /// Tokens that mapped to `<unk>` because the vocabulary lacks them (a literal `<unk>` in the
+    /// text is counted here too: it stands for an unknown word either way).
+    public var unknown: Int
+    /// Unknown tokens left out of `ids` because the vocabulary has no `<unk>` to stand for them.
+    public var dropped: Int = 0
+    /// Tokens in the text, kept or dropped.
+    public var tokenCount: Int { ids.count + dropped }
+}
+
+extension EncodedText {
+    /// The same text with every `id` left out (counted as dropped): how skipped unknown tokens
+    /// leave the stream.
+    public func dropping(id: Int, vocabularySize: Int) -> EncodedText {
+        let kept = TokenIDs(ids.lazy.filter { $0 != id }, vocabularySize: vocabularySize)
+        return EncodedText(ids: kept, unknown: unknown, dropped: dropped + ids.count - kept.count)
+    }
+}

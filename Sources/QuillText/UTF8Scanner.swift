@@ -1,0 +1,62 @@
+import QuillCore
+
+/// Strict UTF-8 decoding over byte buffers, without building Strings: the character tokenizer's
+/// hot loop and the validity check of `TextFile`.
+public enum UTF8Scanner {
+    /// Decodes the scalar starting at `i`, returning it and its length in bytes, or nil when the
+    /// bytes there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF
+    /// included).
+    @inlinable
+    public static func decode(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (scalar: UInt32, length: Int)? {
+        let b0 = p[i]
+        if b0 < 0x80 { return (UInt32(b0), 1) }
+        let n = p.count
+        @inline(__always) func continuation(_ j: Int) -> UInt32? {
+            guard j < n, p[j] & 0xC0 == 0x80 else { return nil }
+            return UInt32(p[j] & 0x3F)
+        }
+        if b0 >= 0xC2 && b0 <= 0xDF {
+            guard let c1 = continuation(i + 1) else { return nil }
+            return ((UInt32(b0 & 0x1F) << 6) | c1, 2)
+        }
+        if b0 >= 0xE0 && b0 <= 0xEF {
+            guard let c1 = continuation(i + 1), let c2 = continuation(i + 2) else { return nil }
+            let v = (UInt32(b0 & 0x0F) << 12) | (c1 << 6) | c2
+            if v < 0x800 || (v >= 0xD800 && v <= 0xDFFF) { return nil }
+            return (v, 3)
+        }
+        if b0 >= 0xF0 && b0 <= 0xF4 {
+            guard let c1 = continuation(i + 1), let c2 = continuation(i + 2), let c3 = continuation(i + 3) else {
+                return nil
+            }
+            let v = (UInt32(b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3
+            if v < 0x10000 || v > 0x10FFFF { return nil }
+            return (v, 4)
+        }
+        return nil
+    }
+
+    /// Byte offset of the first invalid sequence, or nil when the whole buffer is valid UTF-8.
+    public static func firstInvalidOffset(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { p in
+            var i = 0
+            let n = p.count
+            while i < n {
+                // Runs of ASCII are the common case: skip them eight bytes at a time.
+                while i + 8 <= n,
+                      UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
+                if i >= n { break }
+                guard let (_, length) = decode(p, at: i) else { return i }
+                i += length
+            }
+            return nil
+        }
+    }
+
+    /// UTF-8 bytes of one scalar value.
+    public static func encode(_ scalar: UInt32) -> [UInt8] {
+        Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import QuillCore
+
+extension Vocabulary {
+    private struct Stored: Codable {
+        var tokens: [String]
+        var specials: Int
+    }
+
+    /// The vocabulary as a compact JSON object `{"specials": N, "tokens": [...]}`.
+    public func jsonString() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try! encoder.encode(Stored(tokens: tokens, specials: specialCount))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads what `jsonString()` wrote.
+    public init(jsonString: String) throws {
+        guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(jsonString.utf8)) else {
+            throw QuillError.runtime("vocabulary is not valid JSON of the form {\"specials\": N, \"tokens\": [...]}")
+        }
+        try self.init(tokens: stored.tokens, specialCount: stored.specials)
+    }
+}
+
+extension Vocabulary {
+    /// The vocabulary as a JSON array of tokens in id order: what `quill export-vocab` writes to a
+    /// `.json` file, and what PyTorch code reads with `json.load` as its `idx2word`. Unlike the
+    /// one-token-per-line format it holds any token, newlines and spaces included.
+    public func jsonArrayText() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(tokens), as: UTF8.self) + "\n"
+    }
+
+    /// Reads a vocabulary file in either format: a JSON array of tokens in id order (a `.json`
+    /// file, or any file whose first non-blank character is `[`), else one token per line.
+    /// Leading specials (`<pad>`, `<unk>`, `<bos>`, `<eos>`) of a JSON array count as specials.
+    public init(file path: String) throws {
+        let text = try TextFile(path: path)
+        let firstVisible = text.bytes.first { !ASCII.isWhitespace($0) }
+        guard path.lowercased().hasSuffix(".json") || firstVisible == UInt8(ascii: "[") else {
+            try self.init(lineFile: path)
+            return
+        }
+        guard let tokens = try? JSONDecoder().decode([String].self, from: Data(text.bytes)) else {
+            throw QuillError.badText(path: path, problem: "not a JSON array of strings (a vocabulary in id order)")
+        }
+        if let empty = tokens.firstIndex(of: "") {
+            throw QuillError.badText(path: path, problem: "token \(empty) is empty")
+        }
+        let specials: Set<String> = [Self.pad, Self.unk, Self.bos, Self.eos]
+        let leading = tokens.prefix { specials.contains($0) }.count
+        do {
+            try self.init(tokens: tokens, specialCount: leading)
+        } catch let error as QuillError {
+            throw QuillError.badText(path: path, problem: error.description)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import QuillCheckpoint
+import QuillCore
+import QuillInference
+import QuillKernels
+import QuillModel
+import QuillText
+
+/// Everything that defines a training run. Stored with a run's resume state, so resuming needs
+/// nothing but the folder.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    // Data
+    /// The training text's path (a label only, when the text is given in memory).
+    public var corpus: String
+    /// A separate validation text; nil holds out the last `validationFraction` of the corpus.
+    public var validationFile: String? = nil
+    /// Share of the corpus held out for validation when there is no `validationFile`.
+    public var validationFraction: Double = 0.05
+    /// Characters or words.
+    public var level: TokenLevel = .char
+    /// Streams (truncated BPTT) or one line per row.
+    public var mode: TrainingMode = .stream
+    /// Lines mode: most predicted positions per line.
+    public var maxLength: Int = 128
+    /// Tokens seen fewer times map to `<unk>`.
+    public var minimumCount: Int = 1
+    /// Largest vocabulary, specials included (nil: no limit).
+    public var maximumVocabulary: Int? = nil
+    /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
+    /// model settings below are then taken from it). Nil trains a new model.
+    public var baseCheckpoint: String? = nil
+    /// What becomes of training or validation tokens a fixed vocabulary lacks (fine-tuning).
+    /// Nil: `<unk>` at word level, refusal at character level.
+    public var unknownPolicy: UnknownTokenPolicy? = nil
+    /// Pretrained vectors (GloVe or word2vec text format) for the embedding rows they cover.
+    public var embeddingsFile: String? = nil
+    /// Keeps the embedding matrix at its initial (pretrained) values.
+    public var freezeEmbeddings = false
+
+    // Model
+    /// E: embedding width.
+    public var embeddingSize: Int = 64
+    /// H: hidden size of each layer.
+    public var hiddenSize: Int = 256
+    /// L: stacked recurrent layers.
+    public var layers: Int = 2
+    /// Dropout on the embedding, between layers and before the decoder.
+    public var dropout: Float = 0.1
+    /// Share the encoder and decoder matrices (needs E = H).
+    public var tieWeights: Bool = false
+    /// The recurrent cell.
+    public var cell: ModelConfig.Cell = .lstm
+    /// Weight initialisation.
+    public var initialization: ModelConfig.Initialization = .pytorch
+    /// r of `.uniform` initialisation.
+    public var initializationRange: Float = 0.1
+    /// Seed of initialisation, dropout and shuffling.
+    public var seed: UInt64 = 1
+
+    // Optimisation
+    /// B: rows per batch.
+    public var batchSize: Int = 32
+    /// T: steps per window (stream mode).
+    public var sequenceLength: Int = 64
+    /// The optimizer and its hyperparameters.
+    public var optimizer: Optimizer.Settings = .init(kind: .adam)
+    /// The starting learning rate.
+    public var learningRate: Double = 0.002
+    /// AWD-LSTM's regularisers beyond dropout (embedding dropout, weight-drop, locked dropout,
+    /// AR, TAR); all off by default.
+    public var regularization = Regularization()
+    /// Weight averaging: validation, the best model and samples use an exponential moving average
+    /// of the weights with this decay (e.g. 0.999; early steps use min(decay, (1+n)/(10+n)) so the
+    /// average is not dominated by the initial weights). Nil: the raw weights.
+    public var averageDecay: Double? = nil
+    /// Global gradient-norm limit; 0 turns clipping off.
+    public var clip: Double = 5
+    /// Step decay: after `learningRateDecayAfter` epochs, multiply the rate by this each epoch.
+    public var learningRateDecay: Double = 1
+    /// Epochs before step decay starts.
+    public var learningRateDecayAfter: Int = 0
+    /// Shape of the learning rate over the run's budget (see `BudgetSchedule`).
+    public var decayShape: DecayShape = .constant
+    /// Steps of linear warmup.
+    public var warmupSteps = 0
+    /// Where `decayShape` ends, as a fraction of the rate.
+    public var decayFloor = 0.0
+    /// Plateau annealing: divide the rate by this when a validation does not improve (1 = off).
+    public var plateauFactor: Double = 1
+    /// Early stopping: validations without improvement before stopping (nil = never).
+    public var patience: Int? = nil
+
+    // Limits and reporting
+    /// Passes over the training text.
+    public var epochs: Int = 10
+    /// An epoch limit that never ends a run (time-only runs, searches): the most the `quill` tool accepts.
+    public static let unlimitedEpochs = 1 << 20
+    /// Stop after this many optimizer steps.
+    public var maxSteps: Int? = nil
+    /// Seconds of training in this invocation.
+    public var maxTime: Double? = nil
+    /// Validate (and save, with an output folder) every N steps as well as at each epoch's end;
+    /// nil: at epochs' ends only. 1000 by default, as the `quill` tool always did: an epoch of a
+    /// large text or a time-only run's single long epoch would otherwise show no validation and
+    /// leave nothing to resume from for hours.
+    public var evaluateEvery: Int? = 1000
+    /// Generate a sample after every N validations (nil: never); see `TrainingSample`.
+    public var sampleEvery: Int? = nil
+    /// Tokens per sample.
+    public var sampleLength = 200
+    /// Sampling temperature of the samples.
+    public var sampleTemperature = 0.8
+    /// Text the samples continue.
+    public var samplePrompt = ""
+    /// Steps between the training-loss points of `metrics.csv` and `loss.svg` (and the progress
+    /// lines of the `quill` tool when it is not on a terminal).
+    public var logEvery = 50
+    /// Keep a copy of the weights at each of the last N validations (`step-NNNNNNN.safetensors`;
+    /// nil: none beyond the best and the latest).
+    public var keepCheckpoints: Int? = nil
+    /// Where checkpoints, metrics and the loss plot are written; nil keeps the run in memory (no
+    /// files, no resuming: the trained weights are `Trainer.model`).
+    public var outputFolder: String?
+
+    /// Options with the defaults for `corpus`, written to `outputFolder` (nil: in memory).
+    public init(corpus: String, outputFolder: String?) {
+        self.corpus = corpus
+        self.outputFolder = outputFolder
+    }
+
+    /// Rejects impossible settings: throws `QuillError.invalidSetting` naming the setting.
+    public func validate() throws {
+        func invalid(_ setting: Setting, _ value: Any, _ message: String, related: [Setting] = []) -> QuillError {
+            .invalidSetting(InvalidSetting(setting, value, message, related: related))
+        }
+        let counts: [(Setting, Int?)] = [
+            (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
+            (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
+            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
+            (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints), (.logEvery, logEvery),
+        ]
+        for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
+        guard learningRate > 0, learningRate.isFinite else { throw invalid(.learningRate, learningRate, "learningRate must be positive, got \(learningRate)") }
+        guard dropout >= 0 && dropout < 1 else { throw invalid(.dropout, dropout, "dropout must be in [0, 1), got \(dropout)") }
+        guard validationFraction > 0 && validationFraction < 1 else {
+            throw invalid(.validationFraction, validationFraction, "validationFraction must be between 0 and 1 (exclusive), got \(validationFraction)")
+        }
+        guard clip >= 0 else { throw invalid(.clip, clip, "clip must be 0 (off) or positive, got \(clip)") }
+        guard learningRateDecay > 0 && learningRateDecay <= 1 else {
+            throw invalid(.learningRateDecay, learningRateDecay, "learningRateDecay must be in (0, 1], got \(learningRateDecay)")
+        }
+        guard learningRateDecayAfter >= 0 else {
+            throw invalid(.learningRateDecayAfter, learningRateDecayAfter, "learningRateDecayAfter must be 0 or more, got \(learningRateDecayAfter)")
+        }
+        guard plateauFactor >= 1 else { throw invalid(.plateauFactor, plateauFactor, "plateauFactor must be at least 1 (1 = off), got \(plateauFactor)") }
+        guard optimizer.momentum >= 0 && optimizer.momentum < 1 else {
+            throw invalid(.momentum, optimizer.momentum, "momentum must be in [0, 1), got \(optimizer.momentum)")
+        }
+        guard optimizer.weightDecay >= 0 else { throw invalid(.weightDecay, optimizer.weightDecay, "weightDecay must be 0 or more, got \(optimizer.weightDecay)") }
+        guard decayFloor >= 0 && decayFloor <= 1 else {
+            throw invalid(.decayFloor, decayFloor, "decayFloor must be in [0, 1], got \(decayFloor)")
+        }
+        guard sampleTemperature >= 0, sampleTemperature.isFinite else {
+            throw invalid(.sampleTemperature, sampleTemperature, "sampleTemperature must be 0 (greedy) or positive, got \(sampleTemperature)")
+        }
+        try regularization.validate()
+        if let averageDecay, !(averageDecay > 0 && averageDecay < 1) {
+            throw invalid(.averageDecay, averageDecay, "averageDecay must be between 0 and 1 (exclusive), got \(averageDecay)")
+        }
+        if let maxTime, !(maxTime > 0) { throw invalid(.maxTime, maxTime, "maxTime must be positive, got \(maxTime)") }
+        if freezeEmbeddings && tieWeights {
+            throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
+        }
+        if embeddingsFile != nil && baseCheckpoint != nil {
+            throw invalid(.embeddingsFile, embeddingsFile!, "embeddingsFile initialises a new model's embedding; a run from baseCheckpoint starts from trained weights", related: [.baseCheckpoint])
+        }
+        try modelConfig(vocabularySize: 1).validate()
+    }
+
+    /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move):
+    /// the rows of `TrainingSetting.all` marked resumable.
+    public static let resumableSettings: [Setting] = TrainingSetting.all.filter(\.resumable).map(\.name)
+
+    /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
+    /// and the output folder.
+    public func differsOnlyInResumableSettings(from saved: TrainingOptions) -> Bool {
+        var same = self
+        for setting in TrainingSetting.all where setting.resumable { setting.copyValue(from: saved, to: &same) }
+        same.corpus = saved.corpus
+        same.outputFolder = saved.outputFolder
+        return same == saved
+    }
+
+    /// The unknown-token policy in force: the one chosen, else `<unk>` for words and refusal for
+    /// characters (a character model's text rarely lacks a character by accident).
+    public var effectiveUnknownPolicy: UnknownTokenPolicy {
+        unknownPolicy ?? (level == .word ? .unk : .refuse)
+    }
+
+    /// Takes the model settings (sizes, cell, tying, initialisation, level, mode) from `config` and
+    /// `summary`, as a run that starts from that model must.
+    public mutating func adoptModel(_ config: ModelConfig, level: TokenLevel, mode: TrainingMode) {
+        embeddingSize = config.embeddingSize
+        hiddenSize = config.hiddenSize
+        layers = config.layers
+        tieWeights = config.tieWeights
+        cell = config.cell
+        initialization = config.initialization
+        initializationRange = config.initializationRange
+        self.level = level
+        self.mode = mode
+    }
+
+    /// The model shape for a vocabulary of `vocabularySize` tokens.
+    public func modelConfig(vocabularySize: Int) -> ModelConfig {
+        ModelConfig(vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
+                    layers: layers, dropout: dropout, tieWeights: tieWeights, cell: cell, initialization: initialization,
+                    initializationRange: initializationRange)
+    }
+}
