@@ -1,7 +1,6 @@
 import Foundation
 import QuillCore
 import QuillModel
-import QuillText
 
 extension Checkpoint {
     static let weightsKey = "quill.weights"

@@ -1,7 +1,5 @@
 import Foundation
 import QuillCore
-import QuillModel
-import QuillText
 
 /// The one path by which an older checkpoint is read: `FormatVersion.checkpoint.upgrade` runs
 /// these steps on its metadata before anything decodes it, so `Checkpoint` and `ModelConfig`

@@ -1,6 +1,5 @@
 import QuillCore
 import QuillModel
-import QuillText
 
 extension QuantizedMatrix {
     /// The stored bytes as safetensors tensors: `name` (F32, BF16 or I8), and for int8

@@ -1,7 +1,4 @@
 import Foundation
-import QuillCore
-import QuillModel
-import QuillText
 
 /// One validation during training: the row of `metrics.csv` and of the checkpoint's history.
 public struct TrainingRecord: Codable, Equatable, Sendable {

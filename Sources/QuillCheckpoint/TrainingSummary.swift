@@ -1,5 +1,3 @@
-import QuillCore
-import QuillModel
 import QuillText
 
 /// What a checkpoint records about how its model was trained and how to read text for it.

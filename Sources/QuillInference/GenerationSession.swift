@@ -1,4 +1,3 @@
-import QuillCheckpoint
 import QuillCore
 import QuillKernels
 import QuillModel

@@ -1,7 +1,6 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillKernels
 import QuillModel
 import QuillText
 

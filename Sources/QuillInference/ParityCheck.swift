@@ -2,7 +2,6 @@ import QuillCheckpoint
 import QuillCore
 import QuillKernels
 import QuillModel
-import QuillText
 
 /// Compares Quill with a PyTorch reference fixture: loads the fixture's weights, input, target and
 /// initial state, runs forward, loss and backward, and measures every output against the

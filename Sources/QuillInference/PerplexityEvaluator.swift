@@ -1,7 +1,5 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
-import QuillKernels
 import QuillModel
 import QuillText
 

@@ -1,9 +1,6 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
 import QuillKernels
-import QuillModel
-import QuillText
 
 /// Draws the next token from a row of logits: temperature, then top-k, then nucleus (top-p), any
 /// combination; temperature 0 picks the most likely token (lowest id on ties).

@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// Inverted dropout: in training each element is zeroed with probability p and the survivors are
 /// scaled by 1/(1−p), so evaluation needs no rescaling. The mask is kept for backward.

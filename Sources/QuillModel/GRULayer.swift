@@ -1,6 +1,4 @@
-import QuillCore
 import QuillKernels
-import QuillText
 
 /// GRU cell (PyTorch's definition, gate blocks r, z, n):
 /// r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),

@@ -1,6 +1,4 @@
-import QuillCore
 import QuillKernels
-import QuillText
 
 /// LSTM cell (PyTorch's definition, gates i, f, g, o):
 /// gates = W_ih·x + b_ih + W_hh·h + b_hh; i, f, o = σ(·), g = tanh(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c').

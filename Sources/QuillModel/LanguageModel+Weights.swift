@@ -1,6 +1,4 @@
 import QuillCore
-import QuillKernels
-import QuillText
 
 extension LanguageModel {
     /// Weights as safetensors tensors under PyTorch's names. With tied weights `decoder.weight` is

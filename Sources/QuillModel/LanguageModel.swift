@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// A trained language model's weights and shape: an immutable value, safe to share between
 /// threads and callers. Nothing computes inside it: each caller that runs it (a generation

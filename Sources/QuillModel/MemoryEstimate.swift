@@ -1,7 +1,5 @@
 import Foundation
 import QuillCore
-import QuillKernels
-import QuillText
 
 /// What a run will allocate, worked out from its sizes before anything is allocated, so a size
 /// that cannot fit is refused with the figure instead of dying in the allocator.

@@ -1,6 +1,4 @@
 import QuillCore
-import QuillKernels
-import QuillText
 
 /// The shape of a model: everything needed to rebuild it from its weights.
 public struct ModelConfig: Codable, Equatable, Sendable {

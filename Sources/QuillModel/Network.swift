@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// Embedding → recurrent layer × L (dropout between) → dropout → Linear: the word_language_model
 /// RNNModel, with an LSTM, GRU or vanilla RNN cell, as one caller runs it. A network is one

@@ -1,6 +1,4 @@
 import QuillCore
-import QuillKernels
-import QuillText
 
 /// Where each of a model's named tensors lives in one flat float32 buffer, in PyTorch's
 /// state_dict order: shared by the weights, their gradients and an optimizer's moments, so an

@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// A model's parameters (or their gradients, or an optimizer's moments) in one flat, writable
 /// float32 buffer with named views: what training updates in place. Trained weights leave it as a

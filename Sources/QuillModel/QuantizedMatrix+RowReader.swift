@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 extension QuantizedMatrix {
     /// A matrix's storage as plain pointers, taken once before a loop of products so the loop

@@ -1,6 +1,4 @@
-import QuillCore
 import QuillKernels
-import QuillText
 
 /// Vanilla (Elman) RNN cell: h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh), or relu of the same.
 /// Kept for backward: the hidden states only (the derivative is read off h').

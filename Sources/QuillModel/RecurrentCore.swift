@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// What every recurrent cell shares: its weights under PyTorch's names, the buffers kept for
 /// backward, and the three big products that do not depend on the cell's equations. Each cell

@@ -1,6 +1,3 @@
-import QuillCore
-import QuillKernels
-import QuillText
 
 /// A recurrent layer: a cell's equations around a `RecurrentCore` that holds its weights, buffers
 /// and the products every cell shares. Each cell is one type conforming to this protocol, so a

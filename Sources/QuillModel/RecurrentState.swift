@@ -1,6 +1,4 @@
 import QuillCore
-import QuillKernels
-import QuillText
 
 /// Hidden and cell states of every layer: `hidden` is (L, B, H), and so is `cell` for an LSTM
 /// (for cells without a cell state it is empty).

@@ -1,6 +1,4 @@
 import QuillCore
-import QuillKernels
-import QuillText
 
 /// AWD-LSTM's regularisers (Merity et al., 2017) beyond plain dropout, all of which act only in
 /// training. Evaluation and generation run the same network without them, so a model trained with

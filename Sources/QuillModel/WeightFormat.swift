@@ -1,6 +1,3 @@
-import QuillCore
-import QuillKernels
-import QuillText
 
 /// How weight matrices are stored for generation and scoring. Training is always float32.
 public enum WeightFormat: String, Sendable, CaseIterable, Codable {

@@ -1,6 +1,3 @@
-import QuillCore
-import QuillKernels
-import QuillText
 
 /// A float buffer that grows to the largest size asked of it and is reused afterwards, so the
 /// training loop allocates nothing once the first batch of the largest shape has been seen.

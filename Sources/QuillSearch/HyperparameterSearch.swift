@@ -1,9 +1,6 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
 import QuillKernels
-import QuillModel
-import QuillText
 import QuillTraining
 
 /// Hyper-parameter search under a wall-clock budget: configurations drawn at random from a

@@ -1,8 +1,5 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
-import QuillModel
-import QuillText
 import QuillTraining
 
 /// The search folder's `search.jsonl`: a first line with the settings and plan, then one line per

@@ -1,7 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillModel
-import QuillText
 import QuillTraining
 
 /// Successive halving under a time budget: rung k trains `trials[k]` configurations for

@@ -1,7 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillModel
-import QuillText
 import QuillTraining
 
 /// A trial's line in `search.jsonl` keeps the flat keys logs have always had (`validationLoss`,

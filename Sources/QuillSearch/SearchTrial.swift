@@ -1,8 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillModel
-import QuillText
-import QuillTraining
 
 /// One trial of a search: a configuration trained at one rung, and what came of it.
 public struct SearchTrial: Equatable, Sendable {

@@ -1,7 +1,4 @@
-import QuillCheckpoint
-import QuillCore
 import QuillModel
-import QuillText
 import QuillTraining
 
 /// The settings one search trial trains with: what `SearchSpace` samples.

@@ -1,4 +1,3 @@
-import QuillCore
 
 /// One training or evaluation batch, time-major: element (t, b) is at `t * batchSize + b`.
 ///

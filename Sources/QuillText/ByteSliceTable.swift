@@ -1,4 +1,3 @@
-import QuillCore
 
 /// A hash table keyed by byte strings, looked up straight from slices of a larger buffer.
 ///

@@ -1,4 +1,3 @@
-import QuillCore
 
 /// How often each distinct token occurs in a text, in order of first appearance.
 public struct TokenCounts: Sendable {

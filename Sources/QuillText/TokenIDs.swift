@@ -1,4 +1,3 @@
-import QuillCore
 
 /// Token ids of a whole corpus, stored as `UInt16` when the vocabulary fits in 65,536 ids and as
 /// `UInt32` otherwise, so a 100 MB corpus costs 200–400 MB of ids rather than gigabytes.

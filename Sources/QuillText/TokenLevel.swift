@@ -1,4 +1,3 @@
-import QuillCore
 
 /// What one token is.
 public enum TokenLevel: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,3 @@
-import QuillCore
 
 /// Turns text into token ids and back. Implementations work on UTF-8 bytes so that counting and
 /// encoding stream through a corpus without a `String` per token.

@@ -1,4 +1,3 @@
-import QuillCore
 
 /// A batcher of either mode, behind one interface for the trainer.
 public enum TrainBatcher: Sendable {

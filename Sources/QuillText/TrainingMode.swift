@@ -1,4 +1,3 @@
-import QuillCore
 
 /// How training text is cut into rows.
 public enum TrainingMode: String, Codable, Sendable, CaseIterable {

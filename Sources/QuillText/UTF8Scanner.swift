@@ -1,4 +1,3 @@
-import QuillCore
 
 /// Strict UTF-8 decoding over byte buffers, without building Strings: the character tokenizer's
 /// hot loop and the validity check of `TextFile`.

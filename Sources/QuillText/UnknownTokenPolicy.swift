@@ -1,4 +1,3 @@
-import QuillCore
 
 /// What training does with tokens of its text that a fixed vocabulary (a fine-tuned model's)
 /// lacks.

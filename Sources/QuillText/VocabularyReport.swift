@@ -1,4 +1,3 @@
-import QuillCore
 
 /// What the tokenizer and vocabulary builder make of a text: the figures `quill vocab` prints.
 public struct VocabularyReport: Sendable {

@@ -1,7 +1,4 @@
-import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
 import QuillText
 

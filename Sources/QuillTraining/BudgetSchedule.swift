@@ -1,10 +1,4 @@
 import Foundation
-import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// How the learning rate is shaped over the whole budget of a run, on top of
 /// `LearningRateSchedule` (step decay, plateaus): a linear warmup over the first steps, then a

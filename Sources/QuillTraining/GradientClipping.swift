@@ -1,9 +1,6 @@
 import QuillCheckpoint
-import QuillCore
-import QuillInference
 import QuillKernels
 import QuillModel
-import QuillText
 
 /// Global gradient-norm clipping, as PyTorch's `clip_grad_norm_`: when the L2 norm of all
 /// gradients together exceeds `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6).

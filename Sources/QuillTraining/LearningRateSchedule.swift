@@ -1,9 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// The learning rate over a run: constant, step decay after a number of epochs, and plateau
 /// annealing on validation loss; also keeps the early-stopping count.

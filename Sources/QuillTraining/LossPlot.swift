@@ -1,10 +1,7 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
-import QuillText
 
 /// A self-contained SVG chart of a run: the training loss (the curve's points, or the loss between
 /// validations), validation points joined by a line, the best validation marked, and the learning

@@ -1,10 +1,6 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// The human-readable records of a run: `metrics.csv` (a row per training-loss point and per
 /// validation) and `loss.svg` (the chart of both, with the learning rate), rewritten whole after

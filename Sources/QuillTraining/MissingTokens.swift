@@ -1,8 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
 import QuillText
 
 /// The tokens of a run's texts that a fixed vocabulary lacks (fine-tuning a model on new text),

@@ -1,10 +1,7 @@
 import Foundation
 import QuillCheckpoint
-import QuillCore
-import QuillInference
 import QuillKernels
 import QuillModel
-import QuillText
 
 /// SGD (with optional momentum), Adam, AdamW and RMSprop, following PyTorch's update rules exactly.
 /// Weight decay is an L2 penalty added to the gradient, as PyTorch's `weight_decay` is for SGD, Adam

@@ -1,9 +1,5 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
 import QuillText
 
 /// Word vectors in the text format GloVe and word2vec write: one `token v1 … vd` line per token,

@@ -1,10 +1,8 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
 import QuillKernels
 import QuillModel
-import QuillText
 
 /// A run folder's `resume.safetensors`: a whole checkpoint (the latest weights, config,
 /// vocabulary and summary) plus what continuing bit for bit needs — the optimizer moments, the

@@ -1,10 +1,6 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// A run folder held by the trainer writing to it: its lock, and the files training leaves in
 /// it besides the resume file — the best and latest checkpoints, copies kept by step,

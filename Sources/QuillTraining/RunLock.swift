@@ -1,10 +1,5 @@
 import Foundation
-import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,9 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// When a training run stops, and why: its limits (epochs, `maxSteps`, `maxTime`), early
 /// stopping, and the caller's requests (the event callback's `.stop`, `shouldStop`). The loop

@@ -1,10 +1,7 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
-import QuillText
 
 extension Trainer {
     /// Writes `checkpoint` to `folder` as a run that has not taken a step: `model.safetensors`,

@@ -1,8 +1,3 @@
-import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
 import QuillText
 
 /// The training loss between validations: one point every `TrainingOptions.logEvery` steps, each

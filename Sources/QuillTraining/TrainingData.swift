@@ -1,8 +1,6 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
 import QuillText
 

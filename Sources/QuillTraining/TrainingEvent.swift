@@ -1,9 +1,4 @@
 import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// What the trainer reports while it runs. The library never prints: a front end turns these
 /// into progress lines.

@@ -1,10 +1,6 @@
 import Foundation
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// Where a run stands: everything besides weights and optimizer moments that a resumed run needs to
 /// continue bit for bit (saved in `resume.safetensors`).

@@ -1,8 +1,4 @@
-import QuillCheckpoint
-import QuillCore
-import QuillInference
 import QuillKernels
-import QuillModel
 import QuillText
 
 /// One call of `Trainer.run`: when it began and what it has done, which its reports, records and

@@ -1,7 +1,5 @@
 import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
 import QuillText
 

@@ -1,9 +1,4 @@
-import QuillCheckpoint
 import QuillCore
-import QuillInference
-import QuillKernels
-import QuillModel
-import QuillText
 
 /// One setting of `TrainingOptions`, declared once with everything a front end needs to offer it:
 /// its name in the library (`Setting`, which errors use), its command-line name, the kind of value

@@ -1,9 +1,5 @@
 import QuillCheckpoint
-import QuillCore
-import QuillInference
-import QuillKernels
 import QuillModel
-import QuillText
 
 /// An exponential moving average of a model's weights (Polyak averaging): validation, the best
 /// model and samples read the average, which is smoother than the last step's weights when the
