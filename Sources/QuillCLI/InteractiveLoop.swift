@@ -10,7 +10,7 @@ struct InteractiveLoop {
     let length: Int
     let stopAtEOS: Bool
     let stop: String?
-    let policy: Generator.UnknownPolicy
+    let policy: UnknownTokenPolicy
 
     static let help = """
         interactive: type a prompt and press Enter; the continuation follows it. The context (the

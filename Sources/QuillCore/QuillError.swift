@@ -12,7 +12,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// needs its vocabulary, level and cell from the caller (`LoadedModel(path:vocabularyFile:…)`).
     case notQuillCheckpoint(path: String)
     /// A prompt holds characters a character model's vocabulary lacks, listed once each with
-    /// their code points; `Generator.UnknownPolicy` chooses to skip or map them instead.
+    /// their code points; `UnknownTokenPolicy` chooses to skip or map them instead.
     case unknownCharacters([String])
     /// Training diverged at `step`: `problem` says how; `learningRate` is the rate at the time;
     /// `keptCheckpoint` is the folder whose best model survives, nil when nothing was saved.

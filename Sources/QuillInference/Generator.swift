@@ -12,11 +12,6 @@ import QuillText
 /// A generator is immutable and shares its model's weights; every call (a batched `generate`, each
 /// `GenerationSession`) runs in a context of its own, so any number may run at once, on any threads.
 public final class Generator: Sendable {
-    /// What to do with prompt characters the vocabulary lacks (character level).
-    public enum UnknownPolicy: String, Sendable, CaseIterable {
-        case error, skip, unk
-    }
-
     /// Why a sample ended.
     public enum StopReason: String, Sendable {
         case length, endOfSequence = "eos", stopString = "stop", interrupted
@@ -104,7 +99,7 @@ public final class Generator: Sendable {
     /// Token ids of a prompt. Character level: unknown characters are an error listing them, or
     /// are skipped or mapped to `<unk>` as `policy` says. Word level: unknown words become `<unk>`
     /// (or are dropped when there is none) and are listed in `unknown` for a warning.
-    public func encodePrompt(_ prompt: String, policy: UnknownPolicy) throws -> (ids: [Int], unknown: [String]) {
+    public func encodePrompt(_ prompt: String, policy: UnknownTokenPolicy) throws -> (ids: [Int], unknown: [String]) {
         let vocabulary = loaded.vocabulary
         var ids: [Int] = []
         var unknown: [String] = []
@@ -115,7 +110,7 @@ public final class Generator: Sendable {
                 unknown.append(String(scalar))
                 if policy == .unk, let unk = vocabulary.unknownID { ids.append(unk) }
             }
-            if !unknown.isEmpty && policy == .error {
+            if !unknown.isEmpty && policy == .refuse {
                 let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
                 let distinct = Array(NSOrderedSet(array: listed)) as! [String]
                 throw QuillError.unknownCharacters(distinct)

@@ -84,7 +84,7 @@ public final class CompletionService: @unchecked Sendable {
         let g = generator.with(sampler: sampler)
         let ids: [Int]
         do {
-            ids = try g.encodePrompt(request.prompt, policy: .error).ids
+            ids = try g.encodePrompt(request.prompt, policy: .refuse).ids
         } catch let error as QuillError {
             throw CompletionRequest.Invalid(field: "prompt", message: error.description)
         }

@@ -22,11 +22,10 @@ extension TrainingSetting {
     /// `TrainingOptions.baseCheckpoint`.
     public static let baseCheckpoint = text(.baseCheckpoint, "from", \.baseCheckpoint, Facts(help: "fine-tune: start from this checkpoint's weights, config and vocabulary, with a fresh optimizer"))
     /// `TrainingOptions.unknownPolicy`.
-    public static let unknownPolicy = TrainingSetting(.unknownPolicy, "unknown", .choice(["error", "skip", "unk"]), \.unknownPolicy,
+    public static let unknownPolicy = TrainingSetting(.unknownPolicy, "unknown", .choice(UnknownTokenPolicy.allCases.map(\.spelling)), \.unknownPolicy,
         Facts(help: "with --from: text the vocabulary lacks is refused (error), left out (skip) or read as <unk>",
               defaultNote: "unk for words, error for characters"),
-        parse: { text in text == "error" ? .refuse : UnknownTokenPolicy(rawValue: text).map { $0 } },
-        format: { $0.map { $0 == .refuse ? "error" : $0.rawValue } })
+        parse: { UnknownTokenPolicy(spelling: $0) }, format: { $0?.spelling })
     /// `TrainingOptions.validationFile`.
     public static let validationFile = text(.validationFile, "val", \.validationFile, Facts(help: "validation text file", defaultNote: "the last --val-fraction of the text"))
     /// `TrainingOptions.validationFraction`.

@@ -24,7 +24,7 @@ final class GenerationTests: XCTestCase {
 
     func testStreamedPiecesEqualTheFinalTextAndSeedsReproduce() throws {
         let generator = Generator(loaded: try loadedModel(), sampler: try Sampler(temperature: 1))
-        let prompt = try generator.encodePrompt("ab", policy: .error).ids
+        let prompt = try generator.encodePrompt("ab", policy: .refuse).ids
         var streamed = ["", "", ""]
         let first = try generator.generate(prompt: prompt, samples: 3, length: 60, seed: 4) { streamed[$0] += $1 }
         XCTAssertEqual(first.map(\.text), streamed)
@@ -84,14 +84,14 @@ final class GenerationTests: XCTestCase {
 
     func testUnknownPromptCharacters() throws {
         let generator = Generator(loaded: try loadedModel(), sampler: try Sampler())
-        XCTAssertThrowsError(try generator.encodePrompt("abz€", policy: .error)) { error in
+        XCTAssertThrowsError(try generator.encodePrompt("abz€", policy: .refuse)) { error in
             XCTAssertTrue("\(error)".contains("'z'") && "\(error)".contains("U+20AC"), "\(error)")
         }
         XCTAssertEqual(try generator.encodePrompt("abz", policy: .skip).ids.count, 2)
         let unk = try generator.encodePrompt("abz", policy: .unk)
         XCTAssertEqual(unk.ids.last, generator.loaded.vocabulary.unknownID)
         let words = Generator(loaded: try loadedModel(level: .word), sampler: try Sampler())
-        let (ids, unknown) = try words.encodePrompt("abc zebra", policy: .error)
+        let (ids, unknown) = try words.encodePrompt("abc zebra", policy: .refuse)
         XCTAssertEqual(unknown, ["zebra"])
         XCTAssertEqual(ids.last, words.loaded.vocabulary.unknownID)
     }

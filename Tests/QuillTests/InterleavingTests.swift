@@ -32,9 +32,9 @@ final class InterleavingTests: XCTestCase {
     /// What a session gives alone: `prompt`, then a continuation, then " and" and another.
     static func sessionAlone(_ generator: Generator, prompt: String, seed: UInt64) throws -> [String] {
         let session = GenerationSession(generator: generator, seed: seed)
-        try session.feed(try generator.encodePrompt(prompt, policy: .error).ids)
+        try session.feed(try generator.encodePrompt(prompt, policy: .refuse).ids)
         let first = try session.generate(length: 25).text
-        try session.feed(try generator.encodePrompt(" and", policy: .error).ids)
+        try session.feed(try generator.encodePrompt(" and", policy: .refuse).ids)
         return [first, try session.generate(length: 25).text]
     }
 
@@ -56,14 +56,14 @@ final class InterleavingTests: XCTestCase {
             // batch use more rows than a session, so shared buffers would have grown under them.
             let a = GenerationSession(generator: generator, seed: 1)
             let b = GenerationSession(generator: generator, seed: 2)
-            try a.feed(try generator.encodePrompt(Self.prompts[0], policy: .error).ids)
-            try b.feed(try generator.encodePrompt(Self.prompts[1], policy: .error).ids)
+            try a.feed(try generator.encodePrompt(Self.prompts[0], policy: .refuse).ids)
+            try b.feed(try generator.encodePrompt(Self.prompts[1], policy: .refuse).ids)
             let score = try Self.scoreAlone(loaded, batch: 4)
             let firstA = try a.generate(length: 25).text
             let batch = try generator.generate(prompt: [3, 4], samples: 3, length: 20, seed: 5).map(\.text)
             let firstB = try b.generate(length: 25).text
-            try a.feed(try generator.encodePrompt(" and", policy: .error).ids)
-            try b.feed(try generator.encodePrompt(" and", policy: .error).ids)
+            try a.feed(try generator.encodePrompt(" and", policy: .refuse).ids)
+            try b.feed(try generator.encodePrompt(" and", policy: .refuse).ids)
             let secondB = try b.generate(length: 25).text
             let secondA = try a.generate(length: 25).text
 

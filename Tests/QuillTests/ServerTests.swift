@@ -121,7 +121,7 @@ final class ServerTests: XCTestCase {
     /// What `quill generate` (Generator.generate, one sample) writes after the prompt.
     func expected(prompt: String, seed: UInt64, length: Int, temperature: Double) throws -> String {
         let g = generator.with(sampler: try Sampler(temperature: temperature))
-        let ids = try g.encodePrompt(prompt, policy: .error).ids
+        let ids = try g.encodePrompt(prompt, policy: .refuse).ids
         return try g.generate(prompt: ids, length: length, seed: seed, promptHasText: !ids.isEmpty)[0].text
     }
 

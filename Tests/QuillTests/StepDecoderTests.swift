@@ -137,7 +137,7 @@ final class StepDecoderTests: XCTestCase {
         let tokens = ["<pad>", "<unk>", "\n"] + "abcdefghi".map(String.init)
         let loaded = LoadedModel(model: m, vocabulary: try Vocabulary(tokens: tokens, specialCount: 2), level: .char)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 1))
-        let prompt = try generator.encodePrompt("abc", policy: .error).ids
+        let prompt = try generator.encodePrompt("abc", policy: .refuse).ids
         let whole = try generator.generate(prompt: prompt, length: 40, seed: 3)[0].text
 
         let session = GenerationSession(generator: generator, seed: 3)
@@ -147,7 +147,7 @@ final class StepDecoderTests: XCTestCase {
         XCTAssertEqual(first + second, whole, "a continuation picks up where the last one stopped")
 
         // A reset forgets the context: reseeded, the session repeats a fresh generation exactly.
-        try session.feed(try generator.encodePrompt("ghi", policy: .error).ids)
+        try session.feed(try generator.encodePrompt("ghi", policy: .refuse).ids)
         let afterMore = try session.generate(length: 40).text
         session.reset(seed: 3)
         try session.feed(prompt)

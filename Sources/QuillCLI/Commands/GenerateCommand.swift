@@ -24,7 +24,7 @@ enum GenerateCommand: Command {
             case .noPrompt: OptionSpec("no-prompt", .flag, "do not echo the prompt")
             case .stopAtEOS: OptionSpec("stop-at-eos", .flag, "end a sample at <eos> (at the end of a line for a character model)")
             case .stop: OptionSpec("stop", .string, "end a sample when it produces this text")
-            case .unknown: OptionSpec("unknown", .choice(Generator.UnknownPolicy.allCases.map(\.rawValue)), default: "error",
+            case .unknown: OptionSpec("unknown", .choice(UnknownTokenPolicy.allCases.map(\.spelling)), default: "error",
                                       "char level: what to do with prompt characters the model does not know")
             case .interactive: OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)")
             case .json: OptionSpec("json", .flag, "print one JSON object per sample")
@@ -60,11 +60,11 @@ enum GenerateCommand: Command {
             Signals.installInterrupting()
             let status = try InteractiveLoop(generator: generator, seed: UInt64(seed), length: length,
                                              stopAtEOS: args.flag(.stopAtEOS), stop: args.optionalString(.stop),
-                                             policy: try args.choice(.unknown)).run()
+                                             policy: try unknownPolicy(args)).run()
             exit(status)
         }
         let prompt = try args.string(.prompt)
-        let policy: Generator.UnknownPolicy = try args.choice(.unknown)
+        let policy = try unknownPolicy(args)
         let (ids, unknown) = try generator.encodePrompt(prompt, policy: policy)
         if !unknown.isEmpty && loaded.level == .word {
             StandardError.write("quill: warning: prompt words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
@@ -95,5 +95,12 @@ enum GenerateCommand: Command {
                 output.write((echo ? prompt : "") + sample.text + "\n")
             }
         }
+    }
+
+    /// `--unknown`, spelt as the user typed it ("error" refuses).
+    private static func unknownPolicy(_ args: ParsedArguments<Option>) throws -> UnknownTokenPolicy {
+        let text = try args.string(.unknown)
+        guard let policy = UnknownTokenPolicy(spelling: text) else { throw CLIError.usage("--unknown must be error, skip or unk, not \(text)") }
+        return policy
     }
 }
