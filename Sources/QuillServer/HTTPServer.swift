@@ -31,36 +31,49 @@ public final class HTTPServer: Sendable {
     private let open = Mutex(0)
     private let route: @Sendable (HTTPRequest, Connection) -> Void
 
-    /// Binds and listens on `host` (an IPv4 address) and `port`; throws a message when it cannot.
+    /// Binds and listens on `host` (an IPv4 address) and `port` (0: any free port); throws a
+    /// `ServerError` naming the address when it cannot.
     public init(host: String, port: Int, limits: Limits = Limits(), route: @escaping @Sendable (HTTPRequest, Connection) -> Void) throws {
+        guard (0...65535).contains(port) else { throw ServerError.portOutOfRange(port) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            throw ServerError("--host \(host) is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)")
-        }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw ServerError.notIPv4(host: host) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerError("cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ServerError.noSocket(reason: ServerError.systemReason) }
+        do {
+            try Self.listen(fd, on: address, host: host, port: port)
+        } catch {
+            close(fd)
+            throw error
+        }
+        self.host = host
+        self.port = Self.boundPort(fd)
+        self.limits = limits
+        self.listener = fd
+        self.route = route
+    }
+
+    private static func listen(_ fd: Int32, on address: sockaddr_in, host: String, port: Int) throws(ServerError) {
+        var address = address
         var yes: Int32 = 1
+        // A restarted server may bind at once, while the old one's connections linger in TIME_WAIT.
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 128) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw ServerError("cannot listen on \(host):\(port): \(reason)")
-        }
+        guard bound == 0 else { throw .cannotBind(host: host, port: port, reason: ServerError.systemReason) }
+        guard Glibc.listen(fd, 128) == 0 else { throw .cannotListen(host: host, port: port, reason: ServerError.systemReason) }
+    }
+
+    /// The port `fd` is bound to (the one the system chose when 0 was asked).
+    private static func boundPort(_ fd: Int32) -> Int {
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        self.host = host
-        self.port = Int(UInt16(bigEndian: actual.sin_port))
-        self.limits = limits
-        self.listener = fd
-        self.route = route
+        return Int(UInt16(bigEndian: actual.sin_port))
     }
 
     deinit { close(listener) }
@@ -122,10 +135,4 @@ public final class HTTPServer: Sendable {
             }
         }
     }
-}
-
-/// A server that cannot start.
-public struct ServerError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }
