@@ -1,22 +1,34 @@
 import Foundation
 import Quill
+import Synchronization
 
 /// Generates completions from one loaded model for many connections. The weights are shared; each
 /// request gets its own sampler, seed and recurrent state. The model's kernels use every core, so
-/// generations run one at a time, in arrival order; `capacity` bounds how many may be admitted
-/// (running or waiting), and a request beyond it is refused at once rather than left to wait.
-public final class CompletionService: @unchecked Sendable {
+/// generations run one at a time; `capacity` bounds how many may be admitted (running or waiting),
+/// and a request beyond it is refused at once rather than left to wait.
+public final class CompletionService: Sendable {
     /// The model and its default sampler.
-    public let generator: Generator
+    ///
+    /// `Generator` is not `Sendable` yet: every session made from it computes in its model's one
+    /// scratch, and `with(sampler:)` fills a cache. What makes sharing it safe is `turn`, which
+    /// lets one generation at a time touch it; this is the one member the compiler takes on
+    /// trust, and it becomes a plain `let` (the compiler says so) once `Generator` is `Sendable`.
+    nonisolated(unsafe) public let generator: Generator
     /// The name `/v1/models` reports and requests may give.
     public let modelName: String
     /// The largest `max_tokens`.
     public let maximumTokens: Int
     /// Generations admitted at once (running or waiting).
     public let capacity: Int
-    private let lock = NSLock()
-    private var admitted = 0
-    private var stopping = false
+
+    /// Slots taken, and whether the service is shutting down.
+    private struct Admission {
+        var admitted = 0
+        var stopping = false
+    }
+
+    private let admission = Mutex(Admission())
+    /// Held by the generation that runs.
     private let turn = DispatchSemaphore(value: 1)
 
     /// A service for `generator`'s model.
@@ -29,33 +41,30 @@ public final class CompletionService: @unchecked Sendable {
 
     /// Takes a slot for one generation; false when all `capacity` are taken.
     public func admit() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        guard admitted < capacity, !stopping else { return false }
-        admitted += 1
-        return true
+        admission.withLock { state in
+            guard state.admitted < capacity, !state.stopping else { return false }
+            state.admitted += 1
+            return true
+        }
     }
 
     /// Gives back a slot taken by `admit`.
     public func release() {
-        lock.lock(); defer { lock.unlock() }
-        admitted -= 1
+        admission.withLock { $0.admitted -= 1 }
     }
 
     /// Generations running or waiting.
     public var busy: Int {
-        lock.lock(); defer { lock.unlock() }
-        return admitted
+        admission.withLock { $0.admitted }
     }
 
     /// Ends running generations at their next token and admits no more (shutting down).
     public func stop() {
-        lock.lock(); defer { lock.unlock() }
-        stopping = true
+        admission.withLock { $0.stopping = true }
     }
 
     private var isStopping: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return stopping
+        admission.withLock { $0.stopping }
     }
 
     /// What a completion produced.
@@ -72,8 +81,6 @@ public final class CompletionService: @unchecked Sendable {
     /// generation at the next token. Throws `CompletionRequest.Invalid` for a prompt or sampler
     /// the model cannot take.
     public func complete(_ request: CompletionRequest, onText: (String) -> Bool = { _ in true }) throws -> Completion {
-        turn.wait()
-        defer { turn.signal() }
         let sampler: Sampler
         do {
             sampler = try Sampler(temperature: request.temperature, topK: request.topK, topP: request.topP)
@@ -81,6 +88,8 @@ public final class CompletionService: @unchecked Sendable {
             let fields: [Setting: String] = [.temperature: "temperature", .topK: "top_k", .topP: "top_p"]
             throw CompletionRequest.Invalid(field: fields[invalid.setting], message: invalid.describe { fields[$0] ?? $0.rawValue })
         }
+        turn.wait()
+        defer { turn.signal() }
         let g = generator.with(sampler: sampler)
         let ids: [Int]
         do {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Quill
 import QuillServer
+import Synchronization
 import XCTest
 
 /// `quill serve`'s API on a real socket: answers, errors, limits, streaming, disconnecting clients,
@@ -75,11 +76,10 @@ final class ServerTests: XCTestCase {
     }
 
     /// A flag the server's thread reads and the test sets.
-    final class Flag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-        func set() { lock.lock(); value = true; lock.unlock() }
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
     }
 
     var generator: Generator!
@@ -194,11 +194,12 @@ final class ServerTests: XCTestCase {
             texts[i] = try expected(prompt: prompts[i % 4], seed: UInt64(i), length: 30, temperature: 0.9)
         }
         /// What the client threads found.
-        final class Tally: @unchecked Sendable {
-            let lock = NSLock()
-            var problems: [String] = [], refusals = 0
-            func add(problem: String) { lock.lock(); problems.append(problem); lock.unlock() }
-            func refused() { lock.lock(); refusals += 1; lock.unlock() }
+        final class Tally: Sendable {
+            private let state = Mutex((problems: [String](), refusals: 0))
+            var problems: [String] { state.withLock { $0.problems } }
+            var refusals: Int { state.withLock { $0.refusals } }
+            func add(problem: String) { state.withLock { $0.problems.append(problem) } }
+            func refused() { state.withLock { $0.refusals += 1 } }
         }
         let tally = Tally(), expectedTexts = texts
         // 16 client threads (GCD would run only as many as there are cores).
