@@ -7,13 +7,8 @@ import Synchronization
 /// generations run one at a time; `capacity` bounds how many may be admitted (running or waiting),
 /// and a request beyond it is refused at once rather than left to wait.
 public final class CompletionService: Sendable {
-    /// The model and its default sampler.
-    ///
-    /// `Generator` is not `Sendable` yet: every session made from it computes in its model's one
-    /// scratch, and `with(sampler:)` fills a cache. What makes sharing it safe is `turn`, which
-    /// lets one generation at a time touch it; this is the one member the compiler takes on
-    /// trust, and it becomes a plain `let` (the compiler says so) once `Generator` is `Sendable`.
-    nonisolated(unsafe) public let generator: Generator
+    /// The model and its default sampler (immutable; each request runs in a session of its own).
+    public let generator: Generator
     /// The name `/v1/models` reports and requests may give.
     public let modelName: String
     /// The largest `max_tokens`.
