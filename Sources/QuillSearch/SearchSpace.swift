@@ -55,17 +55,21 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     public static let keys: [String] = TrainingSetting.all.compactMap(\.searchKey).flatMap { $0 == "lr" ? [$0, "sgd_lr"] : [$0] }
 
     /// Reads a JSON object whose keys (`keys`) replace the default ranges: `[low, high]` or one
-    /// number for ranges, a list or one value for the others. Throws `QuillError.usage` naming the
-    /// key at fault.
+    /// number for ranges, a list or one value for the others. Throws `QuillError.invalidValue`
+    /// naming the file and the key at fault.
     public init(json text: String, level: TokenLevel = .char, path: String = "space") throws {
         self.init(level: level)
         guard let object = JSONValue.parse(Data(text.utf8))?.object else {
-            throw QuillError.usage("\(path): a search space is a JSON object, e.g. {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}")
+            throw QuillError.invalidValue(name: "the search space \(path)", value: "not a JSON object",
+                                          problem: "write one such as {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}")
         }
         for key in object.keys.sorted() where !Self.keys.contains(key) {
-            throw QuillError.usage("\(path): unknown key '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+            throw QuillError.invalidValue(name: "\(path): key '\(key)'", value: "unknown",
+                                          problem: "the known keys are \(Self.keys.joined(separator: ", "))")
         }
-        func fail(_ key: String, _ what: String) -> QuillError { .usage("\(path): '\(key)' must be \(what)") }
+        func fail(_ key: String, _ what: String) -> QuillError {
+            .invalidValue(name: "\(path): '\(key)'", value: object[key].map { "\($0)" } ?? "missing", problem: "it must be \(what)")
+        }
         func list<T>(_ key: String, _ what: String, _ convert: (JSONValue) -> T?) throws -> [T]? {
             guard let value = object[key] else { return nil }
             let items = value.items.compactMap(convert)

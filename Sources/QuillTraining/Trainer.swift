@@ -150,10 +150,15 @@ public final class Trainer {
         overrides(&progress.options)
         let (options, before) = (progress.options, saved.options)
         guard !options.corpus.isEmpty else {
-            throw QuillError.usage("\(folder) holds a model that has not been trained here yet (an import); name the text to train it on")
+            throw QuillError.invalidValue(name: "the corpus of \(folder)", value: "none",
+                                          problem: "it holds a model that has not been trained here yet (an import); name the text to train it on")
         }
         guard options.differsOnlyInResumableSettings(from: before) else {
-            throw QuillError.usage("a resumed run may change only \(TrainingOptions.resumableSettings.map(\.rawValue).joined(separator: ", ")), the corpus path and the output folder")
+            let rule = "a resumed run may change only \(TrainingOptions.resumableSettings.map(\.rawValue).joined(separator: ", ")), the corpus path and the output folder"
+            guard let changed = options.unresumableChanges(from: before).first else {
+                throw QuillError.invalidValue(name: "the resumed run's options", value: "changed", problem: rule)
+            }
+            throw QuillError.invalidSetting(InvalidSetting(changed.name, changed.text(in: options) ?? "none", rule))
         }
         try options.validate()
         if options != before {

@@ -177,6 +177,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// the rows of `TrainingSetting.all` marked resumable.
     public static let resumableSettings: [Setting] = TrainingSetting.all.filter(\.resumable).map(\.name)
 
+    /// The settings a resumed run may not change whose values differ from `saved`'s, in table
+    /// order.
+    public func unresumableChanges(from saved: TrainingOptions) -> [TrainingSetting] {
+        TrainingSetting.all.filter { row in
+            guard !row.resumable else { return false }
+            var probe = saved
+            row.copyValue(from: self, to: &probe)
+            return probe != saved
+        }
+    }
+
     /// True when these options differ from `saved` only in `resumableSettings`, the corpus path
     /// and the output folder.
     public func differsOnlyInResumableSettings(from saved: TrainingOptions) -> Bool {
