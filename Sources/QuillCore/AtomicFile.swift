@@ -6,7 +6,7 @@ import Glibc
 /// Writes that never leave a half-written file where a good one was: the bytes go to a temporary
 /// file in the same folder, are flushed to disk, and the temporary file is renamed over the target
 /// (a rename within one file system is atomic).
-public enum AtomicFile {
+package enum AtomicFile {
     /// For tests (`@testable import`): when set, writing throws after this many bytes, as a crash
     /// or a full disk would stop it, and the target must stay as it was.
     nonisolated(unsafe) static var failAfterBytes: Int? = nil

@@ -3,7 +3,7 @@ import Foundation
 /// A JSON value decoded strictly: a number is never read as a boolean or the reverse (Foundation's
 /// JSONSerialization hands both back as NSNumber), so files and requests can be checked field by
 /// field with errors that name the field.
-public enum JSONValue: Decodable, Equatable, Sendable {
+package enum JSONValue: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)

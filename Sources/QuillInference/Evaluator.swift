@@ -4,7 +4,7 @@ import QuillText
 
 /// Scores a text with a model in evaluation mode (no dropout, no gradients). Each call runs in a
 /// context of its own, so calls on one model may run at once.
-public enum Evaluator {
+package enum Evaluator {
     /// Summed cross-entropy (nats) and number of scored positions over every batch of `batcher`,
     /// carrying the recurrent state from window to window in stream mode.
     public static func score(model: LanguageModel, batcher: TrainBatcher) -> (sum: Double, count: Int) {

@@ -11,7 +11,7 @@ import QuillModel
 /// `h0`/`c0` (L, B, H), `expected.logits` (T, B, V), `expected.loss`, `expected.hT`/`expected.cT`
 /// and `grad.NAME` for every parameter and for h0 and c0. Shapes are read from the tensors, so any
 /// V, E, H, L, T and B work.
-public struct ParityCheck: Sendable {
+package struct ParityCheck: Sendable {
     /// The comparison of one tensor.
     public struct Comparison: Sendable {
         /// The tensor compared (`logits`, `loss`, `grad.<parameter>`, …).

@@ -7,7 +7,7 @@ import QuillCore
 /// Counts float32 buffers: weights, gradients and optimizer moments; and what one forward and
 /// backward keep (gates, states, logits, the input-gradient buffers). Small buffers are left out,
 /// so the figure is a floor; it is meant to catch sizes off by orders of magnitude, not to budget.
-public struct MemoryEstimate: Sendable, Equatable {
+package struct MemoryEstimate: Sendable, Equatable {
     /// Weights, their gradients and the optimizer's moments.
     public let parameterBytes: Double
     /// Activations and gradients of one (T, B) batch.

@@ -7,7 +7,7 @@ import QuillKernels
 ///
 /// Reference type: layers keep pointers into it. The memory is zeroed on creation and stays put
 /// for the store's lifetime.
-public final class ParameterStore {
+package final class ParameterStore {
     /// Where each tensor lives.
     public let layout: ParameterLayout
     /// The flat buffer of `count` floats.

@@ -10,7 +10,7 @@ import QuillText
 ///
 /// An immutable value: its storage is written once when it is made, so one matrix serves every
 /// generation session of a model at once.
-public struct QuantizedMatrix: Sendable {
+package struct QuantizedMatrix: Sendable {
     /// The stored values, by format.
     enum Storage: Sendable {
         /// float32 at `offset` in `values` (a model's own weights, read in place, or a copy).

@@ -2,7 +2,7 @@ import QuillCore
 
 /// Hidden and cell states of every layer: `hidden` is (L, B, H), and so is `cell` for an LSTM
 /// (for cells without a cell state it is empty).
-public struct RecurrentState: Sendable, Equatable {
+package struct RecurrentState: Sendable, Equatable {
     /// L.
     public let layers: Int
     /// B: rows.

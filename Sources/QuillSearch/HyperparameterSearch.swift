@@ -145,7 +145,7 @@ public final class HyperparameterSearch {
 
     /// What `quill train --max-time` would train with for as long as the last rung's trials: the
     /// point the search starts from, so that its winner is measured against the defaults.
-    public var recipe: BudgetRecipe {
+    package var recipe: BudgetRecipe {
         BudgetRecipe.recipe(seconds: plan.seconds.last!, level: settings.base.level)
     }
 

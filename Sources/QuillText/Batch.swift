@@ -7,7 +7,7 @@
 ///   t=1    [ x10   x11   …   x1B ]      targets: the token that follows it
 ///   …                                   mask:    1 where the target counts, 0 on padding
 /// ```
-public struct Batch: Sendable, Equatable {
+package struct Batch: Sendable, Equatable {
     /// T: time steps in this batch.
     public let steps: Int
     /// B: rows (parallel streams or sequences).

@@ -4,7 +4,7 @@
 /// The word tokenizer counts and encodes words without making a `String` per word, and keys are
 /// compared byte for byte: Swift's `String` equality would merge canonically equivalent spellings
 /// (say U+212B and U+00C5), which a vocabulary must keep apart.
-public struct ByteSliceTable: Sendable {
+package struct ByteSliceTable: Sendable {
     private var arena: [UInt8] = []
     private var starts: [Int] = []
     private var lengths: [Int] = []

@@ -2,7 +2,7 @@ import Foundation
 import QuillCore
 
 /// How tokens are shown in terminal output: whitespace and control characters made visible.
-public enum Display {
+package enum Display {
     /// `token` with newlines, tabs and control characters escaped, and a lone space quoted.
     public static func token(_ token: String) -> String {
         var out = ""

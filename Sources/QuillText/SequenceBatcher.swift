@@ -12,7 +12,7 @@ import QuillKernels
 /// ```
 /// Lines are shuffled once per epoch with a generator seeded from `seed` and the epoch number, so
 /// batches are the same for the same seed. Empty lines are skipped. No state crosses batches.
-public struct SequenceBatcher: Sendable {
+package struct SequenceBatcher: Sendable {
     /// Lines per batch.
     public let batchSize: Int
     /// Longest line in predicted positions; longer lines are truncated.

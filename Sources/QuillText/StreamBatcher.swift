@@ -15,7 +15,7 @@ import QuillCore
 ///   window 1           inputs  [c i o u]   targets [d j p v]  …   the last window may be shorter
 /// ```
 /// Every window continues the previous one, so the hidden state is carried between them.
-public struct StreamBatcher: Sendable {
+package struct StreamBatcher: Sendable {
     /// B: parallel streams the text is cut into.
     public let batchSize: Int
     /// T: time steps per window.

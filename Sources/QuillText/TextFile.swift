@@ -5,7 +5,7 @@ import QuillCore
 /// no NUL bytes (a sign of a binary file) and is valid UTF-8. Errors name the file and, for bad
 /// UTF-8, the byte offset. Windows line ends (CR LF) become LF, as Python's text mode (and so
 /// PyTorch's word_language_model) reads them; a lone CR is kept.
-public struct TextFile: Sendable {
+package struct TextFile: Sendable {
     /// Where the text came from (a path, or a label for text in memory).
     public let path: String
     /// The file's bytes: a leading UTF-8 byte-order mark dropped, CR LF turned into LF.
@@ -70,7 +70,7 @@ public struct TextFile: Sendable {
 }
 
 /// ASCII classes used by the tokenizers.
-public enum ASCII {
+package enum ASCII {
     /// Space, tab, newline, vertical tab, form feed, carriage return: what Python's `str.split()`
     /// splits on within ASCII.
     @inlinable

@@ -1,6 +1,6 @@
 
 /// A batcher of either mode, behind one interface for the trainer.
-public enum TrainBatcher: Sendable {
+package enum TrainBatcher: Sendable {
     case stream(StreamBatcher)
     case lines(SequenceBatcher)
 

@@ -20,7 +20,7 @@ public struct VocabularyReport: Sendable {
     public var coverage: Double { tokens == 0 ? 0 : Double(tokens - unknownTokens) / Double(tokens) }
 
     /// Counts `text`, builds its vocabulary and measures coverage.
-    public init(text: TextFile, level: TokenLevel, minimumCount: Int = 1, maximumSize: Int? = nil,
+    package init(text: TextFile, level: TokenLevel, minimumCount: Int = 1, maximumSize: Int? = nil,
                 sequenceMode: Bool = false, topCount: Int = 20) throws {
         let tokenizer = level.tokenizer
         let counts = tokenizer.count(text.bytes)

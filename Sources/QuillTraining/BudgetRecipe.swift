@@ -8,7 +8,7 @@ import QuillText
 /// model, which needs more regularisation to use its extra epochs; word models share their
 /// embedding with the decoder and need more dropout than character models, and a short word run,
 /// whose steps the softmax over the vocabulary makes few, takes one wide layer at a high rate.
-public struct BudgetRecipe: Equatable, Sendable {
+package struct BudgetRecipe: Equatable, Sendable {
     /// H.
     public var hiddenSize: Int
     /// L.

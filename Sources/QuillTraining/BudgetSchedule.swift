@@ -14,7 +14,7 @@ public enum DecayShape: String, Codable, Sendable, CaseIterable {
 }
 
 /// The factor `DecayShape` gives the learning rate at one step.
-public struct BudgetSchedule: Sendable, Equatable {
+package struct BudgetSchedule: Sendable, Equatable {
     public let shape: DecayShape
     /// Steps of linear warmup (from 1/warmup of the rate up to all of it).
     public let warmupSteps: Int

@@ -4,7 +4,7 @@ import QuillModel
 
 /// Global gradient-norm clipping, as PyTorch's `clip_grad_norm_`: when the L2 norm of all
 /// gradients together exceeds `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6).
-public enum GradientClipping {
+package enum GradientClipping {
     /// The global L2 norm, summed in fixed blocks and a fixed order (the same whatever the
     /// thread count).
     public static func norm(_ gradients: ParameterStore) -> Double {

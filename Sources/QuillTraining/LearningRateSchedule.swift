@@ -4,7 +4,7 @@
 ///
 /// All of its state is in this value, which is saved with the resume state so a resumed run
 /// follows the same schedule.
-public struct LearningRateSchedule: Codable, Equatable, Sendable {
+package struct LearningRateSchedule: Codable, Equatable, Sendable {
     /// The rate for the next step.
     public private(set) var learningRate: Double
     /// Factor applied at each epoch end from `decayAfter` on (1: none).

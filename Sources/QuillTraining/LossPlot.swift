@@ -6,7 +6,7 @@ import QuillModel
 /// A self-contained SVG chart of a run: the training loss (the curve's points, or the loss between
 /// validations), validation points joined by a line, the best validation marked, and the learning
 /// rate on a second axis at the right. Opens in any browser.
-public enum LossPlot {
+package enum LossPlot {
     /// The smallest 1, 2 or 5 × 10^k at least `rough`.
     static func niceStep(_ rough: Double) -> Double {
         guard rough > 0, rough.isFinite else { return 1 }

@@ -5,7 +5,7 @@ import QuillCore
 /// The human-readable records of a run: `metrics.csv` (a row per training-loss point and per
 /// validation) and `loss.svg` (the chart of both, with the learning rate), rewritten whole after
 /// each validation.
-public enum MetricsLog {
+package enum MetricsLog {
     /// The CSV of every validation in a run folder.
     public static let csvFile = "metrics.csv"
     /// The loss chart in a run folder.

@@ -77,12 +77,12 @@ public final class Optimizer {
     /// Updates taken so far (Adam's bias correction uses it).
     public private(set) var stepCount = 0
     /// First moment (Adam) or momentum buffer (SGD); second moment (Adam, RMSprop).
-    public let first: ParameterStore?
+    package let first: ParameterStore?
     /// Second moment (Adam, RMSprop), nil for SGD.
-    public let second: ParameterStore?
+    package let second: ParameterStore?
 
     /// An optimizer with zeroed moments laid out like `parameters`.
-    public init(settings: Settings, layoutOf parameters: ParameterStore) {
+    package init(settings: Settings, layoutOf parameters: ParameterStore) {
         self.settings = settings
         first = settings.keepsFirstMoment ? ParameterStore(sameLayoutAs: parameters) : nil
         second = settings.keepsSecondMoment ? ParameterStore(sameLayoutAs: parameters) : nil
@@ -94,7 +94,7 @@ public final class Optimizer {
     ///     the update so the gradients are not rewritten by a separate pass.
     ///   - zeroingGradients: leaves the gradients zeroed, ready for the next step's accumulation,
     ///     in the same pass.
-    public func step(parameters: ParameterStore, gradients: ParameterStore, learningRate: Double,
+    package func step(parameters: ParameterStore, gradients: ParameterStore, learningRate: Double,
                      gradientScale: Float = 1, zeroingGradients: Bool = false) {
         precondition(parameters.count == gradients.count, "gradients do not match the parameters")
         stepCount += 1

@@ -10,7 +10,7 @@ import Glibc
 /// The lock is an `flock` on `.quill-lock` in the folder, which also holds the owner's process id
 /// for the message. The kernel drops the lock when its process ends, however it ends (kill -9
 /// too), so a lock left by a dead run never blocks a new one.
-public final class RunLock {
+package final class RunLock {
     /// The lock file in a run folder.
     public static let fileName = ".quill-lock"
 

@@ -3,7 +3,7 @@ import QuillText
 /// The training loss between validations: one point every `TrainingOptions.logEvery` steps, each
 /// the mean loss over the steps since the previous point (the smoothing), with the learning rate
 /// in force. Saved with a run's progress, so `metrics.csv` and `loss.svg` stay whole after a resume.
-public struct TrainingCurve: Codable, Equatable, Sendable {
+package struct TrainingCurve: Codable, Equatable, Sendable {
     /// One point of the curve.
     public struct Point: Codable, Equatable, Sendable {
         /// Optimizer steps taken.

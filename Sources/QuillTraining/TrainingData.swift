@@ -17,9 +17,9 @@ public struct TrainingData: Sendable {
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?
     /// Batches of the training text.
-    public let trainBatcher: TrainBatcher
+    package let trainBatcher: TrainBatcher
     /// Batches of the validation text.
-    public let validationBatcher: TrainBatcher
+    package let validationBatcher: TrainBatcher
 
     /// Reads and splits the text files `options` names, builds the vocabulary from the training
     /// part (or takes `vocabulary`: a fine-tuned or resumed run's) and prepares the batchers.

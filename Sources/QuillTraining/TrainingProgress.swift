@@ -14,7 +14,7 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// Next batch within the current epoch.
     public var batchIndex = 0
     /// The learning-rate schedule's state.
-    public var schedule: LearningRateSchedule
+    package var schedule: LearningRateSchedule
     /// Dropout generator state (xoshiro256** words).
     public var rngState: [UInt64]
     /// Training loss summed since the last record, and positions it covers.
@@ -32,10 +32,10 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// owed (and in files saved before this field existed).
     public var pendingValidation: Bool?
     /// The training loss every `logEvery` steps (nil in files saved before it was kept).
-    public var curve: TrainingCurve?
+    package var curve: TrainingCurve?
 
     /// The progress of a run at step 0.
-    public init(options: TrainingOptions, schedule: LearningRateSchedule, rngState: [UInt64]) {
+    package init(options: TrainingOptions, schedule: LearningRateSchedule, rngState: [UInt64]) {
         self.options = options
         self.schedule = schedule
         self.rngState = rngState
