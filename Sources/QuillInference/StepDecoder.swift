@@ -187,7 +187,13 @@ final class StepDecoder {
             }
         }
         swap(&hidden, &nextHidden)
-        let top = UnsafePointer(hidden[config.layers - 1])
+        decode(UnsafePointer(hidden[config.layers - 1]))
+        return UnsafePointer(logits)
+    }
+
+    /// The decoder: logits = W·top + b, its rows split over the workers.
+    private func decode(_ top: UnsafePointer<Float>) {
+        let w = weights, h = config.hiddenSize
         let bias = w.decoderBias
         let matrix = w.decoder.rowReader, out = logits
         Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
@@ -202,6 +208,5 @@ final class StepDecoder {
                 v += 1
             }
         }
-        return UnsafePointer(logits)
     }
 }

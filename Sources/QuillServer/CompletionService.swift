@@ -3,9 +3,11 @@ import Quill
 import Synchronization
 
 /// Generates completions from one loaded model for many connections. The weights are shared; each
-/// request gets its own sampler, seed and recurrent state. The model's kernels use every core, so
-/// generations run one at a time; `capacity` bounds how many may be admitted (running or waiting),
-/// and a request beyond it is refused at once rather than left to wait.
+/// request runs in a generation session of its own (sampler, seed, state, buffers). At most
+/// `parallel` generations run at once (the model's kernels already use every core, so one at a
+/// time is the default; docs/serve.md has the measurement); `capacity` bounds how many may be
+/// admitted (running or waiting), and a request beyond it is refused at once rather than left to
+/// wait.
 public final class CompletionService: Sendable {
     /// The model and its default sampler (immutable; each request runs in a session of its own).
     public let generator: Generator
@@ -15,6 +17,8 @@ public final class CompletionService: Sendable {
     public let maximumTokens: Int
     /// Generations admitted at once (running or waiting).
     public let capacity: Int
+    /// Generations that run at once; the others admitted wait their turn.
+    public let parallel: Int
 
     /// Slots taken, and whether the service is shutting down.
     private struct Admission {
@@ -23,15 +27,17 @@ public final class CompletionService: Sendable {
     }
 
     private let admission = Mutex(Admission())
-    /// Held by the generation that runs.
-    private let turn = DispatchSemaphore(value: 1)
+    /// One unit per generation that may run.
+    private let turn: DispatchSemaphore
 
-    /// A service for `generator`'s model.
-    public init(generator: Generator, modelName: String, maximumTokens: Int = 1024, capacity: Int = 8) {
+    /// A service for `generator`'s model, running `parallel` generations at once (at least 1).
+    public init(generator: Generator, modelName: String, maximumTokens: Int = 1024, capacity: Int = 8, parallel: Int = 1) {
         self.generator = generator
         self.modelName = modelName
         self.maximumTokens = maximumTokens
         self.capacity = capacity
+        self.parallel = max(1, parallel)
+        turn = DispatchSemaphore(value: max(1, parallel))
     }
 
     /// Takes a slot for one generation; false when all `capacity` are taken.

@@ -100,7 +100,10 @@ final class ServerTests: XCTestCase {
         try trainer.run()
         generator = Generator(loaded: LoadedModel(model: trainer.model, vocabulary: trainer.data.vocabulary, level: .char),
                               sampler: try Sampler())
-        service = CompletionService(generator: generator, modelName: "test", maximumTokens: 200, capacity: 4)
+        // Two generations at once: the load test then checks that concurrent sessions on one model
+        // give exactly what `generate` gives alone (`quill serve`'s default of one is tested by
+        // the CLI's serve test).
+        service = CompletionService(generator: generator, modelName: "test", maximumTokens: 200, capacity: 4, parallel: 2)
         var limits = HTTPServer.Limits()
         limits.bodyBytes = 2048
         limits.idleSeconds = 2

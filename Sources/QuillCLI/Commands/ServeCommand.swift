@@ -5,11 +5,11 @@ import QuillServer
 /// `quill serve CHECKPOINT`: a local completion server with a web page.
 enum ServeCommand: Command {
     enum Option: ModelLoadingOption {
-        case host, port, maxTokens, queue, maxBody, connections, idleTimeout
+        case host, port, maxTokens, queue, parallel, maxBody, connections, idleTimeout
         case model(ModelLoading.Option)
 
         static var allCases: [Option] {
-            [.host, .port, .model(.weights), .maxTokens, .queue, .maxBody, .connections, .idleTimeout] + ModelLoading.Option.stateDict.map(Option.model)
+            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .idleTimeout] + ModelLoading.Option.stateDict.map(Option.model)
         }
 
         var spec: OptionSpec {
@@ -17,7 +17,8 @@ enum ServeCommand: Command {
             case .host: OptionSpec("host", .string, default: "127.0.0.1", "IPv4 address to listen on (anything but loopback is reachable from other machines)")
             case .port: OptionSpec("port", .int, default: "8080", "TCP port (0: any free port, printed at start)", minimum: 0, maximum: 65535)
             case .maxTokens: OptionSpec("max-tokens", .int, default: "1024", "largest max_tokens a request may ask", minimum: 1, maximum: 1 << 20)
-            case .queue: OptionSpec("queue", .int, default: "8", "generations admitted at once (one runs, the rest wait); more get 503", minimum: 1, maximum: 4096)
+            case .queue: OptionSpec("queue", .int, default: "8", "generations admitted at once (running or waiting); more get 503", minimum: 1, maximum: 4096)
+            case .parallel: OptionSpec("parallel", .int, default: "1", "generations that run at once (each session has its own state; one at a time uses every core)", minimum: 1, maximum: 64)
             case .maxBody: OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)", minimum: 1, maximum: 1 << 30)
             case .connections: OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)", minimum: 1, maximum: 4096)
             case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
@@ -46,7 +47,7 @@ enum ServeCommand: Command {
         let generator = Generator(loaded: loaded, sampler: try Sampler())
         let name = ((URL(fileURLWithPath: path).standardizedFileURL.path as NSString).lastPathComponent as NSString).deletingPathExtension
         let service = CompletionService(generator: generator, modelName: name, maximumTokens: try args.int(.maxTokens),
-                                        capacity: try args.int(.queue))
+                                        capacity: try args.int(.queue), parallel: try args.int(.parallel))
         let c = loaded.model.config
         let api = CompletionAPI(service: service, description: [
             "level": loaded.level.rawValue, "cell": c.cell.rawValue, "layers": c.layers, "hidden_size": c.hiddenSize,
