@@ -48,7 +48,11 @@ public struct SearchTrial: Equatable, Sendable {
 
     /// The best validation loss of a completed trial; nil while pending or when it failed.
     public var validationLoss: Double? {
-        if case .completed(let loss) = status { return loss }
-        return nil
+        // An exhaustive switch: the `if case` form of this crashed Swift 6.3.1's optimizer in
+        // release builds ("Found ownership error?!" in CopyPropagation, where callers map it).
+        switch status {
+        case .completed(let loss): return loss
+        case .pending, .failed: return nil
+        }
     }
 }
