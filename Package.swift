@@ -74,18 +74,20 @@ let package = Package(
         .executable(name: "quill-bench", targets: ["QuillBench"]),
     ],
     targets: [
-        // Layers, each using only those above it (docs/architecture.md): kernels → core → text →
-        // model → checkpoint → inference → training → search; `Quill` re-exports them all.
+        // Layers, each using only those before it (docs/architecture.md): kernels, core, text,
+        // model, checkpoint, inference, training, search; `Quill` re-exports them all. CI builds
+        // with --explicit-target-dependency-import-check, so an import not declared here fails.
         .target(name: "QuillKernels", swiftSettings: kernelSettings),
         .target(name: "QuillCore", swiftSettings: librarySettings),
-        .target(name: "QuillText", dependencies: ["QuillCore"], swiftSettings: librarySettings),
-        .target(name: "QuillModel", dependencies: ["QuillKernels", "QuillCore", "QuillText"], swiftSettings: librarySettings),
+        .target(name: "QuillText", dependencies: ["QuillKernels", "QuillCore"], swiftSettings: librarySettings),
+        .target(name: "QuillModel", dependencies: ["QuillKernels", "QuillCore"], swiftSettings: librarySettings),
         .target(name: "QuillCheckpoint", dependencies: ["QuillCore", "QuillText", "QuillModel"], swiftSettings: librarySettings),
         .target(name: "QuillInference", dependencies: ["QuillKernels", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint"],
                 swiftSettings: librarySettings),
         .target(name: "QuillTraining", dependencies: ["QuillKernels", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint",
                                                       "QuillInference"], swiftSettings: librarySettings),
-        .target(name: "QuillSearch", dependencies: ["QuillCore", "QuillText", "QuillModel", "QuillCheckpoint", "QuillTraining"],
+        .target(name: "QuillSearch", dependencies: ["QuillKernels", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint",
+                                                    "QuillTraining"],
                 swiftSettings: librarySettings),
         .target(name: "Quill", dependencies: ["QuillCore", "QuillText", "QuillModel", "QuillCheckpoint", "QuillInference",
                                               "QuillTraining", "QuillSearch"]),

@@ -1,8 +1,6 @@
 /// Every error the library throws. Each case says what was wrong and where; its `description` is
 /// one line fit to print after `quill: `.
 public enum QuillError: Error, Equatable, CustomStringConvertible {
-    /// The caller asked for something impossible that no single setting explains (the CLI exits 2).
-    case usage(String)
     /// A setting has a value it cannot take (the CLI exits 2, naming its flag).
     case invalidSetting(InvalidSetting)
     /// A value no `Setting` names (a search's `eta` or `budget`) cannot be used: its name as the
@@ -35,7 +33,6 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// One line with each setting it names spelt by `name` (the `quill` tool passes its flags).
     public func describe(naming name: (Setting) -> String) -> String {
         switch self {
-        case .usage(let message): return message
         case .invalidSetting(let invalid): return invalid.describe(naming: name)
         case .invalidValue(let what, let value, let problem): return "\(what) is \(value): \(problem)"
         case .notQuillCheckpoint(let path):
@@ -57,7 +54,7 @@ public enum QuillError: Error, Equatable, CustomStringConvertible {
     /// True for errors the CLI reports as bad usage (exit status 2) rather than a failure (1).
     public var isUsage: Bool {
         switch self {
-        case .usage, .invalidSetting, .invalidValue, .unknownCharacters: return true
+        case .invalidSetting, .invalidValue, .unknownCharacters: return true
         default: return false
         }
     }

@@ -18,12 +18,12 @@ package enum Evaluator {
     }
 
     /// The same with `network` (training's, whose weights are not a `LanguageModel` yet).
-    package static func score(network model: Network, batcher: TrainBatcher, shouldStop: () -> Bool) -> (sum: Double, count: Int)? {
+    package static func score(network: Network, batcher: TrainBatcher, shouldStop: () -> Bool) -> (sum: Double, count: Int)? {
         let identity: [Int]? = {
             if case .lines(let s) = batcher { return Array(0..<s.lineCount) }
             return nil
         }()
-        return score(network: model, batches: (0..<batcher.count).lazy.map { batcher.batch($0, order: identity) },
+        return score(network: network, batches: (0..<batcher.count).lazy.map { batcher.batch($0, order: identity) },
                      shouldStop: shouldStop)
     }
 
@@ -34,19 +34,19 @@ package enum Evaluator {
         score(network: Network(model: model), batches: batches, shouldStop: { false })!
     }
 
-    package static func score<S: Sequence>(network model: Network, batches: S, shouldStop: () -> Bool) -> (sum: Double, count: Int)?
+    package static func score<S: Sequence>(network: Network, batches: S, shouldStop: () -> Bool) -> (sum: Double, count: Int)?
         where S.Element == Batch {
         var rng = SeededGenerator(seed: 0) // unused: evaluation draws no dropout masks
-        var state = RecurrentState(config: model.config, batchSize: 1)
+        var state = RecurrentState(config: network.config, batchSize: 1)
         var total = 0.0, count = 0
         for batch in batches {
             if shouldStop() { return nil }
             if !batch.continuesState || state.batchSize != batch.batchSize {
-                state = RecurrentState(config: model.config, batchSize: batch.batchSize)
+                state = RecurrentState(config: network.config, batchSize: batch.batchSize)
             }
-            model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state,
+            network.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state,
                           training: false, rng: &rng)
-            let (sum, n) = model.lossAndGradient(targets: batch.targets, mask: batch.mask, computeGradient: false)
+            let (sum, n) = network.lossAndGradient(targets: batch.targets, mask: batch.mask, computeGradient: false)
             total += sum
             count += n
         }

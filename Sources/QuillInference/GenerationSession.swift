@@ -60,14 +60,13 @@ public final class GenerationSession {
             }
             return
         }
-        let model = network
-        try MemoryEstimate(config: model.config, batch: 1, steps: tokens.count, training: false)
+        try MemoryEstimate(config: network.config, batch: 1, steps: tokens.count, training: false)
             .check(setting: .prompt, parametersFrom: "the checkpoint", activationsFrom: "a \(tokens.count)-token prompt")
         if let decoder, tokens.count == 1 {
             logits = decoder.step(tokens[0])
         } else {
             if let decoder, started { state = decoder.state }
-            logits = UnsafePointer(model.forward(inputs: tokens.map(Int32.init), steps: tokens.count, batch: 1, state: &state,
+            logits = UnsafePointer(network.forward(inputs: tokens.map(Int32.init), steps: tokens.count, batch: 1, state: &state,
                                                  training: false, rng: &unusedDropoutRNG, lastStepOnly: true))
             decoder?.load(state)
         }
@@ -87,7 +86,8 @@ public final class GenerationSession {
         let loaded = generator.loaded
         var writer = SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop, atLineStart: !promptHasText)
         var sample = Generator.Sample(text: "", tokens: 0, stopReason: .length, seconds: 0)
-        // Banning writes into the logits, which belong to the model or the decoder until the next step.
+        // Banning writes into the logits, which are this session's own (its network's or decoder's
+        // buffer) until its next step.
         var current = UnsafeMutablePointer(mutating: logits!)
         for index in 0..<length {
             if shouldStop() {

@@ -159,8 +159,8 @@ public final class Generator: Sendable {
         }
         let start = MonotonicClock.seconds()
         // This call's own context: its buffers and logits are nobody else's.
-        let model = Network(model: loaded.model)
-        let v = model.config.vocabularySize
+        let network = Network(model: loaded.model)
+        let v = network.config.vocabularySize
         var prime = prompt
         if let startToken { prime.insert(startToken, at: 0) }
         guard !prime.isEmpty else {
@@ -168,18 +168,18 @@ public final class Generator: Sendable {
         }
         var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
         var unusedDropoutRNG = SeededGenerator(seed: 0)
-        var state = RecurrentState(config: model.config, batchSize: samples)
+        var state = RecurrentState(config: network.config, batchSize: samples)
         var writers = (0..<samples).map { _ in SampleWriter(level: loaded.level, vocabulary: loaded.vocabulary, stop: stop,
                                                              atLineStart: !promptHasText) }
         var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
         var done = [Bool](repeating: false, count: samples)
 
-        try MemoryEstimate(config: model.config, batch: samples, steps: prime.count, training: false)
+        try MemoryEstimate(config: network.config, batch: samples, steps: prime.count, training: false)
             .check(setting: .samples, related: [.prompt], parametersFrom: "the checkpoint",
                    activationsFrom: "samples \(samples) × a \(prime.count)-token prompt")
         // Prime with every prompt token at once; the logits of the last step give the first draw.
         let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
-        var logits = model.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
+        var logits = network.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
                                    training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
         var next = [Int32](repeating: 0, count: samples)
         for _ in 0..<length {
@@ -196,7 +196,7 @@ public final class Generator: Sendable {
                 }
             }
             if done.allSatisfy({ $0 }) { break }
-            logits = model.forward(inputs: next, steps: 1, batch: samples, state: &state, training: false,
+            logits = network.forward(inputs: next, steps: 1, batch: samples, state: &state, training: false,
                                    rng: &unusedDropoutRNG)
         }
         for s in 0..<samples {

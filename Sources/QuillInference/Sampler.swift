@@ -40,7 +40,7 @@ public struct Sampler: Sendable, Equatable {
 
     /// Draws one token. Without top-k or top-p it walks the tokens in id order and allocates
     /// nothing; with them only the kept tokens are ordered (see `cut`).
-    public func sample(_ logits: UnsafePointer<Float>, count: Int, rng: inout SeededGenerator) -> Int {
+    package func sample(_ logits: UnsafePointer<Float>, count: Int, rng: inout SeededGenerator) -> Int {
         if temperature == 0 { return argmax(logits, count: count) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { buffer in
             let weights = buffer.baseAddress!

@@ -4,19 +4,6 @@ import QuillKernels
 import QuillModel
 import QuillText
 
-/// One token at a time through an LSTM language model, for batch-1 generation: the work of
-/// `LanguageModel.forward` at T = B = 1 with the overheads that matter at that size removed.
-///
-/// - Each core owns a contiguous share of every layer's hidden units: it computes the four gate
-///   rows of its units (input and recurrent products), then their cell update, so a layer costs
-///   one parallel region instead of a product, a hand-off and a serial gate pass.
-/// - Layer 0's input product depends only on the token: `bias + W_ih·e_v` is computed once per
-///   vocabulary token (when that table is small) and a step reads one row of it.
-/// - Weight matrices are read in the chosen `WeightFormat`, widened in registers.
-///
-/// In float32 every value is computed with the same operations in the same order as the general
-/// forward pass (`Dot.product` per gate row, bias first, the same lane arithmetic for the cell),
-/// so generation gives the same bits either way; tests check it.
 /// The weights `StepDecoder` reads, in one format, shared by every decoder (session) of a
 /// generator: the matrices, the summed biases and layer 0's token table. Immutable once made, so
 /// sessions on any thread share it.
@@ -80,6 +67,21 @@ final class StepWeights: Sendable {
     var decoderBias: UnsafePointer<Float> { model.pointer("decoder.bias") }
 }
 
+/// One token at a time through an LSTM language model, for batch-1 generation: the work of
+/// `Network.forward` at T = B = 1 with the overheads that matter at that size removed.
+///
+/// - Each core owns a contiguous share of every layer's hidden units: it computes the four gate
+///   rows of its units (input and recurrent products), then their cell update, so a layer costs
+///   one parallel region instead of a product, a hand-off and a serial gate pass.
+/// - Layer 0's input product depends only on the token: `bias + W_ih·e_v` is computed once per
+///   vocabulary token (when that table is small) and a step reads one row of it.
+/// - Weight matrices are read in the chosen `WeightFormat`, widened in registers.
+///
+/// In float32 every value is computed with the same operations in the same order as the general
+/// forward pass (`Dot.product` per gate row, bias first, the same lane arithmetic for the cell),
+/// so generation gives the same bits either way; tests check it.
+///
+/// A decoder is one session's context: its state, gate buffers and logits are its own.
 final class StepDecoder {
     let weights: StepWeights
     var config: ModelConfig { weights.config }

@@ -1,4 +1,5 @@
 import QuillCore
+import QuillKernels
 
 extension LanguageModel {
     /// Weights as safetensors tensors under PyTorch's names. With tied weights `decoder.weight` is
@@ -15,9 +16,18 @@ extension LanguageModel {
     /// The weights `file` holds for `config`, after `checkWeights`.
     public init(config: ModelConfig, tensors file: SafeTensors, path: String) throws {
         try Self.checkWeights(in: file, config: config, path: path)
-        try self.init(config: config) { store in
-            for entry in store.entries { store.set(entry.name, file[entry.name]!.floats()!) }
+        try config.validate()
+        let layout = ParameterLayout(shapes: config.parameterShapes)
+        // Straight into the immutable storage: loading holds the file's bytes and one copy of the
+        // weights, never a second.
+        let storage = ImmutableBuffer<Float>(count: layout.count) { out in
+            for entry in layout.entries {
+                file[entry.name]!.floats()!.withUnsafeBufferPointer {
+                    (out.baseAddress! + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+                }
+            }
         }
+        self.init(config: config, layout: layout, storage: storage)
     }
 
     /// Checks, without building a model, that `file` holds every tensor `config` needs, with the

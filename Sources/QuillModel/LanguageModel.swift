@@ -25,6 +25,15 @@ public struct LanguageModel: Sendable {
         storage = ImmutableBuffer(copying: parameters.values, count: parameters.count)
     }
 
+    /// Weights already in their storage, laid out by `layout`.
+    package init(config: ModelConfig, layout: ParameterLayout, storage: ImmutableBuffer<Float>) {
+        precondition(layout == ParameterLayout(shapes: config.parameterShapes) && storage.count == layout.count,
+                     "weights of another layout")
+        self.config = config
+        self.layout = layout
+        self.storage = storage
+    }
+
     /// Weights made by `fill`, which gets a writable store of `config`'s layout (zeroed).
     init(config: ModelConfig, fill: (ParameterStore) throws -> Void) throws {
         try config.validate()

@@ -123,6 +123,7 @@ package final class Network {
     package func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
                         training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil,
                         lastStepOnly: Bool = false) -> UnsafeMutablePointer<Float> {
+        precondition(!training || isTrainable, "a training forward pass on read-only weights")
         precondition(dropoutMasks == nil || dropoutMasks!.count == config.layers + 1, "dropout masks: one per site, L + 1")
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
         precondition(state.batchSize == b && state.layers == config.layers && state.hiddenSize == config.hiddenSize

@@ -37,8 +37,9 @@ package final class ParameterStore {
         viewed = model.storage
     }
 
-    /// Whether this store views immutable weights (see `init(viewing:)`).
-    var isReadOnly: Bool { viewed != nil }
+    /// Whether this store views immutable weights (see `init(viewing:)`): every writer
+    /// (optimizers, averages, `set`, `zero`, `copy`) checks it first.
+    package var isReadOnly: Bool { viewed != nil }
 
     /// A zeroed store with the same layout as `other`.
     public convenience init(sameLayoutAs other: ParameterStore) {
@@ -91,11 +92,5 @@ package final class ParameterStore {
     public func copy(from other: ParameterStore) {
         precondition(!isReadOnly && other.count == count)
         values.update(from: other.values, count: count)
-    }
-
-    /// Copies every value from weights of the same layout.
-    public func copy(from model: LanguageModel) {
-        precondition(!isReadOnly && model.layout == layout, "weights of another layout")
-        values.update(from: model.storage.base, count: count)
     }
 }

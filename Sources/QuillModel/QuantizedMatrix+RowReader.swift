@@ -4,14 +4,15 @@ import QuillKernels
 extension QuantizedMatrix {
     /// A matrix's storage as plain pointers, taken once before a loop of products so the loop
     /// neither switches on the storage nor retains it per row. Valid while the matrix lives (the
-    /// caller holds it); not to be kept beyond that.
+    /// caller holds it); not to be kept beyond that. Inlinable, so the step decoder (in another
+    /// target) compiles the products into its loops, as when both lived in one module.
     package struct RowReader {
-        let columns: Int
-        let format: WeightFormat
-        private let floats: UnsafePointer<Float>?
-        private let halves: UnsafePointer<UInt16>?
-        private let codes: UnsafePointer<UInt8>?
-        private let scales: UnsafePointer<Float>?
+        @usableFromInline let columns: Int
+        @usableFromInline let format: WeightFormat
+        @usableFromInline let floats: UnsafePointer<Float>?
+        @usableFromInline let halves: UnsafePointer<UInt16>?
+        @usableFromInline let codes: UnsafePointer<UInt8>?
+        @usableFromInline let scales: UnsafePointer<Float>?
 
         init(_ matrix: QuantizedMatrix) {
             columns = matrix.columns
@@ -24,7 +25,7 @@ extension QuantizedMatrix {
         }
 
         /// Σ x[c]·W[row, c], with `Dot.product`'s summation order for every format.
-        @inline(__always)
+        @inlinable @inline(__always)
         package func dot(_ x: UnsafePointer<Float>, row: Int) -> Float {
             switch format {
             case .f32: return Dot.product(x, floats! + row * columns, count: columns)
@@ -36,7 +37,7 @@ extension QuantizedMatrix {
         /// The dot products of x with rows `row`…`row + 3`: four reductions side by side. For
         /// bfloat16 and int8 the rows also share their loads of x; float32 gives `Dot.product`'s
         /// bits per row.
-        @inline(__always)
+        @inlinable @inline(__always)
         package func dot4(_ x: UnsafePointer<Float>, row: Int) -> SIMD4<Float> {
             switch format {
             case .f32:

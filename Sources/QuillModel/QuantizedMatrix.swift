@@ -1,6 +1,5 @@
 import QuillCore
 import QuillKernels
-import QuillText
 
 /// A (rows × columns) row-major weight matrix in one of the `WeightFormat`s, for the one-row
 /// products of generation: `dot(x, row:)` widens the stored row to float in registers as it goes,
@@ -80,9 +79,6 @@ package struct QuantizedMatrix: Sendable {
         case .int8: return .int8
         }
     }
-
-    /// Bytes the stored values take (scales included).
-    public var storedBytes: Int { rows * columns * format.bytesPerWeight + (format == .int8 ? rows * 4 : 0) }
 
     /// Pointers to the stored values for a run of products; valid while this matrix lives.
     package var rowReader: RowReader { RowReader(self) }

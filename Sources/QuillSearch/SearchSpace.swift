@@ -107,7 +107,7 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     }
 
     /// Draws one trial's parameters from `rng`, always in the same order.
-    public func sample(_ rng: inout SeededGenerator) -> TrialParameters {
+    package func sample(_ rng: inout SeededGenerator) -> TrialParameters {
         func pick<T>(_ list: [T]) -> T { list[rng.nextInt(below: list.count)] }
         func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUniformDouble() }
         func logUniform(_ r: ClosedRange<Double>) -> Double { exp(uniform(log(r.lowerBound)...log(r.upperBound))) }

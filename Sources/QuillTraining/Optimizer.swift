@@ -96,7 +96,7 @@ public final class Optimizer {
     ///     in the same pass.
     package func step(parameters: ParameterStore, gradients: ParameterStore, learningRate: Double,
                      gradientScale: Float = 1, zeroingGradients: Bool = false) {
-        precondition(parameters.count == gradients.count, "gradients do not match the parameters")
+        precondition(!parameters.isReadOnly && parameters.count == gradients.count, "gradients do not match writable parameters")
         stepCount += 1
         let s = settings
         let t = Double(stepCount)

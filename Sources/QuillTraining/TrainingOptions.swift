@@ -175,6 +175,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move):
     /// the rows of `TrainingSetting.all` marked resumable.
+    /// The values a saved run's options take for keys they lack: today's defaults, except the
+    /// optional settings whose default is not nil (`evaluateEvery`), which are nil there, since a
+    /// missing optional key is how a nil value was saved.
+    static var fillingMissingKeys: TrainingOptions {
+        var options = TrainingOptions(corpus: "", outputFolder: "")
+        options.evaluateEvery = nil
+        return options
+    }
+
     public static let resumableSettings: [Setting] = TrainingSetting.all.filter(\.resumable).map(\.name)
 
     /// The settings a resumed run may not change whose values differ from `saved`'s, in table

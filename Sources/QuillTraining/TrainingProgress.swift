@@ -45,9 +45,12 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 extension TrainingProgress {
     /// Reads saved progress; options added to Quill after the run was saved take their defaults.
     static func decode(_ text: String) -> TrainingProgress? {
+        // Saved options lack the keys of settings added since, which take their defaults, and
+        // the keys of optional settings that were nil (Codable leaves nil out), which must stay
+        // nil: `fillingMissingKeys` has every default except that those optionals are nil.
         guard var object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
               let saved = object["options"] as? [String: Any],
-              let defaultsData = try? JSONEncoder().encode(TrainingOptions(corpus: "", outputFolder: "")),
+              let defaultsData = try? JSONEncoder().encode(TrainingOptions.fillingMissingKeys),
               var options = (try? JSONSerialization.jsonObject(with: defaultsData)) as? [String: Any] else { return nil }
         options.merge(saved) { _, stored in stored }
         object["options"] = options

@@ -29,6 +29,7 @@ final class WeightAverage {
 
     /// Runs `body` with the averaged weights in `parameters`, then puts the trained ones back.
     func withAveragedWeights<R>(in parameters: ParameterStore, _ body: () throws -> R) rethrows -> R {
+        precondition(!parameters.isReadOnly, "averaging into read-only weights")
         exchange(with: parameters)
         defer { exchange(with: parameters) }
         return try body()

@@ -39,6 +39,16 @@ final class ResumeFileTests: XCTestCase {
 
     func bits(_ trainer: Trainer) -> [UInt32] { trainer.model.allValues.map(\.bitPattern) }
 
+    /// Optional settings saved as nil come back nil, even where today's default is a value
+    /// (`evaluateEvery` defaults to 1000): a resumed run validates as the saved one did.
+    func testNilOptionalSettingsStayNilOnResume() throws {
+        let saved = try savedRun()
+        XCTAssertNil(saved.evaluateEvery)
+        XCTAssertNotNil(TrainingOptions(corpus: "", outputFolder: nil).evaluateEvery, "the test needs a non-nil default")
+        let resumed = try Trainer(resuming: folder + "/run")
+        XCTAssertNil(resumed.options.evaluateEvery)
+    }
+
     func testRunWritesFormatTwo() throws {
         _ = try savedRun()
         let file = try SafeTensors(contentsOf: resumePath)
