@@ -34,7 +34,7 @@ extension SafeTensors {
         let dataStart = headerEnd
         let dataLength = bytes.count - dataStart
         var metadata: [String: String] = [:]
-        var entries: [(name: String, dtype: DType, shape: [Int], range: Range<Int>)] = []
+        var entries: [HeaderEntry] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw fail("__metadata__ is not a map of strings") }
@@ -44,17 +44,40 @@ extension SafeTensors {
                 }
                 continue
             }
+            entries.append(try HeaderEntry(name: name, value, dataLength: dataLength, fail: fail))
+        }
+        let sorted = entries.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
+            throw fail("tensors '\(a.name)' and '\(b.name)' overlap in the data")
+        }
+        var tensors: [(String, Tensor)] = []
+        for entry in sorted {
+            let slice = bytes[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)]
+            tensors.append((entry.name, Tensor(dtype: entry.dtype, shape: entry.shape, bytes: Array(slice))))
+        }
+        self.init(tensors: tensors, metadata: metadata)
+    }
+
+    /// One tensor's line of the header, checked against the data's length.
+    private struct HeaderEntry {
+        let name: String
+        let dtype: DType
+        let shape: [Int]
+        /// Its bytes, relative to the start of the data.
+        let range: Range<Int>
+
+        init(name: String, _ value: Any, dataLength: Int, fail: (String) -> QuillError) throws {
             guard let info = value as? [String: Any] else { throw fail("tensor '\(name)': header entry is not an object") }
             guard let dtypeName = info["dtype"] as? String, let dtype = DType(rawValue: dtypeName) else {
                 throw fail("tensor '\(name)': unknown dtype \(String(describing: info["dtype"] ?? "none"))")
             }
             guard let shapeValues = info["shape"] as? [Any],
-                  let shape = Optional(shapeValues.compactMap(Self.exactInteger)),
+                  let shape = Optional(shapeValues.compactMap(SafeTensors.exactInteger)),
                   shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)': shape is not a list of non-negative integers")
             }
             guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = Self.exactInteger(offsets[0]), let end = Self.exactInteger(offsets[1]),
+                  let begin = SafeTensors.exactInteger(offsets[0]), let end = SafeTensors.exactInteger(offsets[1]),
                   begin >= 0, end >= begin else {
                 throw fail("tensor '\(name)': data_offsets is not a pair of integers [begin, end] with begin ≤ end")
             }
@@ -72,18 +95,8 @@ extension SafeTensors {
             guard byteCount == end - begin else {
                 throw fail("tensor '\(name)': \(dtype.rawValue) shape \(shape) needs \(byteCount) bytes but data_offsets give \(end - begin)")
             }
-            entries.append((name, dtype, shape, begin..<end))
+            (self.name, self.dtype, self.shape, range) = (name, dtype, shape, begin..<end)
         }
-        let sorted = entries.sorted { $0.range.lowerBound < $1.range.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
-            throw fail("tensors '\(a.name)' and '\(b.name)' overlap in the data")
-        }
-        var tensors: [(String, Tensor)] = []
-        for entry in sorted {
-            let slice = bytes[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)]
-            tensors.append((entry.name, Tensor(dtype: entry.dtype, shape: entry.shape, bytes: Array(slice))))
-        }
-        self.init(tensors: tensors, metadata: metadata)
     }
 
     /// A JSON number that is a whole number within Int's range, or nil: 3.5, 1e30, true and "3"

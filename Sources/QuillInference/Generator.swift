@@ -157,15 +157,22 @@ public final class Generator: Sendable {
             return [try session.generate(length: length, stopAtEOS: stopAtEOS, stop: stop, promptHasText: promptHasText,
                                          onText: { onText(0, $0) })]
         }
-        let start = MonotonicClock.seconds()
-        // This call's own context: its buffers and logits are nobody else's.
-        let network = Network(model: loaded.model)
-        let v = network.config.vocabularySize
         var prime = prompt
         if let startToken { prime.insert(startToken, at: 0) }
         guard !prime.isEmpty else {
             throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
         }
+        return try generateBatch(prime: prime, samples: samples, length: length, seed: seed, stopAtEOS: stopAtEOS, stop: stop,
+                                 promptHasText: promptHasText, onText: onText)
+    }
+
+    /// `generate`'s samples as one batch, primed with `prime` (the start token and the prompt).
+    private func generateBatch(prime: [Int], samples: Int, length: Int, seed: UInt64, stopAtEOS: Bool, stop: String?,
+                               promptHasText: Bool, onText: (Int, String) -> Void) throws -> [Sample] {
+        let start = MonotonicClock.seconds()
+        // This call's own context: its buffers and logits are nobody else's.
+        let network = Network(model: loaded.model)
+        let v = network.config.vocabularySize
         var rngs = (0..<samples).map { SeededGenerator(seed: seed &+ UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
         var unusedDropoutRNG = SeededGenerator(seed: 0)
         var state = RecurrentState(config: network.config, batchSize: samples)

@@ -135,9 +135,25 @@ package final class Network {
         batch = b
         trained = training
         inputIDs = inputs
-        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize, rows = t * b
+        let locked = training && regularization.lockedDropout
+        let x0 = embed(inputs, batch: b, training: training, rng: &rng, mask: dropoutMasks?[0], locked: locked)
+        for (k, layer) in layers.enumerated() {
+            if training {
+                layer.core.dropRecurrentWeights(probability: regularization.weightDrop, rng: &rng, given: givenMasks.weightDrop?[k])
+            } else {
+                layer.core.keepRecurrentWeights()
+            }
+        }
+        let top = runLayers(from: x0, steps: t, batch: b, state: &state, training: training, rng: &rng,
+                            dropoutMasks: dropoutMasks, locked: locked)
+        return decode(top, rows: lastStepOnly ? b : t * b, skipping: lastStepOnly ? (t - 1) * b : 0)
+    }
 
-        // Embedding lookup (with whole rows dropped by embedding dropout), then dropout in place.
+    /// (T·B, E) embedding rows of `inputs` (whole rows dropped by embedding dropout), then
+    /// dropout in place.
+    private func embed(_ inputs: [Int32], batch b: Int, training: Bool, rng: inout SeededGenerator, mask: [Float]?,
+                       locked: Bool) -> UnsafePointer<Float> {
+        let e = config.embeddingSize, rows = inputs.count
         let x0 = embedded.buffer(rows * e)
         let table = parameters.pointer("encoder.weight")
         let rowFactors = drawEmbeddingMask(training: training, rng: &rng)
@@ -148,20 +164,19 @@ package final class Network {
                 if let rowFactors, rowFactors[id] != 1 { for j in 0..<e { x0[r * e + j] *= rowFactors[id] } }
             }
         }
-        let locked = training && regularization.lockedDropout
         Profiler.measure(.dropout) {
-            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: dropoutMasks?[0],
+            dropouts[0].forward(x0, into: x0, count: rows * e, training: training, rng: &rng, given: mask,
                                 lockedPeriod: locked ? b * e : nil)
         }
-        for (k, layer) in layers.enumerated() {
-            if training {
-                layer.core.dropRecurrentWeights(probability: regularization.weightDrop, rng: &rng, given: givenMasks.weightDrop?[k])
-            } else {
-                layer.core.keepRecurrentWeights()
-            }
-        }
+        return UnsafePointer(x0)
+    }
 
-        var input = UnsafePointer(x0)
+    /// Every layer from `x0`, each followed by its dropout, advancing `state`; records each
+    /// layer's input for backward and returns the (T·B, H) input of the decoder.
+    private func runLayers(from x0: UnsafePointer<Float>, steps t: Int, batch b: Int, state: inout RecurrentState,
+                           training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]?, locked: Bool) -> UnsafePointer<Float> {
+        let h = config.hiddenSize, rows = t * b
+        var input = x0
         layerInputs = [input]
         var hidden = state.hidden, cell = state.cell
         hidden.withUnsafeMutableBufferPointer { hs in
@@ -187,14 +202,17 @@ package final class Network {
         }
         state.hidden = hidden
         state.cell = cell
+        return input
+    }
 
-        // Decoder: logits = Y·Wᵀ + b, one GEMM over all T·B rows (or the last step's).
-        let decoded = lastStepOnly ? b : rows
-        let logits = logitsBuffer.buffer(decoded * v)
+    /// Decoder: logits = Y·Wᵀ + b for `rows` rows of `top` after the first `skipping`, one GEMM.
+    private func decode(_ top: UnsafePointer<Float>, rows: Int, skipping: Int) -> UnsafeMutablePointer<Float> {
+        let h = config.hiddenSize, v = config.vocabularySize
+        let logits = logitsBuffer.buffer(rows * v)
         let bias = parameters.pointer("decoder.bias")
         let decoderWeight = parameters.pointer(decoderWeightName)
         Profiler.measure(.headGEMM) {
-            GEMM.multiply(m: decoded, n: v, k: h, a: input + (rows - decoded) * h, lda: h, b: decoderWeight, ldb: h,
+            GEMM.multiply(m: rows, n: v, k: h, a: top + skipping * h, lda: h, b: decoderWeight, ldb: h,
                           transposeB: true, beta: 0, c: logits, ldc: v, bias: bias)
         }
         return logits
