@@ -1,11 +1,6 @@
 import Foundation
-@testable import QuillCore
-@testable import QuillText
 @testable import QuillModel
-@testable import QuillCheckpoint
-@testable import QuillInference
 @testable import QuillTraining
-@testable import QuillSearch
 import Quill
 import QuillKernels
 import XCTest

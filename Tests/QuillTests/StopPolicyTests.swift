@@ -1,10 +1,4 @@
-@testable import QuillCore
-@testable import QuillText
-@testable import QuillModel
-@testable import QuillCheckpoint
-@testable import QuillInference
 @testable import QuillTraining
-@testable import QuillSearch
 import Quill
 import XCTest
 

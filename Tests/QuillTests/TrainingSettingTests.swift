@@ -1,12 +1,6 @@
 import Foundation
 import XCTest
-@testable import QuillCore
-@testable import QuillText
-@testable import QuillModel
-@testable import QuillCheckpoint
-@testable import QuillInference
 @testable import QuillTraining
-@testable import QuillSearch
 import Quill
 
 /// The settings table (`TrainingSetting.all`) against the options it describes: every training
