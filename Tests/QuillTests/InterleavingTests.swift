@@ -96,6 +96,19 @@ final class InterleavingTests: XCTestCase {
             }
         }
     }
+
+    /// Weights are values: quantizing a model for a generator makes new weights, and the
+    /// caller's model, a generator already built from it and its sessions keep theirs.
+    func testQuantizingLeavesTheCallersWeightsAndGeneratorsAlone() throws {
+        let loaded = try loadedModel(cell: .lstm)
+        let before = loaded.model.allValues
+        let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.9, topK: 8))
+        let alone = try Self.sessionAlone(generator, prompt: "fog", seed: 3)
+        let int8 = LoadedModel(model: loaded.model, vocabulary: loaded.vocabulary, level: .char, weightFormat: .int8)
+        XCTAssertNotEqual(int8.model.allValues, before, "int8 rounds the matrices")
+        XCTAssertEqual(loaded.model.allValues, before, "the caller's weights are unchanged")
+        XCTAssertEqual(try Self.sessionAlone(generator, prompt: "fog", seed: 3), alone)
+    }
 }
 
 /// Results written by many threads, one slot each.
