@@ -4,7 +4,7 @@ import QuillModel
 extension QuantizedMatrix {
     /// The stored bytes as safetensors tensors: `name` (F32, BF16 or I8), and for int8
     /// `name.scale` (F32, one per row).
-    public func tensors(name: String) -> [(String, SafeTensors.Tensor)] {
+    package func tensors(name: String) -> [(String, SafeTensors.Tensor)] {
         let shape = [rows, columns], count = rows * columns
         switch format {
         case .f32:

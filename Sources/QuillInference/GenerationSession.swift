@@ -15,6 +15,7 @@ import QuillText
 /// one generator (and evaluations of its model) never disturb each other. One session is used by
 /// one thread at a time.
 public final class GenerationSession {
+    /// The generator whose model and sampler this session uses.
     public let generator: Generator
     private var rng: SeededGenerator
     private var state: RecurrentState

@@ -44,5 +44,6 @@ public struct ParameterLayout: Sendable, Equatable {
         return e
     }
 
+    /// Layouts are equal when they hold the same tensors, shapes and offsets in the same order.
     public static func == (a: ParameterLayout, b: ParameterLayout) -> Bool { a.entries == b.entries }
 }

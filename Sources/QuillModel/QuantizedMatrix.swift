@@ -20,12 +20,14 @@ package struct QuantizedMatrix: Sendable {
         case int8(codes: ImmutableBuffer<UInt8>, scales: ImmutableBuffer<Float>)
     }
 
-    public let rows: Int
-    public let columns: Int
+    /// Rows of the matrix (output features).
+    package let rows: Int
+    /// Columns (input features).
+    package let columns: Int
     let storage: Storage
 
     /// `values` (rows × columns, row-major) stored in `format` (copied).
-    public init(_ values: UnsafePointer<Float>, rows: Int, columns: Int, format: WeightFormat) {
+    package init(_ values: UnsafePointer<Float>, rows: Int, columns: Int, format: WeightFormat) {
         self.rows = rows
         self.columns = columns
         let count = rows * columns
@@ -72,7 +74,7 @@ package struct QuantizedMatrix: Sendable {
     }
 
     /// How the values are stored.
-    public var format: WeightFormat {
+    package var format: WeightFormat {
         switch storage {
         case .f32: return .f32
         case .bf16: return .bf16
@@ -84,10 +86,10 @@ package struct QuantizedMatrix: Sendable {
     package var rowReader: RowReader { RowReader(self) }
 
     /// Σ x[c]·W[row, c], with `Dot.product`'s summation order for every format.
-    public func dot(_ x: UnsafePointer<Float>, row: Int) -> Float { rowReader.dot(x, row: row) }
+    package func dot(_ x: UnsafePointer<Float>, row: Int) -> Float { rowReader.dot(x, row: row) }
 
     /// The dot products of x with rows `row`…`row + 3` (see `RowReader.dot4`).
-    public func dot4(_ x: UnsafePointer<Float>, row: Int) -> SIMD4<Float> { rowReader.dot4(x, row: row) }
+    package func dot4(_ x: UnsafePointer<Float>, row: Int) -> SIMD4<Float> { rowReader.dot4(x, row: row) }
 
     /// The int8 code of (row, column), in −127…127.
     package func code(_ r: Int, _ c: Int) -> Int8 {
@@ -108,7 +110,7 @@ package struct QuantizedMatrix: Sendable {
     }
 
     /// The values the stored form stands for, as float32 (row-major).
-    public func dequantized() -> [Float] {
+    package func dequantized() -> [Float] {
         var out = [Float](repeating: 0, count: rows * columns)
         for r in 0..<rows {
             for c in 0..<columns {

@@ -15,13 +15,15 @@ public enum DecayShape: String, Codable, Sendable, CaseIterable {
 
 /// The factor `DecayShape` gives the learning rate at one step.
 package struct BudgetSchedule: Sendable, Equatable {
-    public let shape: DecayShape
+    /// How the rate decays after the warm-up.
+    package let shape: DecayShape
     /// Steps of linear warmup (from 1/warmup of the rate up to all of it).
     public let warmupSteps: Int
     /// The factor at the end of the budget, as a fraction of the rate.
     public let floor: Double
 
-    public init(shape: DecayShape, warmupSteps: Int, floor: Double) {
+    /// A schedule of `shape` with `warmupSteps` of warm-up, decaying to `floor` times the rate.
+    package init(shape: DecayShape, warmupSteps: Int, floor: Double) {
         self.shape = shape
         self.warmupSteps = warmupSteps
         self.floor = floor

@@ -184,6 +184,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         return options
     }
 
+    /// The settings a resumed run may change (the rows of `TrainingSetting.all` marked resumable).
     public static let resumableSettings: [Setting] = TrainingSetting.all.filter(\.resumable).map(\.name)
 
     /// The settings a resumed run may not change whose values differ from `saved`'s, in table

@@ -73,8 +73,11 @@ public struct TrainingSetting: Sendable, Hashable, CustomStringConvertible {
     /// The setting whose command-line name is `flag`, if any.
     public static func flagged(_ flag: String) -> TrainingSetting? { all.first { $0.flag == flag } }
 
+    /// Rows are the same setting when they name the same `Setting`.
     public static func == (a: TrainingSetting, b: TrainingSetting) -> Bool { a.name == b.name }
+    /// Hashes the setting's name, as `==` compares it.
     public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    /// The setting's name as the API spells it.
     public var description: String { name.rawValue }
 }
 
