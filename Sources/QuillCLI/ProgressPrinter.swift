@@ -103,11 +103,6 @@ enum Format {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// Seconds → "1h02m", "3m05s", "42s".
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return "\(s)s"
-    }
+    /// Seconds → "1h02m", "3m05s", "42s" (`TimeSpan.text`, which never traps on a huge value).
+    static func duration(_ seconds: Double) -> String { TimeSpan.text(seconds) }
 }
