@@ -41,7 +41,7 @@ final class ProgressPrinter {
         case .step(let r):
             let steps = Self.timeBound(r.plannedSteps) ? "\(r.step)" : "\(r.step)/\(r.plannedSteps)"
             let text = String(format: "epoch %.2f | step %@ | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
-                              r.epoch, steps as NSString, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
+                              r.epoch, steps as NSString, r.averageLoss, Format.count(r.tokensPerSecond) as NSString,
                               r.learningRate, (r.remaining.map(Format.duration) ?? "?") as NSString)
             if status.terminal {
                 let now = Date().timeIntervalSince1970
@@ -94,13 +94,20 @@ final class ProgressPrinter {
 enum Format {
     /// 1234567 → "1,234,567".
     static func count(_ n: Int) -> String {
-        let digits = String(abs(n))
+        let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
             out.append(c)
         }
         return (n < 0 ? "-" : "") + out
+    }
+
+    /// A rate such as tokens per second, rounded → "12,345"; "?" when no whole number holds it (a
+    /// search log edited by hand may say anything).
+    static func count(_ x: Double) -> String {
+        guard x.magnitude < 1e18, let n = Int(exactly: x.rounded()) else { return "?" }
+        return count(n)
     }
 
     /// Seconds → "1h02m", "3m05s", "42s" (`TimeSpan.text`, which never traps on a huge value).
