@@ -96,4 +96,23 @@ final class TimeSpanTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("too short"), "\(error)")
         }
     }
+
+    /// A search log edited to hold a budget beyond the limit is refused on resuming, not planned.
+    func testResumingAnEditedLogRefusesItsBudget() throws {
+        let folder = SharedData.temporaryFolder(self)
+        let corpus = SharedData.write(String(repeating: "the keeper lit the lamp at dusk.\n", count: 40), "c.txt", in: folder)
+        let settings = HyperparameterSearch.Settings(base: TrainingOptions(corpus: corpus, outputFolder: nil),
+                                                     budget: 1800, space: SearchSpace(), folder: folder + "/s")
+        _ = try HyperparameterSearch(settings: settings)
+        let log = folder + "/s/search.jsonl"
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertNoThrow(try HyperparameterSearch(resuming: folder + "/s"))
+        let edited = text.replacingOccurrences(of: "\"budget\":1800", with: "\"budget\":1e30")
+        XCTAssertNotEqual(edited, text, "the header holds the budget")
+        try edited.write(toFile: log, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try HyperparameterSearch(resuming: folder + "/s")) { error in
+            guard case QuillError.badCheckpoint(_, let problem) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.contains("8760h"), problem)
+        }
+    }
 }
