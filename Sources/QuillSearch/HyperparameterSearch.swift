@@ -101,7 +101,8 @@ public final class HyperparameterSearch {
     /// The folder with the best trial's checkpoint.
     public static let bestFolder = "best"
 
-    /// A new search; throws when the budget is too short for two rungs or the corpus cannot be read.
+    /// A new search; throws when the budget is not a time `TimeSpan` takes or too short for two
+    /// rungs, or the corpus cannot be read.
     public init(settings: Settings) throws {
         try settings.base.validate()
         guard settings.eta >= 2 else {
