@@ -99,6 +99,6 @@ let package = Package(
         .testTarget(name: "QuillKernelsTests", dependencies: ["QuillKernels", "QuillCPUCheck"]),
         .testTarget(name: "QuillTests", dependencies: ["Quill", "QuillCore", "QuillText", "QuillModel", "QuillCheckpoint",
                                                    "QuillInference", "QuillTraining", "QuillSearch", "QuillKernels",
-                                                   "QuillServer"]),
+                                                   "QuillServer", "QuillCLI"]),
     ]
 )

@@ -98,34 +98,15 @@ struct ArgumentParser<Option: CommandOption> {
                 throw CLIError.usage("--\(option.name) must be one of \(words.joined(separator: ", ")), got '\(value)'")
             }
         case .duration:
-            guard Duration.seconds(value) != nil else {
-                throw CLIError.usage("--\(option.name) needs a time like 90s, 10m, 2h or 4m11s, got '\(value)'")
+            guard let seconds = TimeSpan.seconds(value) else {
+                throw CLIError.usage("--\(option.name) needs a time like 90s, 10m, 2h or 4m11s (digits and units, at most \(TimeSpan.maximumText)), got '\(value)'")
+            }
+            if let problem = TimeSpan.problem(seconds) {
+                throw CLIError.usage("--\(option.name) \(problem), got '\(value)'")
             }
         case .string, .flag:
             break
         }
-    }
-}
-
-/// Parses `90`, `90s`, `10m`, `1.5h`, and the compound times the tool itself prints (`4m11s`,
-/// `1h05m`: units from largest to smallest, each once), into seconds.
-enum Duration {
-    static func seconds(_ text: String) -> Double? {
-        if let value = DecimalNumber.parse(text) { return value.isFinite && value > 0 ? value : nil }
-        let units: [Character: Double] = ["h": 3600, "m": 60, "s": 1]
-        var total = 0.0, number = "", previous = Double.infinity
-        for character in text {
-            guard let scale = units[character] else {
-                number.append(character)
-                continue
-            }
-            guard scale < previous, let value = DecimalNumber.parse(number), value.isFinite, value >= 0 else { return nil }
-            total += value * scale
-            previous = scale
-            number = ""
-        }
-        guard number.isEmpty, total.isFinite, total > 0 else { return nil }
-        return total
     }
 }
 

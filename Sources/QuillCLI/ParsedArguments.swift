@@ -1,3 +1,5 @@
+import Quill
+
 /// The values of one parsed command line, read by option with the option's default applied. The
 /// parser has checked every value (and every default) against its option's kind and limits, so
 /// the typed readers below only fail when a required option has no value at all.
@@ -23,7 +25,7 @@ struct ParsedArguments<Option: CommandOption> {
 
     func optionalDouble(_ option: Option) -> Double? { raw(option).flatMap(DecimalNumber.parse) }
 
-    func optionalSeconds(_ option: Option) -> Double? { raw(option).flatMap(Duration.seconds) }
+    func optionalSeconds(_ option: Option) -> Double? { raw(option).flatMap(TimeSpan.seconds) }
 
     func string(_ option: Option) throws -> String { try required(option, optionalString(option)) }
 

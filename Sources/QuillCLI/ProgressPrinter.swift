@@ -41,7 +41,7 @@ final class ProgressPrinter {
         case .step(let r):
             let steps = Self.timeBound(r.plannedSteps) ? "\(r.step)" : "\(r.step)/\(r.plannedSteps)"
             let text = String(format: "epoch %.2f | step %@ | loss %.4f | %@ tok/s | lr %.3g | ETA %@",
-                              r.epoch, steps as NSString, r.averageLoss, Format.count(Int(r.tokensPerSecond)) as NSString,
+                              r.epoch, steps as NSString, r.averageLoss, Format.count(r.tokensPerSecond) as NSString,
                               r.learningRate, (r.remaining.map(Format.duration) ?? "?") as NSString)
             if status.terminal {
                 let now = Date().timeIntervalSince1970
@@ -94,7 +94,7 @@ final class ProgressPrinter {
 enum Format {
     /// 1234567 → "1,234,567".
     static func count(_ n: Int) -> String {
-        let digits = String(abs(n))
+        let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
@@ -103,11 +103,13 @@ enum Format {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// Seconds → "1h02m", "3m05s", "42s".
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return "\(s)s"
+    /// A rate such as tokens per second, rounded → "12,345"; "?" when no whole number holds it (a
+    /// search log edited by hand may say anything).
+    static func count(_ x: Double) -> String {
+        guard x.magnitude < 1e18, let n = Int(exactly: x.rounded()) else { return "?" }
+        return count(n)
     }
+
+    /// Seconds → "1h02m", "3m05s", "42s" (`TimeSpan.text`, which never traps on a huge value).
+    static func duration(_ seconds: Double) -> String { TimeSpan.text(seconds) }
 }

@@ -42,7 +42,7 @@ final class SearchTable {
         return format(["\(t.id)", "\(t.rung)", String(format: "%.3g", p.learningRate), "\(p.hiddenSize)", "\(p.layers)",
                        "\(p.embeddingSize)", p.tieWeights ? "yes" : "no", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
                        String(format: "%.2f", p.embeddingDropout), p.lockedDropout ? "yes" : "no", "\(p.sequenceLength)",
-                       "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(Int(t.tokensPerSecond)), status])
+                       "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(t.tokensPerSecond), status])
     }
 
     func handle(_ event: HyperparameterSearch.Event) {

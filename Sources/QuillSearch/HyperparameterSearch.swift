@@ -101,18 +101,24 @@ public final class HyperparameterSearch {
     /// The folder with the best trial's checkpoint.
     public static let bestFolder = "best"
 
-    /// A new search; throws when the budget is too short for two rungs or the corpus cannot be read.
+    /// A new search; throws when the budget is not a time `TimeSpan` takes or too short for two
+    /// rungs, or the corpus cannot be read.
     public init(settings: Settings) throws {
         try settings.base.validate()
         guard settings.eta >= 2 else {
             throw QuillError.invalidValue(name: "eta", value: "\(settings.eta)", problem: "each rung keeps the best 1/eta, so eta must be at least 2")
         }
+        try TimeSpan.check(settings.budget, name: "budget")
+        if let steps = settings.firstRungSteps, steps < 1 {
+            throw QuillError.invalidValue(name: "firstRungSteps", value: "\(steps)", problem: "a rung trains at least 1 step")
+        }
         let baseline = settings.baseline != .none
         guard let plan = SearchPlan.make(budget: settings.budget, eta: settings.eta, firstRungSteps: settings.firstRungSteps,
                                          baseline: baseline) else {
             let least = Double(baseline ? 3 : 2) * 45 * Double(settings.eta)
+            let needed = least <= TimeSpan.maximumSeconds ? "\(Int(least)) s" : "more than \(TimeSpan.maximumText)"
             throw QuillError.invalidValue(name: "budget", value: "\(Int(settings.budget)) s",
-                                          problem: "too short: a search needs at least \(Int(least)) s (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
+                                          problem: "too short: a search needs at least \(needed) (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
         }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)
@@ -128,6 +134,10 @@ public final class HyperparameterSearch {
     public init(resuming folder: String) throws {
         log = SearchLog(folder: folder)
         var (settings, plan, trials, stopped) = try log.read()
+        // A log edited by hand must not bring back a time the settings refuse.
+        if let problem = ([settings.budget] + plan.seconds).lazy.compactMap(TimeSpan.problem).first {
+            throw QuillError.badCheckpoint(path: folder + "/search.jsonl", problem: "the search's budget or rung times are out of range: a time \(problem)")
+        }
         settings.folder = folder
         self.settings = settings
         self.plan = plan

@@ -1,3 +1,4 @@
+import QuillCore
 import QuillTraining
 
 /// Successive halving under a time budget: rung k trains `trials[k]` configurations for
@@ -23,22 +24,39 @@ public struct SearchPlan: Codable, Equatable, Sendable {
     /// not be too short: what a model learns in its first seconds favours small, fast models that
     /// later lose to larger ones (measured on tiny-shakespeare: 33-second trials promoted 1 × 128
     /// and 1 × 256 models over the 2 × 256 defaults).
+    /// Nil too for a budget `TimeSpan` refuses, an η below 2, or rungs whose counts would overflow.
     public static func make(budget: Double, eta: Int, minimumSeconds: Double = 45, maximumRungs: Int = 4,
                             firstRungSteps: Int? = nil, baseline: Bool = true) -> SearchPlan? {
+        guard TimeSpan.problem(budget) == nil, eta >= 2, (firstRungSteps ?? 0) >= 0 else { return nil }
         for extra in stride(from: maximumRungs - 1, through: 1, by: -1) {
-            var first = 1
-            for _ in 0..<extra { first *= eta }
-            let t0 = budget / Double((extra + (baseline ? 2 : 1)) * first)
+            // η^extra configurations at the first rung and the steps of the last: an overflow means
+            // a plan too large to run, so fewer rungs are tried.
+            guard let first = power(eta, extra), let lastSteps = power(eta, extra, times: firstRungSteps ?? 0),
+                  lastSteps >= 0, case let (shares, overflow) = (extra + (baseline ? 2 : 1)).multipliedReportingOverflow(by: first),
+                  !overflow else { continue }
+            let t0 = budget / Double(shares)
             guard t0 >= minimumSeconds else { continue }
             var trials: [Int] = [], seconds: [Double] = [], steps: [Int] = []
             var n = first, t = t0, s = firstRungSteps ?? 0
             for _ in 0...extra {
                 trials.append(n); seconds.append(t); steps.append(s)
-                n /= eta; t *= Double(eta); s *= eta
+                // Past the last rung the steps are unused: wrapping there is harmless.
+                n /= eta; t *= Double(eta); s = s &* eta
             }
             return SearchPlan(eta: eta, trials: trials, seconds: seconds, steps: firstRungSteps == nil ? nil : steps, baseline: baseline)
         }
         return nil
+    }
+
+    /// `base`·`eta`^`exponent`, or nil when it overflows.
+    private static func power(_ eta: Int, _ exponent: Int, times base: Int = 1) -> Int? {
+        var result = base
+        for _ in 0..<exponent {
+            let (product, overflow) = result.multipliedReportingOverflow(by: eta)
+            if overflow { return nil }
+            result = product
+        }
+        return result
     }
 
     /// Seconds of training for each trial of `rung`, when `left` seconds of the budget remain,

@@ -116,7 +116,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         func round3(_ x: Double, in r: ClosedRange<Double>) -> Double {
             guard x > 0 else { return 0 }
             let scale = pow(10, 2 - floor(log10(x)))
-            return min(max((x * scale).rounded() / scale, r.lowerBound), r.upperBound)
+            // Below about 1e-306 the scale overflows (and x·∞/∞ is NaN): such a value stays as drawn.
+            let rounded = scale.isFinite ? (x * scale).rounded() / scale : x
+            return min(max(rounded, r.lowerBound), r.upperBound)
         }
         let optimizer = pick(optimizers)
         let rates = optimizer == .sgd ? sgdLearningRate : learningRate

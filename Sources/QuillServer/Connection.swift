@@ -1,4 +1,5 @@
 import Glibc
+import Quill
 import Synchronization
 
 /// One client socket. The thread that serves the request writes to it; the server's accept loop
@@ -22,7 +23,11 @@ public final class Connection: Sendable {
     public var broken: Bool { state.withLock { $0.broken } }
 
     func setReceiveTimeout(_ seconds: Double) {
-        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1e6))
+        // `HTTPServer` checks its limits; bounding here too keeps the conversion from trapping
+        // (and a timeout of 0, which the system reads as "never", from being set).
+        let bounded = seconds.isFinite ? min(max(seconds, 0.001), TimeSpan.maximumSeconds) : TimeSpan.maximumSeconds
+        let whole = bounded.rounded(.down)
+        var timeout = timeval(tv_sec: Int(whole), tv_usec: Int((bounded - whole) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 

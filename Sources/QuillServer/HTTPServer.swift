@@ -34,6 +34,7 @@ public final class HTTPServer: Sendable {
     /// Binds and listens on `host` (an IPv4 address) and `port` (0: any free port); throws a
     /// `ServerError` naming the address when it cannot.
     public init(host: String, port: Int, limits: Limits = Limits(), route: @escaping @Sendable (HTTPRequest, Connection) -> Void) throws {
+        try limits.validate()
         guard (0...65535).contains(port) else { throw ServerError.portOutOfRange(port) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -163,7 +163,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let averageDecay, !(averageDecay > 0 && averageDecay < 1) {
             throw invalid(.averageDecay, averageDecay, "averageDecay must be between 0 and 1 (exclusive), got \(averageDecay)")
         }
-        if let maxTime, !(maxTime > 0) { throw invalid(.maxTime, maxTime, "maxTime must be positive, got \(maxTime)") }
+        if let maxTime, let problem = TimeSpan.problem(maxTime) { throw invalid(.maxTime, maxTime, "maxTime \(problem), got \(maxTime) s") }
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
         }

@@ -152,7 +152,7 @@ extension TrainingSetting {
     /// `TrainingOptions.maxTime`.
     public static let maxTime = TrainingSetting(.maxTime, "max-time", .duration, \.maxTime,
         Facts(help: "stop after this long, e.g. 90s, 10m, 2h, 4m11s (plain numbers are seconds)", resumable: true),
-        parse: { Double($0).map { $0 } }, format: { $0.map(decimal) })
+        parse: { TimeSpan.seconds($0).map { $0 } }, format: { $0.map(decimal) })
     /// `TrainingOptions.evaluateEvery`.
     public static let evaluateEvery = count(.evaluateEvery, "eval-every", \.evaluateEvery,
         Facts(help: "validate and save every N steps as well as after each epoch", maximum: 1 << 40, resumable: true))

@@ -17,7 +17,7 @@ public struct TrainingSetting: Sendable, Hashable, CustomStringConvertible {
         case text
         /// One of the listed words.
         case choice([String])
-        /// Seconds; front ends may accept `10m` and the like and pass plain seconds.
+        /// Seconds, read by `TimeSpan.seconds` (so `10m` and `4m11s` too) and bounded by `TimeSpan.maximumSeconds`.
         case duration
         /// On or off; a command-line switch takes no value and turns it on.
         case toggle

@@ -102,8 +102,7 @@ enum TrainCommand: Command {
     /// optimizer's default rate comes before a rate given).
     static func apply(_ args: ParsedArguments<Option>, to options: inout TrainingOptions) throws {
         for case .setting(let setting) in args.given {
-            guard var text = args.optionalString(.setting(setting)) else { continue }
-            if setting.kind == .duration, let seconds = Duration.seconds(text) { text = "\(seconds)" }
+            guard let text = args.optionalString(.setting(setting)) else { continue }
             try setting.set(text, in: &options)
         }
     }
