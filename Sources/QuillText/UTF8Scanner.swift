@@ -1,7 +1,7 @@
 
 /// Strict UTF-8 decoding over byte buffers, without building Strings: the character tokenizer's
 /// hot loop and the validity check of `TextFile`.
-public enum UTF8Scanner {
+package enum UTF8Scanner {
     /// Decodes the scalar starting at `i`, returning it and its length in bytes, or nil when the
     /// bytes there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF
     /// included).
