@@ -50,6 +50,8 @@ public struct Checkpoint: Sendable {
 
     /// Writes atomically to `path`, the weight matrices stored in `format` (float32 by default).
     public func write(to path: String, storing format: WeightFormat = .f32) throws {
+        // An empty path would name no file; refused here rather than left to the file system.
+        guard !path.isEmpty else { throw QuillError.io(path: "\"\"", problem: "the path to write the checkpoint to is empty") }
         try safeTensors(storing: format).write(to: path)
     }
 
@@ -63,6 +65,7 @@ public struct Checkpoint: Sendable {
     /// its `latest.safetensors` when no validation has chosen a best one yet (a run stopped early),
     /// or the file itself.
     public static func resolve(_ path: String) throws -> String {
+        guard !path.isEmpty else { throw QuillError.badCheckpoint(path: "\"\"", problem: "the checkpoint path is empty") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw QuillError.badCheckpoint(path: path, problem: "no such checkpoint file or folder")

@@ -40,6 +40,9 @@ enum ImportCommand: Command {
         if !args.flag(.overwrite) && Checkpoint.folderHoldsModel(folder) {
             throw CLIError.usage("\(folder) already holds a checkpoint; choose another --out or pass --overwrite")
         }
+        for (name, value) in [("STATE_DICT", input), ("--vocab", vocabularyFile), ("--out", folder)] where value.isEmpty {
+            throw CLIError.usage("\(name) is an empty path")
+        }
         let level = TokenLevel(rawValue: levelName)!
         let vocabulary = try Vocabulary(file: vocabularyFile)
         let path = try Checkpoint.resolve(input)
