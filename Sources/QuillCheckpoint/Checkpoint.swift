@@ -95,7 +95,9 @@ public struct Checkpoint: Sendable {
         }
         var file = stored
         file.metadata = try FormatVersion.checkpoint.upgrade(stored.metadata, path: path, by: Self.upgrade)
+        let format = try Self.storedFormat(of: file, path: path)
         file = try Self.dequantizingInt8(file, path: path)
+        file.metadata[Self.weightsKey] = format == .f32 ? nil : format.rawValue
         let configText = file.metadata[Key.config] ?? "", vocabularyText = file.metadata[Key.vocabulary] ?? ""
         guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
         // Sizes are checked before anything (the vocabulary, the list of tensor shapes) is built from them.
