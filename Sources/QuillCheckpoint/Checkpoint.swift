@@ -102,11 +102,14 @@ public struct Checkpoint: Sendable {
         guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
         // Sizes are checked before anything (the vocabulary, the list of tensor shapes) is built from them.
         do { try config.validate() } catch { throw fail("invalid config: \(error)") }
-        let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(jsonString: vocabularyText) } catch { throw fail("\(error)") }
         guard let summary = JSONCoding.decode(TrainingSummary.self, file.metadata[Key.training] ?? "") else {
             throw fail("quill.training metadata is missing or invalid")
         }
+        let vocabulary: Vocabulary
+        do {
+            vocabulary = try Vocabulary(jsonString: vocabularyText)
+            try vocabulary.validate(level: summary.level)
+        } catch { throw fail("quill.vocabulary: \(error)") }
         guard vocabulary.count == config.vocabularySize else {
             throw fail("vocabulary has \(vocabulary.count) tokens but the model config says \(config.vocabularySize)")
         }

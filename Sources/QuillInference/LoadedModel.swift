@@ -43,7 +43,7 @@ public struct LoadedModel: Sendable {
         if let vocabularyFile {
             let file = try Checkpoint.resolve(path)
             let tensors = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
-            let vocabulary = try Vocabulary(file: vocabularyFile)
+            let vocabulary = try Vocabulary(file: vocabularyFile, level: level ?? .word)
             let config = try LanguageModel.inferConfig(from: tensors, path: file, cell: cell)
             guard config.vocabularySize == vocabulary.count else {
                 throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")

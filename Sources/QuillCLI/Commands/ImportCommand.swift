@@ -44,7 +44,7 @@ enum ImportCommand: Command {
             throw CLIError.usage("\(name) is an empty path")
         }
         let level = TokenLevel(rawValue: levelName)!
-        let vocabulary = try Vocabulary(file: vocabularyFile)
+        let vocabulary = try Vocabulary(file: vocabularyFile, level: level)
         let path = try Checkpoint.resolve(input)
         let file = try SafeTensors(contentsOf: path)
         if file.metadata["quill.config"] != nil {
