@@ -35,6 +35,7 @@ public struct PretrainedEmbeddings: Sendable {
     /// Reads `path` for the tokens of `vocabulary`; throws when the file is not in the format, or
     /// its vectors are not `dimension` long (the model's embedding size).
     public init(path: String, vocabulary: Vocabulary, dimension: Int) throws {
+        guard !path.isEmpty else { throw QuillError.badText(path: "\"\"", problem: "the vectors file's path is empty") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw QuillError.io(path: path, problem: "cannot read the vectors file")
         }

@@ -14,6 +14,7 @@ final class VocabularyValidationTests: XCTestCase {
 
     func testCharacterVocabulariesHoldOneCharacterPerToken() throws {
         let folder = SharedData.temporaryFolder(self)
+        XCTAssertThrowsError(try Vocabulary(file: "", level: .char)) { XCTAssertTrue("\($0)".contains("the vocabulary path is empty"), "\($0)") }
         let json = SharedData.write(#"["<pad>", "<unk>", "a", "ab"]"#, "v.json", in: folder)
         assertRefused(try Vocabulary(file: json, level: .char), "v.json", "token 3", "a character vocabulary")
         XCTAssertEqual(try Vocabulary(file: json, level: .word).count, 4)
