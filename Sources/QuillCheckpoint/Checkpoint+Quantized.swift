@@ -5,9 +5,10 @@ import QuillModel
 extension Checkpoint {
     static let weightsKey = "quill.weights"
 
-    /// How the file stored the weight matrices (`quill.weights` metadata; float32 when absent).
-    /// A loaded checkpoint's `weights` are float32 whatever the file held: bfloat16 is widened and
-    /// int8 multiplied by its row scales.
+    /// How the file stored the weight matrices: their dtypes decide, and a loaded checkpoint's
+    /// `quill.weights` metadata is set to match (float32 when absent). A loaded checkpoint's
+    /// `weights` are float32 whatever the file held: bfloat16 is widened and int8 multiplied by
+    /// its row scales.
     public var storedFormat: WeightFormat {
         weights.metadata[Self.weightsKey].flatMap(WeightFormat.init(rawValue:)) ?? .f32
     }
@@ -33,6 +34,35 @@ extension Checkpoint {
             for (part, stored) in matrix.tensors(name: name) { out.set(part, stored) }
         }
         return out
+    }
+
+    /// How `file` stores its weight matrices, decided by their dtypes: I8 (with row scales) is
+    /// int8, BF16 is bf16, any other float type float32. `quill.weights` metadata must agree when
+    /// present: a file whose metadata says bf16 over int8 codes would otherwise be rounded twice.
+    /// Matrices stored in two ways, and an unknown `quill.weights`, are refused too.
+    static func storedFormat(of file: SafeTensors, path: String) throws -> WeightFormat {
+        func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
+        var found: (format: WeightFormat, tensor: String)?
+        for name in file.order {
+            guard let tensor = file[name], tensor.shape.count == 2, !(name.hasSuffix(".scale") && tensor.dtype == .f32) else { continue }
+            let format: WeightFormat = switch tensor.dtype {
+            case .i8: .int8
+            case .bf16: .bf16
+            default: .f32
+            }
+            if let found, found.format != format {
+                throw fail("weight matrices are stored two ways: '\(found.tensor)' as \(found.format.rawValue), '\(name)' as \(format.rawValue) (\(tensor.dtype.rawValue))")
+            }
+            found = found ?? (format, name)
+        }
+        guard let stated = file.metadata[weightsKey] else { return found?.format ?? .f32 }
+        guard let claimed = WeightFormat(rawValue: stated) else {
+            throw fail("\(weightsKey) metadata is '\(stated)', none of \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let found, found.format != claimed {
+            throw fail("\(weightsKey) metadata says \(claimed.rawValue) but the weight matrices are stored as \(found.format.rawValue) ('\(found.tensor)' is \(file[found.tensor]!.dtype.rawValue))")
+        }
+        return claimed
     }
 
     /// An int8 file's matrices as float32 (q × the row's scale), the scale tensors dropped; any

@@ -50,6 +50,8 @@ public struct Checkpoint: Sendable {
 
     /// Writes atomically to `path`, the weight matrices stored in `format` (float32 by default).
     public func write(to path: String, storing format: WeightFormat = .f32) throws {
+        // An empty path would name no file; refused here rather than left to the file system.
+        guard !path.isEmpty else { throw QuillError.io(path: "\"\"", problem: "the path to write the checkpoint to is empty") }
         try safeTensors(storing: format).write(to: path)
     }
 
@@ -63,6 +65,7 @@ public struct Checkpoint: Sendable {
     /// its `latest.safetensors` when no validation has chosen a best one yet (a run stopped early),
     /// or the file itself.
     public static func resolve(_ path: String) throws -> String {
+        guard !path.isEmpty else { throw QuillError.badCheckpoint(path: "\"\"", problem: "the checkpoint path is empty") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw QuillError.badCheckpoint(path: path, problem: "no such checkpoint file or folder")
@@ -92,16 +95,21 @@ public struct Checkpoint: Sendable {
         }
         var file = stored
         file.metadata = try FormatVersion.checkpoint.upgrade(stored.metadata, path: path, by: Self.upgrade)
+        let format = try Self.storedFormat(of: file, path: path)
         file = try Self.dequantizingInt8(file, path: path)
+        file.metadata[Self.weightsKey] = format == .f32 ? nil : format.rawValue
         let configText = file.metadata[Key.config] ?? "", vocabularyText = file.metadata[Key.vocabulary] ?? ""
         guard let config = JSONCoding.decode(ModelConfig.self, configText) else { throw fail("quill.config metadata is not a valid model config") }
         // Sizes are checked before anything (the vocabulary, the list of tensor shapes) is built from them.
         do { try config.validate() } catch { throw fail("invalid config: \(error)") }
-        let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(jsonString: vocabularyText) } catch { throw fail("\(error)") }
         guard let summary = JSONCoding.decode(TrainingSummary.self, file.metadata[Key.training] ?? "") else {
             throw fail("quill.training metadata is missing or invalid")
         }
+        let vocabulary: Vocabulary
+        do {
+            vocabulary = try Vocabulary(jsonString: vocabularyText)
+            try vocabulary.validate(level: summary.level)
+        } catch { throw fail("quill.vocabulary: \(error)") }
         guard vocabulary.count == config.vocabularySize else {
             throw fail("vocabulary has \(vocabulary.count) tokens but the model config says \(config.vocabularySize)")
         }

@@ -46,8 +46,12 @@ extension SafeTensors {
             }
             entries.append(try HeaderEntry(name: name, value, dataLength: dataLength, fail: fail))
         }
+        // A tensor with no elements (a dimension of 0, as safetensors allows) occupies no bytes and
+        // so overlaps nothing, wherever its empty range sits; whether a model accepts its shape is
+        // for the model's checks to say.
         let sorted = entries.sorted { $0.range.lowerBound < $1.range.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
+        let occupying = sorted.filter { !$0.range.isEmpty }
+        for (a, b) in zip(occupying, occupying.dropFirst()) where b.range.lowerBound < a.range.upperBound {
             throw fail("tensors '\(a.name)' and '\(b.name)' overlap in the data")
         }
         var tensors: [(String, Tensor)] = []

@@ -41,15 +41,14 @@ public struct LoadedModel: Sendable {
     public init(path: String, vocabularyFile: String? = nil, level: TokenLevel? = nil, cell: ModelConfig.Cell? = nil,
                 weightFormat: WeightFormat? = nil) throws {
         if let vocabularyFile {
+            // The same path as `quill import`: every tensor used, the vocabulary checked for the level.
             let file = try Checkpoint.resolve(path)
-            let tensors = LanguageModel.withEncoderWeight(try SafeTensors(contentsOf: file))
-            let vocabulary = try Vocabulary(file: vocabularyFile)
-            let config = try LanguageModel.inferConfig(from: tensors, path: file, cell: cell)
-            guard config.vocabularySize == vocabulary.count else {
-                throw QuillError.badCheckpoint(path: file, problem: "encoder.weight has \(config.vocabularySize) rows but \(vocabularyFile) lists \(vocabulary.count) tokens")
-            }
-            self.init(model: try LanguageModel(config: config, tensors: tensors, path: file), vocabulary: vocabulary,
-                      level: level ?? .word, weightFormat: weightFormat ?? .f32)
+            let level = level ?? .word
+            let vocabulary = try Vocabulary(file: vocabularyFile, level: level)
+            let imported = try Checkpoint(importing: try SafeTensors(contentsOf: file), path: file, vocabulary: vocabulary,
+                                          level: level, cell: cell)
+            self.init(model: try imported.makeModel(path: file), vocabulary: vocabulary, level: level,
+                      weightFormat: weightFormat ?? .f32)
         } else {
             let file = try Checkpoint.resolve(path)
             let checkpoint = try Checkpoint(contentsOf: file)

@@ -83,8 +83,6 @@ extension LanguageModel {
         if let given, given != cell {
             throw fail("rnn.weight_hh_l0 has shape \(recurrent), which fits a \(cell.rawValue) cell, not \(given.rawValue)")
         }
-        var layers = 0
-        while file["rnn.weight_ih_l\(layers)"] != nil { layers += 1 }
         let tied: Bool
         if let encoderTensor, let decoderTensor {
             tied = encoderTensor.shape == decoderTensor.shape && encoderTensor.floats() == decoderTensor.floats()
@@ -94,8 +92,26 @@ extension LanguageModel {
                 throw fail("has only \(encoderTensor == nil ? "decoder.weight" : "encoder.weight"), as a tied model saved by save_model would, but its width \(encoder[1]) differs from the hidden size \(recurrent[1]), so it cannot be shared")
             }
         }
-        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1], layers: layers,
-                           tieWeights: tied, cell: cell)
+        return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1],
+                           layers: try layerCount(in: file, path: path), tieWeights: tied, cell: cell)
+    }
+
+    /// The recurrent layers a state dict holds: one more than the highest `_l{k}` of its `rnn.`
+    /// tensors. A gap in the numbering (`_l0` and `_l5` only) is refused naming the first missing
+    /// layer, never read as the layers below the gap.
+    static func layerCount(in file: SafeTensors, path: String) throws -> Int {
+        var present = Set<Int>()
+        for name in file.order where name.hasPrefix("rnn.") {
+            guard let marker = name.range(of: "_l", options: .backwards),
+                  let k = Int(name[marker.upperBound...]), k >= 0, String(k) == name[marker.upperBound...] else { continue }
+            present.insert(k)
+        }
+        guard let highest = present.max() else { return 0 }
+        if let missing = (0...highest).first(where: { !present.contains($0) }) {
+            let listed = present.sorted().map(String.init).joined(separator: ", ")
+            throw QuillError.badCheckpoint(path: path, problem: "recurrent layer \(missing) is missing: the rnn tensors are numbered for layers \(listed) only")
+        }
+        return highest + 1
     }
 
     /// `file` with `encoder.weight` present: a tied model saved by safetensors' `save_model` may

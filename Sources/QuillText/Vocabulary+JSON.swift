@@ -36,24 +36,25 @@ extension Vocabulary {
 
     /// Reads a vocabulary file in either format: a JSON array of tokens in id order (a `.json`
     /// file, or any file whose first non-blank character is `[`), else one token per line.
-    /// Leading specials (`<pad>`, `<unk>`, `<bos>`, `<eos>`) of a JSON array count as specials.
-    public init(file path: String) throws {
+    /// Leading specials (`<pad>`, `<unk>`, `<bos>`, `<eos>`) count as specials in both.
+    /// - Parameter level: the tokens are checked for it (`validate(level:)`; nil checks only
+    ///   what holds at every level), and a problem is reported against this file.
+    public init(file path: String, level: TokenLevel? = nil) throws {
+        guard !path.isEmpty else { throw QuillError.badText(path: "\"\"", problem: "the vocabulary path is empty") }
         let text = try TextFile(path: path)
         let firstVisible = text.bytes.first { !ASCII.isWhitespace($0) }
-        guard path.lowercased().hasSuffix(".json") || firstVisible == UInt8(ascii: "[") else {
-            try self.init(lineFile: path)
-            return
+        let tokens: [String]
+        if path.lowercased().hasSuffix(".json") || firstVisible == UInt8(ascii: "[") {
+            guard let decoded = try? JSONDecoder().decode([String].self, from: Data(text.bytes)) else {
+                throw QuillError.badText(path: path, problem: "not a JSON array of strings (a vocabulary in id order)")
+            }
+            tokens = decoded
+        } else {
+            tokens = try Self.lines(of: text, path: path)
         }
-        guard let tokens = try? JSONDecoder().decode([String].self, from: Data(text.bytes)) else {
-            throw QuillError.badText(path: path, problem: "not a JSON array of strings (a vocabulary in id order)")
-        }
-        if let empty = tokens.firstIndex(of: "") {
-            throw QuillError.badText(path: path, problem: "token \(empty) is empty")
-        }
-        let specials: Set<String> = [Self.pad, Self.unk, Self.bos, Self.eos]
-        let leading = tokens.prefix { specials.contains($0) }.count
         do {
-            try self.init(tokens: tokens, specialCount: leading)
+            try self.init(tokens: tokens, specialCount: Self.leadingSpecials(tokens))
+            try validate(level: level)
         } catch let error as QuillError {
             throw QuillError.badText(path: path, problem: error.description)
         }

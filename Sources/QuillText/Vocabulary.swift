@@ -100,21 +100,28 @@ public struct Vocabulary: Sendable, Equatable {
         return tokens[id]
     }
 
-    /// Reads a vocabulary file of one token per line in id order (PyTorch word_language_model's
-    /// `Dictionary.idx2word`, or what `quill export-vocab` writes).
+    /// Reads a vocabulary file of one token per line in id order; leading specials count as
+    /// specials, as in `init(file:level:)`.
     public init(lineFile path: String) throws {
-        let text = try TextFile(path: path)
+        let tokens = try Self.lines(of: try TextFile(path: path), path: path)
+        do {
+            try self.init(tokens: tokens, specialCount: Self.leadingSpecials(tokens))
+            try validate(level: nil)
+        } catch let error as QuillError {
+            throw QuillError.badText(path: path, problem: error.description)
+        }
+    }
+
+    /// The tokens of a vocabulary file of one token per line in id order (PyTorch
+    /// word_language_model's `Dictionary.idx2word`, or what `quill export-vocab` writes).
+    static func lines(of text: TextFile, path: String) throws -> [String] {
         var lines = text.bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false)
             .map { line -> ArraySlice<UInt8> in line.last == 0x0D ? line.dropLast() : line }
         if lines.last?.isEmpty == true { lines.removeLast() }
         if let empty = lines.firstIndex(where: \.isEmpty) {
             throw QuillError.badText(path: path, problem: "line \(empty + 1) is empty; a vocabulary file has one token per line")
         }
-        do {
-            try self.init(tokens: lines.map { String(decoding: $0, as: UTF8.self) }, specialCount: 0)
-        } catch let error as QuillError {
-            throw QuillError.badText(path: path, problem: error.description)
-        }
+        return lines.map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The vocabulary as a file of one token per line, in id order.

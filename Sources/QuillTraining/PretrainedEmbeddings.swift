@@ -3,7 +3,9 @@ import QuillCore
 import QuillText
 
 /// Word vectors in the text format GloVe and word2vec write: one `token v1 … vd` line per token,
-/// separated by spaces, with an optional `count d` header line (word2vec). Only the vectors of
+/// fields separated by any run of spaces or tabs, with an optional `count d` header line
+/// (word2vec). Numbers are plain decimals (`-0.25`, `3`, `1e-3`): hexadecimal, `nan` and `inf`
+/// are refused, as are values too large for a float. Only the vectors of
 /// tokens in a vocabulary are kept, so a large file costs one pass and little memory.
 public struct PretrainedEmbeddings: Sendable {
     /// How much of a vocabulary a vectors file covered.
@@ -33,6 +35,7 @@ public struct PretrainedEmbeddings: Sendable {
     /// Reads `path` for the tokens of `vocabulary`; throws when the file is not in the format, or
     /// its vectors are not `dimension` long (the model's embedding size).
     public init(path: String, vocabulary: Vocabulary, dimension: Int) throws {
+        guard !path.isEmpty else { throw QuillError.badText(path: "\"\"", problem: "the vectors file's path is empty") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw QuillError.io(path: path, problem: "cannot read the vectors file")
         }
@@ -45,8 +48,9 @@ public struct PretrainedEmbeddings: Sendable {
         var vectors = 0
         let lines = data.split(separator: ASCII.newline, omittingEmptySubsequences: true)
         for (number, line) in lines.enumerated() {
-            let text = String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
-            let fields = text.split(separator: " ", omittingEmptySubsequences: true)
+            let fields = line.split(omittingEmptySubsequences: true, whereSeparator: ASCII.isWhitespace)
+                .map { String(decoding: $0, as: UTF8.self) }
+            guard !fields.isEmpty else { continue } // a blank line (spaces, a lone \r)
             if number == 0, fields.count == 2, Int(fields[0]) != nil, let d = Int(fields[1]) {
                 fileDimension = d // word2vec's "count dimension" header
                 continue
@@ -61,13 +65,11 @@ public struct PretrainedEmbeddings: Sendable {
             let exactID = vocabulary.id(for: token)
             let lowerIDs = lowercaseIDs[token] ?? []
             guard exactID != nil || !lowerIDs.isEmpty else { continue }
-            var vector = [Float]()
-            vector.reserveCapacity(d)
-            for field in fields[(fields.count - d)...] {
-                guard let value = Float(field), value.isFinite else {
-                    throw QuillError.badText(path: path, problem: "line \(number + 1): '\(field)' is not a finite number")
+            let vector = try fields[(fields.count - d)...].map { field in
+                guard let value = Self.decimal(field) else {
+                    throw QuillError.badText(path: path, problem: "line \(number + 1): '\(field)' is not a finite decimal number")
                 }
-                vector.append(value)
+                return value
             }
             if let exactID { exact[exactID] = vector }
             for id in lowerIDs where lowered[id] == nil { lowered[id] = vector }
@@ -83,6 +85,32 @@ public struct PretrainedEmbeddings: Sendable {
         self.rows = rows
         coverage = Coverage(vectors: vectors, dimension: found, exact: exact.count, lowercase: rows.count - exact.count,
                             vocabularySize: vocabulary.count)
+    }
+
+    /// `text` as a float when it is a plain decimal that float holds finitely: an optional sign,
+    /// digits with an optional point (at least one digit), an optional exponent `e`/`E` with an
+    /// optional sign and digits. `Float(_:)` alone would take `0x1p3`, `nan` and `inf` too.
+    static func decimal(_ text: String) -> Float? {
+        var bytes = Substring(text).utf8[...]
+        func digits() -> Int {
+            let run = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+            bytes = bytes.dropFirst(run)
+            return run
+        }
+        if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        var mantissa = digits()
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return nil }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return nil }
+        }
+        guard bytes.isEmpty, let value = Float(text), value.isFinite else { return nil }
+        return value
     }
 
     /// Writes the covered rows into a `[V, dimension]` embedding matrix.

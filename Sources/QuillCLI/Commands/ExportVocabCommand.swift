@@ -18,6 +18,9 @@ enum ExportVocabCommand: Command {
     )
 
     static func run(_ args: ParsedArguments<Option>) throws {
+        for (index, name) in ["CHECKPOINT", "FILE"].enumerated() where try args.positional(index).isEmpty {
+            throw CLIError.usage("\(name) is an empty path")
+        }
         let checkpoint = try Checkpoint(contentsOf: try args.positional(0))
         let out = try args.positional(1)
         let vocabulary = checkpoint.vocabulary

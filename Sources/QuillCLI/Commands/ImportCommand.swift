@@ -40,8 +40,11 @@ enum ImportCommand: Command {
         if !args.flag(.overwrite) && Checkpoint.folderHoldsModel(folder) {
             throw CLIError.usage("\(folder) already holds a checkpoint; choose another --out or pass --overwrite")
         }
+        for (name, value) in [("STATE_DICT", input), ("--vocab", vocabularyFile), ("--out", folder)] where value.isEmpty {
+            throw CLIError.usage("\(name) is an empty path")
+        }
         let level = TokenLevel(rawValue: levelName)!
-        let vocabulary = try Vocabulary(file: vocabularyFile)
+        let vocabulary = try Vocabulary(file: vocabularyFile, level: level)
         let path = try Checkpoint.resolve(input)
         let file = try SafeTensors(contentsOf: path)
         if file.metadata["quill.config"] != nil {

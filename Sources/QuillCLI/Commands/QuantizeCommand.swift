@@ -26,6 +26,9 @@ enum QuantizeCommand: Command {
     )
 
     static func run(_ args: ParsedArguments<Option>) throws {
+        for (index, name) in ["CHECKPOINT", "OUT"].enumerated() where try args.positional(index).isEmpty {
+            throw CLIError.usage("\(name) is an empty path")
+        }
         let input = try Checkpoint.resolve(try args.positional(0))
         var out = try args.positional(1)
         guard let name = args.optionalString(.to), let format = WeightFormat(rawValue: name) else {
