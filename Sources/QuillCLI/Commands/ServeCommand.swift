@@ -6,10 +6,12 @@ import QuillServer
 enum ServeCommand: Command {
     enum Option: ModelLoadingOption {
         case host, port, maxTokens, queue, parallel, maxBody, connections, idleTimeout
+        case allowOrigin, apiKey, apiKeyFile
         case model(ModelLoading.Option)
 
         static var allCases: [Option] {
-            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .idleTimeout] + ModelLoading.Option.stateDict.map(Option.model)
+            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .idleTimeout,
+             .allowOrigin, .apiKey, .apiKeyFile] + ModelLoading.Option.stateDict.map(Option.model)
         }
 
         var spec: OptionSpec {
@@ -22,6 +24,10 @@ enum ServeCommand: Command {
             case .maxBody: OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)", minimum: 1, maximum: 1 << 30)
             case .connections: OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)", minimum: 1, maximum: 4096)
             case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
+            case .allowOrigin: OptionSpec("allow-origin", .string, "a web origin (scheme://host[:port]) whose pages may call the server; other origins get 403",
+                                          repeatable: true)
+            case .apiKey: OptionSpec("api-key", .string, "require 'Authorization: Bearer KEY' on /v1/* (others can see it in the process list: prefer --api-key-file)")
+            case .apiKeyFile: OptionSpec("api-key-file", .string, "a file whose first line is the API key (as --api-key)")
             case .model(let option): option.spec
             }
         }
@@ -43,6 +49,7 @@ enum ServeCommand: Command {
         let given = try args.string(.host)
         let host = given == "localhost" ? "127.0.0.1" : given
         let port = try args.int(.port)
+        let access = try accessPolicy(args, host: host)
         let loaded = try ModelLoading.load(path, args)
         let generator = Generator(loaded: loaded, sampler: try Sampler())
         let name = ((URL(fileURLWithPath: path).standardizedFileURL.path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -53,7 +60,7 @@ enum ServeCommand: Command {
             "level": loaded.level.rawValue, "cell": c.cell.rawValue, "layers": c.layers, "hidden_size": c.hiddenSize,
             "embedding_size": c.embeddingSize, "vocabulary_size": c.vocabularySize, "parameters": c.parameterCount,
             "weights": loaded.weightFormat.rawValue, "tied_weights": c.tieWeights,
-        ])
+        ], access: access)
         var limits = HTTPServer.Limits()
         limits.bodyBytes = try args.int(.maxBody)
         limits.connections = try args.int(.connections)
@@ -64,8 +71,8 @@ enum ServeCommand: Command {
         } catch let error as ServerError {
             throw CLIError.failure(error.description)
         }
-        if !host.hasPrefix("127.") {
-            StandardError.write("quill: warning: listening on \(host), not loopback: anyone who can reach this machine can use the server")
+        if !AccessPolicy.isLoopback(address: host) && !api.access.requiresKey {
+            StandardError.write("quill: warning: listening on \(host), not loopback, without --api-key: anyone who can reach this machine can use the server")
         }
         signal(SIGPIPE, SIG_IGN)
         Signals.install()
@@ -75,5 +82,31 @@ enum ServeCommand: Command {
             return Signals.received != 0
         })
         StandardError.write("stopped")
+    }
+
+    /// Who may use the server: loopback Host names on a loopback bind, the listed origins, the key.
+    static func accessPolicy(_ args: ParsedArguments<Option>, host: String) throws -> AccessPolicy {
+        let key = try apiKey(args)
+        do {
+            return try AccessPolicy(loopbackHostsOnly: AccessPolicy.isLoopback(address: host), allowedOrigins: args.strings(.allowOrigin),
+                                    apiKey: key?.key)
+        } catch .invalidOrigin(let origin) {
+            throw CLIError.usage("--allow-origin: \(ServerError.invalidOrigin(origin))")
+        } catch {
+            let flag = key?.file.map { "--api-key-file \($0)" } ?? "--api-key"
+            let message = "\(flag): \(error)"
+            throw key?.file == nil ? CLIError.usage(message) : CLIError.failure(message)
+        }
+    }
+
+    /// The key given by `--api-key`, or the first line of `--api-key-file` (and that file's path).
+    static func apiKey(_ args: ParsedArguments<Option>) throws -> (key: String, file: String?)? {
+        if args.isSet(.apiKey) && args.isSet(.apiKeyFile) { throw CLIError.usage("give --api-key or --api-key-file, not both") }
+        if let key = args.optionalString(.apiKey) { return (key, nil) }
+        guard let path = args.optionalString(.apiKeyFile) else { return nil }
+        // TextFile refuses a missing, binary or blank file, and turns CR LF into LF.
+        let bytes = try TextFile(path: path).bytes
+        let line = bytes.split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        return (String(decoding: line, as: UTF8.self), path)
     }
 }
