@@ -14,6 +14,7 @@ extension CLITests {
         assertError(try quill(["serve", "absent", "--api-key-file", "missing.txt"]), status: 1, "missing.txt")
         let blank = write("\nsecond line\n", "blank.txt")
         assertError(try quill(["serve", "absent", "--api-key-file", blank]), status: 1, "--api-key-file", "empty")
+        assertError(try quill(["serve", "absent", "--connections-per-client", "0"]), status: 2, "--connections-per-client")
 
         let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\n", count: 60), "c.txt")
         XCTAssertEqual(try quill(["train", corpus, "--out", "m", "--hidden", "16", "--embed", "8", "--max-steps", "5",

@@ -4,7 +4,7 @@ import QuillServer
 import XCTest
 
 /// Who may use `quill serve`: Host names on a loopback bind (DNS rebinding), browser origins and
-/// their CORS preflights, and the API key.
+/// their CORS preflights, the API key, and how many connections one client may hold.
 final class ServerAccessTests: XCTestCase {
     let completion = #"{"prompt": "the keeper", "max_tokens": 5, "seed": 1}"#
 
@@ -120,6 +120,33 @@ final class ServerAccessTests: XCTestCase {
         let refused = try XCTUnwrap(s.request("GET", "/v1/models", headers: [host, origin]))
         XCTAssertEqual(refused.status, 401)
         XCTAssertEqual(refused.headers["access-control-allow-origin"], "http://localhost:3000")
+    }
+
+    /// One client's idle connections fill at most its own share of the slots; a client at another
+    /// address is still served, and the first is again once it lets go.
+    func testOneClientCannotHoldEverySlot() throws {
+        var limits = HTTPServer.Limits()
+        limits.connections = 8
+        limits.connectionsPerClient = 3
+        limits.idleSeconds = 60
+        let s = try start(limits: limits)
+        func health(from source: String) -> ServerTests.Reply? {
+            s.request("GET", "/health", headers: [("Host", "localhost")], from: source)
+        }
+        var held = try (0..<3).map { _ in try XCTUnwrap(s.connect(from: "127.0.0.1")) }
+        let refused = try XCTUnwrap(health(from: "127.0.0.1"))
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertTrue(refused.body.contains("from your address"), refused.body)
+        XCTAssertEqual(health(from: "127.0.0.2")?.status, 200, "another client is served")
+        held += try (0..<3).map { _ in try XCTUnwrap(s.connect(from: "127.0.0.2")) }
+        held += try (0..<2).map { _ in try XCTUnwrap(s.connect(from: "127.0.0.3")) }
+        let full = try XCTUnwrap(health(from: "127.0.0.4"))
+        XCTAssertEqual(full.status, 503, "all slots are taken")
+        XCTAssertFalse(full.body.contains("from your address"), full.body)
+        for fd in held { close(fd) }
+        let deadline = Date().addingTimeInterval(20)
+        while s.server.openConnections > 0 && Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(health(from: "127.0.0.1")?.status, 200, "slots are given back when the client lets go")
     }
 
     /// A policy that cannot be made names the value (never a flag), and never repeats a key.

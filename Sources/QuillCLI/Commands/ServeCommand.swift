@@ -5,12 +5,12 @@ import QuillServer
 /// `quill serve CHECKPOINT`: a local completion server with a web page.
 enum ServeCommand: Command {
     enum Option: ModelLoadingOption {
-        case host, port, maxTokens, queue, parallel, maxBody, connections, idleTimeout
+        case host, port, maxTokens, queue, parallel, maxBody, connections, connectionsPerClient, idleTimeout
         case allowOrigin, apiKey, apiKeyFile
         case model(ModelLoading.Option)
 
         static var allCases: [Option] {
-            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .idleTimeout,
+            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .connectionsPerClient, .idleTimeout,
              .allowOrigin, .apiKey, .apiKeyFile] + ModelLoading.Option.stateDict.map(Option.model)
         }
 
@@ -23,6 +23,8 @@ enum ServeCommand: Command {
             case .parallel: OptionSpec("parallel", .int, default: "1", "generations that run at once (each session has its own state; one at a time uses every core)", minimum: 1, maximum: 64)
             case .maxBody: OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)", minimum: 1, maximum: 1 << 30)
             case .connections: OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)", minimum: 1, maximum: 4096)
+            case .connectionsPerClient: OptionSpec("connections-per-client", .int, default: "16", "connections served at once from one client address (more: 503)",
+                                                   minimum: 1, maximum: 4096)
             case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
             case .allowOrigin: OptionSpec("allow-origin", .string, "a web origin (scheme://host[:port]) whose pages may call the server; other origins get 403",
                                           repeatable: true)
@@ -64,6 +66,7 @@ enum ServeCommand: Command {
         var limits = HTTPServer.Limits()
         limits.bodyBytes = try args.int(.maxBody)
         limits.connections = try args.int(.connections)
+        limits.connectionsPerClient = try args.int(.connectionsPerClient)
         limits.idleSeconds = try args.seconds(.idleTimeout)
         let server: HTTPServer
         do {
