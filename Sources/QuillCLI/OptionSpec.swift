@@ -30,9 +30,11 @@ struct OptionSpec {
     let minimum: Int?, maximum: Int?
     /// Whether the option may be given more than once, each value kept (otherwise the last counts).
     let repeatable: Bool
+    /// What help shows after the flag, when the kind's word (`TEXT`) says too little.
+    let valueName: String?
 
     init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, _ help: String,
-         defaultNote: String? = nil, minimum: Int? = nil, maximum: Int? = nil, repeatable: Bool = false) {
+         defaultNote: String? = nil, minimum: Int? = nil, maximum: Int? = nil, repeatable: Bool = false, valueName: String? = nil) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
@@ -41,10 +43,12 @@ struct OptionSpec {
         self.minimum = minimum
         self.maximum = maximum
         self.repeatable = repeatable
+        self.valueName = valueName
     }
 
     /// What follows the flag in help, such as `N`, `F`, `char|word`.
     var placeholder: String {
+        if let valueName { return valueName }
         switch kind {
         case .int: return "N"
         case .float: return "F"

@@ -6,6 +6,10 @@ extension CLITests {
     /// about a non-loopback bind), listed origins get their preflights answered, and keys or
     /// origins that cannot be used are refused before the model is loaded.
     func testServeAccessFlags() throws {
+        let help = try quill(["serve", "--help"]).stdout
+        for line in ["--allow-origin ORIGIN ", "(repeatable)", "--api-key KEY ", "--api-key-file FILE ", "--connections-per-client N "] {
+            XCTAssertTrue(help.contains(line), "'\(line)' not in: \(help)")
+        }
         assertError(try quill(["serve", "absent", "--api-key", ""]), status: 2, "--api-key", "empty")
         assertError(try quill(["serve", "absent", "--api-key", "two words"]), status: 2, "--api-key", "printable ASCII")
         assertError(try quill(["serve", "absent", "--allow-origin", "http://localhost:3000", "--allow-origin", "localhost:3000"]),

@@ -27,9 +27,10 @@ enum ServeCommand: Command {
                                                    minimum: 1, maximum: 4096)
             case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
             case .allowOrigin: OptionSpec("allow-origin", .string, "a web origin (scheme://host[:port]) whose pages may call the server; other origins get 403",
-                                          repeatable: true)
-            case .apiKey: OptionSpec("api-key", .string, "require 'Authorization: Bearer KEY' on /v1/* (others can see it in the process list: prefer --api-key-file)")
-            case .apiKeyFile: OptionSpec("api-key-file", .string, "a file whose first line is the API key (as --api-key)")
+                                          repeatable: true, valueName: "ORIGIN")
+            case .apiKey: OptionSpec("api-key", .string, "require 'Authorization: Bearer KEY' on /v1/* (others can see it in the process list: prefer --api-key-file)",
+                                     valueName: "KEY")
+            case .apiKeyFile: OptionSpec("api-key-file", .string, "a file whose first line is the API key (as --api-key)", valueName: "FILE")
             case .model(let option): option.spec
             }
         }
