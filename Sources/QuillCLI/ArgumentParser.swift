@@ -8,6 +8,7 @@ struct ArgumentParser<Option: CommandOption> {
 
     func parse(_ arguments: [String]) throws -> ParsedArguments<Option> {
         var values: [String: String] = [:]
+        var repeated: [String: [String]] = [:]
         var positionals: [String] = []
         var i = 0
         var flagsEnded = false
@@ -48,13 +49,14 @@ struct ArgumentParser<Option: CommandOption> {
             guard let value else { continue }
             try validate(value, for: option)
             values[name] = value
+            if option.repeatable { repeated[name, default: []].append(value) }
         }
         if positionals.count > spec.positionals.count {
             let extra = positionals[spec.positionals.count]
             throw CLIError.usage("unexpected argument '\(extra)'; usage: quill \(spec.name) \(spec.positionalUsage)")
         }
         try validateDefaults()
-        return ParsedArguments(spec: spec, values: values, positionals: positionals)
+        return ParsedArguments(spec: spec, values: values, repeated: repeated, positionals: positionals)
     }
 
     /// A default that its own option refuses is a mistake in the spec: reported (never read as

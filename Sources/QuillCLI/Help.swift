@@ -58,6 +58,7 @@ enum Help {
     /// An option's help with its default, unless it is a switch (off unless given).
     private static func help(_ option: OptionSpec) -> String {
         if case .flag = option.kind { return option.help }
+        if option.repeatable { return option.help + " (repeatable)" }
         if let note = option.defaultNote { return option.help + " (default: \(note))" }
         guard let value = option.defaultValue else { return option.help }
         return option.help + " (default: \(value.isEmpty ? "\"\"" : value))"

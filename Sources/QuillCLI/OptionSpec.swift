@@ -28,9 +28,13 @@ struct OptionSpec {
     /// it or ask for memory in the petabytes (the memory a training run needs is checked
     /// separately, against the machine, before anything is allocated).
     let minimum: Int?, maximum: Int?
+    /// Whether the option may be given more than once, each value kept (otherwise the last counts).
+    let repeatable: Bool
+    /// What help shows after the flag, when the kind's word (`TEXT`) says too little.
+    let valueName: String?
 
     init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, _ help: String,
-         defaultNote: String? = nil, minimum: Int? = nil, maximum: Int? = nil) {
+         defaultNote: String? = nil, minimum: Int? = nil, maximum: Int? = nil, repeatable: Bool = false, valueName: String? = nil) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
@@ -38,10 +42,13 @@ struct OptionSpec {
         self.help = help
         self.minimum = minimum
         self.maximum = maximum
+        self.repeatable = repeatable
+        self.valueName = valueName
     }
 
     /// What follows the flag in help, such as `N`, `F`, `char|word`.
     var placeholder: String {
+        if let valueName { return valueName }
         switch kind {
         case .int: return "N"
         case .float: return "F"

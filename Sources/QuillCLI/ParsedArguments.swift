@@ -7,6 +7,8 @@ struct ParsedArguments<Option: CommandOption> {
     let spec: CommandSpec
     /// Values given on the command line, by option name (a switch given is "true").
     let values: [String: String]
+    /// Every value of each repeatable option given, in command-line order.
+    let repeated: [String: [String]]
     let positionals: [String]
 
     private func raw(_ option: Option) -> String? { values[option.spec.name] ?? option.spec.defaultValue }
@@ -26,6 +28,9 @@ struct ParsedArguments<Option: CommandOption> {
     func optionalDouble(_ option: Option) -> Double? { raw(option).flatMap(DecimalNumber.parse) }
 
     func optionalSeconds(_ option: Option) -> Double? { raw(option).flatMap(TimeSpan.seconds) }
+
+    /// Every value given to a repeatable option (none when it was not given).
+    func strings(_ option: Option) -> [String] { repeated[option.spec.name] ?? [] }
 
     func string(_ option: Option) throws -> String { try required(option, optionalString(option)) }
 

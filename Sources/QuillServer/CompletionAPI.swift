@@ -2,58 +2,68 @@ import Foundation
 import Quill
 
 /// The routes of `quill serve`: an OpenAI-style completions API, the model's description, a
-/// health check and the web page.
+/// health check and the web page, behind an access policy.
 public struct CompletionAPI: Sendable {
     public let service: CompletionService
     /// What `/v1/models` says of the model.
     public let description: [String: any Sendable]
+    /// Which requests are served (by default: loopback Host names, same-origin browser requests, no key).
+    public let access: AccessPolicy
 
-    public init(service: CompletionService, description: [String: any Sendable]) {
+    public init(service: CompletionService, description: [String: any Sendable], access: AccessPolicy = .loopbackOnly) {
         self.service = service
         self.description = description
+        self.access = access
     }
 
     static let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET", "/v1/completions": "POST"]
 
     /// Answers one request on `connection`.
     public func handle(_ request: HTTPRequest, _ connection: Connection) {
+        switch access.decide(request) {
+        case .answer(let response): connection.send(response.bytes)
+        case .proceed(let headers): route(request, ResponseWriter(connection: connection, headers: headers))
+        }
+    }
+
+    private func route(_ request: HTTPRequest, _ writer: ResponseWriter) {
         guard let method = Self.routes[request.path] else {
-            connection.send(HTTPResponse.error(404, "no such path: \(request.path) (try /, /health, /v1/models, /v1/completions)").bytes)
+            writer.send(HTTPResponse.error(404, "no such path: \(request.path) (try /, /health, /v1/models, /v1/completions)"))
             return
         }
         guard request.method == method else {
             var response = HTTPResponse.error(405, "\(request.path) takes \(method), not \(request.method)")
             response.headers.append(("Allow", method))
-            connection.send(response.bytes)
+            writer.send(response)
             return
         }
         switch request.path {
-        case "/": connection.send(HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")],
-                                               body: Array(WebPage.html.utf8)).bytes)
-        case "/health": connection.send(HTTPResponse.json(200, ["status": "ok", "busy": service.busy, "capacity": service.capacity]).bytes)
+        case "/": writer.send(HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")],
+                                           body: Array(WebPage.html.utf8)))
+        case "/health": writer.send(HTTPResponse.json(200, ["status": "ok", "busy": service.busy, "capacity": service.capacity]))
         case "/v1/models":
             var model: [String: Any] = ["id": service.modelName, "object": "model", "owned_by": "quill"]
             for (key, value) in description { model[key] = value }
-            connection.send(HTTPResponse.json(200, ["object": "list", "data": [model]]).bytes)
-        default: complete(request, connection)
+            writer.send(HTTPResponse.json(200, ["object": "list", "data": [model]]))
+        default: complete(request, writer)
         }
     }
 
-    private func complete(_ request: HTTPRequest, _ connection: Connection) {
+    private func complete(_ request: HTTPRequest, _ writer: ResponseWriter) {
         let parsed: CompletionRequest
         do {
             parsed = try CompletionRequest(json: request.body, maximumTokens: service.maximumTokens)
         } catch let invalid as CompletionRequest.Invalid {
-            connection.send(HTTPResponse.error(400, invalid.message, field: invalid.field).bytes)
+            writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
             return
         } catch {
-            connection.send(HTTPResponse.error(400, "\(error)").bytes)
+            writer.send(HTTPResponse.error(400, "\(error)"))
             return
         }
         guard service.admit() else {
             var response = HTTPResponse.error(503, "all \(service.capacity) generation slots are taken; try again shortly")
             response.headers.append(("Retry-After", "1"))
-            connection.send(response.bytes)
+            writer.send(response)
             return
         }
         defer { service.release() }
@@ -73,29 +83,29 @@ public struct CompletionAPI: Sendable {
                     if !started {
                         started = true
                         let head = HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
-                        guard connection.send(head.head(streaming: true)) else { return false }
+                        guard writer.sendHead(head) else { return false }
                     }
-                    return connection.send(Array("data: ".utf8) + HTTPResponse.jsonBytes(object) + Array("\n\n".utf8))
+                    return writer.stream(Array("data: ".utf8) + HTTPResponse.jsonBytes(object) + Array("\n\n".utf8))
                 }
                 let result = try service.complete(parsed) { piece in event(chunk(piece, finish: nil)) }
                 var last = chunk("", finish: result.finishReason)
                 last["usage"] = usage(result)
-                if event(last) { connection.send(Array("data: [DONE]\n\n".utf8)) }
+                if event(last) { writer.stream(Array("data: [DONE]\n\n".utf8)) }
             } else {
                 var tokens = 0
                 let result = try service.complete(parsed) { _ in
                     // A client that hangs up frees its slot: checked every few tokens without waiting.
                     tokens += 1
-                    return tokens % 8 != 0 || !connection.peerClosed
+                    return tokens % 8 != 0 || !writer.peerClosed
                 }
                 var body = chunk(result.text, finish: result.finishReason)
                 body["usage"] = usage(result)
-                connection.send(HTTPResponse.json(200, body).bytes)
+                writer.send(HTTPResponse.json(200, body))
             }
         } catch let invalid as CompletionRequest.Invalid {
-            connection.send(HTTPResponse.error(400, invalid.message, field: invalid.field).bytes)
+            writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
         } catch {
-            connection.send(HTTPResponse.error(500, "generation failed: \(error)").bytes)
+            writer.send(HTTPResponse.error(500, "generation failed: \(error)"))
         }
     }
 }

@@ -29,12 +29,12 @@ public struct HTTPResponse: Sendable {
         return json(status, ["error": error])
     }
 
-    /// Status line and headers (with Content-Length unless `streaming`, and Connection: close:
-    /// every connection serves one request).
+    /// Status line and headers (with Content-Length unless `streaming` or 204, which may not carry
+    /// one, and Connection: close: every connection serves one request).
     public func head(streaming: Bool = false) -> [UInt8] {
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if !streaming { text += "Content-Length: \(body.count)\r\n" }
+        if !streaming && status != 204 { text += "Content-Length: \(body.count)\r\n" }
         text += "Connection: close\r\n\r\n"
         return Array(text.utf8)
     }
@@ -45,7 +45,10 @@ public struct HTTPResponse: Sendable {
     static func reason(_ status: Int) -> String {
         switch status {
         case 200: return "OK"
+        case 204: return "No Content"
         case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
         case 408: return "Request Timeout"

@@ -18,6 +18,9 @@ public final class HTTPServer: Sendable {
         public var requestSeconds = 30.0
         /// Connections served at once; more are answered 503 and closed.
         public var connections = 64
+        /// Connections served at once from one peer address; more from it are answered 503 and
+        /// closed, so one client cannot hold every slot.
+        public var connectionsPerClient = 16
 
         public init() {}
     }
@@ -27,8 +30,14 @@ public final class HTTPServer: Sendable {
     public let port: Int
     public let limits: Limits
     private let listener: Int32
-    /// Connections being served: the accept loop counts them in, their threads count them out.
-    private let open = Mutex(0)
+    /// Connections being served, in all and by peer address (IPv4, network order).
+    private struct Occupancy {
+        var total = 0
+        var byPeer: [UInt32: Int] = [:]
+    }
+
+    /// The accept loop counts connections in, their threads count them out.
+    private let open = Mutex(Occupancy())
     private let route: @Sendable (HTTPRequest, Connection) -> Void
 
     /// Binds and listens on `host` (an IPv4 address) and `port` (0: any free port); throws a
@@ -85,22 +94,22 @@ public final class HTTPServer: Sendable {
         while !shouldStop() {
             var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 100) > 0 else { continue }
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            let admitted = open.withLock { count in
-                guard count < limits.connections else { return false }
-                count += 1
-                return true
+            var peer = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let client = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener, $0, &length) }
             }
+            guard client >= 0 else { continue }
+            let address = peer.sin_addr.s_addr
             let connection = Connection(fd: client)
-            guard admitted else {
-                connection.send(HTTPResponse.error(503, "too many connections; try again shortly").bytes)
+            if let refusal = admit(address) {
+                connection.send(HTTPResponse.error(503, refusal).bytes)
                 connection.close()
                 continue
             }
             Thread.detachNewThread { [self] in
                 serve(connection)
-                open.withLock { $0 -= 1 }
+                leave(address)
             }
         }
         let deadline = Date().addingTimeInterval(drainSeconds)
@@ -109,7 +118,31 @@ public final class HTTPServer: Sendable {
 
     /// Connections being served.
     public var openConnections: Int {
-        open.withLock { $0 }
+        open.withLock { $0.total }
+    }
+
+    /// Counts in a connection from `peer`, or says why it is refused: all slots taken, or all of
+    /// those one client may hold.
+    private func admit(_ peer: UInt32) -> String? {
+        open.withLock { occupancy in
+            guard occupancy.total < limits.connections else { return "too many connections; try again shortly" }
+            let held = occupancy.byPeer[peer, default: 0]
+            guard held < limits.connectionsPerClient else {
+                return "too many connections from your address (\(held) open); try again shortly"
+            }
+            occupancy.total += 1
+            occupancy.byPeer[peer] = held + 1
+            return nil
+        }
+    }
+
+    /// Counts out a connection `admit` counted in.
+    private func leave(_ peer: UInt32) {
+        open.withLock { occupancy in
+            occupancy.total -= 1
+            let held = occupancy.byPeer[peer, default: 1] - 1
+            occupancy.byPeer[peer] = held > 0 ? held : nil
+        }
     }
 
     private func serve(_ connection: Connection) {

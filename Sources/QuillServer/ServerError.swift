@@ -13,6 +13,12 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotBind(host: String, port: Int, reason: String)
     /// The bound socket cannot accept connections.
     case cannotListen(host: String, port: Int, reason: String)
+    /// An origin to allow is not `scheme://host[:port]` with scheme http or https.
+    case invalidOrigin(String)
+    /// The API key is empty.
+    case emptyAPIKey
+    /// The API key holds spaces, control characters or non-ASCII (it is not repeated here: it is a secret).
+    case apiKeyCharacters(length: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +27,11 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSocket(let reason): return "cannot open a socket: \(reason)"
         case .cannotBind(let host, let port, let reason): return "cannot bind \(host):\(port): \(reason)"
         case .cannotListen(let host, let port, let reason): return "cannot listen on \(host):\(port): \(reason)"
+        case .invalidOrigin(let origin):
+            return "origin '\(origin)' is not of the form scheme://host[:port] with scheme http or https (e.g. http://localhost:3000)"
+        case .emptyAPIKey: return "the API key is empty"
+        case .apiKeyCharacters(let length):
+            return "the API key (\(length) bytes) must be printable ASCII without spaces"
         }
     }
 

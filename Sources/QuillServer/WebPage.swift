@@ -35,6 +35,7 @@ enum WebPage {
   <label>top-p <input id="top_p" type="number" value="1" min="0.01" max="1" step="0.01"></label>
   <label>seed (empty: random) <input id="seed" type="number" min="0"></label>
   <label>stop <input id="stop" type="text"></label>
+  <label>API key (if asked) <input id="key" type="password" autocomplete="off"></label>
   <button id="go">Generate</button>
   <button id="cancel" disabled>Stop</button>
 </div>
@@ -43,10 +44,24 @@ enum WebPage {
 <script>
 const $ = (id) => document.getElementById(id);
 let controller = null;
-fetch('/v1/models').then(r => r.json()).then(m => {
-  const d = m.data[0];
-  $('model').textContent = `${d.id}: ${d.level}-level ${d.cell.toUpperCase()}, ${d.layers} × ${d.hidden_size}, ${d.vocabulary_size} tokens, ${d.weights} weights`;
-}).catch(() => { $('model').textContent = 'model information unavailable'; });
+// The key stays in this tab's session storage: never in the page, the link or the server's answers.
+$('key').value = sessionStorage.getItem('quill-key') || '';
+function headers(extra) {
+  const all = Object.assign({}, extra);
+  if ($('key').value !== '') all['Authorization'] = 'Bearer ' + $('key').value;
+  return all;
+}
+function describeModel() {
+  fetch('/v1/models', { headers: headers() }).then(r => {
+    if (r.status === 401) throw new Error('this server needs an API key: enter it below');
+    return r.json();
+  }).then(m => {
+    const d = m.data[0];
+    $('model').textContent = `${d.id}: ${d.level}-level ${d.cell.toUpperCase()}, ${d.layers} × ${d.hidden_size}, ${d.vocabulary_size} tokens, ${d.weights} weights`;
+  }).catch((e) => { $('model').textContent = e.message.startsWith('this server') ? e.message : 'model information unavailable'; });
+}
+$('key').onchange = () => { sessionStorage.setItem('quill-key', $('key').value); describeModel(); };
+describeModel();
 
 function request() {
   const body = { prompt: $('prompt').value, stream: true,
@@ -71,7 +86,7 @@ $('go').onclick = async () => {
   const started = performance.now();
   let tokens = 0, buffer = '';
   try {
-    const response = await fetch('/v1/completions', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    const response = await fetch('/v1/completions', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
                                                       body: JSON.stringify(request()), signal: controller.signal });
     if (!response.ok) {
       const e = await response.json().catch(() => null);

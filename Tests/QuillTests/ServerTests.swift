@@ -14,6 +14,27 @@ final class ServerTests: XCTestCase {
         var headers: [String: String]
         var body: String
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
+
+        /// The reply in `received`, or nil when it has no status line and head.
+        init?(parsing received: [UInt8]) {
+            let text = String(decoding: received, as: UTF8.self)
+            guard let split = text.range(of: "\r\n\r\n") else { return nil }
+            let headLines = text[..<split.lowerBound].split(separator: "\r\n")
+            let statusParts = headLines.first?.split(separator: " ") ?? []
+            guard statusParts.count > 1, let status = Int(statusParts[1]) else { return nil }
+            var headers: [String: String] = [:]
+            for line in headLines.dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                headers[parts[0].lowercased()] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+            }
+            self.init(status: status, headers: headers, body: String(text[split.upperBound...]))
+        }
+
+        init(status: Int, headers: [String: String], body: String) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     /// Sends `raw` to the server and reads until it closes; with `hangUpAfter`, closes after that
@@ -40,25 +61,16 @@ final class ServerTests: XCTestCase {
             received += buffer[0..<n]
             if let limit = hangUpAfter, received.count >= limit { break }
         }
-        let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { return nil }
-        let headLines = text[..<split.lowerBound].split(separator: "\r\n")
-        guard let statusLine = headLines.first, let status = Int(statusLine.split(separator: " ")[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in headLines.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            headers[parts[0].lowercased()] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        }
-        return Reply(status: status, headers: headers, body: String(text[split.upperBound...]))
+        return Reply(parsing: received)
     }
 
     static func post(_ body: String, path: String = "/v1/completions", port: Int, hangUpAfter: Int? = nil) -> Reply? {
-        exchange(Array("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8), port: port,
+        exchange(Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8), port: port,
                  hangUpAfter: hangUpAfter)
     }
 
     static func get(_ path: String, port: Int) -> Reply? {
-        exchange(Array("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: port)
+        exchange(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8), port: port)
     }
 
     /// The text of a server-sent event stream, and whether it ended with [DONE].
@@ -107,6 +119,9 @@ final class ServerTests: XCTestCase {
         var limits = HTTPServer.Limits()
         limits.bodyBytes = 2048
         limits.idleSeconds = 2
+        // The load test's 16 clients share one address, and a finished connection is counted out a
+        // moment after its client has read the answer: no per-client cap here.
+        limits.connectionsPerClient = limits.connections
         let api = CompletionAPI(service: service, description: ["level": "char", "cell": "lstm", "layers": 2, "hidden_size": 32,
                                                                "vocabulary_size": 20, "weights": "f32"])
         server = try HTTPServer(host: "127.0.0.1", port: 0, limits: limits, route: { api.handle($0, $1) })
@@ -264,21 +279,10 @@ extension CLITests {
                                    "--temperature", "0.7"])
         XCTAssertEqual(generated.status, 0, generated.stderr)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "m", "--port", "0", "--host", "0.0.0.0"]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
+        let (process, err, started, port) = try serve(["m", "--port", "0", "--host", "0.0.0.0"])
         defer { if process.isRunning { process.terminate() } }
-        // Read stderr until the line that names the port.
-        var log = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !log.contains("/\n") && Date() < deadline { log += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self) }
-        XCTAssertTrue(log.contains("warning: listening on 0.0.0.0, not loopback"), log)
-        let port = try XCTUnwrap(log.range(of: #":(\d+)/"#, options: .regularExpression).flatMap { Int(log[$0].dropFirst().dropLast()) })
+        var log = started
+        XCTAssertTrue(log.contains("warning: listening on 0.0.0.0, not loopback, without --api-key"), log)
 
         let reply = try XCTUnwrap(ServerTests.post(#"{"prompt": "the keeper", "max_tokens": 60, "seed": 9, "temperature": 0.7}"#, port: port))
         XCTAssertEqual(reply.status, 200, reply.body)
@@ -291,5 +295,30 @@ extension CLITests {
         XCTAssertEqual(process.terminationStatus, 0, log)
         XCTAssertTrue(log.hasSuffix("stopped\n"), log)
         assertError(try quill(["serve", "m", "--host", "nohost"]), status: 1, "IPv4")
+    }
+
+    struct ServeDidNotStart: Error {
+        let log: String
+    }
+
+    /// Starts `quill serve` with `arguments` in the test's folder and reads its stderr up to the line
+    /// that names the address; the caller terminates it.
+    func serve(_ arguments: [String]) throws -> (process: Process, stderr: Pipe, log: String, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !log.contains("/\n") && Date() < deadline { log += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self) }
+        guard let port = log.range(of: #":(\d+)/"#, options: .regularExpression).flatMap({ Int(log[$0].dropFirst().dropLast()) }) else {
+            process.terminate()
+            throw ServeDidNotStart(log: log)
+        }
+        return (process, err, log, port)
     }
 }

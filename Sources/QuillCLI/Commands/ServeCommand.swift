@@ -5,11 +5,13 @@ import QuillServer
 /// `quill serve CHECKPOINT`: a local completion server with a web page.
 enum ServeCommand: Command {
     enum Option: ModelLoadingOption {
-        case host, port, maxTokens, queue, parallel, maxBody, connections, idleTimeout
+        case host, port, maxTokens, queue, parallel, maxBody, connections, connectionsPerClient, idleTimeout
+        case allowOrigin, apiKey, apiKeyFile
         case model(ModelLoading.Option)
 
         static var allCases: [Option] {
-            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .idleTimeout] + ModelLoading.Option.stateDict.map(Option.model)
+            [.host, .port, .model(.weights), .maxTokens, .queue, .parallel, .maxBody, .connections, .connectionsPerClient, .idleTimeout,
+             .allowOrigin, .apiKey, .apiKeyFile] + ModelLoading.Option.stateDict.map(Option.model)
         }
 
         var spec: OptionSpec {
@@ -21,7 +23,14 @@ enum ServeCommand: Command {
             case .parallel: OptionSpec("parallel", .int, default: "1", "generations that run at once (each session has its own state; one at a time uses every core)", minimum: 1, maximum: 64)
             case .maxBody: OptionSpec("max-body", .int, default: "65536", "largest request body in bytes (larger: 413)", minimum: 1, maximum: 1 << 30)
             case .connections: OptionSpec("connections", .int, default: "64", "connections served at once (more: 503)", minimum: 1, maximum: 4096)
+            case .connectionsPerClient: OptionSpec("connections-per-client", .int, default: "16", "connections served at once from one client address (more: 503)",
+                                                   minimum: 1, maximum: 4096)
             case .idleTimeout: OptionSpec("idle-timeout", .duration, default: "10s", "how long a connection may stay silent while its request arrives")
+            case .allowOrigin: OptionSpec("allow-origin", .string, "a web origin (scheme://host[:port]) whose pages may call the server; other origins get 403",
+                                          repeatable: true, valueName: "ORIGIN")
+            case .apiKey: OptionSpec("api-key", .string, "require 'Authorization: Bearer KEY' on /v1/* (others can see it in the process list: prefer --api-key-file)",
+                                     valueName: "KEY")
+            case .apiKeyFile: OptionSpec("api-key-file", .string, "a file whose first line is the API key (as --api-key)", valueName: "FILE")
             case .model(let option): option.spec
             }
         }
@@ -43,6 +52,7 @@ enum ServeCommand: Command {
         let given = try args.string(.host)
         let host = given == "localhost" ? "127.0.0.1" : given
         let port = try args.int(.port)
+        let access = try accessPolicy(args, host: host)
         let loaded = try ModelLoading.load(path, args)
         let generator = Generator(loaded: loaded, sampler: try Sampler())
         let name = ((URL(fileURLWithPath: path).standardizedFileURL.path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -53,10 +63,11 @@ enum ServeCommand: Command {
             "level": loaded.level.rawValue, "cell": c.cell.rawValue, "layers": c.layers, "hidden_size": c.hiddenSize,
             "embedding_size": c.embeddingSize, "vocabulary_size": c.vocabularySize, "parameters": c.parameterCount,
             "weights": loaded.weightFormat.rawValue, "tied_weights": c.tieWeights,
-        ])
+        ], access: access)
         var limits = HTTPServer.Limits()
         limits.bodyBytes = try args.int(.maxBody)
         limits.connections = try args.int(.connections)
+        limits.connectionsPerClient = try args.int(.connectionsPerClient)
         limits.idleSeconds = try args.seconds(.idleTimeout)
         let server: HTTPServer
         do {
@@ -64,8 +75,8 @@ enum ServeCommand: Command {
         } catch let error as ServerError {
             throw CLIError.failure(error.description)
         }
-        if !host.hasPrefix("127.") {
-            StandardError.write("quill: warning: listening on \(host), not loopback: anyone who can reach this machine can use the server")
+        if !AccessPolicy.isLoopback(address: host) && !api.access.requiresKey {
+            StandardError.write("quill: warning: listening on \(host), not loopback, without --api-key: anyone who can reach this machine can use the server")
         }
         signal(SIGPIPE, SIG_IGN)
         Signals.install()
@@ -75,5 +86,31 @@ enum ServeCommand: Command {
             return Signals.received != 0
         })
         StandardError.write("stopped")
+    }
+
+    /// Who may use the server: loopback Host names on a loopback bind, the listed origins, the key.
+    static func accessPolicy(_ args: ParsedArguments<Option>, host: String) throws -> AccessPolicy {
+        let key = try apiKey(args)
+        do {
+            return try AccessPolicy(loopbackHostsOnly: AccessPolicy.isLoopback(address: host), allowedOrigins: args.strings(.allowOrigin),
+                                    apiKey: key?.key)
+        } catch .invalidOrigin(let origin) {
+            throw CLIError.usage("--allow-origin: \(ServerError.invalidOrigin(origin))")
+        } catch {
+            let flag = key?.file.map { "--api-key-file \($0)" } ?? "--api-key"
+            let message = "\(flag): \(error)"
+            throw key?.file == nil ? CLIError.usage(message) : CLIError.failure(message)
+        }
+    }
+
+    /// The key given by `--api-key`, or the first line of `--api-key-file` (and that file's path).
+    static func apiKey(_ args: ParsedArguments<Option>) throws -> (key: String, file: String?)? {
+        if args.isSet(.apiKey) && args.isSet(.apiKeyFile) { throw CLIError.usage("give --api-key or --api-key-file, not both") }
+        if let key = args.optionalString(.apiKey) { return (key, nil) }
+        guard let path = args.optionalString(.apiKeyFile) else { return nil }
+        // TextFile refuses a missing, binary or blank file, and turns CR LF into LF.
+        let bytes = try TextFile(path: path).bytes
+        let line = bytes.split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+        return (String(decoding: line, as: UTF8.self), path)
     }
 }
