@@ -181,13 +181,12 @@ public final class Generator: Sendable {
         var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
         var done = [Bool](repeating: false, count: samples)
 
-        try MemoryEstimate(config: network.config, batch: samples, steps: prime.count, training: false)
-            .check(setting: .samples, related: [.prompt], parametersFrom: "the checkpoint",
-                   activationsFrom: "samples \(samples) × a \(prime.count)-token prompt")
-        // Prime with every prompt token at once; the logits of the last step give the first draw.
-        let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
-        var logits = network.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
-                                   training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
+        // The prompt runs in windows, so only the samples bound the memory, not its length.
+        let window = Network.promptWindow(rows: samples)
+        try MemoryEstimate(config: network.config, batch: samples, steps: min(prime.count, window), training: false)
+            .check(setting: .samples, parametersFrom: "the checkpoint", activationsFrom: "\(samples) samples")
+        // The logits of the prompt's last step give the first draw.
+        var logits = network.prime(prime, rows: samples, window: window, state: &state)
         var next = [Int32](repeating: 0, count: samples)
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
