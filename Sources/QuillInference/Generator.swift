@@ -111,7 +111,7 @@ public final class Generator: Sendable {
                 if policy == .unk, let unk = vocabulary.unknownID { ids.append(unk) }
             }
             if !unknown.isEmpty && policy == .refuse {
-                let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
+                let listed = unknown.map { Self.describe($0.unicodeScalars.first!) }
                 let distinct = Array(NSOrderedSet(array: listed)) as! [String]
                 throw QuillError.unknownCharacters(distinct)
             }
@@ -124,6 +124,22 @@ public final class Generator: Sendable {
             }
         }
         return (ids, unknown)
+    }
+
+    /// A character for a one-line message: `'é' (U+00E9)`, or only `U+0007` for one that prints
+    /// as nothing, moves the cursor or changes the terminal (controls, format characters, spaces
+    /// other than U+0020, lone combining marks, unassigned code points).
+    static func describe(_ scalar: Unicode.Scalar) -> String {
+        let code = "U+" + String(format: "%04X", scalar.value)
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator,
+             .nonspacingMark, .enclosingMark:
+            return code
+        case .spaceSeparator where scalar != " ":
+            return code
+        default:
+            return "'\(scalar)' (\(code))"
+        }
     }
 
     /// The token the state is primed with before the prompt: `<bos>` for line models, a newline
