@@ -45,10 +45,7 @@ struct InteractiveLoop {
             default:
                 break
             }
-            let (ids, unknown) = try generator.encodePrompt(line, policy: policy)
-            if !unknown.isEmpty && generator.loaded.level == .word {
-                StandardError.write("quill: warning: words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
-            }
+            guard let ids = encode(line) else { continue }
             try session.feed(ids)
             if !ids.isEmpty { atLineStart = false }
             let sample = try session.generate(length: length, stopAtEOS: stopAtEOS, stop: stop, promptHasText: !atLineStart,
@@ -62,5 +59,23 @@ struct InteractiveLoop {
             return Signals.exitStatus
         }
         return 0
+    }
+
+    /// The line's token ids, or nil when `--unknown error` refuses it: the line is reported on
+    /// stderr and dropped, and the session (its context) goes on with the next line.
+    private func encode(_ line: String) -> [Int]? {
+        do {
+            let (ids, unknown) = try generator.encodePrompt(line, policy: policy)
+            if !unknown.isEmpty && generator.loaded.level == .word {
+                StandardError.write("quill: warning: words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
+            }
+            return ids
+        } catch let error as QuillError {
+            StandardError.write("quill: \(FlagNames.message(error)); the line was not used")
+            return nil
+        } catch {
+            StandardError.write("quill: \(error); the line was not used")
+            return nil
+        }
     }
 }

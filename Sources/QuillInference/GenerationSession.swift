@@ -7,9 +7,10 @@ import QuillText
 /// continuation, feed the next prompt, and so on (interactive use), or `reset` to start afresh.
 ///
 /// The first feed after a reset is preceded by the generator's start token, as `generate` primes
-/// it. A prompt runs through the recurrence as one batched pass per layer with the decoder on its
-/// last position only; tokens after it go through `StepDecoder` for LSTM models (the general
-/// forward pass for other cells).
+/// it. A prompt runs through the recurrence in batched passes of a bounded window of tokens, the
+/// state carried from one to the next, with the decoder on its last position only, so a prompt of
+/// any length needs the memory of one window; tokens after it go through `StepDecoder` for LSTM
+/// models (the general forward pass for other cells).
 ///
 /// A session is one caller's context: its state, buffers and logits are its own, so sessions on
 /// one generator (and evaluations of its model) never disturb each other. One session is used by
@@ -30,6 +31,12 @@ public final class GenerationSession {
     /// Logits for the next draw, valid after a feed or a step.
     private var logits: UnsafePointer<Float>?
     private var unusedDropoutRNG = SeededGenerator(seed: 0)
+    /// Tokens per pass when priming with a prompt (nil: `Network.promptWindow`); a test sets it
+    /// to run a prompt in one pass.
+    package var promptWindow: Int?
+    /// The most tokens this session has run through its network in one pass: what its buffers
+    /// are sized by.
+    package private(set) var largestPass = 0
 
     /// A session drawing from `seed` (the same seed as `Generator.generate`'s first sample).
     public init(generator: Generator, seed: UInt64) {
@@ -61,14 +68,13 @@ public final class GenerationSession {
             }
             return
         }
-        try MemoryEstimate(config: network.config, batch: 1, steps: tokens.count, training: false)
-            .check(setting: .prompt, parametersFrom: "the checkpoint", activationsFrom: "a \(tokens.count)-token prompt")
         if let decoder, tokens.count == 1 {
             logits = decoder.step(tokens[0])
         } else {
             if let decoder, started { state = decoder.state }
-            logits = UnsafePointer(network.forward(inputs: tokens.map(Int32.init), steps: tokens.count, batch: 1, state: &state,
-                                                 training: false, rng: &unusedDropoutRNG, lastStepOnly: true))
+            let window = promptWindow ?? Network.promptWindow
+            largestPass = max(largestPass, min(tokens.count, window))
+            logits = UnsafePointer(network.prime(tokens, rows: 1, window: window, state: &state))
             decoder?.load(state)
         }
         started = true

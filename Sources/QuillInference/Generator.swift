@@ -111,7 +111,7 @@ public final class Generator: Sendable {
                 if policy == .unk, let unk = vocabulary.unknownID { ids.append(unk) }
             }
             if !unknown.isEmpty && policy == .refuse {
-                let listed = unknown.map { "'\($0)' (U+\(String(format: "%04X", $0.unicodeScalars.first!.value)))" }
+                let listed = unknown.map { Self.describe($0.unicodeScalars.first!) }
                 let distinct = Array(NSOrderedSet(array: listed)) as! [String]
                 throw QuillError.unknownCharacters(distinct)
             }
@@ -124,6 +124,22 @@ public final class Generator: Sendable {
             }
         }
         return (ids, unknown)
+    }
+
+    /// A character for a one-line message: `'é' (U+00E9)`, or only `U+0007` for one that prints
+    /// as nothing, moves the cursor or changes the terminal (controls, format characters, spaces
+    /// other than U+0020, lone combining marks, unassigned code points).
+    static func describe(_ scalar: Unicode.Scalar) -> String {
+        let code = "U+" + String(format: "%04X", scalar.value)
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator,
+             .nonspacingMark, .enclosingMark:
+            return code
+        case .spaceSeparator where scalar != " ":
+            return code
+        default:
+            return "'\(scalar)' (\(code))"
+        }
     }
 
     /// The token the state is primed with before the prompt: `<bos>` for line models, a newline
@@ -181,13 +197,12 @@ public final class Generator: Sendable {
         var results = (0..<samples).map { _ in Sample(text: "", tokens: 0, stopReason: .length, seconds: 0) }
         var done = [Bool](repeating: false, count: samples)
 
-        try MemoryEstimate(config: network.config, batch: samples, steps: prime.count, training: false)
-            .check(setting: .samples, related: [.prompt], parametersFrom: "the checkpoint",
-                   activationsFrom: "samples \(samples) × a \(prime.count)-token prompt")
-        // Prime with every prompt token at once; the logits of the last step give the first draw.
-        let inputs = prime.flatMap { id in [Int32](repeating: Int32(id), count: samples) }
-        var logits = network.forward(inputs: inputs, steps: prime.count, batch: samples, state: &state,
-                                   training: false, rng: &unusedDropoutRNG, lastStepOnly: true)
+        // The prompt runs in windows, so only the samples bound the memory, not its length.
+        let window = Network.promptWindow(rows: samples)
+        try MemoryEstimate(config: network.config, batch: samples, steps: min(prime.count, window), training: false)
+            .check(setting: .samples, parametersFrom: "the checkpoint", activationsFrom: "\(samples) samples")
+        // The logits of the prompt's last step give the first draw.
+        var logits = network.prime(prime, rows: samples, window: window, state: &state)
         var next = [Int32](repeating: 0, count: samples)
         for _ in 0..<length {
             for s in 0..<samples where !done[s] {
