@@ -95,6 +95,9 @@ public final class CompletionService: Sendable {
         let ids: [Int]
         do {
             ids = try g.encodePrompt(request.prompt, policy: .refuse).ids
+        } catch QuillError.unknownCharacters(let characters) {
+            // The library's advice names its own setting; a client can only change the prompt.
+            throw CompletionRequest.Invalid(field: "prompt", message: "the prompt has characters the model never saw: \(characters.joined(separator: ", "))")
         } catch let error as QuillError {
             throw CompletionRequest.Invalid(field: "prompt", message: error.description)
         }

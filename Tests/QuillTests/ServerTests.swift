@@ -169,6 +169,13 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(events.done)
         XCTAssertGreaterThan(stream.body.components(separatedBy: "data: ").count, 10, "one event per token")
 
+        // A prompt the vocabulary cannot read: the answer names the characters, not a library setting.
+        let unknown = try XCTUnwrap(Self.post(#"{"prompt": "the \u0007 keeper", "max_tokens": 5}"#, port: port))
+        XCTAssertEqual(unknown.status, 400, unknown.body)
+        let unknownMessage = ((unknown.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        XCTAssertTrue(unknownMessage.contains("U+0007"), unknownMessage)
+        XCTAssertFalse(unknownMessage.contains("unknownPolicy"), unknownMessage)
+
         let errors: [(String, String, Int, String?)] = [
             ("POST", #"{"prompt": 5}"#, 400, "prompt"),
             ("POST", #"{"max_tokens": 1000}"#, 400, "max_tokens"),
