@@ -34,23 +34,13 @@ public struct LanguageModel: Sendable {
         self.storage = storage
     }
 
-    /// Weights made by `fill`, which gets a writable store of `config`'s layout (zeroed).
-    init(config: ModelConfig, fill: (ParameterStore) throws -> Void) throws {
-        try config.validate()
-        let store = ParameterStore(shapes: config.parameterShapes)
-        try fill(store)
-        self.init(config: config, copying: store)
-    }
-
     /// Weights with every tensor drawn as a new model's are (see `ModelConfig.initialization`),
     /// from `seed`.
     public init(config: ModelConfig, seed: UInt64) throws {
-        try self.init(config: config) { store in
-            let network = try Network(config: config)
-            var rng = SeededGenerator(seed: seed)
-            network.initialize(rng: &rng)
-            store.copy(from: network.parameters)
-        }
+        let network = try Network(config: config)
+        var rng = SeededGenerator(seed: seed)
+        network.initialize(rng: &rng)
+        self = network.snapshot()
     }
 
     /// Floats in all tensors.
@@ -73,11 +63,15 @@ public struct LanguageModel: Sendable {
     /// format keeps. A new value: this one is unchanged.
     public func rounded(to format: WeightFormat) -> LanguageModel {
         guard format != .f32 else { return self }
-        let store = ParameterStore(copying: self)
-        for entry in layout.entries where entry.shape.count == 2 {
-            let stored = QuantizedMatrix(pointer(entry.name), rows: entry.shape[0], columns: entry.shape[1], format: format)
-            store.set(entry.name, stored.dequantized())
+        let rounded = ImmutableBuffer<Float>(count: layout.count) { out in
+            out.baseAddress!.update(from: storage.base, count: layout.count)
+            for entry in layout.entries where entry.shape.count == 2 {
+                let stored = QuantizedMatrix(pointer(entry.name), rows: entry.shape[0], columns: entry.shape[1], format: format)
+                stored.dequantized().withUnsafeBufferPointer {
+                    (out.baseAddress! + entry.offset).update(from: $0.baseAddress!, count: entry.count)
+                }
+            }
         }
-        return LanguageModel(config: config, copying: store)
+        return LanguageModel(config: config, layout: layout, storage: rounded)
     }
 }
