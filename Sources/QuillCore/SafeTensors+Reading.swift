@@ -27,19 +27,19 @@ extension SafeTensors {
             throw fail("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
         }
         let headerEnd = 8 + Int(headerLength)
-        let headerData = Data(bytes[8..<headerEnd])
-        guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
-            throw fail("header is not a JSON object")
-        }
+        // Strictly: a header naming one tensor twice would otherwise keep either silently.
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(Array(bytes[8..<headerEnd])) } catch { throw fail("header is not a JSON object (\(error))") }
+        guard let header = parsed.object else { throw fail("header is not a JSON object") }
         let dataStart = headerEnd
         let dataLength = bytes.count - dataStart
         var metadata: [String: String] = [:]
         var entries: [HeaderEntry] = []
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let map = value as? [String: Any] else { throw fail("__metadata__ is not a map of strings") }
+                guard let map = value.object else { throw fail("__metadata__ is not a map of strings") }
                 for (key, item) in map {
-                    guard let text = item as? String else { throw fail("__metadata__[\(key)] is not a string") }
+                    guard let text = item.string else { throw fail("__metadata__[\(key)] is not a string") }
                     metadata[key] = text
                 }
                 continue
@@ -70,17 +70,17 @@ extension SafeTensors {
         /// Its bytes, relative to the start of the data.
         let range: Range<Int>
 
-        init(name: String, _ value: Any, dataLength: Int, fail: (String) -> QuillError) throws {
-            guard let info = value as? [String: Any] else { throw fail("tensor '\(name)': header entry is not an object") }
-            guard let dtypeName = info["dtype"] as? String, let dtype = DType(rawValue: dtypeName) else {
-                throw fail("tensor '\(name)': unknown dtype \(String(describing: info["dtype"] ?? "none"))")
+        init(name: String, _ value: JSONValue, dataLength: Int, fail: (String) -> QuillError) throws {
+            guard let info = value.object else { throw fail("tensor '\(name)': header entry is not an object") }
+            guard let dtypeName = info["dtype"]?.string, let dtype = DType(rawValue: dtypeName) else {
+                throw fail("tensor '\(name)': unknown dtype \(info["dtype"]?.string.map { "'\($0)'" } ?? "(missing or not a string)")")
             }
-            guard let shapeValues = info["shape"] as? [Any],
+            guard case .array(let shapeValues)? = info["shape"],
                   let shape = Optional(shapeValues.compactMap(SafeTensors.exactInteger)),
                   shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor '\(name)': shape is not a list of non-negative integers")
             }
-            guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
+            guard case .array(let offsets)? = info["data_offsets"], offsets.count == 2,
                   let begin = SafeTensors.exactInteger(offsets[0]), let end = SafeTensors.exactInteger(offsets[1]),
                   begin >= 0, end >= begin else {
                 throw fail("tensor '\(name)': data_offsets is not a pair of integers [begin, end] with begin ≤ end")
@@ -105,13 +105,8 @@ extension SafeTensors {
 
     /// A JSON number that is a whole number within Int's range, or nil: 3.5, 1e30, true and "3"
     /// are refused rather than truncated or converted.
-    static func exactInteger(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber else { return nil }
-        switch String(cString: number.objCType) {
-        case "c", "B": return nil // JSON true / false
-        case "d", "f": return Int(exactly: number.doubleValue)
-        case "Q": return Int(exactly: number.uint64Value)
-        default: return Int(exactly: number.int64Value)
-        }
+    static func exactInteger(_ value: JSONValue) -> Int? {
+        guard case .number(let number) = value else { return nil }
+        return Int(exactly: number)
     }
 }

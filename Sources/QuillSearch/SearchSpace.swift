@@ -59,9 +59,13 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     /// naming the file and the key at fault.
     public init(json text: String, level: TokenLevel = .char, path: String = "space") throws {
         self.init(level: level)
-        guard let object = JSONValue.parse(Data(text.utf8))?.object else {
-            throw QuillError.invalidValue(name: "the search space \(path)", value: "not a JSON object",
-                                          problem: "write one such as {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}")
+        let example = "write one such as {\"hidden\": [256, 512], \"lr\": [0.001, 0.005]}"
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(Array(text.utf8)) } catch {
+            throw QuillError.invalidValue(name: "the search space \(path)", value: "not JSON (\(error))", problem: example)
+        }
+        guard let object = parsed.object else {
+            throw QuillError.invalidValue(name: "the search space \(path)", value: "not a JSON object", problem: example)
         }
         for key in object.keys.sorted() where !Self.keys.contains(key) {
             throw QuillError.invalidValue(name: "\(path): key '\(key)'", value: "unknown",

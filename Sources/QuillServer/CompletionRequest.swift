@@ -24,7 +24,8 @@ public struct CompletionRequest: Equatable, Sendable {
 
     /// Parses a JSON body; `maximumTokens` bounds `max_tokens`.
     public init(json body: [UInt8], maximumTokens: Int) throws {
-        guard let value = JSONValue.parse(Data(body)) else { throw Invalid(field: nil, message: "the body is not valid JSON") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(body) } catch { throw Invalid(field: nil, message: "the body is not valid JSON: \(error)") }
         guard let object = value.object else { throw Invalid(field: nil, message: "the body must be a JSON object") }
         for key in object.keys.sorted() where !Self.fields.contains(key) {
             throw Invalid(field: key, message: "unknown field '\(key)' (known: \(Self.fields.joined(separator: ", ")))")
