@@ -46,7 +46,8 @@ struct InteractiveLoop {
                 break
             }
             guard let ids = encode(line) else { continue }
-            try session.feed(ids)
+            // Ctrl-C during a long prompt stops it between windows and ends the session.
+            guard try session.feed(ids, shouldStop: { Signals.received != 0 }) else { break }
             if !ids.isEmpty { atLineStart = false }
             let sample = try session.generate(length: length, stopAtEOS: stopAtEOS, stop: stop, promptHasText: !atLineStart,
                                               shouldStop: { Signals.received != 0 }) { output.write($0) }

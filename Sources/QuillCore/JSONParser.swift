@@ -135,7 +135,6 @@ package struct JSONParser {
     private mutating func string() throws(Failure) -> String {
         position += 1
         var scalars = String.UnicodeScalarView()
-        var decoder = UTF8()
         // Escapes are handled byte by byte; everything else goes through the UTF-8 decoder, which
         // refuses overlong forms, surrogates and truncated sequences.
         while true {
@@ -152,7 +151,9 @@ package struct JSONParser {
                 position += 1
                 continue
             }
+            // A fresh decoder each time: one reads ahead, and its buffer belongs to its iterator.
             var iterator = bytes[position...].makeIterator()
+            var decoder = UTF8()
             let before = position
             switch decoder.decode(&iterator) {
             case .scalarValue(let scalar):

@@ -58,7 +58,11 @@ public final class GenerationSession {
     }
 
     /// Runs `ids` (from `Generator.encodePrompt`) through the model after whatever came before.
-    public func feed(_ ids: [Int]) throws {
+    /// A long prompt runs in windows and asks `shouldStop` between them; when it answers true the
+    /// feed is abandoned, the session is reset (what it held is gone, as after `reset()`) and
+    /// `feed` returns false.
+    @discardableResult
+    public func feed(_ ids: [Int], shouldStop: () -> Bool = { false }) throws -> Bool {
         var tokens = ids
         if let pending { tokens.insert(pending, at: 0) }
         if !started, let start = generator.startToken { tokens.insert(start, at: 0) }
@@ -66,7 +70,7 @@ public final class GenerationSession {
             if logits == nil {
                 throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
             }
-            return
+            return true
         }
         if let decoder, tokens.count == 1 {
             logits = decoder.step(tokens[0])
@@ -74,11 +78,17 @@ public final class GenerationSession {
             if let decoder, started { state = decoder.state }
             let window = promptWindow ?? Network.promptWindow
             largestPass = max(largestPass, min(tokens.count, window))
-            logits = UnsafePointer(network.prime(tokens, rows: 1, window: window, state: &state))
+            guard let out = network.prime(tokens, rows: 1, window: window, state: &state, shouldStop: shouldStop) else {
+                // The state holds part of the prompt and the logits buffer another window's draw.
+                reset()
+                return false
+            }
+            logits = UnsafePointer(out)
             decoder?.load(state)
         }
         started = true
         pending = nil
+        return true
     }
 
     /// Samples up to `length` tokens from the current state (see `Generator.generate` for the

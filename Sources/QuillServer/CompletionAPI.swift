@@ -87,13 +87,13 @@ public struct CompletionAPI: Sendable {
                     }
                     return writer.stream(Array("data: ".utf8) + HTTPResponse.jsonBytes(object) + Array("\n\n".utf8))
                 }
-                let result = try service.complete(parsed) { piece in event(chunk(piece, finish: nil)) }
+                let result = try service.complete(parsed, clientGone: { writer.peerClosed }) { piece in event(chunk(piece, finish: nil)) }
                 var last = chunk("", finish: result.finishReason)
                 last["usage"] = usage(result)
                 if event(last) { writer.stream(Array("data: [DONE]\n\n".utf8)) }
             } else {
                 var tokens = 0
-                let result = try service.complete(parsed) { _ in
+                let result = try service.complete(parsed, clientGone: { writer.peerClosed }) { _ in
                     // A client that hangs up frees its slot: checked every few tokens without waiting.
                     tokens += 1
                     return tokens % 8 != 0 || !writer.peerClosed
@@ -104,6 +104,9 @@ public struct CompletionAPI: Sendable {
             }
         } catch let invalid as CompletionRequest.Invalid {
             writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
+        } catch is CompletionService.Abandoned {
+            // Whoever still listens is told the server is going away; a client that hung up hears nothing.
+            writer.send(HTTPResponse.error(503, "the server is stopping; the prompt was not finished"))
         } catch {
             writer.send(HTTPResponse.error(500, "generation failed: \(error)"))
         }

@@ -77,11 +77,17 @@ public final class CompletionService: Sendable {
         public var finishReason: String
     }
 
+    /// A prompt given up between its windows: the client hung up or the server is stopping.
+    public struct Abandoned: Error, Sendable {}
+
     /// Generates one completion (call between `admit` and `release`). `onText` receives each piece
     /// of text as it becomes final and answers false when the client has gone, which ends the
-    /// generation at the next token. Throws `CompletionRequest.Invalid` for a prompt or sampler
-    /// the model cannot take.
-    public func complete(_ request: CompletionRequest, onText: (String) -> Bool = { _ in true }) throws -> Completion {
+    /// generation at the next token; `clientGone` is asked between the prompt's windows, so a
+    /// client that hangs up during a long prompt frees its slot then. Throws
+    /// `CompletionRequest.Invalid` for a prompt or sampler the model cannot take, and `Abandoned`
+    /// when the prompt was given up (client gone or server stopping).
+    public func complete(_ request: CompletionRequest, clientGone: () -> Bool = { false },
+                         onText: (String) -> Bool = { _ in true }) throws -> Completion {
         let sampler: Sampler
         do {
             sampler = try Sampler(temperature: request.temperature, topK: request.topK, topP: request.topP)
@@ -103,7 +109,7 @@ public final class CompletionService: Sendable {
         }
         let session = GenerationSession(generator: g, seed: request.seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
         do {
-            try session.feed(ids)
+            guard try session.feed(ids, shouldStop: { self.isStopping || clientGone() }) else { throw Abandoned() }
         } catch let error as QuillError {
             throw CompletionRequest.Invalid(field: "prompt", message: error.description)
         }

@@ -39,6 +39,7 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(value.object?["bé\"\\/\n"]?.string, "x😀y")
         XCTAssertEqual(value.object?["a"]?.items.count, 9)
         XCTAssertEqual(try JSONParser.parse(Array("\"é\"".utf8)), .string("é"))
+        XCTAssertEqual(try JSONParser.parse(Array("[\"ü€😀a\u{10FFFF}\"]".utf8)), .array([.string("ü€😀a\u{10FFFF}")]))
     }
 
     func testRefusesWhatTheStandardForbids() {
@@ -66,7 +67,7 @@ final class JSONParserTests: XCTestCase {
     /// value (ours is a subset of what Foundation reads), and both outcomes occur.
     func testMutationsAgreeWithFoundation() {
         let seeds = [#"{"prompt": "Hi\n", "max_tokens": 12, "stop": ["a", "b"], "stream": false, "x": null}"#,
-                     #"[1.5, -2e-3, {"k": [true, {"z": "\u00e9"}]}, "q\"r"]"#,
+                     #"[1.5, -2e-3, {"k": [true, {"z": "\u00e9ü€😀"}]}, "q\"r"]"#,
                      #"{"hidden": [256, 512], "lr": [0.001, 0.005], "cell": "lstm"}"#]
         let alphabet = Array(#"{}[]",:.-+eE0123456789 \tnulltruefalse\"#.utf8) + [0xC3, 0xA9, 0xFF]
         var rng = SeededGenerator(seed: 26)

@@ -3,6 +3,7 @@ import Foundation
 import Quill
 import QuillKernels
 import QuillModel
+import QuillServer
 import XCTest
 
 /// Long prompts run through the network in windows: the same bits as one pass, in the memory of
@@ -80,5 +81,42 @@ final class PromptWindowTests: XCTestCase {
         let samples = try generator.generate(prompt: prompt(20_000), samples: 3, length: 30, seed: 2)
         XCTAssertEqual(samples.map(\.tokens), [30, 30, 30])
         XCTAssertEqual(Set(samples.map(\.text)).count, 3, "each sample draws from its own generator")
+    }
+
+    /// Asked between windows, `shouldStop` abandons a long prompt: the feed answers false after
+    /// the first window and the session is as fresh (the same draws as a new session's).
+    func testAnInterruptedPromptStopsBetweenWindowsAndResetsTheSession() throws {
+        let generator = try generator(cell: .lstm)
+        let session = GenerationSession(generator: generator, seed: 7)
+        var asked = 0
+        XCTAssertFalse(try session.feed(prompt(5_000)) { asked += 1; return true })
+        XCTAssertEqual(asked, 1, "asked once, before the second window")
+        try session.feed(prompt(40, seed: 6))
+        let fresh = GenerationSession(generator: generator, seed: 7)
+        try fresh.feed(prompt(40, seed: 6))
+        XCTAssertEqual(try session.generate(length: 50).text, try fresh.generate(length: 50).text)
+        // Never stopped: asked before each window after the first (5,001 tokens: 20 windows).
+        asked = 0
+        XCTAssertTrue(try GenerationSession(generator: generator, seed: 7).feed(prompt(5_000)) { asked += 1; return false })
+        XCTAssertEqual(asked, (5_001 + Network.promptWindow - 1) / Network.promptWindow - 1)
+    }
+
+    /// A client that hangs up during a long prompt frees its slot between windows; a prompt of one
+    /// window never asks.
+    func testTheServerGivesUpALongPromptWhoseClientHasGone() throws {
+        let service = CompletionService(generator: try generator(cell: .gru), modelName: "test", maximumTokens: 8, capacity: 1)
+        let letters = Array("abcdefghijklm")
+        let long = String((0..<3_000).map { letters[$0 % 13] })
+        var asked = 0
+        XCTAssertThrowsError(try service.complete(CompletionRequest(json: Array(#"{"prompt": "\#(long)"}"#.utf8), maximumTokens: 8),
+                                                  clientGone: { asked += 1; return true })) { error in
+            XCTAssertTrue(error is CompletionService.Abandoned, "\(error)")
+        }
+        XCTAssertEqual(asked, 1)
+        asked = 0
+        let short = try service.complete(CompletionRequest(json: Array(#"{"prompt": "abc", "max_tokens": 5}"#.utf8), maximumTokens: 8),
+                                         clientGone: { asked += 1; return true })
+        XCTAssertEqual(short.completionTokens, 5)
+        XCTAssertEqual(asked, 0)
     }
 }
