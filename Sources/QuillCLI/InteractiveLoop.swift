@@ -68,7 +68,7 @@ struct InteractiveLoop {
         do {
             let (ids, unknown) = try generator.encodePrompt(line, policy: policy)
             if !unknown.isEmpty && generator.loaded.level == .word {
-                StandardError.write("quill: warning: words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
+                StandardError.write("quill: warning: words not in the vocabulary, read as <unk>: \(unknown.map(Display.token).joined(separator: " "))")
             }
             return ids
         } catch let error as QuillError {

@@ -13,7 +13,8 @@ package enum Display {
             case "\r": out += "\\r"
             case " " where token.unicodeScalars.count == 1: out += "' '"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                // C1 controls too: some terminals read 0x9B as the start of an escape sequence.
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     out += String(format: "\\u{%X}", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)

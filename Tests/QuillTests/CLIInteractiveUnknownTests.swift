@@ -31,3 +31,24 @@ extension CLITests {
         XCTAssertEqual(unk.stdout.split(separator: "\n", omittingEmptySubsequences: false).count, 4, unk.stdout)
     }
 }
+
+extension CLITests {
+    /// At word level an unknown word is read as <unk> with a warning; the warning shows control
+    /// characters (C0 and C1) escaped, never raw, in `--interactive` and in `--prompt`.
+    func testUnknownWordWarningsEscapeControlCharacters() throws {
+        let text = write(String(repeating: "the keeper lit the lamp\nwind from the west\n", count: 40), "words.txt")
+        let out = folder + "/words"
+        XCTAssertEqual(try quill(["train", text, "--level", "word", "--out", out, "--embed", "8", "--hidden", "16", "--batch", "4",
+                                  "--seq-len", "8", "--max-steps", "3", "--quiet"]).status, 0)
+        let word = "ev\u{1B}[2Jil\u{9B}31m"
+        let interactive = try quill(["generate", out, "--interactive", "--length", "3", "--seed", "1"], input: "the \(word) lamp\n")
+        XCTAssertEqual(interactive.status, 0, interactive.stderr)
+        let prompted = try quill(["generate", out, "--prompt", "the \(word) lamp", "--length", "3", "--seed", "1"])
+        XCTAssertEqual(prompted.status, 0, prompted.stderr)
+        for run in [interactive, prompted] {
+            XCTAssertTrue(run.stderr.contains("read as <unk>: ev\\u{1B}[2Jil\\u{9B}31m"), run.stderr)
+            XCTAssertFalse(run.stderr.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) },
+                           run.stderr)
+        }
+    }
+}

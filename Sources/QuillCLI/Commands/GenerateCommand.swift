@@ -67,7 +67,7 @@ enum GenerateCommand: Command {
         let policy = try unknownPolicy(args)
         let (ids, unknown) = try generator.encodePrompt(prompt, policy: policy)
         if !unknown.isEmpty && loaded.level == .word {
-            StandardError.write("quill: warning: prompt words not in the vocabulary, read as <unk>: \(unknown.joined(separator: " "))")
+            StandardError.write("quill: warning: prompt words not in the vocabulary, read as <unk>: \(unknown.map(Display.token).joined(separator: " "))")
         }
         let echo = !args.flag(.noPrompt)
         let json = args.flag(.json)
