@@ -140,8 +140,10 @@ public struct Vocabulary: Sendable, Equatable {
         return level == .word ? [eos] : []
     }
 
-    /// Same tokens in the same order, and the same number of specials.
+    /// Same tokens in the same order, byte for byte, and the same number of specials. `String`'s
+    /// own == would call "café" written with a combining accent equal to the precomposed one,
+    /// while lookups (and so the ids of a text) tell them apart.
     public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
-        lhs.tokens == rhs.tokens && lhs.specialCount == rhs.specialCount
+        lhs.specialCount == rhs.specialCount && lhs.tokens.elementsEqual(rhs.tokens) { $0.utf8.elementsEqual($1.utf8) }
     }
 }

@@ -21,6 +21,18 @@ final class VocabularyTests: XCTestCase {
         XCTAssertThrowsError(try Vocabulary(counts: counts, minimumCount: 0))
     }
 
+    /// Vocabularies are equal byte for byte, as their lookups are: a word written with a combining
+    /// accent is another token than the precomposed one (String's == calls them equal).
+    func testEqualityComparesBytesAsLookupsDo() throws {
+        let composed = try Vocabulary(tokens: ["<pad>", "<unk>", "caf\u{E9}"], specialCount: 2)
+        let decomposed = try Vocabulary(tokens: ["<pad>", "<unk>", "cafe\u{301}"], specialCount: 2)
+        XCTAssertEqual(composed.tokens[2], decomposed.tokens[2], "String's canonical equality")
+        XCTAssertNil(composed.id(forBytes: Array("cafe\u{301}".utf8)), "lookups compare bytes")
+        XCTAssertNotEqual(composed, decomposed)
+        XCTAssertEqual(composed, try Vocabulary(tokens: ["<pad>", "<unk>", "caf\u{E9}"], specialCount: 2))
+        XCTAssertNotEqual(composed, try Vocabulary(tokens: ["<pad>", "<unk>", "caf\u{E9}"], specialCount: 1))
+    }
+
     func testSequenceModeSpecials() throws {
         let v = try Vocabulary(counts: counts, specials: Vocabulary.extraSpecials(level: .char, sequenceMode: true))
         XCTAssertEqual(Array(v.tokens.prefix(4)), ["<pad>", "<unk>", "<bos>", "<eos>"])
