@@ -1,4 +1,3 @@
-import QuillCore
 import QuillKernels
 import QuillModel
 import QuillText
@@ -67,9 +66,7 @@ public final class GenerationSession {
         if let pending { tokens.insert(pending, at: 0) }
         if !started, let start = generator.startToken { tokens.insert(start, at: 0) }
         guard !tokens.isEmpty else {
-            if logits == nil {
-                throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
-            }
+            if logits == nil { throw Generator.emptyPrompt }
             return true
         }
         if let decoder, tokens.count == 1 {
@@ -96,8 +93,7 @@ public final class GenerationSession {
     /// true ends the sample (`StopReason.interrupted`).
     public func generate(length: Int, stopAtEOS: Bool = false, stop: String? = nil, promptHasText: Bool = false,
                          shouldStop: () -> Bool = { false }, onText: (String) -> Void = { _ in }) throws -> Generator.Sample {
-        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
-        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        try Generator.check(length: length, stop: stop)
         if logits == nil || pending != nil { try feed([]) }
         let start = MonotonicClock.seconds()
         let loaded = generator.loaded

@@ -165,8 +165,7 @@ public final class Generator: Sendable {
                          stop: String? = nil, promptHasText: Bool = false,
                          onText: (Int, String) -> Void = { _, _ in }) throws -> [Sample] {
         guard samples > 0 else { throw QuillError.invalidSetting(.positive(.samples, samples)) }
-        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
-        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+        try Self.check(length: length, stop: stop)
         if samples == 1 {
             let session = GenerationSession(generator: self, seed: seed)
             try session.feed(prompt)
@@ -175,12 +174,20 @@ public final class Generator: Sendable {
         }
         var prime = prompt
         if let startToken { prime.insert(startToken, at: 0) }
-        guard !prime.isEmpty else {
-            throw QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
-        }
+        guard !prime.isEmpty else { throw Self.emptyPrompt }
         return try generateBatch(prime: prime, samples: samples, length: length, seed: seed, stopAtEOS: stopAtEOS, stop: stop,
                                  promptHasText: promptHasText, onText: onText)
     }
+
+    /// What `generate` and `GenerationSession.generate` both refuse: a negative length, an empty
+    /// stop string.
+    static func check(length: Int, stop: String?) throws {
+        guard length >= 0 else { throw QuillError.invalidSetting(.init(.length, length, "length must be 0 or more, got \(length)")) }
+        if let stop, stop.isEmpty { throw QuillError.invalidSetting(.init(.stop, "", "stop must not be empty")) }
+    }
+
+    /// A model without a start token has nothing to draw from until a prompt gives it a token.
+    static let emptyPrompt = QuillError.invalidSetting(.init(.prompt, "", "the model has no start token; give a prompt with at least one known token"))
 
     /// `generate`'s samples as one batch, primed with `prime` (the start token and the prompt).
     private func generateBatch(prime: [Int], samples: Int, length: Int, seed: UInt64, stopAtEOS: Bool, stop: String?,
