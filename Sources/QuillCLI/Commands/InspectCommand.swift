@@ -61,10 +61,11 @@ enum InspectCommand: Command {
         let to = scalars.index(from, offsetBy: length, limitedBy: scalars.endIndex) ?? scalars.endIndex
         let span = String(scalars[from..<to])
         let taken = span.unicodeScalars.count
+        let inspection = try ModelInspector(loaded: loaded, topK: try args.int(.topK)).inspect(text: span)
+        // Said once the span is known to be inspectable, so a failure stays a single line.
         if taken < scalars.count {
             StandardError.write("quill: inspecting characters \(start)..<\(start + taken) of \(file)'s \(scalars.count) (--start and --length choose another span)")
         }
-        let inspection = try ModelInspector(loaded: loaded, topK: try args.int(.topK)).inspect(text: span)
         let name = URL(fileURLWithPath: path).lastPathComponent
         let title = "\(name) on \(URL(fileURLWithPath: file).lastPathComponent)" + (taken < scalars.count ? " (characters \(start)–\(start + taken))" : "")
         let page = InspectionPage(inspection: inspection, cellsPerFeature: try args.int(.cells), title: title)
