@@ -175,6 +175,12 @@ def check_view(browser, check, where, expected_text=None):
     shades = browser.cdp.evaluate("new Set(Array.from(document.querySelectorAll('.qi-t')).map(t => t.style.backgroundColor)).size")
     check(legend.startswith("Shading: layer") and pressed == "true" and shades > 5,
           f"{where}: choosing a cell shades the text by it ({shades} shades; was {before!r} at token 12)")
+    # The legend's range is the cell's largest magnitude, which the tooltip's values never exceed.
+    browser.hover('.qi-t[data-i="12"]')
+    shown = browser.cdp.evaluate("""(() => { const m = document.querySelector('.qi-legend').textContent.match(/\+([0-9.]+)$/);
+        const v = document.querySelector('.qi-tip').innerText.match(/= (-?[0-9.]+)/); return [m && Number(m[1]), v && Number(v[1])]; })()""")
+    check(shown[0] is not None and shown[1] is not None and abs(shown[1]) <= shown[0] + 0.005 and shown[0] > 0,
+          f"{where}: the legend's range (±{shown[0]}) bounds the tooltip's activation ({shown[1]})")
 
     # The keyboard: arrow keys move the tooltip from token to token, with focus.
     browser.click('.qi-t[data-i="20"]')

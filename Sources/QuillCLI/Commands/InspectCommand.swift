@@ -18,7 +18,7 @@ enum InspectCommand: Command {
                                     minimum: 0, maximum: 1 << 40)
             case .length:
                 OptionSpec("length", .int, default: "\(InspectCommand.defaultLength)",
-                           "characters inspected from --start; a longer file is cut to this span (the page stores about 200 bytes a character)",
+                           "characters inspected from --start; a longer file is cut to this span (the page stores about 100 bytes a character)",
                            minimum: 2, maximum: InspectCommand.maximumLength)
             case .topK: OptionSpec("top-k", .int, default: "5", "the model's guesses shown for each token", minimum: 1, maximum: 20)
             case .cells: OptionSpec("cells", .int, default: "5", "cells listed (and stored) per feature", minimum: 1, maximum: 20)

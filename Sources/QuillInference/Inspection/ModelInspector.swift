@@ -51,7 +51,8 @@ public struct ModelInspector: Sendable {
         let hasGates = config.cell != .rnnTanh && config.cell != .rnnRelu
         var outputs = [[Float]](repeating: [Float](repeating: 0, count: n * h), count: layers)
         var cells = config.cell.hasCellState ? outputs : []
-        var gates = hasGates ? [[Float]](repeating: [Float](repeating: 0, count: n * gateWidth), count: layers) : []
+        var gates = keepsGates && hasGates ? [[Float]](repeating: [Float](repeating: 0, count: n * gateWidth), count: layers) : []
+        var tallies = (0..<layers).compactMap { _ in GateSaturation.Tally(cell: config.cell, units: h) }
         var surprisal = [Double?](repeating: nil, count: n)
         var guesses = [[TokenGuess]](repeating: [], count: n)
         var ranks = [Int](repeating: 0, count: n)
@@ -69,7 +70,10 @@ public struct ModelInspector: Sendable {
                 let (output, cell, gate) = network.activations(layer: k)
                 outputs[k].withUnsafeMutableBufferPointer { ($0.baseAddress! + start * h).update(from: output, count: t * h) }
                 if let cell { cells[k].withUnsafeMutableBufferPointer { ($0.baseAddress! + start * h).update(from: cell, count: t * h) } }
-                if let gate { gates[k].withUnsafeMutableBufferPointer { ($0.baseAddress! + start * gateWidth).update(from: gate, count: t * gateWidth) } }
+                if let gate {
+                    tallies[k].add(gate, rows: t)
+                    if keepsGates { gates[k].withUnsafeMutableBufferPointer { ($0.baseAddress! + start * gateWidth).update(from: gate, count: t * gateWidth) } }
+                }
             }
             // Row s predicts token start + s + 1.
             for s in 0..<t where start + s + 1 < n {
@@ -90,10 +94,9 @@ public struct ModelInspector: Sendable {
         guard surprisal.allSatisfy({ $0?.isFinite ?? true }) else {
             throw QuillError.runtime("the model's predictions are not finite; its weights are probably far too large, as after a diverging training run")
         }
-        let saturation = gates.compactMap { GateSaturation(cell: config.cell, gates: $0, units: h) }
         return Inspection(config: config, level: loaded.level, vocabulary: loaded.vocabulary, text: text, tokens: spans,
                           surprisal: surprisal, guesses: guesses, trueRank: ranks, outputs: outputs, cellStates: cells,
-                          gates: keepsGates ? gates : [], saturation: saturation)
+                          gates: gates, saturation: tallies.map(\.result))
     }
 
     /// The `k` largest of `logProbabilities` as guesses, largest first (ties: lower id first).

@@ -13,7 +13,7 @@ public struct InspectRequest: Equatable, Sendable {
 
     /// The fields a request may hold.
     public static let fields = ["text", "top_k", "cells"]
-    /// The longest text served: an inspection's page data grows by about 200 bytes a character
+    /// The longest text served: an inspection's page data grows by about 100 bytes a character
     /// and its activations by L·H·8 bytes a token while it runs.
     public static let maximumCharacters = 10_000
 

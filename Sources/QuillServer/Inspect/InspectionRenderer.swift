@@ -205,7 +205,7 @@ const QuillInspect = (() => {
         }
         legend.innerHTML = `Shading: layer ${c.layer + 1}, unit ${c.unit}, ${state.signal === 'cell' ? 'cell state c' : 'output h'}: ` +
           `<span class="qi-swatch" style="background:linear-gradient(90deg,rgba(40,90,220,.85),rgba(255,255,255,0),rgba(220,50,40,.85))"></span> ` +
-          `\u2212${c[state.signal].scale.toFixed(2)} to +${c[state.signal].scale.toFixed(2)}`;
+          `\u2212${(127 * c[state.signal].scale).toFixed(2)} to +${(127 * c[state.signal].scale).toFixed(2)}`;
       }
       if (state.current >= 0 && !tip.hidden) tip.innerHTML = describe(state.current);
     }
