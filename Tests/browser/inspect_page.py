@@ -100,10 +100,11 @@ class Browser:
         for kind in ("mousePressed", "mouseReleased"):
             self.cdp.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
-    def key(self, name):
+    def key(self, name, shift=False):
         codes = {"ArrowRight": 39, "ArrowLeft": 37, "Tab": 9}
         for kind in ("rawKeyDown", "keyUp"):
-            self.cdp.send("Input.dispatchKeyEvent", type=kind, key=name, code=name, windowsVirtualKeyCode=codes[name])
+            self.cdp.send("Input.dispatchKeyEvent", type=kind, key=name, code=name, windowsVirtualKeyCode=codes[name],
+                          modifiers=8 if shift else 0)
 
     def screenshot(self, path):
         import base64
@@ -188,6 +189,13 @@ def check_view(browser, check, where, expected_text=None):
     focused = browser.cdp.evaluate("document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.i : null")
     tip = browser.cdp.evaluate("document.querySelector('.qi-tip').innerText")
     check(focused == "21" and "token 22 of" in tip, f"{where}: ArrowRight moves focus and the tooltip to the next token")
+    # Shift+Tab twice leaves the text (no keyboard trap); one Tab comes back to the same token.
+    browser.key("Tab", shift=True)
+    browser.key("Tab", shift=True)
+    outside = browser.cdp.evaluate("!document.querySelector('.qi-text').contains(document.activeElement)")
+    browser.key("Tab")
+    back = browser.cdp.evaluate("document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.i : null")
+    check(outside and back == "21", f"{where}: Shift+Tab leaves the text and Tab returns to token 21 (got {back})")
 
 
 def test(args, chromium):

@@ -185,7 +185,10 @@ const QuillInspect = (() => {
       state.pinned = true;
       show(Math.max(0, Math.min(n - 1, (state.current < 0 ? 0 : state.current) + step)), true);
     });
-    textBox.addEventListener('focus', (e) => { if (e.target === textBox) show(state.current < 0 ? Math.min(1, n - 1) : state.current, true); });
+    // Tabbing into the text lands on its current token; Shift+Tab out of a token passes through.
+    textBox.addEventListener('focus', (e) => {
+      if (e.target === textBox && !textBox.contains(e.relatedTarget)) show(state.current < 0 ? Math.min(1, n - 1) : state.current, true);
+    });
 
     function paint() {
       surprisalButton.setAttribute('aria-pressed', String(state.mode === 'surprisal'));
