@@ -64,3 +64,9 @@ final class GRULayer: RecurrentLayer {
         core.finishBackward(input: x, inputSideGrad: gi, hiddenSideGrad: gh, inputGrad: inputGrad)
     }
 }
+
+extension GRULayer {
+    var cellStates: UnsafePointer<Float>? { nil }
+    /// r, z, n after their activations: the gate kernel overwrites the input-side pre-activations.
+    var activatedGates: UnsafePointer<Float>? { UnsafePointer(core.gates.pointer) }
+}

@@ -59,3 +59,9 @@ final class LSTMLayer: RecurrentLayer {
         core.finishBackward(input: x, inputSideGrad: g, hiddenSideGrad: g, inputGrad: inputGrad)
     }
 }
+
+extension LSTMLayer {
+    var cellStates: UnsafePointer<Float>? { UnsafePointer(cells.pointer + core.batch * core.hiddenSize) }
+    /// i, f, g, o after their activations: the gate kernel overwrites the pre-activations in place.
+    var activatedGates: UnsafePointer<Float>? { UnsafePointer(core.gates.pointer) }
+}

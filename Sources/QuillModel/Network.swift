@@ -205,6 +205,16 @@ package final class Network {
         return input
     }
 
+    /// Layer `k`'s activations in the last forward, read in place (valid until this network's
+    /// next call): output and cell state (T·B, H) after each step, and the activated gates
+    /// (T·B, G·H) in the cell's block order. `cell` is nil without a cell state, `gates` nil for a
+    /// vanilla RNN. In evaluation the output is also what the next layer read (no dropout).
+    package func activations(layer k: Int) -> (output: UnsafePointer<Float>, cell: UnsafePointer<Float>?,
+                                               gates: UnsafePointer<Float>?) {
+        precondition(k >= 0 && k < layers.count, "layer \(k) of \(layers.count)")
+        return (UnsafePointer(layers[k].output), layers[k].cellStates, layers[k].activatedGates)
+    }
+
     /// Decoder: logits = Y·Wᵀ + b for `rows` rows of `top` after the first `skipping`, one GEMM.
     private func decode(_ top: UnsafePointer<Float>, rows: Int, skipping: Int) -> UnsafeMutablePointer<Float> {
         let h = config.hiddenSize, v = config.vocabularySize

@@ -50,3 +50,8 @@ final class RNNLayer: RecurrentLayer {
         core.finishBackward(input: x, inputSideGrad: da, hiddenSideGrad: da, inputGrad: inputGrad)
     }
 }
+
+extension RNNLayer {
+    var cellStates: UnsafePointer<Float>? { nil }
+    var activatedGates: UnsafePointer<Float>? { nil }
+}

@@ -2,7 +2,7 @@
 /// A recurrent layer: a cell's equations around a `RecurrentCore` that holds its weights, buffers
 /// and the products every cell shares. Each cell is one type conforming to this protocol, so a
 /// new cell that forgets a pass does not compile, rather than failing at run time.
-protocol RecurrentLayer: AnyObject {
+protocol RecurrentLayer: AnyObject, InspectableLayer {
     /// The weights, buffers and shared products of this layer.
     var core: RecurrentCore { get }
 
@@ -24,4 +24,13 @@ protocol RecurrentLayer: AnyObject {
 extension RecurrentLayer {
     /// The layer's output after `forward`: (T·B, H).
     var output: UnsafeMutablePointer<Float> { core.output }
+}
+
+/// What a layer's last `forward` leaves readable besides its output, for looking inside a model.
+protocol InspectableLayer {
+    /// (T·B, H) cell state after each step, or nil for cells without one.
+    var cellStates: UnsafePointer<Float>? { get }
+    /// (T·B, G·H) activated gates of each step in the cell's block order, or nil for cells whose
+    /// forward keeps no gates (a vanilla RNN's only activation is its output).
+    var activatedGates: UnsafePointer<Float>? { get }
 }

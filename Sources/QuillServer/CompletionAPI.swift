@@ -1,8 +1,9 @@
 import Foundation
 import Quill
 
-/// The routes of `quill serve`: an OpenAI-style completions API, the model's description, a
-/// health check and the web page, behind an access policy.
+/// The routes of `quill serve`: an OpenAI-style completions API, an inspection of a text (the
+/// web page's Inspect tab), the model's description, a health check and the web page, behind an
+/// access policy.
 public struct CompletionAPI: Sendable {
     public let service: CompletionService
     /// What `/v1/models` says of the model.
@@ -16,7 +17,8 @@ public struct CompletionAPI: Sendable {
         self.access = access
     }
 
-    static let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET", "/v1/completions": "POST"]
+    static let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET", "/v1/completions": "POST",
+                                           "/v1/inspect": "POST"]
 
     /// Answers one request on `connection`.
     public func handle(_ request: HTTPRequest, _ connection: Connection) {
@@ -28,7 +30,7 @@ public struct CompletionAPI: Sendable {
 
     private func route(_ request: HTTPRequest, _ writer: ResponseWriter) {
         guard let method = Self.routes[request.path] else {
-            writer.send(HTTPResponse.error(404, "no such path: \(request.path) (try /, /health, /v1/models, /v1/completions)"))
+            writer.send(HTTPResponse.error(404, "no such path: \(request.path) (try /, /health, /v1/models, /v1/completions, /v1/inspect)"))
             return
         }
         guard request.method == method else {
@@ -45,7 +47,39 @@ public struct CompletionAPI: Sendable {
             var model: [String: Any] = ["id": service.modelName, "object": "model", "owned_by": "quill"]
             for (key, value) in description { model[key] = value }
             writer.send(HTTPResponse.json(200, ["object": "list", "data": [model]]))
+        case "/v1/inspect": inspect(request, writer)
         default: complete(request, writer)
+        }
+    }
+
+    /// Answers with the data object of `InspectionPage` (the Inspect tab draws it with the same
+    /// renderer as `quill inspect`'s file). An inspection takes one of the service's slots.
+    private func inspect(_ request: HTTPRequest, _ writer: ResponseWriter) {
+        let parsed: InspectRequest
+        do {
+            parsed = try InspectRequest(json: request.body)
+        } catch let invalid as CompletionRequest.Invalid {
+            writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
+            return
+        } catch {
+            writer.send(HTTPResponse.error(400, "\(error)"))
+            return
+        }
+        guard service.admit() else {
+            var response = HTTPResponse.error(503, "all \(service.capacity) slots are taken; try again shortly")
+            response.headers.append(("Retry-After", "1"))
+            writer.send(response)
+            return
+        }
+        defer { service.release() }
+        do {
+            let inspection = try ModelInspector(loaded: service.generator.loaded, topK: parsed.topK).inspect(text: parsed.text)
+            let page = InspectionPage(inspection: inspection, cellsPerFeature: parsed.cells, title: "\(service.modelName) on the pasted text")
+            writer.send(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(try page.dataJSON().utf8)))
+        } catch let error as QuillError {
+            writer.send(HTTPResponse.error(400, error.description, field: "text"))
+        } catch {
+            writer.send(HTTPResponse.error(500, "inspection failed: \(error)"))
         }
     }
 

@@ -1,5 +1,7 @@
 /// The page `GET /` serves: one self-contained document (no external scripts, styles or fonts)
-/// with a prompt box, the sampling controls, and the continuation streamed in token by token.
+/// with two tabs: Generate (a prompt box, the sampling controls, and the continuation streamed in
+/// token by token) and Inspect (pasted text sent to `/v1/inspect` and drawn by
+/// `InspectionRenderer`, the same script and styles as `quill inspect`'s page).
 enum WebPage {
     static let html = #"""
 <!doctype html>
@@ -21,12 +23,22 @@ enum WebPage {
   #cancel { background: #a33; }
   #output { white-space: pre-wrap; font: 1rem/1.45 ui-monospace, monospace; background: white; border: 1px solid #ddd; border-radius: 6px; padding: .8rem; min-height: 8rem; }
   #output .prompt { color: #777; }
-  #status { color: #666; font-size: .85rem; margin-top: .5rem; min-height: 1.2rem; }
+  #status, #inspect-status { color: #666; font-size: .85rem; margin-top: .5rem; min-height: 1.2rem; }
+  body.wide { max-width: 80rem; }
+  .tabs { display: flex; gap: .3rem; border-bottom: 1px solid #ccc; margin-bottom: 1rem; }
+  .tabs button { background: #e8ebf2; color: #1d1d1f; border-radius: 6px 6px 0 0; }
+  .tabs button[aria-selected="true"] { background: #2457c5; color: white; }
+\#(InspectionRenderer.css)
 </style>
 </head>
 <body>
 <h1>Quill</h1>
 <div id="model">loading model…</div>
+<div class="tabs" role="tablist" aria-label="What to do">
+  <button role="tab" id="tab-generate" aria-selected="true" aria-controls="panel-generate">Generate</button>
+  <button role="tab" id="tab-inspect" aria-selected="false" aria-controls="panel-inspect" tabindex="-1">Inspect</button>
+</div>
+<section id="panel-generate" role="tabpanel" aria-labelledby="tab-generate">
 <textarea id="prompt" placeholder="Write the start of a text; the model continues it.">ROMEO:</textarea>
 <div class="controls">
   <label>max tokens <input id="max_tokens" type="number" value="300" min="1"></label>
@@ -41,6 +53,19 @@ enum WebPage {
 </div>
 <div id="output"></div>
 <div id="status"></div>
+</section>
+<section id="panel-inspect" role="tabpanel" aria-labelledby="tab-inspect" hidden>
+<textarea id="inspect-text" aria-label="Text to inspect" placeholder="Paste a text (up to 10,000 characters): the model scores it, and the view shows its guesses and the cells that track the text."></textarea>
+<div class="controls">
+  <label>guesses per token <input id="inspect-top-k" type="number" value="5" min="1" max="20"></label>
+  <button id="inspect-go">Inspect</button>
+</div>
+<div id="inspect-status" role="status"></div>
+<div id="inspect-view"></div>
+</section>
+<script>
+\#(InspectionRenderer.script)
+</script>
 <script>
 const $ = (id) => document.getElementById(id);
 let controller = null;
@@ -125,6 +150,42 @@ for (const key of ['prompt', 'max_tokens', 'temperature', 'top_k', 'top_p', 'see
   if (query.has(key)) $(key).value = query.get(key);
 }
 if (query.has('run')) $('go').click();
+
+// Tabs: arrow keys move between them, as the ARIA tabs pattern has it.
+const tabs = [$('tab-generate'), $('tab-inspect')];
+function choose(tab) {
+  for (const t of tabs) {
+    const on = t === tab;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute('aria-controls')).hidden = !on;
+  }
+  document.body.classList.toggle('wide', tab === tabs[1]);
+  tab.focus();
+}
+for (const t of tabs) {
+  t.onclick = () => choose(t);
+  t.onkeydown = (e) => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') choose(tabs[(tabs.indexOf(t) + 1) % tabs.length]);
+  };
+}
+$('inspect-go').onclick = async () => {
+  $('inspect-go').disabled = true;
+  $('inspect-status').textContent = 'inspecting…';
+  try {
+    const response = await fetch('/v1/inspect', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }),
+      body: JSON.stringify({ text: $('inspect-text').value, top_k: Number($('inspect-top-k').value) }) });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.error ? data.error.message : `HTTP ${response.status}`);
+    QuillInspect.render($('inspect-view'), data);
+    $('inspect-status').textContent = '';
+  } catch (error) {
+    $('inspect-status').textContent = `error: ${error.message}`;
+  } finally {
+    $('inspect-go').disabled = false;
+  }
+};
+if (query.has('inspect')) { choose(tabs[1]); $('inspect-text').value = query.get('inspect'); $('inspect-go').click(); }
 </script>
 </body>
 </html>

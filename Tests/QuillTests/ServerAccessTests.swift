@@ -97,7 +97,10 @@ final class ServerAccessTests: XCTestCase {
         let page = try XCTUnwrap(s.request("GET", "/", headers: [host]))
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.body.contains(#"id="key""#) && page.body.contains("sessionStorage"), "the page has a field for the key")
-        XCTAssertEqual(page.body.components(separatedBy: "headers: headers(").count - 1, 2, "both of its fetch calls send it")
+        // Completions, the model's description and the Inspect tab's inspection: each fetch sends it.
+        let fetches = page.body.components(separatedBy: "fetch(").count - 1
+        XCTAssertEqual(fetches, 3)
+        XCTAssertEqual(page.body.components(separatedBy: "headers: headers(").count - 1, fetches, "every fetch call sends it")
         XCTAssertEqual(s.request("GET", "/health", headers: [host])?.status, 200)
         XCTAssertEqual(s.request("GET", "/nowhere", headers: [host])?.status, 404)
         let wrong = ["", "Bearer", "Bearer ", "Bearer s3cret-ke", "Bearer s3cret-key-and-more", "Bearer S3CRET-KEY", "Basic czNjcmV0LWtleQ==",
