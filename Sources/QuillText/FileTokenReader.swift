@@ -26,6 +26,10 @@ package struct FileTokenReader {
     private var otherIDs: [UInt32: Int32] = [:]
     private let unknownID: Int32
     private let eosID: Int32
+    /// Bytes of the vocabulary's longest token: a longer word is unknown before its end is read.
+    private let longestToken: Int
+    /// In the rest of a word already counted as unknown (word level).
+    private var skippingWord = false
 
     /// Tokens the vocabulary lacks, so far (as `EncodedText.unknown`).
     public private(set) var unknown = 0
@@ -33,8 +37,8 @@ package struct FileTokenReader {
     public private(set) var dropped = 0
 
     /// File offset from which a new reader gives the same ids as this one's next chunks: where
-    /// its undecoded bytes start.
-    public var position: Int { bufferStart }
+    /// its undecoded bytes start; nil inside a word too long to be known, which is not a boundary.
+    public var position: Int? { skippingWord ? nil : bufferStart }
 
     /// - Parameters:
     ///   - offset: a token boundary: the text's start, or a `position` of an earlier reader.
@@ -48,6 +52,7 @@ package struct FileTokenReader {
         bufferStart = offset ?? file.textStart
         unknownID = Int32(vocabulary.unknownID ?? -1)
         eosID = Int32(vocabulary.eosID ?? vocabulary.unknownID ?? -1)
+        longestToken = vocabulary.tokens.lazy.map(\.utf8.count).max() ?? 0
         if level == .char {
             asciiIDs = (0..<128).map { b in vocabulary.id(forBytes: [UInt8(b)]).map(Int32.init) ?? unknownID }
         }
@@ -117,6 +122,10 @@ package struct FileTokenReader {
     private mutating func encodeWords(_ p: UnsafeBufferPointer<UInt8>, final: Bool) -> Int {
         var i = 0
         let n = p.count
+        if skippingWord {
+            while i < n && !ASCII.isWhitespace(p[i]) { i += 1 }
+            skippingWord = i == n && !final
+        }
         while i < n {
             let b = p[i]
             if b == ASCII.newline {
@@ -127,7 +136,13 @@ package struct FileTokenReader {
             if ASCII.isWhitespace(b) { i += 1; continue }
             let start = i
             while i < n && !ASCII.isWhitespace(p[i]) { i += 1 }
-            if i == n && !final { return start } // the word may go on in the next chunk
+            if i == n && !final {
+                // The word may go on in the next chunk. Past the longest token it is unknown
+                // whatever follows, so it is counted now and its rest skipped: a file without
+                // whitespace is never held whole.
+                guard i - start > longestToken else { return start }
+                skippingWord = true
+            }
             let id = vocabulary.id(forBytes: p.baseAddress! + start, i - start).map(Int32.init) ?? unknownID
             if id == unknownID { unknown += 1 }
             if id >= 0 { ids.append(UInt32(id)) } else { dropped += 1 }

@@ -42,7 +42,7 @@ package struct TokenIndex: Sendable {
         var lineOpen = false
         var offset = reader.position
         while let ids = try reader.nextChunk() {
-            entries.append(Entry(offset: offset, idIndex: idCount))
+            if let offset { entries.append(Entry(offset: offset, idIndex: idCount)) }
             idCount += ids.count
             for id in ids {
                 if id == counted { countedIDs += 1 }
