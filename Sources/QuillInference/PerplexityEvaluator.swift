@@ -72,10 +72,10 @@ public struct PerplexityEvaluator {
                                        chunkSize: chunkSize ?? 1 << 20).next
         } else {
             try checkLength(index.idCount, path: path)
-            // Each of the B streams holds a chunk of bytes and its ids: about 10 MB in all.
+            // The B streams hold 1 MB of bytes in all, and their ids (4 bytes each).
             next = try FileStreamBatches(file: file, level: level, vocabulary: vocabulary, index: index,
                                          batchSize: batchSize, steps: steps,
-                                         chunkSize: chunkSize ?? min(1 << 18, max(1 << 12, (1 << 21) / batchSize))).next
+                                         chunkSize: chunkSize ?? min(1 << 18, max(1 << 12, (1 << 20) / batchSize))).next
         }
         var failure: (any Error)?
         let batches = AnyIterator<Batch> {

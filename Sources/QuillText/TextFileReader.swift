@@ -7,7 +7,7 @@ import QuillCore
 ///
 /// The bytes are the file's own: a leading byte-order mark is skipped (`textStart`), but CR LF
 /// pairs are left for the reader to treat as LF, as `TextFile` turns them into LF.
-package final class TextFileReader: @unchecked Sendable { // the descriptor is only read with pread
+package final class TextFileReader {
     /// Where the text came from.
     public let path: String
     /// The file's size in bytes when it was opened.
