@@ -37,22 +37,31 @@ package final class FileLineBatches {
     private func nextLine() throws -> [Int32]? {
         var row: [Int32] = [bosID]
         var length = 0
-        while true {
+        var ended = false
+        let separator = separatorID ?? UInt32.max // no id is UInt32.max: without a separator, one line
+        while !ended {
             if cursor == chunk.count {
                 if atEnd { break }
                 guard let ids = try reader.nextChunk() else { atEnd = true; break }
                 chunk = ids
                 cursor = 0
-                continue
             }
-            let id = chunk[cursor]
-            cursor += 1
-            if id == separatorID {
-                if length > 0 { break }
-                continue
+            // The chunk is scanned in locals: a class's properties are checked for exclusive
+            // access at every use, which costs more than the rest of this loop.
+            var i = cursor
+            chunk.withUnsafeBufferPointer { ids in
+                while i < ids.count {
+                    let id = ids[i]
+                    i += 1
+                    if id == separator {
+                        if length > 0 { ended = true; break }
+                        continue
+                    }
+                    if length < maxLength { row.append(Int32(id)) }
+                    length += 1
+                }
             }
-            if length < maxLength { row.append(Int32(id)) }
-            length += 1
+            cursor = i
         }
         if length == 0 { return nil }
         if length < maxLength { row.append(eosID) }
