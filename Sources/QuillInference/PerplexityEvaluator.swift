@@ -46,9 +46,44 @@ public struct PerplexityEvaluator {
         self.steps = steps
     }
 
-    /// Scores a text file.
+    /// Scores a text file, read a chunk at a time: one pass counts its tokens and notes where
+    /// each stream starts, then the windows are read as they are scored, so memory holds the model,
+    /// one batch and a few chunks whatever the file's size. The result is the one `evaluate(text:)`
+    /// gives for the same text, to the bit.
     public func evaluate(file path: String) throws -> Result {
-        try evaluate(try TextFile(path: path))
+        try evaluate(file: path, chunkSize: nil)
+    }
+
+    /// The same with `chunkSize` bytes read at a time (nil: sizes fit for large files).
+    package func evaluate(file path: String, chunkSize: Int?) throws -> Result {
+        let file = try TextFileReader(path: path, chunkSize: chunkSize ?? 1 << 20)
+        let vocabulary = loaded.vocabulary, level = loaded.level
+        let separator = loaded.mode == .lines ? vocabulary.lineEndID(level: level) : nil
+        let index = try TokenIndex(file: file, level: level, vocabulary: vocabulary,
+                                   countedID: level == .word ? vocabulary.eosID : nil, separatorID: separator,
+                                   chunkSize: chunkSize ?? 1 << 20)
+        try checkSomeKnown(unknown: index.unknown, tokens: index.tokenCount, lineEnds: index.countedIDs, path: path)
+        let next: () throws -> Batch?
+        if loaded.mode == .lines {
+            _ = try SequenceBatcher.specials(of: vocabulary)
+            guard index.nonEmptyLines > 0 else { throw SequenceBatcher.noLines }
+            next = try FileLineBatches(file: file, level: level, vocabulary: vocabulary, separatorID: separator,
+                                       batchSize: batchSize, maxLength: Self.maxLineLength,
+                                       chunkSize: chunkSize ?? 1 << 20).next
+        } else {
+            try checkLength(index.idCount, path: path)
+            // The B streams hold 1 MB of bytes in all, and their ids (4 bytes each).
+            next = try FileStreamBatches(file: file, level: level, vocabulary: vocabulary, index: index,
+                                         batchSize: batchSize, steps: steps,
+                                         chunkSize: chunkSize ?? min(1 << 18, max(1 << 12, (1 << 20) / batchSize))).next
+        }
+        var failure: (any Error)?
+        let batches = AnyIterator<Batch> {
+            do { return try next() } catch { failure = error; return nil }
+        }
+        let (sum, count) = Evaluator.score(model: loaded.model, batches: batches)
+        if let failure { throw failure }
+        return try result(sum: sum, count: count, unknown: index.unknown, textTokens: index.tokenCount, path: path)
     }
 
     /// Scores text in memory.
@@ -56,30 +91,50 @@ public struct PerplexityEvaluator {
         try evaluate(try TextFile(path: "text", bytes: Array(text.utf8)))
     }
 
+    /// Scores a file read whole, its ids all in memory: what `evaluate(file:)` did before it read
+    /// files in chunks, kept as the reference it is tested against.
+    package func evaluateWhole(file path: String) throws -> Result {
+        try evaluate(try TextFile(path: path))
+    }
+
+    /// Lines longer than this many tokens are cut in lines mode.
+    static let maxLineLength = 1 << 20
+
     private func evaluate(_ text: TextFile) throws -> Result {
         let path = text.path
         let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
         // Line ends are known at word level whatever the text, so they do not count as known words.
         let lineEnds = loaded.level == .word ? encoded.ids.lazy.filter { $0 == self.loaded.vocabulary.eosID }.count : 0
-        guard encoded.unknown < encoded.tokenCount - lineEnds else {
-            throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
-        }
+        try checkSomeKnown(unknown: encoded.unknown, tokens: encoded.tokenCount, lineEnds: lineEnds, path: path)
         let batcher: TrainBatcher
         if loaded.mode == .lines {
             let separator = loaded.vocabulary.lineEndID(level: loaded.level)
             batcher = .lines(try SequenceBatcher(ids: encoded.ids, separatorID: separator, vocabulary: loaded.vocabulary,
-                                                 batchSize: batchSize, maxLength: 1 << 20, seed: 0))
+                                                 batchSize: batchSize, maxLength: Self.maxLineLength, seed: 0))
         } else {
-            guard encoded.ids.count >= 2 * batchSize else {
-                throw QuillError.invalidSetting(InvalidSetting(.batchSize, batchSize, "\(path): \(encoded.ids.count) tokens is too short to score with batchSize \(batchSize) (needs \(2 * batchSize)); try a smaller batchSize"))
-            }
+            try checkLength(encoded.ids.count, path: path)
             batcher = .stream(try StreamBatcher(ids: encoded.ids, batchSize: batchSize, steps: steps))
         }
         let (sum, count) = Evaluator.score(model: loaded.model, batcher: batcher)
+        return try result(sum: sum, count: count, unknown: encoded.unknown, textTokens: encoded.tokenCount, path: path)
+    }
+
+    private func checkSomeKnown(unknown: Int, tokens: Int, lineEnds: Int, path: String) throws {
+        guard unknown < tokens - lineEnds else {
+            throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
+        }
+    }
+
+    private func checkLength(_ ids: Int, path: String) throws {
+        guard ids >= 2 * batchSize else {
+            throw QuillError.invalidSetting(InvalidSetting(.batchSize, batchSize, "\(path): \(ids) tokens is too short to score with batchSize \(batchSize) (needs \(2 * batchSize)); try a smaller batchSize"))
+        }
+    }
+
+    private func result(sum: Double, count: Int, unknown: Int, textTokens: Int, path: String) throws -> Result {
         guard sum.isFinite else {
             throw QuillError.runtime("the model's predictions on \(path) are not finite (cross-entropy \(sum / Double(max(1, count)))); its weights are probably far too large, as after a diverging training run")
         }
-        return Result(tokens: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
-                      crossEntropy: sum / Double(max(1, count)))
+        return Result(tokens: count, unknown: unknown, textTokens: textTokens, crossEntropy: sum / Double(max(1, count)))
     }
 }

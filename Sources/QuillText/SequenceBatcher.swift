@@ -31,9 +31,7 @@ package struct SequenceBatcher: Sendable {
                 seed: UInt64) throws {
         guard batchSize > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, batchSize)) }
         guard maxLength > 0 else { throw QuillError.invalidSetting(.positive(.maxLength, maxLength)) }
-        guard let bos = vocabulary.bosID, let eos = vocabulary.eosID else {
-            throw QuillError.runtime("sequence mode needs <bos> and <eos> in the vocabulary")
-        }
+        let specials = try Self.specials(of: vocabulary)
         var lines: [Range<Int>] = []
         var start = 0
         for i in 0...ids.count {
@@ -42,15 +40,13 @@ package struct SequenceBatcher: Sendable {
                 start = i + 1
             }
         }
-        guard !lines.isEmpty else { throw QuillError.runtime("no non-empty lines to make sequences from") }
+        guard !lines.isEmpty else { throw Self.noLines }
         self.ids = ids
         self.lines = lines
         self.batchSize = batchSize
         self.maxLength = maxLength
         self.seed = seed
-        padID = Int32(vocabulary.padID ?? 0) // padded positions are masked out whatever id they hold
-        bosID = Int32(bos)
-        eosID = Int32(eos)
+        (padID, bosID, eosID) = (specials.pad, specials.bos, specials.eos)
     }
 
     /// Lines in the text.
@@ -81,6 +77,23 @@ package struct SequenceBatcher: Sendable {
             if seq.count <= maxLength { seq.append(eosID) }
             return seq // length ≤ maxLength + 1: at most maxLength predictions
         }
+        return Self.batch(framed: framed, padID: padID)
+    }
+
+    /// The error for a text without a non-empty line.
+    package static let noLines = QuillError.runtime("no non-empty lines to make sequences from")
+
+    /// The ids that frame and pad rows: `<pad>` (0 without one: padded positions are masked out
+    /// whatever id they hold), `<bos>` and `<eos>`; throws when the vocabulary lacks `<bos>` or `<eos>`.
+    package static func specials(of vocabulary: Vocabulary) throws -> (pad: Int32, bos: Int32, eos: Int32) {
+        guard let bos = vocabulary.bosID, let eos = vocabulary.eosID else {
+            throw QuillError.runtime("sequence mode needs <bos> and <eos> in the vocabulary")
+        }
+        return (Int32(vocabulary.padID ?? 0), Int32(bos), Int32(eos))
+    }
+
+    /// A batch of framed rows (`<bos> ids… [<eos>]`), padded with `padID` to the longest.
+    package static func batch(framed: [[Int32]], padID: Int32) -> Batch {
         let b = framed.count
         let t = framed.map { $0.count - 1 }.max()!
         var inputs = [Int32](repeating: padID, count: t * b)

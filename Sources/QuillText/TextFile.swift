@@ -15,6 +15,15 @@ package struct TextFile: Sendable {
 
     /// Reads `path`; throws for a missing, unreadable, binary or non-UTF-8 file.
     public init(path: String) throws {
+        try Self.checkIsRegularFile(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QuillError.io(path: path, problem: "cannot be read (permissions?)")
+        }
+        try self.init(path: path, bytes: [UInt8](data))
+    }
+
+    /// Throws unless `path` names a regular file (or a link to one).
+    static func checkIsRegularFile(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw QuillError.badText(path: path, problem: "no such file")
@@ -28,10 +37,6 @@ package struct TextFile: Sendable {
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
             throw QuillError.badText(path: path, problem: "is not a regular file (a pipe, socket or device); save the text to a file first")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw QuillError.io(path: path, problem: "cannot be read (permissions?)")
-        }
-        try self.init(path: path, bytes: [UInt8](data))
     }
 
     /// Checks text already in memory; `path` is only used in messages.

@@ -37,21 +37,27 @@ package enum UTF8Scanner {
 
     /// Byte offset of the first invalid sequence, or nil when the whole buffer is valid UTF-8.
     public static func firstInvalidOffset(in bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { p in
-            var i = 0
-            let n = p.count
-            while i < n {
-                // Runs of ASCII are the common case: skip them eight bytes at a time.
-                while i + 8 <= n,
-                      UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                }
-                if i >= n { break }
-                guard let (_, length) = decode(p, at: i) else { return i }
-                i += length
+        bytes.withUnsafeBufferPointer { firstInvalidOffset(in: $0, final: true).invalid }
+    }
+
+    /// The same over one piece of a longer text: unless `final`, the last three bytes are left
+    /// undecoded (a scalar there may go on in the next piece). `decoded` is where decoding stopped:
+    /// at the invalid sequence, or where the next piece should resume.
+    public static func firstInvalidOffset(in p: UnsafeBufferPointer<UInt8>, final: Bool) -> (invalid: Int?, decoded: Int) {
+        var i = 0
+        let n = p.count
+        let end = final ? n : max(0, n - 3)
+        while i < end {
+            // Runs of ASCII are the common case: skip them eight bytes at a time.
+            while i + 8 <= end,
+                  UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
             }
-            return nil
+            if i >= end { break }
+            guard let (_, length) = decode(p, at: i) else { return (i, i) }
+            i += length
         }
+        return (nil, i)
     }
 
     /// UTF-8 bytes of one scalar value.
