@@ -9,6 +9,8 @@ enum TrainBenchmark {
         var name = "custom"
         var vocabulary = 65, embed = 64, hidden = 256, layers = 2, batch = 32, steps = 64
         var cell = "lstm"
+        /// M of the attention head, or nil for none.
+        var attention: Int? = nil
     }
 
     struct Result {
@@ -21,7 +23,7 @@ enum TrainBenchmark {
     static let flags: [String: String] = [
         "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
         "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
-        "profile": "false", "weights": "f32",
+        "profile": "false", "weights": "f32", "attention": "false", "attention-memory": "\(ModelConfig.Attention.defaultMemory)",
     ]
 
     static func run(arguments: [String]) throws {
@@ -29,7 +31,7 @@ enum TrainBenchmark {
         Parallel.threadCount = try o.int("threads")
         let c = Configuration(vocabulary: try o.int("vocab"), embed: try o.int("embed"), hidden: try o.int("hidden"),
                               layers: try o.int("layers"), batch: try o.int("batch"), steps: try o.int("seq-len"),
-                              cell: o.string("cell"))
+                              cell: o.string("cell"), attention: o.bool("attention") ? try o.int("attention-memory") : nil)
         if o.bool("profile") {
             try profile(c, trainSteps: try o.int("steps"))
             return
@@ -61,6 +63,10 @@ enum TrainBenchmark {
             let input = Double(layer == 0 ? c.embed : c.hidden)
             forward += 2 * rows * gates * (input + h)
         }
+        if let m = c.attention {
+            // The query projection, then scores and context over at most M + T states per position.
+            forward += 2 * rows * h * h + 2 * 2 * rows * Double(m + c.steps) * h
+        }
         // Backward: each forward product has two gradient products of the same size.
         return 3 * forward
     }
@@ -79,7 +85,7 @@ enum TrainBenchmark {
                 throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden,
-                                     layers: c.layers, cell: cell)
+                                     layers: c.layers, cell: cell, attention: c.attention.map { ModelConfig.Attention(memory: $0) })
             model = try Network(config: config)
             model.initialize(rng: &rng)
             optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)

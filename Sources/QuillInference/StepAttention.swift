@@ -37,10 +37,12 @@ struct StepAttentionWeights: Sendable {
 /// attended layer (M past positions and the current one), so a token costs one query product and
 /// two passes over at most M + 1 stored states, with nothing shifted.
 ///
-/// Each step: the current state goes into the ring; scores q̃·k over the ring's valid slots (split
-/// over the workers, each score one `Dot.product`), softmax, and the context Σ a·k (each worker
-/// its share of the H units, summed over the slots in slot order), so the result does not depend
-/// on the thread count. The slot order is not the time order once the ring wraps; the softmax and
+/// Each step: the current state goes into the ring; scores q̃·k over the ring's valid slots (each
+/// one `Dot.product`), softmax, and the context Σ a·k summed over the slots in slot order. It runs
+/// on the calling thread: at H = 256, M = 512 it is about 36 µs of one core, and three more
+/// parallel regions a token (query, scores, context) cost more than that on a busy machine
+/// (measured: 2-thread generation fell from 1458 to 621 tokens/s with them, against 9477 → 7066
+/// on one thread; docs/attention.md). The slot order is not the time order once the ring wraps; the softmax and
 /// the weighted sum do not care, so the result equals the general pass's up to rounding.
 final class StepAttention {
     let weights: StepAttentionWeights
@@ -106,6 +108,20 @@ final class StepAttention {
         count = min(count + 1, capacity)
     }
 
+    /// out += a·x over `count` floats, eight lanes at a time.
+    @inline(__always)
+    private static func addScaled(_ x: UnsafePointer<Float>, by a: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        let raw = UnsafeRawPointer(x), rawOut = UnsafeMutableRawPointer(out)
+        while j + 8 <= count {
+            let sum = rawOut.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self)
+                + a * raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self)
+            rawOut.storeBytes(of: sum, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { out[j] += a * x[j]; j += 1 }
+    }
+
     /// Runs the head on the attended layer's output `y` of this token; the result is in `output`.
     func step(_ y: UnsafePointer<Float>) {
         let w = weights, h = hidden, q = query, out = output, ring = ring, scores = scores
@@ -113,9 +129,13 @@ final class StepAttention {
         let n = count
         let rows = w.query.rowReader
         w.queryBias.withUnsafeBufferPointer { bias in
-            Parallel.forRanges(h, granule: 16, minimumPerWorker: max(16, (1 << 14) / max(1, h))) { units in
-                for j in units { q[j] = bias[j] + rows.dot(y, row: j) }
+            var j = 0
+            while j + 4 <= h {
+                let sums = UnsafeRawPointer(bias.baseAddress! + j).loadUnaligned(as: SIMD4<Float>.self) + rows.dot4(y, row: j)
+                UnsafeMutableRawPointer(q + j).storeBytes(of: sums, as: SIMD4<Float>.self)
+                j += 4
             }
+            while j < h { q[j] = bias[j] + rows.dot(y, row: j); j += 1 }
         }
         var mean: Float = 0
         for j in 0..<h { mean += q[j] }
@@ -126,17 +146,12 @@ final class StepAttention {
         let rstd = 1 / (variance + 1e-5).squareRoot()
         for j in 0..<h { q[j] = ((q[j] - mean) * rstd * w.gain[j] + w.shift[j]) * w.keyGate[j] }
 
-        Parallel.forRanges(n, granule: 8, minimumPerWorker: max(8, (1 << 14) / max(1, h))) { slots in
-            for s in slots { scores[s] = Dot.product(q, ring + s * h, count: h) }
-        }
+        for s in 0..<n { scores[s] = Dot.product(q, ring + s * h, count: h) }
         Softmax.softmax(scores, count: n)
-        Parallel.forRanges(h, granule: 16, minimumPerWorker: max(16, (1 << 14) / max(1, n))) { units in
-            for j in units { out[j] = 0 }
-            for s in 0..<n {
-                let a = scores[s], k = ring + s * h
-                for j in units { out[j] += a * k[j] }
-            }
-            for j in units { out[j] = y[j] + w.valueGate[j] * out[j] }
+        out.update(repeating: 0, count: h)
+        for s in 0..<n { Self.addScaled(ring + s * h, by: scores[s], into: out, count: h) }
+        w.valueGate.withUnsafeBufferPointer { gate in
+            for j in 0..<h { out[j] = y[j] + gate[j] * out[j] }
         }
     }
 }

@@ -206,8 +206,10 @@ package final class Network {
                                   c0: cs.baseAddress.map { $0 + offset })
                     var output = layer.output
                     if let attention, k == config.attentionLayer {
-                        output = attention.forward(input: layer.output, steps: t, batch: b, memory: &state.memory,
-                                                   lengths: &state.memoryLengths)
+                        output = Profiler.measure(.attention) {
+                            attention.forward(input: layer.output, steps: t, batch: b, memory: &state.memory,
+                                              lengths: &state.memoryLengths)
+                        }
                     }
                     Profiler.measure(.dropout) {
                         if training && config.dropout > 0 {
@@ -300,7 +302,7 @@ package final class Network {
                     if last { addActivationPenaltyGradient(to: dOut, temporal: false) }
                     Profiler.measure(.dropout) { dropouts[k + 1].backward(dOut) }
                     if last { addActivationPenaltyGradient(to: dOut, temporal: true) }
-                    if let attention, k == config.attentionLayer { attention.backward(dOut) }
+                    if let attention, k == config.attentionLayer { Profiler.measure(.attentionBackward) { attention.backward(dOut) } }
                     let offset = k * b * h
                     layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
                                        hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
