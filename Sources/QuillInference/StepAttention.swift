@@ -37,12 +37,13 @@ struct StepAttentionWeights: Sendable {
 /// attended layer (M past positions and the current one), so a token costs one query product and
 /// two passes over at most M + 1 stored states, with nothing shifted.
 ///
-/// Each step: the current state goes into the ring; scores q̃·k over the ring's valid slots (each
-/// one `Dot.product`), softmax, and the context Σ a·k summed over the slots in slot order. It runs
-/// on the calling thread: at H = 256, M = 512 it is about 36 µs of one core, and three more
-/// parallel regions a token (query, scores, context) cost more than that on a busy machine
-/// (measured: 2-thread generation fell from 1458 to 621 tokens/s with them, against 9477 → 7066
-/// on one thread; docs/attention.md). The slot order is not the time order once the ring wraps; the softmax and
+/// Each step: the current state goes into the ring; the query product runs on the calling thread;
+/// then one parallel region over a fixed number of slot blocks (`blocks`, whatever the thread
+/// count): each block scores its slots (one `Dot.product` each), exponentiates them against its
+/// own maximum and sums its share of the context; the blocks are then combined in block order,
+/// rescaled to the common maximum (the one-pass softmax of FlashAttention), so the result does not
+/// depend on the thread count. Three regions a token (query, scores, context) cost more than
+/// their work on a busy machine (docs/attention.md). The slot order is not the time order once the ring wraps; the softmax and
 /// the weighted sum do not care, so the result equals the general pass's up to rounding.
 final class StepAttention {
     let weights: StepAttentionWeights
@@ -50,6 +51,11 @@ final class StepAttention {
     private let ring: UnsafeMutablePointer<Float>   // (M + 1, H)
     private let scores: UnsafeMutablePointer<Float> // (M + 1)
     private let query: UnsafeMutablePointer<Float>  // (H)
+    private let partial: UnsafeMutablePointer<Float> // (blocks, H) each block's unnormalised context
+    private var blockMaxima = [Float](repeating: 0, count: StepAttention.blocks)
+    private var blockSums = [Float](repeating: 0, count: StepAttention.blocks)
+    /// Slot blocks of a step: fixed, so that the sums' grouping never depends on the workers.
+    static let blocks = 4
     /// The head's output for the current token (H), valid until the next step.
     let output: UnsafeMutablePointer<Float>
     /// States held (at most M + 1) and the slot the next one goes to.
@@ -67,10 +73,12 @@ final class StepAttention {
         query.initialize(repeating: 0, count: h)
         output = .allocate(capacity: h)
         output.initialize(repeating: 0, count: h)
+        partial = .allocate(capacity: Self.blocks * h)
+        partial.initialize(repeating: 0, count: Self.blocks * h)
     }
 
     deinit {
-        for p in [ring, scores, query, output] { p.deallocate() }
+        for p in [ring, scores, query, output, partial] { p.deallocate() }
     }
 
     /// Forgets every state (a new stream or line).
@@ -146,12 +154,41 @@ final class StepAttention {
         let rstd = 1 / (variance + 1e-5).squareRoot()
         for j in 0..<h { q[j] = ((q[j] - mean) * rstd * w.gain[j] + w.shift[j]) * w.keyGate[j] }
 
-        for s in 0..<n { scores[s] = Dot.product(q, ring + s * h, count: h) }
-        Softmax.softmax(scores, count: n)
-        out.update(repeating: 0, count: h)
-        for s in 0..<n { Self.addScaled(ring + s * h, by: scores[s], into: out, count: h) }
-        w.valueGate.withUnsafeBufferPointer { gate in
-            for j in 0..<h { out[j] = y[j] + gate[j] * out[j] }
+        let blocks = Self.blocks, partial = partial
+        blockMaxima.withUnsafeMutableBufferPointer { maxima in
+            blockSums.withUnsafeMutableBufferPointer { sums in
+                let (maxima, sums) = (maxima.baseAddress!, sums.baseAddress!)
+                // Worth a parallel region only when the blocks are long.
+                let work = { (block: Int) in
+                    let start = n * block / blocks, end = n * (block + 1) / blocks
+                    let context = partial + block * h
+                    context.update(repeating: 0, count: h)
+                    guard start < end else { maxima[block] = -.infinity; sums[block] = 0; return }
+                    for s in start..<end { scores[s] = Dot.product(q, ring + s * h, count: h) }
+                    let top = Softmax.maximum(scores + start, count: end - start)
+                    var total: Float = 0
+                    for s in start..<end {
+                        let e = VectorMath.exp(scores[s] - top)
+                        total += e
+                        Self.addScaled(ring + s * h, by: e, into: context, count: h)
+                    }
+                    maxima[block] = top
+                    sums[block] = total
+                }
+                if n * h >= 1 << 15 { Parallel.forEach(blocks, work) } else { for block in 0..<blocks { work(block) } }
+                let top = (0..<blocks).reduce(-Float.infinity) { max($0, maxima[$1]) }
+                var total: Float = 0
+                out.update(repeating: 0, count: h)
+                for block in 0..<blocks where sums[block] > 0 {
+                    let factor = VectorMath.exp(maxima[block] - top)
+                    total += factor * sums[block]
+                    Self.addScaled(partial + block * h, by: factor, into: out, count: h)
+                }
+                let inverse = 1 / total
+                w.valueGate.withUnsafeBufferPointer { gate in
+                    for j in 0..<h { out[j] = y[j] + gate[j] * inverse * out[j] }
+                }
+            }
         }
     }
 }

@@ -11,8 +11,11 @@ import QuillKernels
 /// where P is the longest memory of the batch, lo(t) = max(P − len_b, P + t − M) keeps each
 /// position to itself and its M predecessors (and to row b's valid memory), and the gates scale
 /// the query and the output instead of the keys and values (σ(g_k)⊙k · q = k · σ(g_k)⊙q, and
-/// Σ a·σ(g_v)⊙k = σ(g_v)⊙Σ a·k), so keys and values are the stored states themselves. The memory
-/// gets no gradient. Rows of a batch are independent, so each worker takes whole rows and runs
+/// Σ a·σ(g_v)⊙k = σ(g_v)⊙Σ a·k), so keys and values are the stored states themselves, read in
+/// place: the memory slots and Y have the same layout (slot-major, row stride B·H), so each
+/// product over K is two products, one over the memory and one over the window. The memory gets
+/// no gradient; the new one is written into a buffer of this layer's and swapped with the
+/// caller's, which leaves this layer the old one for backward without a copy. Rows of a batch are independent, so each worker takes whole rows and runs
 /// their products on its own thread: the results are the same bits for any thread count.
 final class AttentionLayer {
     let hiddenSize: Int
@@ -22,7 +25,9 @@ final class AttentionLayer {
     private let gradients: ParameterStore
     private static let epsilon: Float = 1e-5
 
-    private let keys = Workspace()       // ((P+T)·B, H) memory slots then Y, slot-major
+    /// The memory the last forward read ((M, B, H), swapped out of the caller's state), and Y.
+    private var previousMemory: [Float] = []
+    private var window: UnsafePointer<Float>?
     private let normalized = Workspace() // (T·B, H) N
     private let inverseStd = Workspace() // (T·B) 1/√(var + ε)
     private let query = Workspace()      // (T·B, H) Q̃, then its gradient
@@ -51,9 +56,8 @@ final class AttentionLayer {
         steps = t; batch = b; past = p
         starts = lengths.map { p - $0 }
         let width = p + t
-        let k = keys.buffer(width * rowStride)
-        memory.withUnsafeBufferPointer { k.update(from: $0.baseAddress! + (m - p) * rowStride, count: p * rowStride) }
-        (k + p * rowStride).update(from: y, count: rows * h)
+        window = y
+        if previousMemory.count != m * b * h { previousMemory = [Float](repeating: 0, count: m * b * h) }
 
         let n = normalized.buffer(rows * h), q = query.buffer(rows * h), rstd = inverseStd.buffer(rows)
         GEMM.multiply(m: rows, n: h, k: h, a: y, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
@@ -70,19 +74,30 @@ final class AttentionLayer {
 
         let a = weights.buffer(b * t * width), c = context.buffer(rows * h)
         let starts = self.starts
-        Parallel.forEach(b) { row in
-            let ar = a + row * t * width
-            GEMM.multiply(m: t, n: width, k: h, a: q + row * h, lda: rowStride, b: k + row * h, ldb: rowStride,
-                          transposeB: true, c: ar, ldc: width, parallel: false)
-            for s in 0..<t {
-                let scores = ar + s * width
-                let lo = max(starts[row], p + s - m), hi = p + s
-                Softmax.softmax(scores + lo, count: hi - lo + 1)
-                for j in 0..<lo { scores[j] = 0 }
-                for j in (hi + 1)..<width { scores[j] = 0 }
+        memory.withUnsafeBufferPointer { stored in
+            let mem = stored.baseAddress! + (m - p) * rowStride // the P slots in reach
+            Parallel.forEach(b) { row in
+                let ar = a + row * t * width
+                if p > 0 {
+                    GEMM.multiply(m: t, n: p, k: h, a: q + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
+                                  transposeB: true, c: ar, ldc: width, parallel: false)
+                }
+                GEMM.multiply(m: t, n: t, k: h, a: q + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
+                              transposeB: true, c: ar + p, ldc: width, parallel: false)
+                for s in 0..<t {
+                    let scores = ar + s * width
+                    let lo = max(starts[row], p + s - m), hi = p + s
+                    Softmax.softmax(scores + lo, count: hi - lo + 1)
+                    for j in 0..<lo { scores[j] = 0 }
+                    for j in (hi + 1)..<width { scores[j] = 0 }
+                }
+                if p > 0 {
+                    GEMM.multiply(m: t, n: h, k: p, a: ar, lda: width, b: mem + row * h, ldb: rowStride,
+                                  c: c + row * h, ldc: rowStride, parallel: false)
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, b: y + row * h, ldb: rowStride,
+                              beta: p > 0 ? 1 : 0, c: c + row * h, ldc: rowStride, parallel: false)
             }
-            GEMM.multiply(m: t, n: h, k: width, a: ar, lda: width, b: k + row * h, ldb: rowStride,
-                          c: c + row * h, ldc: rowStride, parallel: false)
         }
 
         let z = output.buffer(rows * h)
@@ -91,13 +106,19 @@ final class AttentionLayer {
             for r in range { for j in 0..<h { z[r * h + j] = y[r * h + j] + valueGate[j] * c[r * h + j] } }
         }
 
-        // The memory keeps the last M of the P + T states (each row's count grows by T up to M).
-        memory.withUnsafeMutableBufferPointer { mem in
-            let kept = min(m, width)
-            let dst = mem.baseAddress! + (m - kept) * rowStride
-            if kept < m { mem.baseAddress!.update(repeating: 0, count: (m - kept) * rowStride) }
-            dst.update(from: k + (width - kept) * rowStride, count: kept * rowStride)
+        // The new memory, the last M of the P + T states, goes into this layer's spare buffer, which
+        // then trades places with the caller's: the caller gets the new one, this layer keeps the
+        // one just read for backward.
+        let kept = min(m, width), fromMemory = max(0, kept - t), fromWindow = kept - fromMemory
+        memory.withUnsafeBufferPointer { stored in
+            previousMemory.withUnsafeMutableBufferPointer { spare in
+                let old = stored.baseAddress!, new = spare.baseAddress!
+                Self.copySlots([(new, nil, m - kept), (new + (m - kept) * rowStride, old + (m - fromMemory) * rowStride, fromMemory),
+                                (new + (m - fromWindow) * rowStride, y + (t - fromWindow) * rowStride, fromWindow)],
+                               slotSize: rowStride)
+            }
         }
+        swap(&memory, &previousMemory)
         for row in 0..<b { lengths[row] = min(m, lengths[row] + t) }
         // Slots a row does not own hold zeros (as in a fresh state), never another window's leftovers.
         memory.withUnsafeMutableBufferPointer { mem in
@@ -108,12 +129,30 @@ final class AttentionLayer {
         return z
     }
 
+    /// Copies (or, with no source, zeroes) runs of whole slots, the runs' slots split over the
+    /// workers (each slot is written by one of them).
+    private static func copySlots(_ runs: [(UnsafeMutablePointer<Float>, UnsafePointer<Float>?, Int)], slotSize: Int) {
+        let total = runs.reduce(0) { $0 + $1.2 }
+        Parallel.forRanges(total, minimumPerWorker: max(1, (1 << 16) / max(1, slotSize))) { range in
+            var first = 0
+            for (destination, source, count) in runs {
+                let lo = max(range.lowerBound, first), hi = min(range.upperBound, first + count)
+                if lo < hi {
+                    let d = destination + (lo - first) * slotSize
+                    if let source { d.update(from: source + (lo - first) * slotSize, count: (hi - lo) * slotSize) }
+                    else { d.update(repeating: 0, count: (hi - lo) * slotSize) }
+                }
+                first += count
+            }
+        }
+    }
+
     /// Backward through the last `forward`: `grad` holds dZ on entry and dY on exit; the head's
     /// parameter gradients are added into `gradients`.
     func backward(_ grad: UnsafeMutablePointer<Float>) {
         let h = hiddenSize, t = steps, b = batch, p = past, m = capacity, rows = t * b, rowStride = b * h
         let width = p + t
-        let k = UnsafePointer(keys.pointer), y = k + p * rowStride
+        guard let y = window else { preconditionFailure("attention backward without a forward") }
         let n = UnsafePointer(normalized.pointer), rstd = UnsafePointer(inverseStd.pointer)
         let q = query.pointer, a = weights.pointer, c = context.pointer, tmp = scratch.buffer(rows * h)
         let gamma = parameters.pointer("attention.query_norm.weight"), beta = parameters.pointer("attention.query_norm.bias")
@@ -137,25 +176,36 @@ final class AttentionLayer {
         let dq = tmp
         let starts = self.starts
         let dsAll = scoreGradients.buffer(b * t * width)
-        Parallel.forEach(b) { row in
-            let ar = a + row * t * width, ds = dsAll + row * t * width
-            GEMM.multiply(m: t, n: width, k: h, a: c + row * h, lda: rowStride, b: k + row * h, ldb: rowStride,
-                          transposeB: true, c: ds, ldc: width, parallel: false)
-            GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, transposeA: true, b: c + row * h, ldb: rowStride,
-                          beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
-            for s in 0..<t {
-                let weightsRow = ar + s * width, dsRow = ds + s * width
-                let lo = max(starts[row], p + s - m), hi = p + s
-                var dot: Float = 0
-                for j in lo...hi { dot += weightsRow[j] * dsRow[j] }
-                for j in 0..<lo { dsRow[j] = 0 }
-                for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
-                for j in (hi + 1)..<width { dsRow[j] = 0 }
+        previousMemory.withUnsafeBufferPointer { stored in
+            let mem = stored.baseAddress! + (m - p) * rowStride
+            Parallel.forEach(b) { row in
+                let ar = a + row * t * width, ds = dsAll + row * t * width
+                if p > 0 {
+                    GEMM.multiply(m: t, n: p, k: h, a: c + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
+                                  transposeB: true, c: ds, ldc: width, parallel: false)
+                }
+                GEMM.multiply(m: t, n: t, k: h, a: c + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
+                              transposeB: true, c: ds + p, ldc: width, parallel: false)
+                GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, transposeA: true, b: c + row * h, ldb: rowStride,
+                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+                for s in 0..<t {
+                    let weightsRow = ar + s * width, dsRow = ds + s * width
+                    let lo = max(starts[row], p + s - m), hi = p + s
+                    var dot: Float = 0
+                    for j in lo...hi { dot += weightsRow[j] * dsRow[j] }
+                    for j in 0..<lo { dsRow[j] = 0 }
+                    for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
+                    for j in (hi + 1)..<width { dsRow[j] = 0 }
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
+                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+                if p > 0 {
+                    GEMM.multiply(m: t, n: h, k: p, a: ds, lda: width, b: mem + row * h, ldb: rowStride,
+                                  c: dq + row * h, ldc: rowStride, parallel: false)
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, b: y + row * h, ldb: rowStride,
+                              beta: p > 0 ? 1 : 0, c: dq + row * h, ldc: rowStride, parallel: false)
             }
-            GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
-                          beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
-            GEMM.multiply(m: t, n: h, k: width, a: ds, lda: width, b: k + row * h, ldb: rowStride,
-                          c: dq + row * h, ldc: rowStride, parallel: false)
         }
 
         // Key gate: Q̃ = Q⊙σ(g_k)/√H, so dg_k = Σ dQ̃⊙Q⊙σ'(g_k)/√H and dQ = dQ̃⊙σ(g_k)/√H.

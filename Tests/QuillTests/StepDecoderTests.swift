@@ -87,6 +87,32 @@ final class StepDecoderTests: XCTestCase {
         }
     }
 
+    /// A ring long enough for the step's parallel region (300 states of 128) gives the same bits on
+    /// one thread and on two or three, and still the general pass's values.
+    func testLongAttentionRingIsBitIdenticalAcrossThreadCounts() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let m = try model(hidden: 128, embed: 16, attention: ModelConfig.Attention(memory: 299))
+        let prompt = (0..<300).map { Int32($0 % 23) }
+        var results: [[Float]] = []
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            let decoder = StepDecoder(weights: StepWeights(model: m, format: .f32))
+            let network = Network(model: m)
+            var state = RecurrentState(config: m.config, batchSize: 1)
+            var rng = SeededGenerator(seed: 0)
+            network.forward(inputs: prompt, steps: 300, batch: 1, state: &state, training: false, rng: &rng)
+            decoder.load(state)
+            let fast = Array(UnsafeBufferPointer(start: decoder.step(4), count: 23))
+            let reference = Array(UnsafeBufferPointer(start: network.forward(inputs: [4], steps: 1, batch: 1, state: &state,
+                                                                          training: false, rng: &rng), count: 23))
+            for (a, b) in zip(fast, reference) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+            results.append(fast)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+        XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern))
+    }
+
     func testQuantizedMatricesHoldWhatTheFormatsDefine() throws {
         var rng = SeededGenerator(seed: 9)
         let rows = 5, columns = 37
