@@ -130,6 +130,28 @@ final class StepAttention {
         while j < count { out[j] += a * x[j]; j += 1 }
     }
 
+    /// out += Σ a[i]·x_i over four rows `stride` apart: one load and store of `out` for four rows.
+    @inline(__always)
+    private static func addScaled4(_ x: UnsafePointer<Float>, stride: Int, by a: SIMD4<Float>,
+                                   into out: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        let raw = UnsafeRawPointer(x), rawOut = UnsafeMutableRawPointer(out), rowBytes = stride &* 4
+        while j + 8 <= count {
+            let offset = j &* 4
+            var sum = rawOut.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            sum += a[0] * raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            sum += a[1] * raw.loadUnaligned(fromByteOffset: offset &+ rowBytes, as: SIMD8<Float>.self)
+            sum += a[2] * raw.loadUnaligned(fromByteOffset: offset &+ 2 &* rowBytes, as: SIMD8<Float>.self)
+            sum += a[3] * raw.loadUnaligned(fromByteOffset: offset &+ 3 &* rowBytes, as: SIMD8<Float>.self)
+            rawOut.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count {
+            out[j] += a[0] * x[j] + a[1] * x[stride + j] + a[2] * x[2 * stride + j] + a[3] * x[3 * stride + j]
+            j += 1
+        }
+    }
+
     /// Runs the head on the attended layer's output `y` of this token; the result is in `output`.
     func step(_ y: UnsafePointer<Float>) {
         let w = weights, h = hidden, q = query, out = output, ring = ring, scores = scores
@@ -164,14 +186,24 @@ final class StepAttention {
                     let context = partial + block * h
                     context.update(repeating: 0, count: h)
                     guard start < end else { maxima[block] = -.infinity; sums[block] = 0; return }
-                    for s in start..<end { scores[s] = Dot.product(q, ring + s * h, count: h) }
-                    let top = Softmax.maximum(scores + start, count: end - start)
-                    var total: Float = 0
-                    for s in start..<end {
-                        let e = VectorMath.exp(scores[s] - top)
-                        total += e
-                        Self.addScaled(ring + s * h, by: e, into: context, count: h)
+                    var s = start
+                    while s + 4 <= end {
+                        let four = Dot.product4(q, rows: ring + s * h, stride: h, count: h)
+                        for i in 0..<4 { scores[s + i] = four[i] }
+                        s += 4
                     }
+                    while s < end { scores[s] = Dot.product(q, ring + s * h, count: h); s += 1 }
+                    let top = Softmax.maximum(scores + start, count: end - start)
+                    VectorMath.apply(scores + start, count: end - start) { VectorMath.exp($0 - top) }
+                    var total: Float = 0
+                    for s in start..<end { total += scores[s] }
+                    s = start
+                    while s + 4 <= end {
+                        Self.addScaled4(ring + s * h, stride: h, by: SIMD4(scores[s], scores[s + 1], scores[s + 2], scores[s + 3]),
+                                        into: context, count: h)
+                        s += 4
+                    }
+                    while s < end { Self.addScaled(ring + s * h, by: scores[s], into: context, count: h); s += 1 }
                     maxima[block] = top
                     sums[block] = total
                 }

@@ -87,7 +87,7 @@ final class AttentionLayer {
                 for s in 0..<t {
                     let scores = ar + s * width
                     let lo = max(starts[row], p + s - m), hi = p + s
-                    Softmax.softmax(scores + lo, count: hi - lo + 1)
+                    Softmax.softmaxVectorized(scores + lo, count: hi - lo + 1)
                     for j in 0..<lo { scores[j] = 0 }
                     for j in (hi + 1)..<width { scores[j] = 0 }
                 }
@@ -191,8 +191,7 @@ final class AttentionLayer {
                 for s in 0..<t {
                     let weightsRow = ar + s * width, dsRow = ds + s * width
                     let lo = max(starts[row], p + s - m), hi = p + s
-                    var dot: Float = 0
-                    for j in lo...hi { dot += weightsRow[j] * dsRow[j] }
+                    let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
                     for j in 0..<lo { dsRow[j] = 0 }
                     for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
                     for j in (hi + 1)..<width { dsRow[j] = 0 }
