@@ -108,6 +108,14 @@ def build(cell, vocab, embed, hidden, layers, attention_memory=0):
     with torch.no_grad():
         for p in model.parameters():
             p.uniform_(-0.5, 0.5)
+        if attention_memory > 0:
+            # Larger than the rest, so that the softmax is far from uniform and every attention
+            # gradient stands well above the check's absolute tolerance (1e-5).
+            attention = modules["attention"]
+            attention.query.weight.uniform_(-1.5, 1.5)
+            attention.query_norm.weight.uniform_(2, 4)
+            attention.key_gate.uniform_(0, 3)
+            attention.value_gate.uniform_(1, 3)
     return model
 
 
