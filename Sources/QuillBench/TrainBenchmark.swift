@@ -18,6 +18,9 @@ enum TrainBenchmark {
         var trainGFLOPs = 0.0
         var generateTokensPerSecond = 0.0
         var peakResidentMB = 0.0
+        /// CPU milliseconds a training step and CPU microseconds a generated token (all threads).
+        var trainCPUMillisecondsPerStep = 0.0
+        var generateCPUMicrosecondsPerToken = 0.0
     }
 
     static let flags: [String: String] = [
@@ -45,6 +48,8 @@ enum TrainBenchmark {
             ("generate_tokens_per_s", String(format: "%.0f", r.generateTokensPerSecond)),
             ("peak_rss_mb", String(format: "%.1f", r.peakResidentMB)),
             ("train_gflops", String(format: "%.1f", r.trainGFLOPs)),
+            ("train_cpu_ms_per_step", String(format: "%.2f", r.trainCPUMillisecondsPerStep)),
+            ("generate_cpu_us_per_token", String(format: "%.1f", r.generateCPUMicrosecondsPerToken)),
             ("threads", "\(Parallel.threadCount)"),
         ]
         if o.bool("json") {
@@ -157,10 +162,11 @@ enum TrainBenchmark {
         let work = try Workload(c, steps: trainSteps)
         let model = work.model
         work.step(0) // warm-up: buffers are allocated on the first step
-        let start = Timing.now()
+        let start = Timing.now(), cpuStart = ResourceUsage.cpuSeconds()
         for i in 1...trainSteps { work.step(i) }
         let seconds = Timing.now() - start
         var result = Result()
+        result.trainCPUMillisecondsPerStep = (ResourceUsage.cpuSeconds() - cpuStart) / Double(trainSteps) * 1000
         result.trainTokensPerSecond = Double(trainSteps * c.batch * c.steps) / seconds
         result.trainGFLOPs = flopsPerStep(c) * Double(trainSteps) / seconds / 1e9
 
@@ -168,9 +174,10 @@ enum TrainBenchmark {
                                  level: .word, weightFormat: weights)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.8))
         _ = try generator.generate(prompt: [1], length: 10, seed: 1) // warm-up
-        let genStart = Timing.now()
+        let genStart = Timing.now(), genCPUStart = ResourceUsage.cpuSeconds()
         let samples = try generator.generate(prompt: [1], length: generateTokens, seed: 2)
         result.generateTokensPerSecond = Double(samples[0].tokens) / (Timing.now() - genStart)
+        result.generateCPUMicrosecondsPerToken = (ResourceUsage.cpuSeconds() - genCPUStart) / Double(max(1, samples[0].tokens)) * 1e6
         result.peakResidentMB = ResourceUsage.peakResidentMB() ?? .nan
         return result
     }
