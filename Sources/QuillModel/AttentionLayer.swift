@@ -15,8 +15,9 @@ import QuillKernels
 /// place: the memory slots and Y have the same layout (slot-major, row stride B·H), so each
 /// product over K is two products, one over the memory and one over the window. The memory gets
 /// no gradient; the new one is written into a buffer of this layer's and swapped with the
-/// caller's, which leaves this layer the old one for backward without a copy. Rows of a batch are independent, so each worker takes whole rows and runs
-/// their products on its own thread: the results are the same bits for any thread count.
+/// caller's, which leaves this layer the old one for backward without a copy. Rows of a batch are
+/// independent, so each worker takes whole rows and runs their products on its own thread: the
+/// results are the same bits for any thread count.
 final class AttentionLayer {
     let hiddenSize: Int
     /// M.

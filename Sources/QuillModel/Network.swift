@@ -8,6 +8,10 @@ import QuillKernels
 /// evaluation and generation context owns a network that reads a `LanguageModel`'s immutable
 /// weights in place (`init(model:)`), so any number of them can run at once on one model.
 ///
+/// With `config.attention`, the attention head (`AttentionLayer`) follows layer L − 1 (the only
+/// layer when L = 1): its output, not the layer's, goes on to the dropout and the layer above,
+/// and its memory travels in the caller's `RecurrentState` beside the hidden state.
+///
 /// Shape letters: T time steps, B batch rows, V vocabulary, E embedding, H hidden, L layers.
 /// Rows of every activation are time-major (`t·B + b`).
 ///
