@@ -11,4 +11,14 @@ enum ResourceUsage {
         }
         return nil
     }
+
+    /// CPU seconds (user + system) the process has used, all threads. On a machine shared with
+    /// other work, wall time swings with what else runs; at one thread the CPU time of a phase
+    /// is the steadier A/B figure.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
 }

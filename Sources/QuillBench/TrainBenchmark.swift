@@ -9,6 +9,8 @@ enum TrainBenchmark {
         var name = "custom"
         var vocabulary = 65, embed = 64, hidden = 256, layers = 2, batch = 32, steps = 64
         var cell = "lstm"
+        /// M of the attention head, or nil for none.
+        var attention: Int? = nil
     }
 
     struct Result {
@@ -16,12 +18,15 @@ enum TrainBenchmark {
         var trainGFLOPs = 0.0
         var generateTokensPerSecond = 0.0
         var peakResidentMB = 0.0
+        /// CPU milliseconds a training step and CPU microseconds a generated token (all threads).
+        var trainCPUMillisecondsPerStep = 0.0
+        var generateCPUMicrosecondsPerToken = 0.0
     }
 
     static let flags: [String: String] = [
         "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
         "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
-        "profile": "false", "weights": "f32",
+        "profile": "false", "weights": "f32", "attention": "false", "attention-memory": "\(ModelConfig.Attention.defaultMemory)",
     ]
 
     static func run(arguments: [String]) throws {
@@ -29,7 +34,7 @@ enum TrainBenchmark {
         Parallel.threadCount = try o.int("threads")
         let c = Configuration(vocabulary: try o.int("vocab"), embed: try o.int("embed"), hidden: try o.int("hidden"),
                               layers: try o.int("layers"), batch: try o.int("batch"), steps: try o.int("seq-len"),
-                              cell: o.string("cell"))
+                              cell: o.string("cell"), attention: o.bool("attention") ? try o.int("attention-memory") : nil)
         if o.bool("profile") {
             try profile(c, trainSteps: try o.int("steps"))
             return
@@ -43,6 +48,8 @@ enum TrainBenchmark {
             ("generate_tokens_per_s", String(format: "%.0f", r.generateTokensPerSecond)),
             ("peak_rss_mb", String(format: "%.1f", r.peakResidentMB)),
             ("train_gflops", String(format: "%.1f", r.trainGFLOPs)),
+            ("train_cpu_ms_per_step", String(format: "%.2f", r.trainCPUMillisecondsPerStep)),
+            ("generate_cpu_us_per_token", String(format: "%.1f", r.generateCPUMicrosecondsPerToken)),
             ("threads", "\(Parallel.threadCount)"),
         ]
         if o.bool("json") {
@@ -60,6 +67,10 @@ enum TrainBenchmark {
         for layer in 0..<c.layers {
             let input = Double(layer == 0 ? c.embed : c.hidden)
             forward += 2 * rows * gates * (input + h)
+        }
+        if let m = c.attention {
+            // The query projection, then scores and context over at most M + T states per position.
+            forward += 2 * rows * h * h + 2 * 2 * rows * Double(m + c.steps) * h
         }
         // Backward: each forward product has two gradient products of the same size.
         return 3 * forward
@@ -79,7 +90,7 @@ enum TrainBenchmark {
                 throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden,
-                                     layers: c.layers, cell: cell)
+                                     layers: c.layers, cell: cell, attention: c.attention.map { ModelConfig.Attention(memory: $0) })
             model = try Network(config: config)
             model.initialize(rng: &rng)
             optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
@@ -151,10 +162,11 @@ enum TrainBenchmark {
         let work = try Workload(c, steps: trainSteps)
         let model = work.model
         work.step(0) // warm-up: buffers are allocated on the first step
-        let start = Timing.now()
+        let start = Timing.now(), cpuStart = ResourceUsage.cpuSeconds()
         for i in 1...trainSteps { work.step(i) }
         let seconds = Timing.now() - start
         var result = Result()
+        result.trainCPUMillisecondsPerStep = (ResourceUsage.cpuSeconds() - cpuStart) / Double(trainSteps) * 1000
         result.trainTokensPerSecond = Double(trainSteps * c.batch * c.steps) / seconds
         result.trainGFLOPs = flopsPerStep(c) * Double(trainSteps) / seconds / 1e9
 
@@ -162,9 +174,10 @@ enum TrainBenchmark {
                                  level: .word, weightFormat: weights)
         let generator = Generator(loaded: loaded, sampler: try Sampler(temperature: 0.8))
         _ = try generator.generate(prompt: [1], length: 10, seed: 1) // warm-up
-        let genStart = Timing.now()
+        let genStart = Timing.now(), genCPUStart = ResourceUsage.cpuSeconds()
         let samples = try generator.generate(prompt: [1], length: generateTokens, seed: 2)
         result.generateTokensPerSecond = Double(samples[0].tokens) / (Timing.now() - genStart)
+        result.generateCPUMicrosecondsPerToken = (ResourceUsage.cpuSeconds() - genCPUStart) / Double(max(1, samples[0].tokens)) * 1e6
         result.peakResidentMB = ResourceUsage.peakResidentMB() ?? .nan
         return result
     }

@@ -22,7 +22,9 @@ extension Network {
     /// The result is bit-identical to one pass over all the tokens: each position's arithmetic
     /// does not depend on the other rows in its pass, except that a one-row product takes the
     /// GEMV path, so no window is made of a single token unless the prompt is one (a last window
-    /// of one gives a token to it from the window before).
+    /// of one gives a token to it from the window before). With attention the sum over the stored
+    /// states is split between the memory and the window differently, so the logits equal one
+    /// pass's up to rounding, not in every bit.
     package func prime(_ tokens: [Int], rows: Int, window: Int? = nil, state: inout RecurrentState) -> UnsafeMutablePointer<Float> {
         // Nothing asks it to stop, so it runs to the end.
         prime(tokens, rows: rows, window: window, state: &state, shouldStop: { false })!

@@ -52,6 +52,14 @@ extension ParityCheck {
             return values
         }
 
+        /// The integer tensor `name`.
+        func integers(_ name: String) throws -> [Int] {
+            guard let values = file[name]?.integers() else {
+                throw QuillError.badCheckpoint(path: path, problem: "missing integer tensor '\(name)'")
+            }
+            return values.map { Int($0) }
+        }
+
         private static func ids(_ name: String, in file: SafeTensors, path: String, vocabularySize: Int) throws
             -> (values: [Int32], shape: [Int]) {
             guard let tensor = file[name], let values = tensor.integers(), tensor.shape.count == 2 else {
@@ -80,6 +88,14 @@ extension ParityCheck {
             if config.cell.hasCellState && file["c0"] != nil { state.cell = try floats("c0") }
             guard state.hidden.count == l * batch * h, state.cell.count == (config.cell.hasCellState ? l * batch * h : 0) else {
                 throw QuillError.badCheckpoint(path: path, problem: "h0/c0 are not shaped [L, B, H] = [\(l), \(batch), \(h)]")
+            }
+            if let m = config.attention?.memory, file["memory"] != nil {
+                let memory = try floats("memory"), lengths = try integers("memory_lengths")
+                guard memory.count == m * batch * h, lengths.count == batch, lengths.allSatisfy({ $0 >= 0 && $0 <= m }) else {
+                    throw QuillError.badCheckpoint(path: path, problem: "memory is not shaped [M, B, H] = [\(m), \(batch), \(h)] with B lengths of at most M")
+                }
+                state.memory = memory
+                state.memoryLengths = lengths
             }
             return state
         }

@@ -9,7 +9,8 @@ import QuillModel
 ///
 /// A fixture holds the model's weights under PyTorch's names, `input` and `target` (T, B),
 /// `h0`/`c0` (L, B, H), `expected.logits` (T, B, V), `expected.loss`, `expected.hT`/`expected.cT`
-/// and `grad.NAME` for every parameter and for h0 and c0. Shapes are read from the tensors, so any
+/// and `grad.NAME` for every parameter and for h0 and c0; a model with attention adds `memory`
+/// [M, B, H] and `memory_lengths` [B] and their `expected.` values after the window. Shapes are read from the tensors, so any
 /// V, E, H, L, T and B work.
 package struct ParityCheck: Sendable {
     /// The comparison of one tensor.
@@ -66,10 +67,17 @@ package struct ParityCheck: Sendable {
         var actual: [(String, [Float])] = [("expected.logits", logits), ("expected.loss", [Float(sum / Double(count))]),
                                            ("expected.hT", state.hidden)]
         if config.cell.hasCellState { actual.append(("expected.cT", state.cell)) }
+        if config.attention != nil {
+            actual.append(("expected.memory", state.memory))
+            actual.append(("expected.memory_lengths", state.memoryLengths.map(Float.init)))
+        }
         actual += model.gradients.entries.map { ("grad." + $0.name, model.gradients.array($0.name)) }
         if file["grad.h0"] != nil { actual.append(("grad.h0", stateGrad.hidden)) }
         if config.cell.hasCellState && file["grad.c0"] != nil { actual.append(("grad.c0", stateGrad.cell)) }
-        comparisons = try actual.map { name, values in try Self.compare(name, values, with: try fixture.floats(name), path: path) }
+        comparisons = try actual.map { name, values in
+            let expected = name == "expected.memory_lengths" ? try fixture.integers(name).map(Float.init) : try fixture.floats(name)
+            return try Self.compare(name, values, with: expected, path: path)
+        }
         self.config = config
         steps = t
         batch = b

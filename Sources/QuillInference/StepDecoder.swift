@@ -19,6 +19,8 @@ final class StepWeights: Sendable {
     let biases: [[Float]]
     /// (V, 4H): layer 0's bias plus input product for each token, or nil when it would be large.
     let inputTable: ImmutableBuffer<Float>?
+    /// The attention head's weights, when the model has one.
+    let attention: StepAttentionWeights?
 
     /// Largest layer-0 table kept: it replaces a (4H × E) product per token by one row read, which
     /// pays while the table stays in cache.
@@ -40,6 +42,7 @@ final class StepWeights: Sendable {
         inputWeights = (0..<c.layers).map { matrix("rnn.weight_ih_l\($0)") }
         recurrentWeights = (0..<c.layers).map { matrix("rnn.weight_hh_l\($0)") }
         decoder = matrix(c.tieWeights ? "encoder.weight" : "decoder.weight")
+        attention = StepAttentionWeights(model: model, matrix: matrix)
         biases = (0..<c.layers).map { k in
             let ih = model.pointer("rnn.bias_ih_l\(k)"), hh = model.pointer("rnn.bias_hh_l\(k)")
             return (0..<width).map { ih[$0] + hh[$0] }
@@ -79,7 +82,9 @@ final class StepWeights: Sendable {
 ///
 /// In float32 every value is computed with the same operations in the same order as the general
 /// forward pass (`Dot.product` per gate row, bias first, the same lane arithmetic for the cell),
-/// so generation gives the same bits either way; tests check it.
+/// so generation gives the same bits either way; tests check it. The attention head
+/// (`StepAttention`, a ring of the last M + 1 states) gives the general pass's values up to
+/// rounding, not its bits.
 ///
 /// A decoder is one session's context: its state, gate buffers and logits are its own.
 final class StepDecoder {
@@ -92,6 +97,8 @@ final class StepDecoder {
     private let cells: [UnsafeMutablePointer<Float>]
     private let gates: UnsafeMutablePointer<Float>
     private let logits: UnsafeMutablePointer<Float>
+    /// The attention head's memory and buffers, when the model has one.
+    private let attention: StepAttention?
 
     static func supports(_ config: ModelConfig) -> Bool { config.cell == .lstm }
 
@@ -109,6 +116,7 @@ final class StepDecoder {
         cells = (0..<c.layers).map { _ in zeroed(c.hiddenSize) }
         gates = zeroed(width)
         logits = zeroed(c.vocabularySize)
+        attention = weights.attention.map { StepAttention(weights: $0, hiddenSize: c.hiddenSize) }
     }
 
     deinit {
@@ -125,14 +133,18 @@ final class StepDecoder {
                 cells[k][j] = state.cell[k * h + j]
             }
         }
+        attention?.load(state)
     }
 
     /// The state as the general forward pass holds it.
     var state: RecurrentState {
         let h = config.hiddenSize
+        let memory = attention?.memory()
         return RecurrentState(layers: config.layers, batchSize: 1, hiddenSize: h,
                               hidden: hidden.flatMap { Array(UnsafeBufferPointer(start: $0, count: h)) },
-                              cell: cells.flatMap { Array(UnsafeBufferPointer(start: $0, count: h)) })
+                              cell: cells.flatMap { Array(UnsafeBufferPointer(start: $0, count: h)) },
+                              memoryCapacity: config.attention?.memory ?? 0, memory: memory?.values ?? [],
+                              memoryLengths: memory.map { [$0.length] } ?? [])
     }
 
     /// Zero state (a line model's new line).
@@ -141,6 +153,7 @@ final class StepDecoder {
             hidden[k].update(repeating: 0, count: config.hiddenSize)
             cells[k].update(repeating: 0, count: config.hiddenSize)
         }
+        attention?.reset()
     }
 
     /// Runs `token` through every layer and the decoder; returns the V logits, valid until the
@@ -153,8 +166,9 @@ final class StepDecoder {
         let g = gates
         let w = weights
         let embedding = w.embedding(token)
+        var below = embedding // the input of layer k: the embedding, or layer k − 1's output (after attention)
         for k in 0..<config.layers {
-            let input = k == 0 ? embedding : UnsafePointer(nextHidden[k - 1])
+            let input = below
             let inputMatrix = w.inputWeights[k].rowReader, recurrentMatrix = w.recurrentWeights[k].rowReader
             let hPrev = UnsafePointer(hidden[k]), c = cells[k], hNext = nextHidden[k]
             var tableRow: UnsafePointer<Float>?
@@ -187,9 +201,14 @@ final class StepDecoder {
                     LSTMKernels.forward(units: units, hidden: h, gates: g, cellIn: c, cellOut: c, hiddenOut: hNext)
                 }
             }
+            below = UnsafePointer(hNext)
+            if let attention, k == attention.weights.layer {
+                attention.step(below)
+                below = UnsafePointer(attention.output)
+            }
         }
         swap(&hidden, &nextHidden)
-        decode(UnsafePointer(hidden[config.layers - 1]))
+        decode(below)
         return UnsafePointer(logits)
     }
 

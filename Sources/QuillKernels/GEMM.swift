@@ -18,13 +18,17 @@ public enum GEMM {
 
     /// `C ← α·op(A)·op(B) + β·C` on raw pointers. `β = 0` overwrites C without reading it, so C
     /// may hold garbage (even NaN) then.
-    /// - Parameter bias: with `β = 0`, n values added to every row: `C ← bias + α·op(A)·op(B)`,
-    ///   written in the product's first pass over C (a layer's bias, without a pass of its own).
+    /// - Parameters:
+    ///   - bias: with `β = 0`, n values added to every row: `C ← bias + α·op(A)·op(B)`, written in
+    ///     the product's first pass over C (a layer's bias, without a pass of its own).
+    ///   - parallel: false runs the whole product on the calling thread through the tiled kernel
+    ///     (even when m = 1), for callers that already split their work over the workers.
     public static func multiply(
         m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil,
+        parallel: Bool = true
     ) {
         require(bias == nil || beta == 0, "a bias replaces C, so it needs beta = 0")
         if m <= 0 || n <= 0 { return }
@@ -34,6 +38,10 @@ public enum GEMM {
         }
         let operands = Operands(a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
                                 transposeB: transposeB, c: c, ldc: ldc, k: k, alpha: alpha, beta: beta, bias: bias)
+        if !parallel {
+            work(rows: 0..<m, columns: 0..<n, operands, packed: nil)
+            return
+        }
         if m == 1 {
             GEMV.rowTimesMatrix(n: n, operands)
             return

@@ -12,7 +12,7 @@ public enum Profiler {
     public enum Section: Int, CaseIterable, Sendable {
         case embedding, dropout, inputGEMM, recurrentGEMM, gates, headGEMM, softmaxLoss
         case headBackward, gatesBackward, recurrentBackwardGEMM, weightGradients, inputGradients
-        case embeddingBackward, clip, optimizer
+        case embeddingBackward, clip, optimizer, attention, attentionBackward
 
         /// The section's name in reports.
         public var label: String {
@@ -32,6 +32,8 @@ public enum Profiler {
             case .embeddingBackward: "embedding backward"
             case .clip: "gradient clipping"
             case .optimizer: "optimizer"
+            case .attention: "attention head (forward)"
+            case .attentionBackward: "attention head (backward)"
             }
         }
     }

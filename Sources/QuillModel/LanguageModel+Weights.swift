@@ -93,7 +93,18 @@ extension LanguageModel {
             }
         }
         return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1],
-                           layers: try layerCount(in: file, path: path), tieWeights: tied, cell: cell)
+                           layers: try layerCount(in: file, path: path), tieWeights: tied, cell: cell,
+                           attention: try attention(in: file, path: path))
+    }
+
+    /// The attention head a state dict holds: none without `attention.query.weight`; else M from
+    /// the file's `attention_memory` metadata, which the weights cannot show.
+    static func attention(in file: SafeTensors, path: String) throws -> ModelConfig.Attention? {
+        guard file["attention.query.weight"] != nil else { return nil }
+        guard let text = file.metadata["attention_memory"], let memory = Int(text) else {
+            throw QuillError.badCheckpoint(path: path, problem: "has attention tensors but no whole-number 'attention_memory' metadata (the memory length M is not in the weights)")
+        }
+        return ModelConfig.Attention(memory: memory)
     }
 
     /// The recurrent layers a state dict holds: one more than the highest `_l{k}` of its `rnn.`

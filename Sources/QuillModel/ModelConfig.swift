@@ -79,11 +79,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var initialization: Initialization
     /// r of `.uniform` initialisation.
     public var initializationRange: Float
+    /// The attention head over a memory of past states (docs/attention.md), or nil for none. Nil
+    /// is left out of the encoded config, so a model without attention encodes as it always has.
+    public var attention: Attention?
 
     /// A config; `validate()` checks it.
     public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch,
-                initializationRange: Float = 0.1) {
+                initializationRange: Float = 0.1, attention: Attention? = nil) {
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
@@ -93,6 +96,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.cell = cell
         self.initialization = initialization
         self.initializationRange = initializationRange
+        self.attention = attention
     }
 
     /// Largest sizes a model may have. Far beyond what fits in memory on one machine, but small
@@ -121,6 +125,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard initializationRange > 0 && initializationRange.isFinite else {
             throw QuillError.invalidSetting(.init(.initializationRange, initializationRange, "initializationRange must be positive, got \(initializationRange)"))
         }
+        try attention?.validate()
     }
 
     /// Rows of the input-to-hidden and hidden-to-hidden matrices per layer (4H for an LSTM, 3H for
@@ -138,6 +143,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             shapes.append(("rnn.bias_ih_l\(k)", [gateRows]))
             shapes.append(("rnn.bias_hh_l\(k)", [gateRows]))
         }
+        if let attention { shapes += attention.parameterShapes(hiddenSize: hiddenSize) }
         if !tieWeights { shapes.append(("decoder.weight", [vocabularySize, hiddenSize])) }
         shapes.append(("decoder.bias", [vocabularySize]))
         return shapes

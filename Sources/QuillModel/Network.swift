@@ -8,6 +8,10 @@ import QuillKernels
 /// evaluation and generation context owns a network that reads a `LanguageModel`'s immutable
 /// weights in place (`init(model:)`), so any number of them can run at once on one model.
 ///
+/// With `config.attention`, the attention head (`AttentionLayer`) follows layer L − 1 (the only
+/// layer when L = 1): its output, not the layer's, goes on to the dropout and the layer above,
+/// and its memory travels in the caller's `RecurrentState` beside the hidden state.
+///
 /// Shape letters: T time steps, B batch rows, V vocabulary, E embedding, H hidden, L layers.
 /// Rows of every activation are time-major (`t·B + b`).
 ///
@@ -25,6 +29,8 @@ package final class Network {
     package let gradients: ParameterStore
 
     private let layers: [RecurrentLayer]
+    /// The attention head after layer `config.attentionLayer`, when the model has one.
+    private let attention: AttentionLayer?
     private let dropouts: [Dropout]       // 0: embedding output, k: after layer k-1 (k = 1…L)
     private let embedded = Workspace()    // (T·B, E) embedding output after dropout
     private let between: [Workspace]      // (T·B, H) dropped-out output of layer k (used only while dropout is active)
@@ -76,6 +82,9 @@ package final class Network {
             config.cell.makeLayer(index: k, inputSize: k == 0 ? config.embeddingSize : config.hiddenSize,
                                   hiddenSize: config.hiddenSize, parameters: parameters, gradients: gradients)
         }
+        attention = config.attention.map {
+            AttentionLayer(hiddenSize: config.hiddenSize, capacity: $0.memory, parameters: parameters, gradients: gradients)
+        }
         dropouts = (0...config.layers).map { _ in Dropout(probability: config.dropout) }
         between = (0..<config.layers).map { _ in Workspace() }
     }
@@ -95,10 +104,14 @@ package final class Network {
         for entry in parameters.entries {
             let p = parameters.values + entry.offset
             let isBias = entry.shape.count == 1
+            if let constant = Self.attentionInitialValue(entry.name) {
+                for i in 0..<entry.count { p[i] = constant }
+                continue
+            }
             let bound: Float
             switch config.initialization {
             case .pytorch:
-                if entry.name.hasPrefix("rnn.") { bound = 1 / h.squareRoot() }
+                if entry.name.hasPrefix("rnn.") || entry.name.hasPrefix("attention.") { bound = 1 / h.squareRoot() }
                 else if entry.name == "decoder.bias" { bound = 0 }
                 else { bound = 0.1 }
             case .xavier:
@@ -107,6 +120,16 @@ package final class Network {
                 bound = config.initializationRange
             }
             for i in 0..<entry.count { p[i] = bound == 0 ? 0 : rng.nextUniform(in: -bound, bound) }
+        }
+    }
+
+    /// The value every entry of an attention tensor starts at, where it does not start random:
+    /// LayerNorm's gain 1 and shift 0 (PyTorch's), and gates 0 (σ = ½), as SHA-RNN starts them.
+    private static func attentionInitialValue(_ name: String) -> Float? {
+        switch name {
+        case "attention.query_norm.weight": return 1
+        case "attention.query_norm.bias", "attention.key_gate", "attention.value_gate": return 0
+        default: return nil
         }
     }
 
@@ -185,15 +208,22 @@ package final class Network {
                     let offset = k * b * h
                     layer.forward(input: input, steps: t, batch: b, h0: hs.baseAddress! + offset,
                                   c0: cs.baseAddress.map { $0 + offset })
+                    var output = layer.output
+                    if let attention, k == config.attentionLayer {
+                        output = Profiler.measure(.attention) {
+                            attention.forward(input: layer.output, steps: t, batch: b, memory: &state.memory,
+                                              lengths: &state.memoryLengths)
+                        }
+                    }
                     Profiler.measure(.dropout) {
                         if training && config.dropout > 0 {
                             let y = between[k].buffer(rows * h)
-                            dropouts[k + 1].forward(layer.output, into: y, count: rows * h, training: true, rng: &rng,
+                            dropouts[k + 1].forward(output, into: y, count: rows * h, training: true, rng: &rng,
                                                     given: dropoutMasks?[k + 1], lockedPeriod: locked ? b * h : nil)
                             input = UnsafePointer(y)
                         } else {
-                            dropouts[k + 1].forward(layer.output, into: layer.output, count: rows * h, training: false, rng: &rng)
-                            input = UnsafePointer(layer.output)
+                            dropouts[k + 1].forward(output, into: output, count: rows * h, training: false, rng: &rng)
+                            input = UnsafePointer(output)
                         }
                     }
                     layerInputs.append(input)
@@ -286,6 +316,7 @@ package final class Network {
                     if last { addActivationPenaltyGradient(to: dOut, temporal: false) }
                     Profiler.measure(.dropout) { dropouts[k + 1].backward(dOut) }
                     if last { addActivationPenaltyGradient(to: dOut, temporal: true) }
+                    if let attention, k == config.attentionLayer { Profiler.measure(.attentionBackward) { attention.backward(dOut) } }
                     let offset = k * b * h
                     layers[k].backward(input: layerInputs[k], outputGrad: dOut, inputGrad: dIn,
                                        hiddenGrad: dh.baseAddress! + offset, cellGrad: dc.baseAddress.map { $0 + offset })
@@ -346,12 +377,19 @@ package final class Network {
             total += alpha * sum / Double(rows * h)
         }
         if beta > 0 && steps > 1 {
-            let y = layers[config.layers - 1].output, n = (rows - batch) * h
+            let y = siteOutput(config.layers - 1), n = (rows - batch) * h
             var sum = 0.0
             for i in 0..<n { let d = Double(y[i + batch * h]) - Double(y[i]); sum += d * d }
             total += beta * sum / Double(n)
         }
         return total
+    }
+
+    /// What layer k hands to its dropout: the attention head's output after the attended layer,
+    /// the layer's own output elsewhere.
+    private func siteOutput(_ k: Int) -> UnsafeMutablePointer<Float> {
+        if let attention, k == config.attentionLayer { return attention.output.pointer }
+        return layers[k].output
     }
 
     /// Adds the gradient of `activationPenalty` to `grad`: AR's with respect to the dropped-out
@@ -365,7 +403,7 @@ package final class Network {
             for i in 0..<(rows * h) { grad[i] += scale * y[i] }
         }
         if temporal, regularization.temporalActivation > 0, steps > 1 {
-            let y = UnsafePointer(layers[config.layers - 1].output)
+            let y = UnsafePointer(siteOutput(config.layers - 1))
             let scale = 2 * regularization.temporalActivation / Float((rows - batch) * h)
             // d/dy_t of Σ (y_t − y_{t−1})²: (y_t − y_{t−1}) from its own term, −(y_{t+1} − y_t) from the next.
             for i in 0..<(rows * h) {

@@ -28,6 +28,10 @@ struct ResumeFile {
         static let hidden = "state.hidden"
         /// The carried cell state, (L, B, H); LSTM only.
         static let cell = "state.cell"
+        /// The carried attention memory, (M, B, H); with attention only.
+        static let memory = "state.memory"
+        /// Valid states per row of the memory, (B) whole numbers stored as floats.
+        static let memoryLengths = "state.memory_lengths"
         /// The averaged weights, flat in parameter order (`averageDecay` only).
         static let average = "average"
     }
@@ -97,7 +101,17 @@ struct ResumeFile {
               cell.count == (hasCell ? hidden.count : 0) else {
             throw QuillError.badCheckpoint(path: path, problem: "missing or mis-sized carried state (\(Tensor.hidden), \(Tensor.cell))")
         }
-        return RecurrentState(layers: l, batchSize: shape[1], hiddenSize: h, hidden: hidden, cell: cell)
+        guard let m = config.attention?.memory else {
+            return RecurrentState(layers: l, batchSize: shape[1], hiddenSize: h, hidden: hidden, cell: cell)
+        }
+        let b = shape[1]
+        guard let memory = file[Tensor.memory]?.floats(), memory.count == m * b * h,
+              let lengths = file[Tensor.memoryLengths]?.floats(), lengths.count == b,
+              lengths.allSatisfy({ $0 >= 0 && $0 <= Float(m) && $0 == $0.rounded() }) else {
+            throw QuillError.badCheckpoint(path: path, problem: "missing or mis-sized attention memory (\(Tensor.memory), \(Tensor.memoryLengths))")
+        }
+        return RecurrentState(layers: l, batchSize: b, hiddenSize: h, hidden: hidden, cell: cell,
+                              memoryCapacity: m, memory: memory, memoryLengths: lengths.map { Int($0) })
     }
 
     /// The dropout generator, where it stood.
@@ -133,6 +147,10 @@ struct ResumeFile {
         let shape = [state.layers, state.batchSize, state.hiddenSize]
         file.set(Tensor.hidden, .init(shape: shape, floats: state.hidden))
         if !state.cell.isEmpty { file.set(Tensor.cell, .init(shape: shape, floats: state.cell)) }
+        if state.memoryCapacity > 0 {
+            file.set(Tensor.memory, .init(shape: [state.memoryCapacity, state.batchSize, state.hiddenSize], floats: state.memory))
+            file.set(Tensor.memoryLengths, .init(shape: [state.batchSize], floats: state.memoryLengths.map(Float.init)))
+        }
         if let average { file.set(Tensor.average, .init(shape: [average.count], floats: average)) }
         file.metadata[format.key] = format.stamp
         file.metadata[progressKey] = JSONCoding.string(progress)

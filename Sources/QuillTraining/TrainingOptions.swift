@@ -50,6 +50,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var initialization: ModelConfig.Initialization = .pytorch
     /// r of `.uniform` initialisation.
     public var initializationRange: Float = 0.1
+    /// One attention head over a memory of past states after the second-to-last layer
+    /// (`ModelConfig.Attention`).
+    public var attention: Bool = false
+    /// M: past positions the attention head may reach (with `attention`).
+    public var attentionMemory: Int = ModelConfig.Attention.defaultMemory
     /// Seed of initialisation, dropout and shuffling.
     public var seed: UInt64 = 1
 
@@ -224,6 +229,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         cell = config.cell
         initialization = config.initialization
         initializationRange = config.initializationRange
+        attention = config.attention != nil
+        attentionMemory = config.attention?.memory ?? ModelConfig.Attention.defaultMemory
         self.level = level
         self.mode = mode
     }
@@ -232,6 +239,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public func modelConfig(vocabularySize: Int) -> ModelConfig {
         ModelConfig(vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
                     layers: layers, dropout: dropout, tieWeights: tieWeights, cell: cell, initialization: initialization,
-                    initializationRange: initializationRange)
+                    initializationRange: initializationRange,
+                    attention: attention ? ModelConfig.Attention(memory: attentionMemory) : nil)
     }
 }

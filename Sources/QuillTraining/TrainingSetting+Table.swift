@@ -87,12 +87,19 @@ extension TrainingSetting {
         Facts(help: "weight initialisation: PyTorch's defaults, Glorot, or every parameter U(-r, r)", takenFromBase: true))
     /// `TrainingOptions.initializationRange`.
     public static let initializationRange = number(.initializationRange, "init-range", \.initializationRange, Facts(help: "r for --init uniform", takenFromBase: true))
+    /// `TrainingOptions.attention`.
+    public static let attention = toggle(.attention, "attention", \.attention,
+        Facts(help: "one attention head (SHA-RNN) over a memory of past states after the second-to-last layer", takenFromBase: true))
+    /// `TrainingOptions.attentionMemory`.
+    public static let attentionMemory = count(.attentionMemory, "attention-memory", \.attentionMemory,
+        Facts(help: "with --attention: past positions each position may attend to", maximum: ModelConfig.Attention.memoryLimit,
+              takenFromBase: true))
     /// `TrainingOptions.seed`.
     public static let seed = TrainingSetting(.seed, "seed", .count, \.seed, Facts(help: "seed for initialisation, dropout and shuffling", minimum: 0),
         parse: { UInt64($0) }, format: { "\($0)" })
 
     /// The model, its regularisation and initialisation.
-    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, seed]
+    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, attention, attentionMemory, seed]
 
     /// `TrainingOptions.batchSize`.
     public static let batchSize = count(.batchSize, "batch", \.batchSize, Facts(help: "rows per batch", maximum: 1 << 16, searchKey: "batch"))

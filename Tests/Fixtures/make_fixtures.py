@@ -8,6 +8,12 @@ ids, the initial state, and what PyTorch computes from them: logits, the mean cr
 final state, and the gradient of that loss for every parameter and for the initial state. The
 format is the one ../shared/fixtures/README.md describes, so Quill's ParityCheck reads both.
 
+With --attention-memory M the model has SHA-RNN's single attention head (the `Attention` module
+below, docs/attention.md) after the second-to-last recurrent layer (after the only one of a
+one-layer model), and the fixture adds the carried memory: `memory` [M, B, H] (each row's states
+right-aligned), `memory_lengths` [B], and the `expected.memory` / `expected.memory_lengths` after
+the window.
+
 Regenerate the fixtures committed beside this script (needs torch and safetensors, e.g. in a venv):
 
     python3 -m venv .venv && .venv/bin/pip install torch numpy safetensors
@@ -19,6 +25,7 @@ or write one fixture of any shape:
         --vocab 50 --embed 16 --hidden 320 --layers 2 --steps 20 --batch 4
 """
 import argparse
+import math
 import os
 
 import torch
@@ -41,22 +48,78 @@ STANDARD = [
     dict(name="lstm_parity_dropout", cell="lstm", vocab=17, embed=6, hidden=10, layers=2, steps=8, batch=3, dropout=0.3),
 ]
 
+# Attention fixtures (--attention-only writes just these).
+ATTENTION = [
+    # M = 10 > T = 6, a carried state and a carried memory of 10, 4 and 0 states: the first row's
+    # earliest memory drops out of reach as the window advances, the last row starts afresh.
+    dict(name="lstm_attention_parity_memory", cell="lstm", vocab=13, embed=6, hidden=12, layers=2, steps=6, batch=3,
+         attention_memory=10, memory_lengths=[10, 4, 0]),
+    # One GRU layer (the head sits before the decoder), M = 3 < T = 7, zero state: later positions
+    # see only their last three predecessors.
+    dict(name="gru_attention_parity_short", cell="gru", vocab=9, embed=5, hidden=8, layers=1, steps=7, batch=2,
+         zero_state=True, attention_memory=3),
+]
 
-def build(cell, vocab, embed, hidden, layers):
+
+class Attention(nn.Module):
+    """SHA-RNN's single head as Quill defines it: query = LayerNorm(Linear(y)); keys and values are
+    the states themselves times sigmoid gates; position i attends to itself and the M states
+    before it (memory first, no gradient into it); out = y + softmax(q k^T / sqrt(H)) v."""
+
+    def __init__(self, hidden, memory):
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden)
+        self.query_norm = nn.LayerNorm(hidden)
+        self.key_gate = nn.Parameter(torch.zeros(hidden))
+        self.value_gate = nn.Parameter(torch.zeros(hidden))
+        self.memory = memory
+
+    def forward(self, y, memory, lengths):
+        steps, batch, hidden = y.shape
+        q = self.query_norm(self.query(y))
+        out, kept_memory, kept_lengths = [], torch.zeros_like(memory), []
+        for b in range(batch):
+            n = int(lengths[b])
+            states = torch.cat([memory[self.memory - n:, b].detach(), y[:, b]])
+            keys, values = states * torch.sigmoid(self.key_gate), states * torch.sigmoid(self.value_gate)
+            scores = q[:, b] @ keys.T / math.sqrt(hidden)
+            i = torch.arange(steps)[:, None] + n
+            j = torch.arange(n + steps)[None, :]
+            scores = scores.masked_fill((j > i) | (j < i - self.memory), float("-inf"))
+            out.append(torch.softmax(scores, dim=-1) @ values)
+            kept = min(self.memory, n + steps)
+            kept_memory[self.memory - kept:, b] = states[-kept:].detach()
+            kept_lengths.append(kept)
+        return y + torch.stack(out, dim=1), kept_memory, torch.tensor(kept_lengths)
+
+
+def build(cell, vocab, embed, hidden, layers, attention_memory=0):
     if cell == "lstm":
         rnn = nn.LSTM(embed, hidden, layers)
     elif cell == "gru":
         rnn = nn.GRU(embed, hidden, layers)
     else:
         rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
-    model = nn.ModuleDict(dict(encoder=nn.Embedding(vocab, embed), rnn=rnn, decoder=nn.Linear(hidden, vocab)))
+    modules = dict(encoder=nn.Embedding(vocab, embed), rnn=rnn)
+    if attention_memory > 0:
+        modules["attention"] = Attention(hidden, attention_memory)
+    modules["decoder"] = nn.Linear(hidden, vocab)
+    model = nn.ModuleDict(modules)
     with torch.no_grad():
         for p in model.parameters():
             p.uniform_(-0.5, 0.5)
+        if attention_memory > 0:
+            # Larger than the rest, so that the softmax is far from uniform and every attention
+            # gradient stands well above the check's absolute tolerance (1e-5).
+            attention = modules["attention"]
+            attention.query.weight.uniform_(-1.5, 1.5)
+            attention.query_norm.weight.uniform_(2, 4)
+            attention.key_gate.uniform_(0, 3)
+            attention.value_gate.uniform_(1, 3)
     return model
 
 
-def run_with_masks(model, cell, inputs, h0, c0, masks):
+def run_with_masks(model, cell, inputs, h0, c0, masks, attend=None):
     """The RNNModel's forward with dropout applied by the given masks (0 or 1/(1-p)) on the
     embedding, between layers and before the decoder. Each layer runs as a one-layer module that
     shares the multi-layer module's parameter objects, so the masks between layers can be given
@@ -70,15 +133,18 @@ def run_with_masks(model, cell, inputs, h0, c0, masks):
             setattr(layer, kind + "_l0", getattr(rnn, f"{kind}_l{k}"))
         x, final = layer(x, (h0[k:k + 1], c0[k:k + 1]) if cell == "lstm" else h0[k:k + 1])
         finals.append(final)
+        if attend is not None and k == max(0, rnn.num_layers - 2):
+            x = attend(x)
         x = x * masks[k + 1]
     if cell == "lstm":
         return x, (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
     return x, torch.cat(finals)
 
 
-def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1, dropout=0.0):
+def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1, dropout=0.0,
+         attention_memory=0, memory_lengths=None):
     torch.manual_seed(seed)
-    model = build(cell, vocab, embed, hidden, layers)
+    model = build(cell, vocab, embed, hidden, layers, attention_memory)
     inputs = torch.randint(0, vocab, (steps, batch))
     targets = torch.randint(0, vocab, (steps, batch))
     def state():
@@ -87,7 +153,19 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
     h0 = state()
     c0 = state() if cell == "lstm" else None
     masks = []
-    if dropout > 0:
+    carried = {}
+    if attention_memory > 0:
+        lengths = torch.tensor(memory_lengths or [0] * batch)
+        memory = torch.zeros(attention_memory, batch, hidden)
+        for b in range(batch):
+            n = int(lengths[b])
+            memory[attention_memory - n:, b] = torch.empty(n, hidden).uniform_(-0.5, 0.5)
+        def attend(x):
+            z, carried["memory"], carried["lengths"] = model["attention"](x, memory, lengths)
+            return z
+        ones = [torch.ones(1)] * (layers + 1)
+        output, final = run_with_masks(model, cell, inputs, h0, c0, ones, attend)
+    elif dropout > 0:
         for k in range(layers + 1):
             width = embed if k == 0 else hidden
             masks.append(torch.bernoulli(torch.full((steps, batch, width), 1 - dropout)) / (1 - dropout))
@@ -110,6 +188,9 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
         tensors["grad." + k] = p.grad.contiguous()
     for k, mask in enumerate(masks):
         tensors[f"dropout.mask{k}"] = mask
+    if attention_memory > 0:
+        tensors.update({"memory": memory, "memory_lengths": lengths, "expected.memory": carried["memory"],
+                        "expected.memory_lengths": carried["lengths"]})
     metadata = {"vocab": str(vocab), "embed": str(embed), "hidden": str(hidden), "layers": str(layers),
                 "T": str(steps), "B": str(batch), "zero_state": str(zero_state).lower(),
                 "cell": {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}[cell],
@@ -117,6 +198,8 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
                 "torch": torch.__version__}
     if dropout > 0:
         metadata["dropout"] = str(dropout)
+    if attention_memory > 0:
+        metadata["attention_memory"] = str(attention_memory)
     path = os.path.join(out, name + ".safetensors")
     save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
     return path
@@ -131,14 +214,16 @@ def main():
         p.add_argument("--" + flag, type=int, default=default)
     p.add_argument("--zero-state", action="store_true")
     p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--attention-memory", type=int, default=0)
+    p.add_argument("--attention-only", action="store_true", help="write only the attention fixtures")
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.name is None:
-        for spec in STANDARD:
+        for spec in ([] if a.attention_only else STANDARD) + ATTENTION:
             print(make(a.out, **spec))
     else:
         print(make(a.out, a.name, a.cell, a.vocab, a.embed, a.hidden, a.layers, a.steps, a.batch, a.zero_state, a.seed,
-                   a.dropout))
+                   a.dropout, a.attention_memory))
 
 
 if __name__ == "__main__":

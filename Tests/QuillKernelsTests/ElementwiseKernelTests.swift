@@ -101,6 +101,22 @@ final class ElementwiseKernelTests: XCTestCase {
         }
     }
 
+    /// The eight-lane softmax against Double on lengths around its lane width and long rows, and
+    /// the same bits for the same values wherever they sit in memory.
+    func testVectorizedSoftmax() {
+        for count in [1, 7, 8, 9, 23, 513] {
+            let x = values(count, seed: UInt64(count), scale: 30)
+            var y = x
+            y.withUnsafeMutableBufferPointer { Softmax.softmaxVectorized($0.baseAddress!, count: count) }
+            let m = x.map(Double.init).max()!
+            let total = x.reduce(0.0) { $0 + exp(Double($1) - m) }
+            for j in 0..<count { XCTAssertEqual(Double(y[j]), exp(Double(x[j]) - m) / total, accuracy: 1e-6, "\(count) \(j)") }
+            var shifted = [Float](repeating: 0, count: 3) + x
+            shifted.withUnsafeMutableBufferPointer { Softmax.softmaxVectorized($0.baseAddress! + 3, count: count) }
+            XCTAssertEqual(Array(shifted[3...]).map(\.bitPattern), y.map(\.bitPattern))
+        }
+    }
+
     func testCrossEntropyWithMaskAndItsGradient() {
         let rows = 5, classes = 9
         var logits = values(rows * classes, seed: 8, scale: 4)

@@ -12,7 +12,7 @@ final class GEMMTests: XCTestCase {
         (0..<count).map { _ in rng.nextUniform(in: -1, 1) }
     }
 
-    func check(m: Int, n: Int, k: Int, ta: Bool, tb: Bool, alpha: Float, beta: Float,
+    func check(m: Int, n: Int, k: Int, ta: Bool, tb: Bool, alpha: Float, beta: Float, parallel: Bool = true,
                file: StaticString = #filePath, line: UInt = #line) {
         var rng = SeededGenerator(seed: UInt64(m * 1_000_003 + n * 1009 + k))
         let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng)
@@ -24,7 +24,7 @@ final class GEMMTests: XCTestCase {
                 fast.withUnsafeMutableBufferPointer { pc in
                     GEMM.multiply(m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda, transposeA: ta,
                                   b: pb.baseAddress!, ldb: ldb, transposeB: tb, beta: beta,
-                                  c: pc.baseAddress!, ldc: n)
+                                  c: pc.baseAddress!, ldc: n, parallel: parallel)
                 }
                 slow.withUnsafeMutableBufferPointer { pc in
                     ReferenceGEMM.multiply(m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
@@ -45,6 +45,16 @@ final class GEMMTests: XCTestCase {
         for (m, n, k) in Self.shapes {
             for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
                 check(m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0)
+            }
+        }
+    }
+
+    /// `parallel: false` (the whole product on the calling thread, m = 1 included) against the
+    /// naive loop.
+    func testSingleThreadedForm() {
+        for (m, n, k) in [(1, 37, 300), (64, 576, 256), (7, 5, 3)] {
+            for (ta, tb) in [(false, false), (false, true), (true, false)] {
+                check(m: m, n: n, k: k, ta: ta, tb: tb, alpha: 1, beta: 0.5, parallel: false)
             }
         }
     }

@@ -12,7 +12,8 @@ final class ParityTests: XCTestCase {
         let path = committed ? Self.committed + "/" + name : try SharedData.fixture(name)
         let check = try ParityCheck(fixturePath: path)
         let stateTensors = check.config.cell.hasCellState ? 4 : 2 // hT (+ cT), grad.h0 (+ grad.c0)
-        XCTAssertEqual(check.comparisons.count, 2 + stateTensors + check.config.parameterShapes.count)
+        let memoryTensors = check.config.attention == nil ? 0 : 2 // memory and its lengths after the window
+        XCTAssertEqual(check.comparisons.count, 2 + stateTensors + memoryTensors + check.config.parameterShapes.count)
         for comparison in check.comparisons {
             XCTAssertTrue(comparison.passed, "\(name) \(comparison.name): max |Δ| \(comparison.maxAbsoluteError), \(comparison.worstRatio)× tolerance")
         }
@@ -30,6 +31,20 @@ final class ParityTests: XCTestCase {
     func testBatchOfOneTakesTheGEMVPath() throws { try check("lstm_parity_batch1.safetensors", committed: true) }
     func testTallBatchCrossesKBlocksInTheGradients() throws { try check("gru_parity_tall.safetensors", committed: true) }
     func testReluRNNBatchOfOne() throws { try check("rnn_relu_parity_batch1.safetensors", committed: true) }
+    /// Attention with a carried state and a memory longer than the window (rows of 10, 4 and 0 states).
+    func testAttentionWithCarriedMemory() throws { try check("lstm_attention_parity_memory.safetensors", committed: true) }
+    /// Attention after a one-layer GRU with a memory shorter than the window.
+    func testAttentionShortMemoryOneLayer() throws { try check("gru_attention_parity_short.safetensors", committed: true) }
+
+    /// The memory comparison notices a carried memory that differs from PyTorch's in one state.
+    func testAttentionMemoryIsCompared() throws {
+        var file = try SafeTensors(contentsOf: Self.committed + "/lstm_attention_parity_memory.safetensors")
+        var memory = file["memory"]!.floats()!
+        let shape = file["memory"]!.shape // [M, B, H]; row 0 holds M states
+        memory[(shape[0] - 1) * shape[1] * shape[2]] += 0.25 // row 0's newest state
+        file.set("memory", SafeTensors.Tensor(shape: file["memory"]!.shape, floats: memory))
+        XCTAssertFalse(try ParityCheck(fixture: file, path: "changed memory").passed)
+    }
 
     /// Dropout with PyTorch's masks: forward and backward through every dropout site match, and
     /// the check notices a single mask element that differs.

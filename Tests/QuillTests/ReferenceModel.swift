@@ -31,8 +31,10 @@ struct ReferenceModel {
 
     /// Mean masked cross-entropy of a (T, B) batch from the zero state, plus the activation
     /// penalties when `regularizers` are given.
+    /// - Parameter memory: with attention, each row's carried states (oldest first) that the
+    ///   window may attend to besides its own; nil is no memory.
     func loss(inputs: [Int32], targets: [Int32], mask: [Float]?, steps t: Int, batch b: Int,
-              regularizers: Regularizers? = nil) -> Double {
+              regularizers: Regularizers? = nil, memory: [[[Double]]]? = nil) -> Double {
         let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
         var layerInput: [[Double]] = inputs.map { id in Array(weights["encoder.weight"]![(Int(id) * e)..<(Int(id) * e + e)]) }
         func drop(_ rows: inout [[Double]], _ m: [Float]?) {
@@ -87,6 +89,9 @@ struct ReferenceModel {
                     output.append(hState[row])
                 }
             }
+            if k == config.attentionLayer {
+                output = attend(output, steps: t, batch: b, memory: memory ?? Array(repeating: [], count: b))
+            }
             let undropped = output
             drop(&output, regularizers?.dropout[k + 1])
             if let regularizers, k == config.layers - 1 {
@@ -117,6 +122,38 @@ struct ReferenceModel {
             counted += m
         }
         return total / counted + penalty
+    }
+
+    /// The attention head over one layer's (T·B) outputs, written from its definition: for each
+    /// row, keys and values are the row's memory then its outputs so far; position t attends to
+    /// itself and at most M states before it.
+    func attend(_ y: [[Double]], steps t: Int, batch b: Int, memory: [[[Double]]]) -> [[Double]] {
+        let h = config.hiddenSize, m = config.attention!.memory
+        let wq = weights["attention.query.weight"]!, bq = weights["attention.query.bias"]!
+        let gamma = weights["attention.query_norm.weight"]!, beta = weights["attention.query_norm.bias"]!
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        let keyGate = weights["attention.key_gate"]!.map(sigmoid), valueGate = weights["attention.value_gate"]!.map(sigmoid)
+        var z = y
+        for row in 0..<b {
+            let states = memory[row] + (0..<t).map { y[$0 * b + row] }
+            for s in 0..<t {
+                let x = y[s * b + row]
+                let u = (0..<h).map { i in bq[i] + (0..<h).reduce(0.0) { $0 + wq[i * h + $1] * x[$1] } }
+                let mean = u.reduce(0, +) / Double(h)
+                let variance = u.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / Double(h)
+                let q = (0..<h).map { (u[$0] - mean) / (variance + 1e-5).squareRoot() * gamma[$0] + beta[$0] }
+                let i = memory[row].count + s, first = max(0, i - m)
+                let scores = (first...i).map { j in (0..<h).reduce(0.0) { $0 + q[$1] * keyGate[$1] * states[j][$1] } / Double(h).squareRoot() }
+                let top = scores.max()!
+                let e = scores.map { exp($0 - top) }, total = e.reduce(0, +)
+                for d in 0..<h {
+                    var c = 0.0
+                    for (n, j) in (first...i).enumerated() { c += e[n] / total * valueGate[d] * states[j][d] }
+                    z[s * b + row][d] = x[d] + c
+                }
+            }
+        }
+        return z
     }
 
     /// The largest relative error between `analytic` (one parameter's gradient) and central

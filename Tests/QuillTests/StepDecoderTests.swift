@@ -8,9 +8,10 @@ import XCTest
 /// The batch-1 generation path against the general forward pass (the plain float32 reference),
 /// the quantized weight formats against their definitions, and generation sessions.
 final class StepDecoderTests: XCTestCase {
-    func model(hidden: Int, embed: Int, vocabulary: Int = 23, tie: Bool = false, seed: UInt64 = 5) throws -> LanguageModel {
+    func model(hidden: Int, embed: Int, vocabulary: Int = 23, tie: Bool = false, seed: UInt64 = 5,
+               attention: ModelConfig.Attention? = nil, layers: Int = 2) throws -> LanguageModel {
         let model = try Network(config: ModelConfig(vocabularySize: vocabulary, embeddingSize: embed, hiddenSize: hidden,
-                                                          layers: 2, tieWeights: tie))
+                                                          layers: layers, tieWeights: tie, attention: attention))
         var rng = SeededGenerator(seed: seed)
         model.initialize(rng: &rng)
         for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
@@ -19,7 +20,8 @@ final class StepDecoderTests: XCTestCase {
 
     /// Runs `tokens` through both paths from the same state; returns the largest relative logit
     /// difference and whether every logit and state value was bit-identical.
-    func compare(_ model: LanguageModel, format: WeightFormat, tokens: [Int]) -> (worst: Double, identical: Bool) {
+    func compare(_ model: LanguageModel, format: WeightFormat, tokens: [Int], worstMemory: UnsafeMutablePointer<Double>? = nil)
+        -> (worst: Double, identical: Bool) {
         let decoder = StepDecoder(weights: StepWeights(model: model, format: format))
         let network = Network(model: model)
         var state = RecurrentState(config: model.config, batchSize: 1)
@@ -38,6 +40,8 @@ final class StepDecoderTests: XCTestCase {
                 if a.bitPattern != b.bitPattern { identical = false }
             }
             if decoder.state != state { identical = false }
+            for (a, b) in zip(decoder.state.memory, state.memory) { worstMemory?.pointee = max(worstMemory?.pointee ?? 0, Double(abs(a - b))) }
+            if decoder.state.memoryLengths != state.memoryLengths { worstMemory?.pointee = .infinity }
         }
         return (worst, identical)
     }
@@ -64,6 +68,49 @@ final class StepDecoderTests: XCTestCase {
             let result = compare(m, format: format, tokens: [3, 9, 14, 0, 21, 8])
             XCTAssertLessThan(result.worst, 1e-4, "\(format)")
         }
+    }
+
+    /// With attention the step decoder's ring of M + 1 states gives the general pass's logits and
+    /// memory up to rounding, in every weight format (against the general pass on the rounded
+    /// weights), past the point where the ring wraps, and with the head before the decoder.
+    func testAttentionStepsMatchTheGeneralPass() throws {
+        let tokens = [3, 9, 14, 0, 21, 8, 8, 2, 17, 5]
+        for (layers, memory) in [(2, 4), (1, 20)] {
+            for format in WeightFormat.allCases {
+                let m = try model(hidden: 40, embed: 16, attention: ModelConfig.Attention(memory: memory), layers: layers)
+                    .rounded(to: format)
+                var worstMemory = 0.0
+                let result = compare(m, format: format, tokens: tokens, worstMemory: &worstMemory)
+                XCTAssertLessThan(result.worst, 1e-4, "\(format) L=\(layers)")
+                XCTAssertLessThan(worstMemory, 1e-4, "\(format) L=\(layers)")
+            }
+        }
+    }
+
+    /// A ring long enough for the step's parallel region (300 states of 128) gives the same bits on
+    /// one thread and on two or three, and still the general pass's values.
+    func testLongAttentionRingIsBitIdenticalAcrossThreadCounts() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let m = try model(hidden: 128, embed: 16, attention: ModelConfig.Attention(memory: 299))
+        let prompt = (0..<300).map { Int32($0 % 23) }
+        var results: [[Float]] = []
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            let decoder = StepDecoder(weights: StepWeights(model: m, format: .f32))
+            let network = Network(model: m)
+            var state = RecurrentState(config: m.config, batchSize: 1)
+            var rng = SeededGenerator(seed: 0)
+            network.forward(inputs: prompt, steps: 300, batch: 1, state: &state, training: false, rng: &rng)
+            decoder.load(state)
+            let fast = Array(UnsafeBufferPointer(start: decoder.step(4), count: 23))
+            let reference = Array(UnsafeBufferPointer(start: network.forward(inputs: [4], steps: 1, batch: 1, state: &state,
+                                                                          training: false, rng: &rng), count: 23))
+            for (a, b) in zip(fast, reference) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+            results.append(fast)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+        XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern))
     }
 
     func testQuantizedMatricesHoldWhatTheFormatsDefine() throws {

@@ -102,6 +102,34 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// With attention, the memory rides in the resume file: a run stopped and resumed gives the
+    /// same bits as one run straight through, in stream mode (memory M = 20 longer than a window,
+    /// so it spans windows) and in lines mode (memory within the line).
+    func testExactResumeWithAttention() throws {
+        for mode in [TrainingMode.stream, .lines] {
+            var o = options(corpus(lines: 120), out: "attention-straight-\(mode)")
+            o.mode = mode
+            o.maxLength = 24
+            o.attention = true
+            o.attentionMemory = 20
+            o.maxSteps = 30
+            let straight = try Trainer(options: o)
+            try straight.run()
+
+            var first = o
+            first.outputFolder = folder + "/attention-resumed-\(mode)"
+            first.maxSteps = 13
+            try Trainer(options: first).run()
+            let saved = try SafeTensors(contentsOf: first.outputFolder! + "/resume.safetensors")
+            XCTAssertEqual(saved["state.memory"]?.shape, [20, 8, 32])
+            if mode == .stream { XCTAssertEqual(saved["state.memory_lengths"]?.floats(), [Float](repeating: 20, count: 8)) }
+            let resumed = try Trainer(resuming: first.outputFolder!) { $0.maxSteps = 30 }
+            try resumed.run()
+            XCTAssertEqual(resumed.model.allValues.map(\.bitPattern), straight.model.allValues.map(\.bitPattern), "\(mode)")
+            XCTAssertEqual(try Checkpoint(contentsOf: first.outputFolder!).config.attention, ModelConfig.Attention(memory: 20))
+        }
+    }
+
     /// A stop that lands inside a validation cuts it short: nothing of it is recorded, the run
     /// saves where it stands, and the resumed run does that validation first, so its weights,
     /// schedule and history are those of a run that never stopped.

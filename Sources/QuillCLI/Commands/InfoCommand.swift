@@ -34,6 +34,9 @@ enum InfoCommand: Command {
                 "init": c.initialization.rawValue, "weights": checkpoint.storedFormat.rawValue, "parameters": c.parameterCount, "steps": s.steps,
                 "epochs": s.epochs, "validations": s.history.count, "corpus": s.corpus ?? NSNull(),
             ]
+            if let attention = c.attention, let layer = c.attentionLayer {
+                object["attention"] = ["memory": attention.memory, "after_layer": layer + 1, "heads": 1] // layers counted from 1, as the text says
+            }
             if let best = s.bestValidationLoss {
                 object["best_validation_loss"] = best
                 object["best_validation_perplexity"] = Foundation.exp(best)
@@ -45,6 +48,9 @@ enum InfoCommand: Command {
         }
         print("checkpoint       \(path)")
         print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)\(c.initialization == .uniform ? " ±\(c.initializationRange)" : "")")
+        if let attention = c.attention, let layer = c.attentionLayer {
+            print("attention        one head after layer \(layer + 1) of \(c.layers), memory \(attention.memory) positions")
+        }
         print("parameters       \(Format.count(c.parameterCount)) (\(checkpoint.storedFormat.rawValue) weights)")
         print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")

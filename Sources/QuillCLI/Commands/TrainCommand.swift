@@ -135,6 +135,9 @@ enum TrainCommand: Command {
         if args.isSet(.setting(.initializationRange)) && args.optionalString(.setting(.initialization)) != ModelConfig.Initialization.uniform.rawValue {
             throw CLIError.usage("--\(TrainingSetting.initializationRange.flag) applies to --\(TrainingSetting.initialization.flag) uniform only")
         }
+        if args.isSet(.setting(.attentionMemory)) && !args.isSet(.setting(.attention)) {
+            throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies with --\(TrainingSetting.attention.flag) only")
+        }
         if args.isSet(.setting(.momentum)) && args.optionalString(.setting(.optimizer)) != Optimizer.Kind.sgd.rawValue {
             throw CLIError.usage("--\(TrainingSetting.momentum.flag) applies to --\(TrainingSetting.optimizer.flag) sgd only")
         }

@@ -1,0 +1,268 @@
+import QuillKernels
+
+/// SHA-RNN's single attention head (`ModelConfig.Attention`) as one caller runs it, over the
+/// (T·B, H) output Y of the attended layer and the memory carried in the caller's
+/// `RecurrentState`:
+///
+///     U = Y·W_qᵀ + b_q;  N = (U − mean) / √(var + ε) per row;  Q̃ = (N⊙γ + β) ⊙ σ(g_k) / √H
+///     K = [memory; Y] per row b (P + T states);  A = softmax over j ∈ [lo(t), P + t] of Q̃·Kᵀ
+///     C = A·K;  Z = Y + σ(g_v) ⊙ C
+///
+/// where P is the longest memory of the batch, lo(t) = max(P − len_b, P + t − M) keeps each
+/// position to itself and its M predecessors (and to row b's valid memory), and the gates scale
+/// the query and the output instead of the keys and values (σ(g_k)⊙k · q = k · σ(g_k)⊙q, and
+/// Σ a·σ(g_v)⊙k = σ(g_v)⊙Σ a·k), so keys and values are the stored states themselves, read in
+/// place: the memory slots and Y have the same layout (slot-major, row stride B·H), so each
+/// product over K is two products, one over the memory and one over the window. The memory gets
+/// no gradient; the new one is written into a buffer of this layer's and swapped with the
+/// caller's, which leaves this layer the old one for backward without a copy. Rows of a batch are
+/// independent, so each worker takes whole rows and runs their products on its own thread: the
+/// results are the same bits for any thread count.
+final class AttentionLayer {
+    let hiddenSize: Int
+    /// M.
+    let capacity: Int
+    private let parameters: ParameterStore
+    private let gradients: ParameterStore
+    private static let epsilon: Float = 1e-5
+
+    /// The memory the last forward read ((M, B, H), swapped out of the caller's state), and Y.
+    private var previousMemory: [Float] = []
+    private var window: UnsafePointer<Float>?
+    private let normalized = Workspace() // (T·B, H) N
+    private let inverseStd = Workspace() // (T·B) 1/√(var + ε)
+    private let query = Workspace()      // (T·B, H) Q̃, then its gradient
+    private let weights = Workspace()    // (B, T, P+T) A
+    private let scoreGradients = Workspace() // (B, T, P+T) dA, then dS
+    private let context = Workspace()    // (T·B, H) C, then dC
+    private let scratch = Workspace()    // (T·B, H) products summed by column in backward
+    /// Z after `forward`: (T·B, H).
+    let output = Workspace()
+    private var steps = 0, batch = 0, past = 0
+    private var starts: [Int] = []       // P − len_b per row: its first valid memory slot
+
+    init(hiddenSize: Int, capacity: Int, parameters: ParameterStore, gradients: ParameterStore) {
+        self.hiddenSize = hiddenSize
+        self.capacity = capacity
+        self.parameters = parameters
+        self.gradients = gradients
+    }
+
+    /// The (T·B, H) Z for the window Y, which it appends to the memory (keeping the last M).
+    func forward(input y: UnsafePointer<Float>, steps t: Int, batch b: Int, memory: inout [Float],
+                 lengths: inout [Int]) -> UnsafeMutablePointer<Float> {
+        let h = hiddenSize, m = capacity, rows = t * b, rowStride = b * h
+        precondition(memory.count == m * b * h && lengths.count == b, "attention memory for another batch size")
+        let p = lengths.max() ?? 0
+        steps = t; batch = b; past = p
+        starts = lengths.map { p - $0 }
+        let width = p + t
+        window = y
+        if previousMemory.count != m * b * h { previousMemory = [Float](repeating: 0, count: m * b * h) }
+
+        let n = normalized.buffer(rows * h), q = query.buffer(rows * h), rstd = inverseStd.buffer(rows)
+        GEMM.multiply(m: rows, n: h, k: h, a: y, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
+                      transposeB: true, c: n, ldc: h, bias: parameters.pointer("attention.query.bias"))
+        let gamma = parameters.pointer("attention.query_norm.weight"), beta = parameters.pointer("attention.query_norm.bias")
+        let keyGate = Self.sigmoid(parameters.pointer("attention.key_gate"), count: h, scale: 1 / Float(h).squareRoot())
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range {
+                let u = n + r * h, qr = q + r * h
+                rstd[r] = Self.normalize(u, count: h)
+                for j in 0..<h { qr[j] = (u[j] * gamma[j] + beta[j]) * keyGate[j] }
+            }
+        }
+
+        let a = weights.buffer(b * t * width), c = context.buffer(rows * h)
+        let starts = self.starts
+        memory.withUnsafeBufferPointer { stored in
+            let mem = stored.baseAddress! + (m - p) * rowStride // the P slots in reach
+            Parallel.forEach(b) { row in
+                let ar = a + row * t * width
+                if p > 0 {
+                    GEMM.multiply(m: t, n: p, k: h, a: q + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
+                                  transposeB: true, c: ar, ldc: width, parallel: false)
+                }
+                GEMM.multiply(m: t, n: t, k: h, a: q + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
+                              transposeB: true, c: ar + p, ldc: width, parallel: false)
+                for s in 0..<t {
+                    let scores = ar + s * width
+                    let lo = max(starts[row], p + s - m), hi = p + s
+                    Softmax.softmaxVectorized(scores + lo, count: hi - lo + 1)
+                    for j in 0..<lo { scores[j] = 0 }
+                    for j in (hi + 1)..<width { scores[j] = 0 }
+                }
+                if p > 0 {
+                    GEMM.multiply(m: t, n: h, k: p, a: ar, lda: width, b: mem + row * h, ldb: rowStride,
+                                  c: c + row * h, ldc: rowStride, parallel: false)
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, b: y + row * h, ldb: rowStride,
+                              beta: p > 0 ? 1 : 0, c: c + row * h, ldc: rowStride, parallel: false)
+            }
+        }
+
+        let z = output.buffer(rows * h)
+        let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range { for j in 0..<h { z[r * h + j] = y[r * h + j] + valueGate[j] * c[r * h + j] } }
+        }
+
+        // The new memory, the last M of the P + T states, goes into this layer's spare buffer, which
+        // then trades places with the caller's: the caller gets the new one, this layer keeps the
+        // one just read for backward.
+        let kept = min(m, width), fromMemory = max(0, kept - t), fromWindow = kept - fromMemory
+        memory.withUnsafeBufferPointer { stored in
+            previousMemory.withUnsafeMutableBufferPointer { spare in
+                let old = stored.baseAddress!, new = spare.baseAddress!
+                Self.copySlots([(new, nil, m - kept), (new + (m - kept) * rowStride, old + (m - fromMemory) * rowStride, fromMemory),
+                                (new + (m - fromWindow) * rowStride, y + (t - fromWindow) * rowStride, fromWindow)],
+                               slotSize: rowStride)
+            }
+        }
+        swap(&memory, &previousMemory)
+        for row in 0..<b { lengths[row] = min(m, lengths[row] + t) }
+        // Slots a row does not own hold zeros (as in a fresh state), never another window's leftovers.
+        memory.withUnsafeMutableBufferPointer { mem in
+            for row in 0..<b where lengths[row] < m {
+                for slot in 0..<(m - lengths[row]) { (mem.baseAddress! + (slot * b + row) * h).update(repeating: 0, count: h) }
+            }
+        }
+        return z
+    }
+
+    /// Copies (or, with no source, zeroes) runs of whole slots, the runs' slots split over the
+    /// workers (each slot is written by one of them).
+    private static func copySlots(_ runs: [(UnsafeMutablePointer<Float>, UnsafePointer<Float>?, Int)], slotSize: Int) {
+        let total = runs.reduce(0) { $0 + $1.2 }
+        Parallel.forRanges(total, minimumPerWorker: max(1, (1 << 16) / max(1, slotSize))) { range in
+            var first = 0
+            for (destination, source, count) in runs {
+                let lo = max(range.lowerBound, first), hi = min(range.upperBound, first + count)
+                if lo < hi {
+                    let d = destination + (lo - first) * slotSize
+                    if let source { d.update(from: source + (lo - first) * slotSize, count: (hi - lo) * slotSize) }
+                    else { d.update(repeating: 0, count: (hi - lo) * slotSize) }
+                }
+                first += count
+            }
+        }
+    }
+
+    /// Backward through the last `forward`: `grad` holds dZ on entry and dY on exit; the head's
+    /// parameter gradients are added into `gradients`.
+    func backward(_ grad: UnsafeMutablePointer<Float>) {
+        let h = hiddenSize, t = steps, b = batch, p = past, m = capacity, rows = t * b, rowStride = b * h
+        let width = p + t
+        guard let y = window else { preconditionFailure("attention backward without a forward") }
+        let n = UnsafePointer(normalized.pointer), rstd = UnsafePointer(inverseStd.pointer)
+        let q = query.pointer, a = weights.pointer, c = context.pointer, tmp = scratch.buffer(rows * h)
+        let gamma = parameters.pointer("attention.query_norm.weight"), beta = parameters.pointer("attention.query_norm.bias")
+        let keyGate = Self.sigmoid(parameters.pointer("attention.key_gate"), count: h, scale: 1 / Float(h).squareRoot())
+        let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
+
+        // Value gate: dg_v = Σ dZ⊙C⊙σ'(g_v); then C becomes dC = σ(g_v)⊙dZ.
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range {
+                for j in 0..<h {
+                    let i = r * h + j
+                    tmp[i] = grad[i] * c[i] * valueGate[j] * (1 - valueGate[j])
+                    c[i] = valueGate[j] * grad[i]
+                }
+            }
+        }
+        ColumnSums.add(tmp, rows: rows, columns: h, into: gradients.pointer("attention.value_gate"))
+
+        // Per row: dA = dC·Kᵀ; dY_window += A_windowᵀ·dC; dS = A⊙(dA − Σ A⊙dA); dQ̃ = dS·K;
+        // dY_window += dS_windowᵀ·Q̃; dQ̃ goes to the scratch buffer, whose sums are taken.
+        let dq = tmp
+        let starts = self.starts
+        let dsAll = scoreGradients.buffer(b * t * width)
+        previousMemory.withUnsafeBufferPointer { stored in
+            let mem = stored.baseAddress! + (m - p) * rowStride
+            Parallel.forEach(b) { row in
+                let ar = a + row * t * width, ds = dsAll + row * t * width
+                if p > 0 {
+                    GEMM.multiply(m: t, n: p, k: h, a: c + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
+                                  transposeB: true, c: ds, ldc: width, parallel: false)
+                }
+                GEMM.multiply(m: t, n: t, k: h, a: c + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
+                              transposeB: true, c: ds + p, ldc: width, parallel: false)
+                GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, transposeA: true, b: c + row * h, ldb: rowStride,
+                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+                for s in 0..<t {
+                    let weightsRow = ar + s * width, dsRow = ds + s * width
+                    let lo = max(starts[row], p + s - m), hi = p + s
+                    let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
+                    for j in 0..<lo { dsRow[j] = 0 }
+                    for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
+                    for j in (hi + 1)..<width { dsRow[j] = 0 }
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
+                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+                if p > 0 {
+                    GEMM.multiply(m: t, n: h, k: p, a: ds, lda: width, b: mem + row * h, ldb: rowStride,
+                                  c: dq + row * h, ldc: rowStride, parallel: false)
+                }
+                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, b: y + row * h, ldb: rowStride,
+                              beta: p > 0 ? 1 : 0, c: dq + row * h, ldc: rowStride, parallel: false)
+            }
+        }
+
+        // Key gate: Q̃ = Q⊙σ(g_k)/√H, so dg_k = Σ dQ̃⊙Q⊙σ'(g_k)/√H and dQ = dQ̃⊙σ(g_k)/√H.
+        // `q` takes dQ; the gate's products go to `c` (dC is no longer needed).
+        let scale = 1 / Float(h).squareRoot()
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range {
+                for j in 0..<h {
+                    let i = r * h + j, qValue = n[i] * gamma[j] + beta[j], sk = keyGate[j] / scale
+                    c[i] = dq[i] * qValue * scale * sk * (1 - sk)
+                    q[i] = dq[i] * keyGate[j]
+                }
+            }
+        }
+        ColumnSums.add(c, rows: rows, columns: h, into: gradients.pointer("attention.key_gate"))
+
+        // LayerNorm: dγ = Σ dQ⊙N, dβ = Σ dQ; dU = rstd·(dN − mean(dN) − N·mean(dN⊙N)), dN = dQ⊙γ.
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range { for j in 0..<h { c[r * h + j] = q[r * h + j] * n[r * h + j] } }
+        }
+        ColumnSums.add(c, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.weight"))
+        ColumnSums.add(q, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.bias"))
+        let du = c
+        Parallel.forRanges(rows, minimumPerWorker: 64) { range in
+            for r in range {
+                let qr = q + r * h, nr = n + r * h, dr = du + r * h
+                var meanD: Float = 0, meanDN: Float = 0
+                for j in 0..<h { let d = qr[j] * gamma[j]; meanD += d; meanDN += d * nr[j] }
+                meanD /= Float(h); meanDN /= Float(h)
+                for j in 0..<h { dr[j] = rstd[r] * (qr[j] * gamma[j] - meanD - nr[j] * meanDN) }
+            }
+        }
+
+        // Query projection: dW_q += dUᵀ·Y, db_q += Σ dU, dY += dU·W_q.
+        GEMM.multiply(m: h, n: h, k: rows, a: du, lda: h, transposeA: true, b: y, ldb: h, beta: 1,
+                      c: gradients.pointer("attention.query.weight"), ldc: h)
+        ColumnSums.add(du, rows: rows, columns: h, into: gradients.pointer("attention.query.bias"))
+        GEMM.multiply(m: rows, n: h, k: h, a: du, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
+                      beta: 1, c: grad, ldc: h)
+    }
+
+    /// Normalises `count` values in place to zero mean and unit variance (biased, + ε); returns
+    /// 1/√(var + ε).
+    private static func normalize(_ u: UnsafeMutablePointer<Float>, count h: Int) -> Float {
+        var mean: Float = 0
+        for j in 0..<h { mean += u[j] }
+        mean /= Float(h)
+        var variance: Float = 0
+        for j in 0..<h { let d = u[j] - mean; variance += d * d }
+        variance /= Float(h)
+        let rstd = 1 / (variance + epsilon).squareRoot()
+        for j in 0..<h { u[j] = (u[j] - mean) * rstd }
+        return rstd
+    }
+
+    /// σ(g)·scale for a gate vector.
+    private static func sigmoid(_ g: UnsafePointer<Float>, count: Int, scale: Float) -> [Float] {
+        (0..<count).map { scale / (1 + VectorMath.exp(-g[$0])) }
+    }
+}
