@@ -25,7 +25,8 @@ import torch.nn as nn
 from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
-FORMAT = "1"
+FORMAT = "1"  # what save() writes: Quill upgrades it on reading
+READS = ("1", "2", "3")  # what load() reads: 2 requires every config field, 3 may add an attention head
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 _ASCII_SPACE = re.compile(r"[ \t\v\f\r]+")
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}
@@ -108,9 +109,13 @@ def load(path, device="cpu"):
         meta = f.metadata() or {}
     if "quill.config" not in meta:
         raise ValueError(f"{path} is not a Quill checkpoint (no quill.config metadata)")
-    if meta.get("quill.format") != FORMAT:
-        raise ValueError(f"{path} has quill.format {meta.get('quill.format')!r}; this module reads {FORMAT}")
+    if meta.get("quill.format") not in READS:
+        raise ValueError(f"{path} has quill.format {meta.get('quill.format')!r}; this module reads {', '.join(READS)}")
+    if meta.get("quill.weights") == "int8":  # bf16 widens in load_state_dict; int8 codes need their scales
+        raise ValueError(f"{path} holds int8 weights; load the checkpoint it was quantized from")
     config = json.loads(meta["quill.config"])
+    if config.get("attention"):
+        raise ValueError(f"{path} has an attention head, which this module's RNNModel does not have")
     vocab = json.loads(meta["quill.vocabulary"])["tokens"]
     summary = json.loads(meta.get("quill.training", "{}"))
     model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],

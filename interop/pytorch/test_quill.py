@@ -91,6 +91,22 @@ class QuillInterop(unittest.TestCase):
         run("train", self.text, "--from", out, "--out", os.path.join(self.dir, "tuned"), "--max-steps", "3",
             "--batch", "4", "--seq-len", "16", "--quiet")
 
+    def test_what_the_module_cannot_hold_is_refused(self):
+        # Quill writes the current format (3); int8 codes and an attention head have no place in RNNModel.
+        self.assertEqual(quill.load(self.char).level, "char")
+        int8 = os.path.join(self.dir, "int8")
+        run("quantize", self.char, int8, "--to", "int8")
+        with self.assertRaisesRegex(ValueError, "int8"):
+            quill.load(int8)
+        bf16 = os.path.join(self.dir, "bf16")
+        run("quantize", self.char, bf16, "--to", "bf16")
+        self.assertEqual(len(quill.load(bf16).vocab), len(quill.load(self.char).vocab))
+        attention = os.path.join(self.dir, "attention")
+        run("train", self.text, "--out", attention, "--embed", "8", "--hidden", "16", "--batch", "4", "--seq-len", "16",
+            "--max-steps", "2", "--attention", "--quiet")
+        with self.assertRaisesRegex(ValueError, "attention"):
+            quill.load(attention)
+
     def test_vocabulary_export_matches(self):
         path = os.path.join(self.dir, "vocab.json")
         run("export-vocab", self.char, path)
