@@ -34,10 +34,15 @@ public struct Vocabulary: Sendable, Equatable {
     public let bosID: Int?
     /// Id of `<eos>`, when this vocabulary has it.
     public let eosID: Int?
+    /// A byte-level BPE's merges (the bpe level), whose symbols follow the specials in id order.
+    public let merges: BytePairMerges?
 
     /// A vocabulary from tokens in id order (a saved vocabulary, or PyTorch's `idx2word`).
-    /// - Parameter specialCount: how many leading tokens are specials.
-    public init(tokens: [String], specialCount: Int) throws {
+    /// - Parameters:
+    ///   - specialCount: how many leading tokens are specials.
+    ///   - merges: a bpe vocabulary's merges; the tokens after the specials must then be its
+    ///     symbols in order, as `init(merges:specials:)` writes them.
+    public init(tokens: [String], specialCount: Int, merges: BytePairMerges? = nil) throws {
         var table = ByteSliceTable(expectedCount: tokens.count)
         for (id, token) in tokens.enumerated() {
             let entry = table.insert(Array(token.utf8))
@@ -48,9 +53,15 @@ public struct Vocabulary: Sendable, Equatable {
         guard specialCount >= 0 && specialCount <= tokens.count else {
             throw QuillError.runtime("vocabulary has \(tokens.count) tokens but claims \(specialCount) specials")
         }
+        if let merges {
+            guard tokens.count == specialCount + merges.symbolCount, Array(tokens[specialCount...]) == merges.tokenStrings else {
+                throw QuillError.runtime("vocabulary's tokens after its \(specialCount) specials are not the \(merges.symbolCount) symbols of its merges")
+            }
+        }
         self.tokens = tokens
         self.specialCount = specialCount
         self.table = table
+        self.merges = merges
         padID = table.find(Array(Self.pad.utf8))
         unknownID = table.find(Array(Self.unk.utf8))
         bosID = table.find(Array(Self.bos.utf8))
@@ -131,7 +142,11 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The token that ends a line of text at this level: the newline character, or `<eos>`.
     public func lineEndID(level: TokenLevel) -> Int? {
-        level == .char ? id(for: "\n") : eosID
+        switch level {
+        case .char: id(for: "\n")
+        case .word: eosID
+        case .bpe: eosID ?? merges.map { _ in specialCount + Int(ASCII.newline) }
+        }
     }
 
     /// The specials a mode needs beyond `<pad>` and `<unk>`.
@@ -140,8 +155,8 @@ public struct Vocabulary: Sendable, Equatable {
         return level == .word ? [eos] : []
     }
 
-    /// Same tokens in the same order, and the same number of specials.
+    /// Same tokens in the same order, the same number of specials, and the same merges.
     public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
-        lhs.tokens == rhs.tokens && lhs.specialCount == rhs.specialCount
+        lhs.tokens == rhs.tokens && lhs.specialCount == rhs.specialCount && lhs.merges == rhs.merges
     }
 }

@@ -1,0 +1,155 @@
+import Foundation
+import Quill
+@testable import QuillText
+import QuillKernels
+import XCTest
+
+/// The byte-level BPE against naive references: a learner that recounts every pair for each
+/// merge, an encoder that applies every merge in rank order, GPT-2's pre-split pattern run by
+/// Foundation's regular expressions, and Swift's own UTF-8 decoding.
+final class BytePairTests: XCTestCase {
+    /// Characters of every class the pre-split tells apart, of 1 to 4 UTF-8 bytes.
+    static let alphabet: [String] = ["a", "b", "e", "t", "s", "d", "r", "T", " ", " ", " ", "\n", "\t", "'", ".", ",", "!",
+                                     "1", "7", "é", "ß", "я", "中", "٣", "😀", "𝔸", "—", "\u{00A0}", "’"]
+
+    func randomText(_ count: Int, _ rng: inout SeededGenerator) -> String {
+        (0..<count).map { _ in Self.alphabet.randomElement(using: &rng)! }.joined()
+    }
+
+    /// Recounts every pair of every piece for each merge.
+    func naiveLearn(_ text: [UInt8], mergeCount: Int) -> [BytePairMerges.Pair] {
+        var pieceCounts: [[UInt8]: Int] = [:]
+        for r in PieceSplitter.pieces(text) { pieceCounts[Array(text[r]), default: 0] += 1 }
+        var pieces = pieceCounts.map { (symbols: $0.key.map { Int32($0) }, count: $0.value) }
+        var merges: [BytePairMerges.Pair] = []
+        while merges.count < mergeCount {
+            var counts: [BytePairMerges.Pair: Int] = [:]
+            for piece in pieces where piece.symbols.count > 1 {
+                for i in 0..<(piece.symbols.count - 1) { counts[.init(piece.symbols[i], piece.symbols[i + 1]), default: 0] += piece.count }
+            }
+            guard let best = counts.max(by: { a, b in
+                a.value != b.value ? a.value < b.value : (a.key.left, a.key.right) > (b.key.left, b.key.right)
+            }), best.value >= 2 else { break }
+            let made = Int32(256 + merges.count)
+            merges.append(best.key)
+            for i in pieces.indices { pieces[i].symbols = naiveMerge(pieces[i].symbols, best.key, made) }
+        }
+        return merges
+    }
+
+    func naiveMerge(_ symbols: [Int32], _ pair: BytePairMerges.Pair, _ made: Int32) -> [Int32] {
+        var out: [Int32] = [], i = 0
+        while i < symbols.count {
+            if i + 1 < symbols.count && symbols[i] == pair.left && symbols[i + 1] == pair.right { out.append(made); i += 2 } else { out.append(symbols[i]); i += 1 }
+        }
+        return out
+    }
+
+    /// Every merge applied in rank order to each piece.
+    func naiveEncode(_ text: [UInt8], _ merges: BytePairMerges) -> [UInt32] {
+        PieceSplitter.pieces(text).flatMap { r -> [UInt32] in
+            var symbols = text[r].map { Int32($0) }
+            for (k, pair) in merges.pairs.enumerated() { symbols = naiveMerge(symbols, pair, Int32(256 + k)) }
+            return symbols.map { UInt32($0) }
+        }
+    }
+
+    func testLearnerMakesTheNaiveLearnersMerges() {
+        var rng = SeededGenerator(seed: 29)
+        let texts = ["the theme of these three thin theses", "aaaaaaaaaa bbbb aaaa ab ab ab", String(repeating: "low lower lowest newer wider ", count: 5),
+                     randomText(3000, &rng), randomText(800, &rng)]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let learned = BytePairLearner.learn(bytes, mergeCount: 150)
+            XCTAssertEqual(learned.pairs, naiveLearn(bytes, mergeCount: 150), "text \(text.prefix(30))")
+            XCTAssertGreaterThan(learned.pairs.count, 0)
+        }
+    }
+
+    func testEncoderMatchesMergesAppliedInRankOrderAndRoundTrips() throws {
+        var rng = SeededGenerator(seed: 7)
+        let training = Array((randomText(4000, &rng) + String(repeating: "the cat's hat ", count: 40)).utf8)
+        let merges = BytePairLearner.learn(training, mergeCount: 300)
+        let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: false))
+        for length in [1, 2, 17, 500, 3000] {
+            let text = randomText(length, &rng) + "the cat's hat"
+            let bytes = Array(text.utf8)
+            let encoded = BytePairTokenizer().encode(bytes, vocabulary: vocabulary)
+            XCTAssertEqual(encoded.unknown, 0)
+            XCTAssertEqual(Array(encoded.ids).map { UInt32($0) - 1 }, naiveEncode(bytes, merges))
+            XCTAssertEqual(BytePairTokenizer().decode(encoded.ids, vocabulary: vocabulary).utf8.elementsEqual(bytes), true)
+        }
+        XCTAssertLessThan(BytePairTokenizer().encode(training, vocabulary: vocabulary).ids.count, training.count / 2)
+    }
+
+    func testEncodingInPartsOnBothCoresMatchesOnePart() {
+        var rng = SeededGenerator(seed: 11)
+        var lines: [String] = []
+        for _ in 0..<2500 { lines.append(randomText(40, &rng)) }
+        let bytes = Array(lines.joined(separator: "\n").utf8)
+        let merges = BytePairLearner.learn(Array(bytes.prefix(20_000)), mergeCount: 100)
+        let encoder = BytePairEncoder(merges: merges)
+        let parts = bytes.withUnsafeBufferPointer { BytePairEncoder.parts($0, count: 3) }
+        XCTAssertEqual(parts.count, 3)
+        let whole = bytes.withUnsafeBufferPointer { encoder.encode($0, 0..<$0.count, offset: 0) }
+        XCTAssertEqual(encoder.encode(bytes), whole)
+        XCTAssertEqual(Array(whole.prefix(500)), naiveEncode(Array(bytes.prefix(1000)), merges).prefix(500).map { $0 })
+    }
+
+    func testPiecesAreWhatGPT2sPatternMatches() throws {
+        // GPT-2's pattern, run by Foundation (ICU); its \s lacks U+0085 and U+000B, which the
+        // alphabet leaves out.
+        let pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+        let regex = try NSRegularExpression(pattern: pattern)
+        var rng = SeededGenerator(seed: 3)
+        for length in [5, 60, 400] {
+            for _ in 0..<20 {
+                let text = randomText(length, &rng) + ["", " ", "  ", "'re", "x'll"].randomElement(using: &rng)!
+                let ns = text as NSString
+                let expected = regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
+                let bytes = Array(text.utf8)
+                let pieces = PieceSplitter.pieces(bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
+                XCTAssertEqual(pieces, expected, "text \(text.debugDescription)")
+            }
+        }
+    }
+
+    func testAssemblerReleasesWhatSwiftDecodesAndNeverHalfACharacter() {
+        var rng = SeededGenerator(seed: 5)
+        for round in 0..<300 {
+            // Valid text, and from round 150 on, random bytes as well.
+            var bytes = Array(randomText(30, &rng).utf8)
+            if round >= 150 { for _ in 0..<10 { bytes.insert(UInt8.random(in: 0x80...0xFF, using: &rng), at: Int.random(in: 0...bytes.count, using: &rng)) } }
+            var assembler = UTF8Assembler()
+            var out = ""
+            var i = 0
+            while i < bytes.count {
+                let step = Int.random(in: 1...3, using: &rng)
+                let piece = assembler.append(bytes[i..<min(bytes.count, i + step)])
+                XCTAssertEqual(Array(piece.utf8), Array(String(decoding: Array(piece.utf8), as: UTF8.self).utf8))
+                out += piece
+                i += step
+            }
+            out += assembler.finish()
+            XCTAssertEqual(out, String(decoding: bytes, as: UTF8.self))
+            if round < 150 { XCTAssertEqual(Array(out.utf8), bytes) }
+        }
+    }
+
+    func testVocabularyKeepsItsMergesThroughJSONAndRefusesMismatches() throws {
+        let merges = BytePairLearner.learn(Array("hello hello help".utf8), mergeCount: 10)
+        let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: true))
+        XCTAssertEqual(vocabulary.count, 3 + 256 + merges.pairs.count)
+        XCTAssertEqual(vocabulary.tokens[3 + 32], "Ġ")
+        XCTAssertEqual(vocabulary.tokens[3 + 10], "Ċ")
+        let back = try Vocabulary(jsonString: vocabulary.jsonString())
+        XCTAssertEqual(back, vocabulary)
+        XCTAssertEqual(back.merges, merges)
+        try back.validate(level: .bpe)
+        XCTAssertThrowsError(try back.validate(level: .char))
+        XCTAssertThrowsError(try Vocabulary(tokens: ["<pad>", "a"], specialCount: 1).validate(level: .bpe))
+        XCTAssertThrowsError(try BytePairMerges(pairs: [.init(0, 256)]))
+        XCTAssertThrowsError(try Vocabulary(tokens: Array(vocabulary.tokens.dropLast()), specialCount: 3, merges: merges))
+        for b in 0..<256 { XCTAssertEqual(ByteAlphabet.bytes(ByteAlphabet.string([UInt8(b)])), [UInt8(b)]) }
+    }
+}
