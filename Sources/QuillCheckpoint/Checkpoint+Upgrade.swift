@@ -10,10 +10,14 @@ extension Checkpoint {
     /// - 1 → 2: `quill.config` lists every `ModelConfig` field. Version 1 files written before a
     ///   field existed lack it; the step writes the value those models were built with (dropout
     ///   0, untied weights, an LSTM cell, PyTorch's initialisation, range 0.1).
+    /// - 2 → 3: the bpe level; its vocabulary (`quill.vocabulary`) holds `merges`. A version 2
+    ///   file is of the char or word level, whose vocabulary has none: nothing changes.
     static func upgrade(from version: Int, _ metadata: inout [String: String]) throws {
         switch version {
         case 1:
             metadata[Key.config] = metadata[Key.config].map { addingMissingFields(to: $0, Self.configFieldsBeforeVersion2) }
+        case 2:
+            break
         default:
             // Unreachable from a file: FormatVersion asks only for versions below the current one,
             // each of which has its case above. A version raised without its step lands here.

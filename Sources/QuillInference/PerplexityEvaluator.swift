@@ -22,6 +22,18 @@ public struct PerplexityEvaluator {
         public var unknownShare: Double { textTokens == 0 ? 0 : Double(unknown) / Double(textTokens) }
         /// Bits per token; bits per character at char level.
         public var bitsPerToken: Double { crossEntropy / Foundation.log(2.0) }
+        /// Unicode characters (scalars) of the text after normalisation (CR LF read as LF).
+        public var characters = 0
+        /// Bits per character at the char and bpe levels (nil at word level): the total nats over
+        /// the text's characters, / ln 2. Positions the batching leaves unscored count at the mean,
+        /// so this is nats per token × the text's tokens per character, / ln 2: at char level,
+        /// `bitsPerToken` exactly.
+        public var bitsPerCharacter: Double? {
+            guard level != .word, characters > 0 else { return nil }
+            return level == .char ? bitsPerToken : bitsPerToken * Double(textTokens) / Double(characters)
+        }
+        /// The level of the model scored.
+        public var level: TokenLevel = .char
     }
 
     /// The model scored.
@@ -79,7 +91,10 @@ public struct PerplexityEvaluator {
         guard sum.isFinite else {
             throw QuillError.runtime("the model's predictions on \(path) are not finite (cross-entropy \(sum / Double(max(1, count)))); its weights are probably far too large, as after a diverging training run")
         }
-        return Result(tokens: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
-                      crossEntropy: sum / Double(max(1, count)))
+        var result = Result(tokens: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
+                            crossEntropy: sum / Double(max(1, count)))
+        result.level = loaded.level
+        result.characters = text.bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        return result
     }
 }

@@ -43,6 +43,11 @@ public struct TrainingData: Sendable {
         if let given {
             vocabulary = given
             (train, validation, missing) = try Self.encode(parts, fixedVocabulary: given, options: options)
+        } else if options.level == .bpe {
+            vocabulary = try Self.learnBytePairs(parts.train, options: options)
+            missing = nil
+            train = options.level.tokenizer.encode(parts.train, vocabulary: vocabulary)
+            validation = options.level.tokenizer.encode(parts.validation, vocabulary: vocabulary)
         } else {
             vocabulary = try Vocabulary(counts: options.level.tokenizer.count(parts.train),
                                         specials: Vocabulary.extraSpecials(level: options.level, sequenceMode: options.mode == .lines),
@@ -63,6 +68,18 @@ public struct TrainingData: Sendable {
         validationUnknown = validation.unknown
         (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
                                                               validationPath: parts.validationPath, options: options)
+    }
+
+    /// A bpe vocabulary learned from the training bytes: as many merges as
+    /// `options.bytePairVocabularySize` leaves room for beside the specials and the 256 bytes
+    /// (fewer when the text runs out of pairs seen twice).
+    static func learnBytePairs(_ bytes: [UInt8], options: TrainingOptions) throws -> Vocabulary {
+        let specials = Vocabulary.bytePairSpecials(sequenceMode: options.mode == .lines)
+        let size = options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+        guard size >= specials.count + 256 else {
+            throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
+        }
+        return try Vocabulary(merges: BytePairLearner.learn(bytes, mergeCount: size - specials.count - 256), specials: specials)
     }
 
     /// The training and validation bytes, and the validation text's name for errors.

@@ -20,8 +20,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxLength: Int = 128
     /// Tokens seen fewer times map to `<unk>`.
     public var minimumCount: Int = 1
-    /// Largest vocabulary, specials included (nil: no limit).
+    /// Largest vocabulary, specials included (nil: no limit); the word and char levels' cap.
     public var maximumVocabulary: Int? = nil
+    /// The bpe level's vocabulary size: specials, the 256 bytes and the merges to learn (nil:
+    /// `defaultBytePairVocabularySize`). Optional so that options stored before it existed read back.
+    public var bytePairVocabularySize: Int? = nil
+    /// The bpe vocabulary size when none is given.
+    public static let defaultBytePairVocabularySize = 2048
     /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
     /// model settings below are then taken from it). Nil trains a new model.
     public var baseCheckpoint: String? = nil
@@ -132,7 +137,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         let counts: [(Setting, Int?)] = [
             (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
             (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
-            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
+            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary), (.bytePairVocabularySize, bytePairVocabularySize),
             (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints), (.logEvery, logEvery),
         ]
         for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }

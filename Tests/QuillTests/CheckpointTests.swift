@@ -86,22 +86,22 @@ final class CheckpointTests: XCTestCase {
     /// Quill reads; the file this Quill writes carries the current version.
     func testNewerFormatIsRefusedNamingBothVersions() throws {
         let good = try makeCheckpoint().safeTensors()
-        XCTAssertEqual(good.metadata["quill.format"], "2")
-        XCTAssertEqual(FormatVersion.checkpoint.stamp, "2")
+        XCTAssertEqual(good.metadata["quill.format"], "3")
+        XCTAssertEqual(FormatVersion.checkpoint.stamp, "3")
         var newer = good
-        newer.metadata["quill.format"] = "3"
+        newer.metadata["quill.format"] = "4"
         XCTAssertThrowsError(try Checkpoint(safeTensors: newer, path: "ck.safetensors")) { error in
-            XCTAssertEqual(error as? QuillError, .newerFormat(path: "ck.safetensors", kind: "checkpoint", version: 3, newest: 2))
-            XCTAssertEqual("\(error)", "ck.safetensors: checkpoint written by format 3; this Quill reads up to format 2 (a newer Quill wrote it)")
+            XCTAssertEqual(error as? QuillError, .newerFormat(path: "ck.safetensors", kind: "checkpoint", version: 4, newest: 3))
+            XCTAssertEqual("\(error)", "ck.safetensors: checkpoint written by format 4; this Quill reads up to format 3 (a newer Quill wrote it)")
         }
         // The version is checked before anything else in the file is read.
         newer.metadata["quill.config"] = "{\"a config\": \"of a later layout\"}"
-        assertRefused(newer, "format 3", "up to format 2")
+        assertRefused(newer, "format 4", "up to format 3")
     }
 
     /// A version 1 file, whose config may lack the fields added after it was written, loads
     /// through the upgrade path with the values those models were built with, and is written
-    /// back as version 2.
+    /// back as the current version.
     func testVersion1CheckpointIsReadThroughTheUpgradePath() throws {
         let current = try makeCheckpoint(cell: .lstm)
         var old = current.safeTensors()
@@ -112,7 +112,7 @@ final class CheckpointTests: XCTestCase {
                                                 tieWeights: false, cell: .lstm, initialization: .pytorch, initializationRange: 0.1))
         XCTAssertEqual(read.weights.tensors, current.weights.tensors)
         XCTAssertEqual(try read.makeModel().config, read.config)
-        XCTAssertEqual(read.safeTensors().metadata["quill.format"], "2")
+        XCTAssertEqual(read.safeTensors().metadata["quill.format"], FormatVersion.checkpoint.stamp)
         // A field the old file has is kept, not replaced by the upgrade's value.
         old.metadata["quill.config"] = #"{"embeddingSize":4,"hiddenSize":6,"layers":2,"vocabularySize":5,"dropout":0.25}"#
         XCTAssertEqual(try Checkpoint(safeTensors: old, path: "v1").config.dropout, 0.25)

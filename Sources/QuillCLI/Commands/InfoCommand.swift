@@ -34,6 +34,7 @@ enum InfoCommand: Command {
                 "init": c.initialization.rawValue, "weights": checkpoint.storedFormat.rawValue, "parameters": c.parameterCount, "steps": s.steps,
                 "epochs": s.epochs, "validations": s.history.count, "corpus": s.corpus ?? NSNull(),
             ]
+            if let merges = checkpoint.vocabulary.merges { object["merges"] = merges.pairs.count }
             if let best = s.bestValidationLoss {
                 object["best_validation_loss"] = best
                 object["best_validation_perplexity"] = Foundation.exp(best)
@@ -46,7 +47,8 @@ enum InfoCommand: Command {
         print("checkpoint       \(path)")
         print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)\(c.initialization == .uniform ? " ±\(c.initializationRange)" : "")")
         print("parameters       \(Format.count(c.parameterCount)) (\(checkpoint.storedFormat.rawValue) weights)")
-        print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
+        let merges = checkpoint.vocabulary.merges.map { ", 256 bytes + \($0.pairs.count) merges" } ?? ""
+        print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level\(merges), \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")
         if let latest, latest.summary.steps != s.steps {
             print("latest           \(latest.summary.steps) steps (\(Checkpoint.latestFile); this is the best model so far)")
