@@ -152,4 +152,25 @@ final class BytePairTests: XCTestCase {
         XCTAssertThrowsError(try Vocabulary(tokens: Array(vocabulary.tokens.dropLast()), specialCount: 3, merges: merges))
         for b in 0..<256 { XCTAssertEqual(ByteAlphabet.bytes(ByteAlphabet.string([UInt8(b)])), [UInt8(b)]) }
     }
+
+    func testTokenizerJSONListsEveryTokenAtItsIdAndTheMergesInOrder() throws {
+        let merges = BytePairLearner.learn(Array("the cat sat on the mat, the 😀 😀".utf8), mergeCount: 12)
+        let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: false))
+        let object = try JSONSerialization.jsonObject(with: Data(try vocabulary.tokenizerJSONText().utf8)) as! [String: Any]
+        let model = object["model"] as! [String: Any]
+        XCTAssertEqual(model["type"] as? String, "BPE")
+        let vocab = model["vocab"] as! [String: Int]
+        XCTAssertEqual(vocab.count, vocabulary.count)
+        for (id, token) in vocabulary.tokens.enumerated() { XCTAssertEqual(vocab[token], id) }
+        let lines = model["merges"] as! [String]
+        XCTAssertEqual(lines.count, merges.pairs.count)
+        for (k, line) in lines.enumerated() {
+            let parts = line.split(separator: " ").map(String.init)
+            XCTAssertEqual(parts.count, 2)
+            XCTAssertEqual(parts[0] + parts[1], vocabulary.tokens[1 + 256 + k])
+            XCTAssertEqual(vocab[parts[0]], 1 + Int(merges.pairs[k].left))
+            XCTAssertEqual(vocab[parts[1]], 1 + Int(merges.pairs[k].right))
+        }
+        XCTAssertThrowsError(try Vocabulary(tokens: ["<pad>", "a"], specialCount: 1).tokenizerJSONText())
+    }
 }
