@@ -14,6 +14,9 @@ public struct TrainingData: Sendable {
     public let validationIDs: TokenIDs
     /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
+    /// Tokens per character (Unicode scalar) of the validation text: what turns a bpe model's
+    /// nats per token into bits per character.
+    public let validationTokensPerCharacter: Double
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?
     /// Batches of the training text.
@@ -66,6 +69,8 @@ public struct TrainingData: Sendable {
         trainIDs = train.ids
         validationIDs = validation.ids
         validationUnknown = validation.unknown
+        let characters = parts.validation.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        validationTokensPerCharacter = Double(validation.tokenCount) / Double(max(1, characters))
         (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
                                                               validationPath: parts.validationPath, options: options)
     }
