@@ -7,7 +7,7 @@ import QuillKernels
 /// the same session, the two alternating for `--rounds` rounds so that load on a shared machine
 /// falls on both.
 enum BytePairBenchmark {
-    /// Learns `merges` merges from FILE (argv[1]) with tokenizers' BpeTrainer (byte-level
+    /// Learns tokens beyond the bytes (argv[2] is the vocabulary size with them and `<pad>`) from FILE (argv[1]) with tokenizers' BpeTrainer (byte-level
     /// pre-tokenizer, every byte in the alphabet, pairs seen twice or more), then encodes the file
     /// whole on one core and as a batch of lines on every core; prints one JSON line.
     static let script = """
@@ -32,7 +32,7 @@ enum BytePairBenchmark {
     static func run(paths: [String], merges: Int, python: String, rounds: Int) throws {
         let widths = [10, 6, 8, 10, 12, 14, 9]
         print("threads \(Parallel.threadCount); Hugging Face tokenizers from \(python); \(rounds) alternating rounds, best of each")
-        print(Table.row(["who", "MB", "merges", "learn s", "tokens", "encode tok/s", "peak MB"], widths: widths))
+        print(Table.row(["who", "MB", "tokens+", "learn s", "tokens", "encode tok/s", "peak MB"], widths: widths))
         for path in paths {
             let text = try TextFile(path: path)
             let megabytes = String(format: "%.1f", Double(text.bytes.count) / 1e6)
@@ -40,7 +40,7 @@ enum BytePairBenchmark {
             var hf: [String: Double] = [:]
             for _ in 0..<rounds {
                 var start = Timing.now()
-                let m = BytePairLearner.learn(text.bytes, mergeCount: merges)
+                let m = BytePairLearner.learn(text.bytes, newTokens: merges)
                 quillLearn = min(quillLearn, Timing.now() - start)
                 learned = m
                 let encoder = BytePairEncoder(merges: m)
@@ -53,7 +53,7 @@ enum BytePairBenchmark {
                 }
             }
             let peak = ResourceUsage.peakResidentMB().map { String(format: "%.0f", $0) } ?? "?"
-            print(Table.row(["quill", megabytes, "\(learned?.pairs.count ?? 0)", String(format: "%.2f", quillLearn), "\(tokens)",
+            print(Table.row(["quill", megabytes, "\((learned?.symbolCount ?? 256) - 256)", String(format: "%.2f", quillLearn), "\(tokens)",
                              String(format: "%.0f", Double(tokens) / quillEncode), peak], widths: widths))
             if let learn = hf["learn"], let encode = hf["encode"], let batch = hf["encode_batch"] {
                 let t = hf["tokens"] ?? 0, bt = hf["batch_tokens"] ?? 0

@@ -23,15 +23,15 @@ public struct BytePairEncoder: Sendable {
             }
             if at < 0 { break }
             let pair = merges.pairs[Int(best)]
-            symbols = BytePairLearner.merging(symbols, pair.left, pair.right, into: Int32(256) + best)
+            symbols = BytePairLearner.merging(symbols, pair.left, pair.right, into: merges.results[Int(best)])
         }
         out.append(contentsOf: symbols)
     }
 
-    /// The symbols of `p[range]`, adding `offset` to each.
-    func encode(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, offset: Int) -> [UInt32] {
+    /// The symbols of `p[range]`, each written as `ids[symbol]`.
+    func encode(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, ids: [UInt32]) -> [UInt32] {
         var cache = ByteSliceTable(expectedCount: 4096)
-        var cached: [[Int32]] = []
+        var cached: [[UInt32]] = []
         var out: [UInt32] = []
         out.reserveCapacity(range.count / 3 + 1)
         var scratch: [Int32] = []
@@ -40,22 +40,28 @@ public struct BytePairEncoder: Sendable {
             if entry == cached.count {
                 scratch.removeAll(keepingCapacity: true)
                 encodePiece(p.baseAddress! + start, end - start, into: &scratch)
-                cached.append(scratch)
+                cached.append(scratch.map { ids[Int($0)] })
             }
-            for symbol in cached[entry] { out.append(UInt32(Int(symbol) + offset)) }
+            out.append(contentsOf: cached[entry])
         }
         return out
     }
 
-    /// The symbols of UTF-8 `bytes`, each plus `offset` (a vocabulary's special count).
+    /// The symbols of UTF-8 `bytes`, each plus `offset`.
     public func encode(_ bytes: [UInt8], offset: Int = 0) -> [UInt32] {
-        bytes.withUnsafeBufferPointer { p in
+        encode(bytes, ids: (0..<merges.symbolCount).map { UInt32($0 + offset) })
+    }
+
+    /// The symbols of UTF-8 `bytes`, each written as `ids[symbol]` (a vocabulary's id of it).
+    public func encode(_ bytes: [UInt8], ids: [UInt32]) -> [UInt32] {
+        precondition(ids.count == merges.symbolCount, "one id per symbol")
+        return bytes.withUnsafeBufferPointer { p in
             let parts = Self.parts(p, count: Parallel.threadCount)
-            if parts.count == 1 { return encode(p, parts[0], offset: offset) }
+            if parts.count == 1 { return encode(p, parts[0], ids: ids) }
             var results = [[UInt32]](repeating: [], count: parts.count)
             results.withUnsafeMutableBufferPointer { slots in
                 let slots = SendableSlots(base: slots.baseAddress!)
-                Parallel.forEach(parts.count) { i in slots.base[i] = encode(p, parts[i], offset: offset) }
+                Parallel.forEach(parts.count) { i in slots.base[i] = encode(p, parts[i], ids: ids) }
             }
             return Array(results.joined())
         }

@@ -7,19 +7,20 @@ import QuillCore
 /// updated as merges are made: a merge visits only the pieces that hold its pair (an index from
 /// pair to pieces, added to as new pairs appear), takes their old pairs out of the counts and puts
 /// their new ones in. The next merge is the most frequent pair, ties to the smaller (left, right),
-/// taken from a heap whose stale entries are checked and re-queued as they come out. Learning
-/// stops at the requested number of merges or when no pair occurs twice.
+/// taken from a heap whose stale entries are checked and re-queued as they come out. A merge
+/// whose bytes are already a token makes that token again (`BytePairMerges`). Learning stops when
+/// the requested number of tokens beyond the 256 bytes exist, or when no pair occurs twice.
 public enum BytePairLearner {
-    /// The merges learned from UTF-8 `bytes`, at most `mergeCount` of them.
-    public static func learn(_ bytes: [UInt8], mergeCount: Int) -> BytePairMerges {
+    /// The merges learned from UTF-8 `bytes`, until they make `newTokens` tokens beyond the bytes.
+    public static func learn(_ bytes: [UInt8], newTokens: Int) -> BytePairMerges {
         var pieces = distinctPieces(bytes)
         var pairCounts: [UInt64: Int] = [:]
         var holders: [UInt64: [Int32]] = [:]
         for (w, piece) in pieces.enumerated() {
-            let symbols = piece.symbols
-            guard symbols.count > 1 else { continue }
-            for i in 0..<(symbols.count - 1) {
-                let key = BytePairMerges.key(symbols[i], symbols[i + 1])
+            let bytes = piece.symbols
+            guard bytes.count > 1 else { continue }
+            for i in 0..<(bytes.count - 1) {
+                let key = BytePairMerges.key(bytes[i], bytes[i + 1])
                 pairCounts[key, default: 0] += piece.count
                 // A piece is listed once per pair it holds, not once per occurrence.
                 if holders[key]?.last != Int32(w) { holders[key, default: []].append(Int32(w)) }
@@ -29,8 +30,9 @@ public enum BytePairLearner {
         for (key, count) in pairCounts { heap.push(.init(count: count, key: key)) }
 
         var pairs: [BytePairMerges.Pair] = []
-        pairs.reserveCapacity(max(0, mergeCount))
-        while pairs.count < mergeCount, let top = heap.pop() {
+        var symbols = SymbolTable()
+        pairs.reserveCapacity(max(0, newTokens))
+        while symbols.bytes.count < 256 + newTokens, let top = heap.pop() {
             let current = pairCounts[top.key] ?? 0
             if current != top.count {
                 if current > 0 { heap.push(.init(count: current, key: top.key)) }
@@ -38,7 +40,7 @@ public enum BytePairLearner {
             }
             if current < 2 { break }
             let left = Int32(truncatingIfNeeded: top.key >> 32), right = Int32(truncatingIfNeeded: top.key & 0xFFFF_FFFF)
-            let made = Int32(256 + pairs.count)
+            let made = symbols.symbol(joining: left, right)
             pairs.append(.init(left, right))
             var grown: Set<UInt64> = []
             for w in holders.removeValue(forKey: top.key) ?? [] {
@@ -64,11 +66,11 @@ public enum BytePairLearner {
                 pieces[piece].symbols = merged
             }
             pairCounts[top.key] = nil
-            // Only pairs with the new symbol gained counts; the others only lost some, and their
+            // Only pairs with the symbol made gained counts; the others only lost some, and their
             // heap entries are corrected as they come out.
             for key in grown.sorted() { heap.push(.init(count: pairCounts[key]!, key: key)) }
         }
-        return try! BytePairMerges(pairs: pairs) // each pair joins symbols made before it, once
+        return try! BytePairMerges(pairs: pairs) // each pair joins symbols made before it, once, numbered alike
     }
 
     /// One distinct piece of the text: its symbols and how often it occurs.

@@ -2,15 +2,19 @@ import QuillCore
 
 /// The merges of a byte-level BPE, in the order they were learned (their rank).
 ///
-/// Symbols are numbered in the BPE's own space: bytes are 0–255 and merge k makes symbol 256 + k
-/// from the pair it names. A vocabulary at the bpe level holds its specials first, then these
-/// symbols in order, so a symbol's id is `specialCount + symbol`.
+/// Symbols are numbered in the BPE's own space: bytes are 0–255, and each merge whose bytes are
+/// not yet a symbol makes the next number (so without repeats, merge k makes 256 + k). A merge
+/// whose bytes already are a symbol (`a`+`bc` after `ab`+`c`) makes that symbol again, as Hugging
+/// Face's trainer and tokenizer do, so a token has one id whichever way it is reached. Quill's
+/// own bpe vocabulary holds its specials, then the symbols in order.
 public struct BytePairMerges: Sendable, Equatable {
-    /// `pairs[k]` is the pair (left, right) that merge k joins into symbol 256 + k.
+    /// `pairs[k]` is the pair (left, right) that merge k joins into `results[k]`.
     public let pairs: [Pair]
+    /// The symbol each merge makes.
+    public let results: [Int32]
     /// Rank of each pair, keyed by `key(left, right)`.
     let ranks: [UInt64: Int32]
-    /// The bytes of each symbol (`256 + pairs.count` of them).
+    /// The bytes of each symbol.
     public let symbolBytes: [[UInt8]]
 
     /// Two adjacent symbols.
@@ -26,25 +30,27 @@ public struct BytePairMerges: Sendable, Equatable {
     public init(pairs: [Pair]) throws {
         var ranks: [UInt64: Int32] = [:]
         ranks.reserveCapacity(pairs.count)
-        var symbolBytes = (0..<256).map { [UInt8($0)] }
-        symbolBytes.reserveCapacity(256 + pairs.count)
+        var table = SymbolTable()
+        var results: [Int32] = []
+        results.reserveCapacity(pairs.count)
         for (k, pair) in pairs.enumerated() {
-            let made = Int32(256 + k)
-            guard pair.left >= 0, pair.right >= 0, pair.left < made, pair.right < made else {
-                throw QuillError.runtime("merge \(k) joins \(pair.left) and \(pair.right), but only symbols 0 to \(made - 1) exist by then")
+            let count = Int32(table.bytes.count)
+            guard pair.left >= 0, pair.right >= 0, pair.left < count, pair.right < count else {
+                throw QuillError.runtime("merge \(k) joins \(pair.left) and \(pair.right), but only symbols 0 to \(count - 1) exist by then")
             }
             guard ranks.updateValue(Int32(k), forKey: Self.key(pair.left, pair.right)) == nil else {
                 throw QuillError.runtime("merge \(k) repeats the pair \(pair.left) \(pair.right)")
             }
-            symbolBytes.append(symbolBytes[Int(pair.left)] + symbolBytes[Int(pair.right)])
+            results.append(table.symbol(joining: pair.left, pair.right))
         }
         self.pairs = pairs
+        self.results = results
         self.ranks = ranks
-        self.symbolBytes = symbolBytes
+        self.symbolBytes = table.bytes
     }
 
-    /// Number of symbols: the 256 bytes and one per merge.
-    public var symbolCount: Int { 256 + pairs.count }
+    /// Number of symbols: the 256 bytes and one per merge that made new bytes.
+    public var symbolCount: Int { symbolBytes.count }
 
     /// The pair's hash key.
     @inline(__always)
@@ -60,4 +66,21 @@ public struct BytePairMerges: Sendable, Equatable {
     public var tokenStrings: [String] { symbolBytes.map { ByteAlphabet.string($0) } }
 
     public static func == (lhs: BytePairMerges, rhs: BytePairMerges) -> Bool { lhs.pairs == rhs.pairs }
+}
+
+/// The symbols made so far and their bytes: how the learner and `BytePairMerges` number what a
+/// merge makes, identically.
+struct SymbolTable {
+    private(set) var bytes: [[UInt8]] = (0..<256).map { [UInt8($0)] }
+    private var byBytes: [[UInt8]: Int32] = Dictionary(uniqueKeysWithValues: (0..<256).map { ([UInt8($0)], Int32($0)) })
+
+    /// The symbol of `left`'s bytes then `right`'s: an existing one, or a new one.
+    mutating func symbol(joining left: Int32, _ right: Int32) -> Int32 {
+        let joined = bytes[Int(left)] + bytes[Int(right)]
+        if let existing = byBytes[joined] { return existing }
+        let made = Int32(bytes.count)
+        bytes.append(joined)
+        byBytes[joined] = made
+        return made
+    }
 }

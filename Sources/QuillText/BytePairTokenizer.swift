@@ -30,7 +30,7 @@ public struct BytePairTokenizer: Tokenizer {
         guard let merges = vocabulary.merges else {
             return EncodedText(ids: TokenIDs([Int](), vocabularySize: vocabulary.count), unknown: bytes.count, dropped: bytes.count)
         }
-        let ids = BytePairEncoder(merges: merges).encode(bytes, offset: vocabulary.specialCount)
+        let ids = BytePairEncoder(merges: merges).encode(bytes, ids: vocabulary.symbolIDs)
         return EncodedText(ids: TokenIDs(ids, vocabularySize: vocabulary.count), unknown: 0)
     }
 

@@ -17,13 +17,12 @@ extension Vocabulary {
     /// UTF-8 as `displayText` shows it; specials and ids out of range have none.
     public func bytes(ofToken id: Int) -> [UInt8] {
         guard let merges else { return Array(displayText(id, level: .char).utf8) }
-        let symbol = id - specialCount
-        guard symbol >= 0 && symbol < merges.symbolCount else { return [] }
-        return merges.symbolBytes[symbol]
+        guard id >= 0 && id < idSymbols.count, idSymbols[id] >= 0 else { return [] }
+        return merges.symbolBytes[Int(idSymbols[id])]
     }
 
-    /// The bpe vocabulary's merges as pairs of symbols (bytes 0–255, merge k is 256 + k), for
-    /// storing; nil for other vocabularies.
+    /// The bpe vocabulary's merges as pairs of symbols (bytes 0–255, then each new token in
+    /// order, `BytePairMerges`), for storing; nil for other vocabularies.
     var storedMerges: [[Int32]]? { merges?.pairs.map { [$0.left, $0.right] } }
 
     /// Merges read back from `storedMerges`' form.

@@ -34,14 +34,19 @@ public struct Vocabulary: Sendable, Equatable {
     public let bosID: Int?
     /// Id of `<eos>`, when this vocabulary has it.
     public let eosID: Int?
-    /// A byte-level BPE's merges (the bpe level), whose symbols follow the specials in id order.
+    /// A byte-level BPE's merges (the bpe level). Every symbol of them is a token of the
+    /// vocabulary (Quill's own put them after the specials in symbol order; a tokenizer.json may
+    /// order them otherwise).
     public let merges: BytePairMerges?
+    /// With merges: the id of each symbol (`symbolIDs[s]`), and the symbol of each id (-1 for
+    /// tokens that are no symbol: specials, a tokenizer.json's added tokens).
+    let symbolIDs: [UInt32], idSymbols: [Int32]
 
     /// A vocabulary from tokens in id order (a saved vocabulary, or PyTorch's `idx2word`).
     /// - Parameters:
     ///   - specialCount: how many leading tokens are specials.
-    ///   - merges: a bpe vocabulary's merges; the tokens after the specials must then be its
-    ///     symbols in order, as `init(merges:specials:)` writes them.
+    ///   - merges: a bpe vocabulary's merges; every symbol of them must then be one of the tokens,
+    ///     written in `ByteAlphabet` characters (`init(merges:specials:)` writes them in order).
     public init(tokens: [String], specialCount: Int, merges: BytePairMerges? = nil) throws {
         var table = ByteSliceTable(expectedCount: tokens.count)
         for (id, token) in tokens.enumerated() {
@@ -53,11 +58,19 @@ public struct Vocabulary: Sendable, Equatable {
         guard specialCount >= 0 && specialCount <= tokens.count else {
             throw QuillError.runtime("vocabulary has \(tokens.count) tokens but claims \(specialCount) specials")
         }
+        var symbolIDs: [UInt32] = [], idSymbols: [Int32] = []
         if let merges {
-            guard tokens.count == specialCount + merges.symbolCount, Array(tokens[specialCount...]) == merges.tokenStrings else {
-                throw QuillError.runtime("vocabulary's tokens after its \(specialCount) specials are not the \(merges.symbolCount) symbols of its merges")
+            idSymbols = [Int32](repeating: -1, count: tokens.count)
+            for (symbol, token) in merges.tokenStrings.enumerated() {
+                guard let id = table.find(Array(token.utf8)) else {
+                    throw QuillError.runtime("vocabulary lacks \(Display.token(token)), symbol \(symbol) of its merges")
+                }
+                symbolIDs.append(UInt32(id))
+                idSymbols[id] = Int32(symbol)
             }
         }
+        self.symbolIDs = symbolIDs
+        self.idSymbols = idSymbols
         self.tokens = tokens
         self.specialCount = specialCount
         self.table = table
@@ -145,7 +158,7 @@ public struct Vocabulary: Sendable, Equatable {
         switch level {
         case .char: id(for: "\n")
         case .word: eosID
-        case .bpe: eosID ?? merges.map { _ in specialCount + Int(ASCII.newline) }
+        case .bpe: eosID ?? (merges == nil ? nil : Int(symbolIDs[Int(ASCII.newline)]))
         }
     }
 

@@ -69,7 +69,7 @@ public struct VocabularyReport: Sendable {
         guard size >= specials.count + 256 else {
             throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
         }
-        let vocabulary = try Vocabulary(merges: BytePairLearner.learn(text.bytes, mergeCount: size - specials.count - 256), specials: specials)
+        let vocabulary = try Vocabulary(merges: BytePairLearner.learn(text.bytes, newTokens: size - specials.count - 256), specials: specials)
         let ids = BytePairTokenizer().encode(text.bytes, vocabulary: vocabulary).ids
         var counts = [Int](repeating: 0, count: vocabulary.count)
         for id in ids { counts[Int(id)] += 1 }

@@ -84,7 +84,7 @@ public struct TrainingData: Sendable {
         guard size >= specials.count + 256 else {
             throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
         }
-        return try Vocabulary(merges: BytePairLearner.learn(bytes, mergeCount: size - specials.count - 256), specials: specials)
+        return try Vocabulary(merges: BytePairLearner.learn(bytes, newTokens: size - specials.count - 256), specials: specials)
     }
 
     /// The training and validation bytes, and the validation text's name for errors.

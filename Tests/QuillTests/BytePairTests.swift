@@ -16,13 +16,16 @@ final class BytePairTests: XCTestCase {
         (0..<count).map { _ in Self.alphabet.randomElement(using: &rng)! }.joined()
     }
 
-    /// Recounts every pair of every piece for each merge.
-    func naiveLearn(_ text: [UInt8], mergeCount: Int) -> [BytePairMerges.Pair] {
+    /// Recounts every pair of every piece for each merge; a merge whose bytes are already a
+    /// symbol makes that symbol. Also returns how many merges did so.
+    func naiveLearn(_ text: [UInt8], newTokens: Int) -> (pairs: [BytePairMerges.Pair], repeats: Int) {
         var pieceCounts: [[UInt8]: Int] = [:]
         for r in PieceSplitter.pieces(text) { pieceCounts[Array(text[r]), default: 0] += 1 }
         var pieces = pieceCounts.map { (symbols: $0.key.map { Int32($0) }, count: $0.value) }
+        var bytes = (0..<256).map { [UInt8($0)] }
         var merges: [BytePairMerges.Pair] = []
-        while merges.count < mergeCount {
+        var repeats = 0
+        while bytes.count < 256 + newTokens {
             var counts: [BytePairMerges.Pair: Int] = [:]
             for piece in pieces where piece.symbols.count > 1 {
                 for i in 0..<(piece.symbols.count - 1) { counts[.init(piece.symbols[i], piece.symbols[i + 1]), default: 0] += piece.count }
@@ -30,11 +33,13 @@ final class BytePairTests: XCTestCase {
             guard let best = counts.max(by: { a, b in
                 a.value != b.value ? a.value < b.value : (a.key.left, a.key.right) > (b.key.left, b.key.right)
             }), best.value >= 2 else { break }
-            let made = Int32(256 + merges.count)
+            let joined = bytes[Int(best.key.left)] + bytes[Int(best.key.right)]
+            let made: Int32
+            if let existing = bytes.firstIndex(of: joined) { made = Int32(existing); repeats += 1 } else { made = Int32(bytes.count); bytes.append(joined) }
             merges.append(best.key)
             for i in pieces.indices { pieces[i].symbols = naiveMerge(pieces[i].symbols, best.key, made) }
         }
-        return merges
+        return (merges, repeats)
     }
 
     func naiveMerge(_ symbols: [Int32], _ pair: BytePairMerges.Pair, _ made: Int32) -> [Int32] {
@@ -45,31 +50,57 @@ final class BytePairTests: XCTestCase {
         return out
     }
 
-    /// Every merge applied in rank order to each piece.
+    /// Every merge applied in rank order to each piece; symbols are numbered by their bytes here.
     func naiveEncode(_ text: [UInt8], _ merges: BytePairMerges) -> [UInt32] {
-        PieceSplitter.pieces(text).flatMap { r -> [UInt32] in
+        var bytes = (0..<256).map { [UInt8($0)] }
+        let made = merges.pairs.map { pair -> Int32 in
+            let joined = bytes[Int(pair.left)] + bytes[Int(pair.right)]
+            if let existing = bytes.firstIndex(of: joined) { return Int32(existing) }
+            bytes.append(joined)
+            return Int32(bytes.count - 1)
+        }
+        return PieceSplitter.pieces(text).flatMap { r -> [UInt32] in
             var symbols = text[r].map { Int32($0) }
-            for (k, pair) in merges.pairs.enumerated() { symbols = naiveMerge(symbols, pair, Int32(256 + k)) }
+            for (k, pair) in merges.pairs.enumerated() { symbols = naiveMerge(symbols, pair, made[k]) }
             return symbols.map { UInt32($0) }
         }
     }
 
     func testLearnerMakesTheNaiveLearnersMerges() {
         var rng = SeededGenerator(seed: 29)
+        let small = (0..<600).map { _ in String(repeating: "a", count: Int.random(in: 1...14, using: &rng)) }.joined(separator: " ")
         let texts = ["the theme of these three thin theses", "aaaaaaaaaa bbbb aaaa ab ab ab", String(repeating: "low lower lowest newer wider ", count: 5),
-                     randomText(3000, &rng), randomText(800, &rng)]
+                     randomText(3000, &rng), randomText(800, &rng), small]
         for text in texts {
             let bytes = Array(text.utf8)
-            let learned = BytePairLearner.learn(bytes, mergeCount: 150)
-            XCTAssertEqual(learned.pairs, naiveLearn(bytes, mergeCount: 150), "text \(text.prefix(30))")
+            let learned = BytePairLearner.learn(bytes, newTokens: 150)
+            let naive = naiveLearn(bytes, newTokens: 150)
+            XCTAssertEqual(learned.pairs, naive.pairs, "text \(text.prefix(30))")
+            XCTAssertEqual(learned.symbolCount, 256 + min(150, learned.pairs.count - naive.repeats))
             XCTAssertGreaterThan(learned.pairs.count, 0)
         }
+    }
+
+    func testAMergeThatRemakesATokenMakesThatToken() throws {
+        // "ab"+"c" and "a"+"bc" both make "abc" (a tokenizer.json may hold both): one symbol.
+        let a: Int32 = 97, b: Int32 = 98, c: Int32 = 99
+        let merges = try BytePairMerges(pairs: [.init(a, b), .init(b, c), .init(256, c), .init(a, 257), .init(258, 258)])
+        XCTAssertEqual(merges.results, [256, 257, 258, 258, 259])
+        XCTAssertEqual(merges.symbolCount, 260)
+        XCTAssertEqual(merges.symbolBytes[259], Array("abcabc".utf8))
+        let vocabulary = try Vocabulary(merges: merges, specials: ["<pad>"])
+        for text in ["abc", "xbc abcabc", "bcabc ab c abcbc"] {
+            let encoded = BytePairTokenizer().encode(Array(text.utf8), vocabulary: vocabulary)
+            XCTAssertEqual(Array(encoded.ids).map { UInt32($0) - 1 }, naiveEncode(Array(text.utf8), merges))
+            XCTAssertEqual(BytePairTokenizer().decode(encoded.ids, vocabulary: vocabulary), text)
+        }
+        XCTAssertThrowsError(try BytePairMerges(pairs: [.init(a, b), .init(a, b)]))
     }
 
     func testEncoderMatchesMergesAppliedInRankOrderAndRoundTrips() throws {
         var rng = SeededGenerator(seed: 7)
         let training = Array((randomText(4000, &rng) + String(repeating: "the cat's hat ", count: 40)).utf8)
-        let merges = BytePairLearner.learn(training, mergeCount: 300)
+        let merges = BytePairLearner.learn(training, newTokens: 300)
         let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: false))
         for length in [1, 2, 17, 500, 3000] {
             let text = randomText(length, &rng) + "the cat's hat"
@@ -87,11 +118,11 @@ final class BytePairTests: XCTestCase {
         var lines: [String] = []
         for _ in 0..<2500 { lines.append(randomText(40, &rng)) }
         let bytes = Array(lines.joined(separator: "\n").utf8)
-        let merges = BytePairLearner.learn(Array(bytes.prefix(20_000)), mergeCount: 100)
+        let merges = BytePairLearner.learn(Array(bytes.prefix(20_000)), newTokens: 100)
         let encoder = BytePairEncoder(merges: merges)
         let parts = bytes.withUnsafeBufferPointer { BytePairEncoder.parts($0, count: 3) }
         XCTAssertEqual(parts.count, 3)
-        let whole = bytes.withUnsafeBufferPointer { encoder.encode($0, 0..<$0.count, offset: 0) }
+        let whole = bytes.withUnsafeBufferPointer { encoder.encode($0, 0..<$0.count, ids: (0..<UInt32(merges.symbolCount)).map { $0 }) }
         XCTAssertEqual(encoder.encode(bytes), whole)
         XCTAssertEqual(Array(whole.prefix(500)), naiveEncode(Array(bytes.prefix(1000)), merges).prefix(500).map { $0 })
     }
@@ -137,9 +168,9 @@ final class BytePairTests: XCTestCase {
     }
 
     func testVocabularyKeepsItsMergesThroughJSONAndRefusesMismatches() throws {
-        let merges = BytePairLearner.learn(Array("hello hello help".utf8), mergeCount: 10)
+        let merges = BytePairLearner.learn(Array("hello hello help".utf8), newTokens: 10)
         let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: true))
-        XCTAssertEqual(vocabulary.count, 3 + 256 + merges.pairs.count)
+        XCTAssertEqual(vocabulary.count, 3 + merges.symbolCount)
         XCTAssertEqual(vocabulary.tokens[3 + 32], "Ġ")
         XCTAssertEqual(vocabulary.tokens[3 + 10], "Ċ")
         let back = try Vocabulary(jsonString: vocabulary.jsonString())
@@ -154,7 +185,7 @@ final class BytePairTests: XCTestCase {
     }
 
     func testTokenizerJSONListsEveryTokenAtItsIdAndTheMergesInOrder() throws {
-        let merges = BytePairLearner.learn(Array("the cat sat on the mat, the 😀 😀".utf8), mergeCount: 12)
+        let merges = BytePairLearner.learn(Array("the cat sat on the mat, the 😀 😀".utf8), newTokens: 12)
         let vocabulary = try Vocabulary(merges: merges, specials: Vocabulary.bytePairSpecials(sequenceMode: false))
         let object = try JSONSerialization.jsonObject(with: Data(try vocabulary.tokenizerJSONText().utf8)) as! [String: Any]
         let model = object["model"] as! [String: Any]
@@ -167,7 +198,7 @@ final class BytePairTests: XCTestCase {
         for (k, line) in lines.enumerated() {
             let parts = line.split(separator: " ").map(String.init)
             XCTAssertEqual(parts.count, 2)
-            XCTAssertEqual(parts[0] + parts[1], vocabulary.tokens[1 + 256 + k])
+            XCTAssertEqual(parts[0] + parts[1], vocabulary.tokens[1 + Int(merges.results[k])])
             XCTAssertEqual(vocab[parts[0]], 1 + Int(merges.pairs[k].left))
             XCTAssertEqual(vocab[parts[1]], 1 + Int(merges.pairs[k].right))
         }
