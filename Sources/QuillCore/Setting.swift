@@ -6,7 +6,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     // Model shape (ModelConfig, TrainingOptions)
     case vocabularySize, embeddingSize, hiddenSize, layers, cell, dropout, tieWeights, initialization, initializationRange, seed
     // Data (TrainingOptions)
-    case level, mode, maxLength, minimumCount, maximumVocabulary, bytePairVocabularySize, validationFile, validationFraction, unknownPolicy
+    case level, mode, maxLength, minimumCount, maximumVocabulary, bytePairVocabularySize, tokenizerFile, validationFile, validationFraction, unknownPolicy
     // Optimisation (TrainingOptions)
     case batchSize, sequenceLength, optimizer, learningRate, momentum, weightDecay, clip, learningRateDecay
     case learningRateDecayAfter, decayShape, warmupSteps, decayFloor, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint

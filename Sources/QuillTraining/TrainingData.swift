@@ -75,10 +75,17 @@ public struct TrainingData: Sendable {
                                                               validationPath: parts.validationPath, options: options)
     }
 
-    /// A bpe vocabulary learned from the training bytes: as many merges as
+    /// A bpe vocabulary learned from the training bytes: as many tokens as
     /// `options.bytePairVocabularySize` leaves room for beside the specials and the 256 bytes
-    /// (fewer when the text runs out of pairs seen twice).
+    /// (fewer when the text runs out of pairs seen twice); or `options.tokenizerFile`'s.
     static func learnBytePairs(_ bytes: [UInt8], options: TrainingOptions) throws -> Vocabulary {
+        if let file = options.tokenizerFile {
+            let vocabulary = try Vocabulary(tokenizerFile: file)
+            if options.mode == .lines && (vocabulary.padID == nil || vocabulary.bosID == nil || vocabulary.eosID == nil) {
+                throw QuillError.invalidSetting(.init(.mode, options.mode.rawValue, "\(file): lines mode needs <pad>, <bos> and <eos>, which this tokenizer lacks; train it in stream mode", related: [.tokenizerFile]))
+            }
+            return vocabulary
+        }
         let specials = Vocabulary.bytePairSpecials(sequenceMode: options.mode == .lines)
         let size = options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
         guard size >= specials.count + 256 else {

@@ -27,6 +27,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var bytePairVocabularySize: Int? = nil
     /// The bpe vocabulary size when none is given.
     public static let defaultBytePairVocabularySize = 2048
+    /// The bpe level: a Hugging Face `tokenizer.json` (GPT-2's byte-level kind) whose vocabulary
+    /// and merges the run uses instead of learning its own (nil: learn them).
+    public var tokenizerFile: String? = nil
     /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
     /// model settings below are then taken from it). Nil trains a new model.
     public var baseCheckpoint: String? = nil
@@ -171,6 +174,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let maxTime, let problem = TimeSpan.problem(maxTime) { throw invalid(.maxTime, maxTime, "maxTime \(problem), got \(maxTime) s") }
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
+        }
+        if let tokenizerFile, level != .bpe {
+            throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
         }
         if embeddingsFile != nil && baseCheckpoint != nil {
             throw invalid(.embeddingsFile, embeddingsFile!, "embeddingsFile initialises a new model's embedding; a run from baseCheckpoint starts from trained weights", related: [.baseCheckpoint])

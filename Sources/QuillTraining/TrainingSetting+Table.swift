@@ -41,9 +41,13 @@ extension TrainingSetting {
         Facts(help: "bpe level: vocabulary size, counting the 256 bytes, the merges learned and the specials",
               minimum: 1, maximum: ModelConfig.limits.vocabulary, defaultNote: "\(TrainingOptions.defaultBytePairVocabularySize)", takenFromBase: true))
 
+    /// `TrainingOptions.tokenizerFile`.
+    public static let tokenizerFile = text(.tokenizerFile, "tokenizer", \.tokenizerFile,
+        Facts(help: "bpe level: use this Hugging Face tokenizer.json (GPT-2's byte-level BPE) instead of learning merges", defaultNote: "learn them from the text", takenFromBase: true))
+
     /// Data: what the run reads and how it becomes tokens.
     static let data: [TrainingSetting] = [level, mode, maxLength, baseCheckpoint, unknownPolicy, validationFile, validationFraction, minimumCount,
-                                          maximumVocabulary, bytePairVocabularySize]
+                                          maximumVocabulary, bytePairVocabularySize, tokenizerFile]
 
     /// `TrainingOptions.cell`.
     public static let cell = choice(.cell, "cell", \.cell, Facts(help: "recurrent cell", takenFromBase: true))

@@ -204,4 +204,35 @@ final class BytePairTests: XCTestCase {
         }
         XCTAssertThrowsError(try Vocabulary(tokens: ["<pad>", "a"], specialCount: 1).tokenizerJSONText())
     }
+
+    func testTokenizerJSONReadsBackInAnyIdOrderAndRefusesOtherKinds() throws {
+        let text = Array("the cat's hat — the 😀 hat\nthe cat".utf8)
+        let vocabulary = try Vocabulary(merges: BytePairLearner.learn(text, newTokens: 20), specials: ["<pad>"])
+        let json = try vocabulary.tokenizerJSONText()
+        XCTAssertEqual(try Vocabulary(tokenizerJSON: Array(json.utf8), path: "t.json"), vocabulary)
+        // The same tokenizer with its ids reversed (the specials last, as GPT-2 has <|endoftext|>).
+        var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        var model = object["model"] as! [String: Any]
+        let n = vocabulary.count
+        model["vocab"] = Dictionary(uniqueKeysWithValues: vocabulary.tokens.enumerated().map { ($1, n - 1 - $0) })
+        object["model"] = model
+        let reversed = try Vocabulary(tokenizerJSON: Array(try JSONSerialization.data(withJSONObject: object)), path: "r.json")
+        XCTAssertEqual(reversed.specialCount, 0)
+        let original = BytePairTokenizer().encode(text, vocabulary: vocabulary).ids.map { n - 1 - Int($0) }
+        let read = BytePairTokenizer().encode(text, vocabulary: reversed).ids
+        XCTAssertEqual(read.map { Int($0) }, original)
+        XCTAssertEqual(BytePairTokenizer().decode(read, vocabulary: reversed), String(decoding: text, as: UTF8.self))
+        for (key, value) in [("type", "WordPiece"), ("continuing_subword_prefix", "##")] {
+            var other = object, otherModel = model
+            otherModel[key] = value
+            other["model"] = otherModel
+            XCTAssertThrowsError(try Vocabulary(tokenizerJSON: Array(try JSONSerialization.data(withJSONObject: other)), path: "o.json")) { error in
+                XCTAssertTrue("\(error)".contains("o.json"), "\(error)")
+            }
+        }
+        var prefixed = object
+        prefixed["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": true]
+        XCTAssertThrowsError(try Vocabulary(tokenizerJSON: Array(try JSONSerialization.data(withJSONObject: prefixed)), path: "p.json"))
+        XCTAssertThrowsError(try Vocabulary(tokenizerJSON: Array("[1, 2]".utf8), path: "a.json"))
+    }
 }
