@@ -1,4 +1,5 @@
 import Foundation
+import Quill
 import XCTest
 
 /// The bpe level through the executable: learning, training, info, generation, perplexity.
@@ -39,5 +40,31 @@ extension CLITests {
         XCTAssertEqual(report["vocabulary_size"] as? Int, 280)
         let longest = report["longest"] as! [String]
         XCTAssertTrue(lines.joined().contains(longest[0].trimmingCharacters(in: .whitespaces)), "\(longest)")
+    }
+
+    /// A bpe model's state dict comes back in through its tokenizer.json, and the run's text
+    /// trains on that tokenizer with the same ids.
+    func testBytePairTokenizerJSONImportsAStateDictAndTrains() throws {
+        let text = write(String(repeating: "the keeper lit the lamp — Élodie 😀.\n", count: 60), "bpe2.txt")
+        let out = folder + "/bpe2"
+        XCTAssertEqual(try quill(["train", text, "--level", "bpe", "--vocab-size", "290", "--out", out, "--embed", "8", "--hidden", "8",
+                                  "--batch", "2", "--seq-len", "8", "--max-steps", "2", "--quiet"]).status, 0)
+        let tokenizer = folder + "/tokenizer.json"
+        XCTAssertEqual(try quill(["export-vocab", out, tokenizer]).status, 0)
+        var stateDict = try SafeTensors(contentsOf: out + "/model.safetensors")
+        stateDict.metadata = [:]
+        try stateDict.write(to: folder + "/state.safetensors")
+        let imported = try quill(["import", folder + "/state.safetensors", "--tokenizer", tokenizer, "--out", folder + "/imported"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try quill(["perplexity", folder + "/imported", text, "--json"]).stdout, try quill(["perplexity", out, text, "--json"]).stdout)
+        assertError(try quill(["import", folder + "/state.safetensors", "--tokenizer", tokenizer, "--level", "char", "--out", folder + "/x"]),
+                    status: 2, "--tokenizer", "bpe")
+        assertError(try quill(["import", folder + "/state.safetensors", "--vocab", tokenizer, "--level", "bpe", "--out", folder + "/x"]),
+                    status: 2, "--tokenizer")
+        let retrained = try quill(["train", text, "--level", "bpe", "--tokenizer", tokenizer, "--out", folder + "/again", "--embed", "8",
+                                   "--hidden", "8", "--batch", "2", "--seq-len", "8", "--max-steps", "1", "--quiet"])
+        XCTAssertEqual(retrained.status, 0, retrained.stderr)
+        XCTAssertEqual(try quill(["encode", folder + "/again", text]).stdout, try quill(["encode", out, text]).stdout)
+        assertError(try quill(["train", text, "--tokenizer", tokenizer, "--out", folder + "/y"]), status: 2, "--tokenizer", "--level")
     }
 }
