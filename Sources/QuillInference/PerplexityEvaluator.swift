@@ -32,6 +32,13 @@ public struct PerplexityEvaluator {
             guard level != .word, characters > 0 else { return nil }
             return level == .char ? bitsPerToken : bitsPerToken * Double(textTokens) / Double(characters)
         }
+        /// Bytes of the text after normalisation.
+        public var bytes = 0
+        /// Bits per UTF-8 byte at the char and bpe levels, counted as `bitsPerCharacter` is.
+        public var bitsPerByte: Double? {
+            guard level != .word, bytes > 0 else { return nil }
+            return bitsPerToken * Double(textTokens) / Double(bytes)
+        }
         /// The level of the model scored.
         public var level: TokenLevel = .char
     }
@@ -95,6 +102,7 @@ public struct PerplexityEvaluator {
                             crossEntropy: sum / Double(max(1, count)))
         result.level = loaded.level
         result.characters = text.bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        result.bytes = text.bytes.count
         return result
     }
 }

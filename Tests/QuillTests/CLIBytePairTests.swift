@@ -33,6 +33,8 @@ extension CLITests {
         let characters = Double(((lines.map { $0.unicodeScalars.count + 2 }.reduce(0, +)) * 40))
         let expected = (result["cross_entropy"] as! Double) * Double(result["text_tokens"] as! Int) / characters / log(2.0)
         XCTAssertEqual(result["bits_per_char"] as! Double, expected, accuracy: 1e-9)
+        let bytes = Double(((lines.map { $0.utf8.count + 2 }.reduce(0, +)) * 40))
+        XCTAssertEqual(result["bits_per_byte"] as! Double, expected * characters / bytes, accuracy: 1e-9)
         XCTAssertEqual(result["unknown"] as? Int, 0)
 
         let vocab = try quill(["vocab", text, "--level", "bpe", "--vocab-size", "280", "--json"])

@@ -42,6 +42,7 @@ enum PerplexityCommand: Command {
                 "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
                 "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,
                 "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(), "text_tokens": result.textTokens,
+                "bits_per_byte": result.bitsPerByte as Any? ?? NSNull(),
                 "batch": batch, "seq_len": steps, "weights": loaded.weightFormat.rawValue,
             ] as [String: Any]))
             return
