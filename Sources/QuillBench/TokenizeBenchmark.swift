@@ -6,8 +6,13 @@ import QuillKernels
 /// encoding, on one core.
 enum TokenizeBenchmark {
     static func run(arguments: [String]) throws {
-        let options = try BenchOptions(arguments, flags: ["level": "both"])
-        guard !options.positional.isEmpty else { throw BenchOptions.UsageError(description: "usage: quill-bench tokenize FILE… [--level char|word|both]") }
+        let options = try BenchOptions(arguments, flags: ["level": "both", "merges": "4096", "python": "python3", "rounds": "3"])
+        guard !options.positional.isEmpty else { throw BenchOptions.UsageError(description: "usage: quill-bench tokenize FILE… [--level char|word|both|bpe] [--merges N] [--python PYTHON] [--rounds N]") }
+        if options.string("level") == "bpe" {
+            try BytePairBenchmark.run(paths: options.positional, merges: try options.int("merges"), python: options.string("python"),
+                                      rounds: try options.int("rounds"))
+            return
+        }
         let levels: [TokenLevel] = options.string("level") == "both" ? [.char, .word] : [TokenLevel(rawValue: options.string("level"))].compactMap { $0 }
         let widths = [44, 6, 10, 16, 12]
         print(Table.row(["file", "level", "MB", "count+vocab MB/s", "encode MB/s"], widths: widths))

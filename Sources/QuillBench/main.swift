@@ -25,6 +25,9 @@ commands:
                                         PyTorch twin (Benchmarks/pytorch_twin.py) run alternately
                                         in the same session, medians and ratios side by side
   tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding
+  tokenize FILE… --level bpe [--merges N] [--python PYTHON] [--rounds N]
+                                        learning N merges (4096) and encoding, beside Hugging Face
+                                        tokenizers run alternately in the same session
   parity FIXTURE.safetensors…           compare forward, loss, final state and every gradient with a
                                         PyTorch fixture; exit 0 only when all are within tolerance
 """

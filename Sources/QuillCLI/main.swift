@@ -15,7 +15,7 @@ func entry<C: Command>(_ command: C.Type) -> (spec: CommandSpec, run: ([String])
 let commands = [
     entry(TrainCommand.self), entry(GenerateCommand.self), entry(PerplexityCommand.self), entry(VocabCommand.self),
     entry(InfoCommand.self), entry(ExportVocabCommand.self), entry(ImportCommand.self), entry(QuantizeCommand.self),
-    entry(SearchCommand.self), entry(ServeCommand.self), entry(InspectCommand.self),
+    entry(SearchCommand.self), entry(ServeCommand.self), entry(InspectCommand.self), entry(EncodeCommand.self),
 ]
 
 @MainActor func runCommand(_ name: String, _ arguments: [String]) throws {

@@ -11,8 +11,9 @@ extension Checkpoint {
     ///   field existed lack it; the step writes the value those models were built with (dropout
     ///   0, untied weights, an LSTM cell, PyTorch's initialisation, range 0.1).
     /// - 2 → 3: `quill.config` may hold `attention` (absent: no attention head) and the weights
-    ///   the head's `attention.*` tensors. A version 2 file has neither and means no attention,
-    ///   which is what an absent field reads as, so the step changes nothing.
+    ///   the head's `attention.*` tensors; the bpe level's vocabulary (`quill.vocabulary`) holds
+    ///   `merges`. A version 2 file has neither (no attention, a char or word level), which is what
+    ///   an absent field reads as, so the step changes nothing.
     static func upgrade(from version: Int, _ metadata: inout [String: String]) throws {
         switch version {
         case 1:

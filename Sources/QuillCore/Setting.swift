@@ -7,7 +7,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     case vocabularySize, embeddingSize, hiddenSize, layers, cell, dropout, tieWeights, initialization, initializationRange, seed
     case attention, attentionMemory
     // Data (TrainingOptions)
-    case level, mode, maxLength, minimumCount, maximumVocabulary, validationFile, validationFraction, unknownPolicy
+    case level, mode, maxLength, minimumCount, maximumVocabulary, bytePairVocabularySize, tokenizerFile, validationFile, validationFraction, unknownPolicy
     // Optimisation (TrainingOptions)
     case batchSize, sequenceLength, optimizer, learningRate, momentum, weightDecay, clip, learningRateDecay
     case learningRateDecayAfter, decayShape, warmupSteps, decayFloor, plateauFactor, patience, freezeEmbeddings, embeddingsFile, baseCheckpoint

@@ -79,16 +79,20 @@ public final class Generator: Sendable {
         let v = loaded.model.config.vocabularySize
         for id in bannedTokens { logits[id] = -.infinity }
         let token = sampler.sample(logits, count: v, rng: &rng)
-        if stopAtEOS && token == endToken { return Draw(next: token, restartsLine: false, end: .endOfSequence) }
-        let (piece, hitStop) = writer.append(token)
+        if stopAtEOS && token == endToken && !endsAtLineInText { return Draw(next: token, restartsLine: false, end: .endOfSequence) }
+        let (piece, hitStop) = writer.append(token, endingAtLine: stopAtEOS && endsAtLineInText)
         if !piece.isEmpty { onText(piece) }
         var next = token, restartsLine = false
         if loaded.mode == .lines, token == loaded.vocabulary.eosID, let bos = loaded.vocabulary.bosID {
             next = bos
             restartsLine = true
         }
-        return Draw(next: next, restartsLine: restartsLine, end: hitStop ? .stopString : nil)
+        return Draw(next: next, restartsLine: restartsLine, end: hitStop)
     }
+
+    /// A bpe model without `<eos>` ends a line with whichever token holds the newline (one of
+    /// many: newlines merge with other spaces), so `stopAtEOS` looks for the newline in the text.
+    var endsAtLineInText: Bool { loaded.level == .bpe && loaded.vocabulary.eosID == nil }
 
     /// Tokens never sampled: `<pad>` and `<bos>` are never targets.
     var bannedTokens: [Int] { [loaded.vocabulary.padID, loaded.vocabulary.bosID].compactMap { $0 } }
@@ -115,6 +119,10 @@ public final class Generator: Sendable {
                 let distinct = Array(NSOrderedSet(array: listed)) as! [String]
                 throw QuillError.unknownCharacters(distinct)
             }
+        case .bpe:
+            // Encoded as training text is: nothing is unknown.
+            let bytes = TextFile.normalizingLineEnds(Array(prompt.utf8)).0
+            ids = BytePairTokenizer().encode(bytes, vocabulary: vocabulary).ids.map { Int($0) }
         case .word:
             let words = prompt.split(whereSeparator: { $0.isASCII && $0.isWhitespace }).map(String.init)
             for word in words {
@@ -257,10 +265,16 @@ struct SampleWriter {
         self.atLineStart = atLineStart
     }
 
-    /// Adds a token; returns the text that became final and whether the stop string appeared.
-    mutating func append(_ token: Int) -> (String, Bool) {
+    /// A bpe sample's bytes not yet a whole character.
+    private var assembler = UTF8Assembler()
+
+    /// Adds a token; returns the text that became final and why the sample ends, if it does: the
+    /// stop string appeared, or with `endingAtLine`, a newline (the text ends before either).
+    mutating func append(_ token: Int, endingAtLine: Bool = false) -> (String, Generator.StopReason?) {
         var piece: String
-        if level == .word {
+        if level == .bpe {
+            piece = assembler.append(vocabulary.bytes(ofToken: token))
+        } else if level == .word {
             if token == vocabulary.eosID {
                 piece = "\n"
                 atLineStart = true
@@ -273,14 +287,23 @@ struct SampleWriter {
             piece = vocabulary.displayText(token, level: .char)
         }
         pending += piece
-        guard let stop else { return (release(pending.count), false) }
+        // A newline ends the sample here unless the stop string appears before it.
+        let newline = endingAtLine ? pending.unicodeScalars.firstIndex(of: "\n") : nil
+        let stopRange = stop.flatMap { pending.range(of: $0) }
+        if let newline, stopRange.map({ newline < $0.lowerBound }) ?? true {
+            let keep = String(pending.unicodeScalars[..<newline])
+            pending = ""
+            text += keep
+            return (keep, .endOfSequence)
+        }
+        guard let stop else { return (release(pending.count), nil) }
         // A stop string always begins inside `pending`: release() holds back every tail that could
         // start one.
-        if let range = pending.range(of: stop) {
+        if let range = stopRange {
             let keep = String(pending[..<range.lowerBound])
             pending = ""
             text += keep
-            return (keep, true)
+            return (keep, .stopString)
         }
         // Hold back the longest tail of pending that is a prefix of the stop string.
         var hold = 0
@@ -289,11 +312,12 @@ struct SampleWriter {
             hold = n
             break
         }
-        return (release(pending.count - hold), false)
+        return (release(pending.count - hold), nil)
     }
 
     /// Releases whatever is held back (at the end of a sample).
     mutating func finish() -> String? {
+        pending += assembler.finish()
         let rest = release(pending.count)
         return rest.isEmpty ? nil : rest
     }

@@ -22,6 +22,25 @@ public struct PerplexityEvaluator {
         public var unknownShare: Double { textTokens == 0 ? 0 : Double(unknown) / Double(textTokens) }
         /// Bits per token; bits per character at char level.
         public var bitsPerToken: Double { crossEntropy / Foundation.log(2.0) }
+        /// Unicode characters (scalars) of the text after normalisation (CR LF read as LF).
+        public var characters = 0
+        /// Bits per character at the char and bpe levels (nil at word level): the total nats over
+        /// the text's characters, / ln 2. Positions the batching leaves unscored count at the mean,
+        /// so this is nats per token × the text's tokens per character, / ln 2: at char level,
+        /// `bitsPerToken` exactly.
+        public var bitsPerCharacter: Double? {
+            guard level != .word, characters > 0 else { return nil }
+            return level == .char ? bitsPerToken : bitsPerToken * Double(textTokens) / Double(characters)
+        }
+        /// Bytes of the text after normalisation.
+        public var bytes = 0
+        /// Bits per UTF-8 byte at the char and bpe levels, counted as `bitsPerCharacter` is.
+        public var bitsPerByte: Double? {
+            guard level != .word, bytes > 0 else { return nil }
+            return bitsPerToken * Double(textTokens) / Double(bytes)
+        }
+        /// The level of the model scored.
+        public var level: TokenLevel = .char
     }
 
     /// The model scored.
@@ -56,6 +75,9 @@ public struct PerplexityEvaluator {
 
     /// The same with `chunkSize` bytes read at a time (nil: sizes fit for large files).
     package func evaluate(file path: String, chunkSize: Int?) throws -> Result {
+        // The chunked readers cut char and word tokens; a bpe text is encoded whole (its pieces
+        // could be cut the same way, which is not written yet).
+        if loaded.level == .bpe { return try evaluateWhole(file: path) }
         let file = try TextFileReader(path: path, chunkSize: chunkSize ?? 1 << 20)
         let vocabulary = loaded.vocabulary, level = loaded.level
         let separator = loaded.mode == .lines ? vocabulary.lineEndID(level: level) : nil
@@ -83,7 +105,8 @@ public struct PerplexityEvaluator {
         }
         let (sum, count) = Evaluator.score(model: loaded.model, batches: batches)
         if let failure { throw failure }
-        return try result(sum: sum, count: count, unknown: index.unknown, textTokens: index.tokenCount, path: path)
+        return try result(sum: sum, count: count, unknown: index.unknown, textTokens: index.tokenCount,
+                          characters: file.characterCount, bytes: file.textByteCount, path: path)
     }
 
     /// Scores text in memory.
@@ -116,7 +139,9 @@ public struct PerplexityEvaluator {
             batcher = .stream(try StreamBatcher(ids: encoded.ids, batchSize: batchSize, steps: steps))
         }
         let (sum, count) = Evaluator.score(model: loaded.model, batcher: batcher)
-        return try result(sum: sum, count: count, unknown: encoded.unknown, textTokens: encoded.tokenCount, path: path)
+        return try result(sum: sum, count: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
+                          characters: text.bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }, bytes: text.bytes.count,
+                          path: path)
     }
 
     private func checkSomeKnown(unknown: Int, tokens: Int, lineEnds: Int, path: String) throws {
@@ -131,10 +156,15 @@ public struct PerplexityEvaluator {
         }
     }
 
-    private func result(sum: Double, count: Int, unknown: Int, textTokens: Int, path: String) throws -> Result {
+    private func result(sum: Double, count: Int, unknown: Int, textTokens: Int, characters: Int, bytes: Int,
+                        path: String) throws -> Result {
         guard sum.isFinite else {
             throw QuillError.runtime("the model's predictions on \(path) are not finite (cross-entropy \(sum / Double(max(1, count)))); its weights are probably far too large, as after a diverging training run")
         }
-        return Result(tokens: count, unknown: unknown, textTokens: textTokens, crossEntropy: sum / Double(max(1, count)))
+        var result = Result(tokens: count, unknown: unknown, textTokens: textTokens, crossEntropy: sum / Double(max(1, count)))
+        result.level = loaded.level
+        result.characters = characters
+        result.bytes = bytes
+        return result
     }
 }

@@ -58,7 +58,7 @@ package struct TextFile: Sendable {
     }
 
     /// The bytes with every CR LF pair turned into LF, and how many there were.
-    static func normalizingLineEnds(_ bytes: [UInt8]) -> ([UInt8], Int) {
+    package static func normalizingLineEnds(_ bytes: [UInt8]) -> ([UInt8], Int) {
         guard bytes.contains(0x0D) else { return (bytes, 0) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -16,6 +16,10 @@ package final class TextFileReader {
     public let textStart: Int
     /// The file's last byte (the text is never empty).
     public let lastByte: UInt8
+    /// Bytes of the text as `TextFile` holds it (after the byte-order mark, CR LF read as LF).
+    public private(set) var textByteCount = 0
+    /// Unicode scalars of that text: what bits per character divides by.
+    public private(set) var characterCount = 0
     private let descriptor: Int32
 
     /// Opens and checks `path`; throws what `TextFile(path:)` throws for the same file.
@@ -76,6 +80,7 @@ package final class TextFileReader {
         var buffer: [UInt8] = []
         var bufferStart = textStart // file offset of buffer[0]
         var offset = textStart
+        var pairs = 0, scalars = 0, afterCR = false
         while offset < size {
             let carried = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: min(chunkSize, size - offset)))
@@ -85,6 +90,11 @@ package final class TextFileReader {
             let fresh = buffer[carried...]
             if firstNUL == nil, let nul = fresh.firstIndex(of: 0) { firstNUL = bufferStart + nul - textStart }
             if onlyWhitespace { onlyWhitespace = fresh.allSatisfy(ASCII.isWhitespace) }
+            for byte in fresh {
+                if byte & 0xC0 != 0x80 { scalars += 1 }
+                if afterCR && byte == 0x0A { pairs += 1 }
+                afterCR = byte == 0x0D
+            }
             // A scalar cut by the chunk's end is decoded with the next chunk's bytes.
             let (invalid, decoded) = buffer.withUnsafeBufferPointer {
                 UTF8Scanner.firstInvalidOffset(in: $0, final: offset == size)
@@ -101,6 +111,8 @@ package final class TextFileReader {
             throw QuillError.badText(path: path, problem: "not valid UTF-8 (bad byte at offset \(invalid))")
         }
         if onlyWhitespace { throw QuillError.badText(path: path, problem: "contains only whitespace") }
+        textByteCount = size - textStart - pairs
+        characterCount = scalars - pairs
     }
 
     /// The error for a file that ended sooner than its size said (it changed while being read).

@@ -5,13 +5,16 @@ extension Vocabulary {
     private struct Stored: Codable {
         var tokens: [String]
         var specials: Int
+        /// A bpe vocabulary's merges, `[left, right]` symbol pairs in rank order (absent otherwise).
+        var merges: [[Int32]]?
     }
 
-    /// The vocabulary as a compact JSON object `{"specials": N, "tokens": [...]}`.
+    /// The vocabulary as a compact JSON object `{"specials": N, "tokens": [...]}`, with
+    /// `"merges": [[left, right], ...]` for a bpe vocabulary.
     public func jsonString() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try! encoder.encode(Stored(tokens: tokens, specials: specialCount))
+        let data = try! encoder.encode(Stored(tokens: tokens, specials: specialCount, merges: storedMerges))
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -20,7 +23,7 @@ extension Vocabulary {
         guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(jsonString.utf8)) else {
             throw QuillError.runtime("vocabulary is not valid JSON of the form {\"specials\": N, \"tokens\": [...]}")
         }
-        try self.init(tokens: stored.tokens, specialCount: stored.specials)
+        try self.init(tokens: stored.tokens, specialCount: stored.specials, merges: try stored.merges.map(Self.merges(stored:)))
     }
 }
 

@@ -15,6 +15,12 @@ extension Vocabulary {
         func fail(_ id: Int, _ problem: String) -> QuillError {
             .runtime("token \(id) \(problem)")
         }
+        if level == .bpe && merges == nil {
+            throw QuillError.runtime("a bpe vocabulary needs its merges, and this one has none")
+        }
+        if let level, level != .bpe, merges != nil {
+            throw QuillError.runtime("vocabulary has bpe merges but is used at the \(level.rawValue) level")
+        }
         for (id, token) in tokens.enumerated() {
             if token.isEmpty { throw fail(id, "is empty") }
             let special = Self.specialNames.contains(token)

@@ -34,10 +34,20 @@ public struct Vocabulary: Sendable, Equatable {
     public let bosID: Int?
     /// Id of `<eos>`, when this vocabulary has it.
     public let eosID: Int?
+    /// A byte-level BPE's merges (the bpe level). Every symbol of them is a token of the
+    /// vocabulary (Quill's own put them after the specials in symbol order; a tokenizer.json may
+    /// order them otherwise).
+    public let merges: BytePairMerges?
+    /// With merges: the id of each symbol (`symbolIDs[s]`), and the symbol of each id (-1 for
+    /// tokens that are no symbol: specials, a tokenizer.json's added tokens).
+    let symbolIDs: [UInt32], idSymbols: [Int32]
 
     /// A vocabulary from tokens in id order (a saved vocabulary, or PyTorch's `idx2word`).
-    /// - Parameter specialCount: how many leading tokens are specials.
-    public init(tokens: [String], specialCount: Int) throws {
+    /// - Parameters:
+    ///   - specialCount: how many leading tokens are specials.
+    ///   - merges: a bpe vocabulary's merges; every symbol of them must then be one of the tokens,
+    ///     written in `ByteAlphabet` characters (`init(merges:specials:)` writes them in order).
+    public init(tokens: [String], specialCount: Int, merges: BytePairMerges? = nil) throws {
         var table = ByteSliceTable(expectedCount: tokens.count)
         for (id, token) in tokens.enumerated() {
             let entry = table.insert(Array(token.utf8))
@@ -48,9 +58,23 @@ public struct Vocabulary: Sendable, Equatable {
         guard specialCount >= 0 && specialCount <= tokens.count else {
             throw QuillError.runtime("vocabulary has \(tokens.count) tokens but claims \(specialCount) specials")
         }
+        var symbolIDs: [UInt32] = [], idSymbols: [Int32] = []
+        if let merges {
+            idSymbols = [Int32](repeating: -1, count: tokens.count)
+            for (symbol, token) in merges.tokenStrings.enumerated() {
+                guard let id = table.find(Array(token.utf8)) else {
+                    throw QuillError.runtime("vocabulary lacks \(Display.token(token)), symbol \(symbol) of its merges")
+                }
+                symbolIDs.append(UInt32(id))
+                idSymbols[id] = Int32(symbol)
+            }
+        }
+        self.symbolIDs = symbolIDs
+        self.idSymbols = idSymbols
         self.tokens = tokens
         self.specialCount = specialCount
         self.table = table
+        self.merges = merges
         padID = table.find(Array(Self.pad.utf8))
         unknownID = table.find(Array(Self.unk.utf8))
         bosID = table.find(Array(Self.bos.utf8))
@@ -131,7 +155,11 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The token that ends a line of text at this level: the newline character, or `<eos>`.
     public func lineEndID(level: TokenLevel) -> Int? {
-        level == .char ? id(for: "\n") : eosID
+        switch level {
+        case .char: id(for: "\n")
+        case .word: eosID
+        case .bpe: eosID ?? (merges == nil ? nil : Int(symbolIDs[Int(ASCII.newline)]))
+        }
     }
 
     /// The specials a mode needs beyond `<pad>` and `<unk>`.
@@ -140,10 +168,11 @@ public struct Vocabulary: Sendable, Equatable {
         return level == .word ? [eos] : []
     }
 
-    /// Same tokens in the same order, byte for byte, and the same number of specials. `String`'s
-    /// own == would call "café" written with a combining accent equal to the precomposed one,
-    /// while lookups (and so the ids of a text) tell them apart.
+    /// Same tokens in the same order, byte for byte, the same number of specials, and the same
+    /// merges. `String`'s own == would call "café" written with a combining accent equal to the
+    /// precomposed one, while lookups (and so the ids of a text) tell them apart.
     public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
         lhs.specialCount == rhs.specialCount && lhs.tokens.elementsEqual(rhs.tokens) { $0.utf8.elementsEqual($1.utf8) }
+            && lhs.merges == rhs.merges
     }
 }

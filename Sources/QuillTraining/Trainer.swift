@@ -304,7 +304,13 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        let bits = options.level == .char ? loss / Foundation.log(2.0) : nil
+        // Bits per character at the char and bpe levels (the total nats over the validation
+        // text's characters, as `quill perplexity` reports it); none at word level.
+        let bits: Double? = switch options.level {
+        case .char: loss / Foundation.log(2.0)
+        case .bpe: loss * data.validationTokensPerCharacter / Foundation.log(2.0)
+        case .word: nil
+        }
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))

@@ -14,6 +14,9 @@ public struct TrainingData: Sendable {
     public let validationIDs: TokenIDs
     /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
+    /// Tokens per character (Unicode scalar) of the validation text: what turns a bpe model's
+    /// nats per token into bits per character.
+    public let validationTokensPerCharacter: Double
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?
     /// Batches of the training text.
@@ -43,6 +46,11 @@ public struct TrainingData: Sendable {
         if let given {
             vocabulary = given
             (train, validation, missing) = try Self.encode(parts, fixedVocabulary: given, options: options)
+        } else if options.level == .bpe {
+            vocabulary = try Self.learnBytePairs(parts.train, options: options)
+            missing = nil
+            train = options.level.tokenizer.encode(parts.train, vocabulary: vocabulary)
+            validation = options.level.tokenizer.encode(parts.validation, vocabulary: vocabulary)
         } else {
             vocabulary = try Vocabulary(counts: options.level.tokenizer.count(parts.train),
                                         specials: Vocabulary.extraSpecials(level: options.level, sequenceMode: options.mode == .lines),
@@ -61,8 +69,29 @@ public struct TrainingData: Sendable {
         trainIDs = train.ids
         validationIDs = validation.ids
         validationUnknown = validation.unknown
+        let characters = parts.validation.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        validationTokensPerCharacter = Double(validation.tokenCount) / Double(max(1, characters))
         (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
                                                               validationPath: parts.validationPath, options: options)
+    }
+
+    /// A bpe vocabulary learned from the training bytes: as many tokens as
+    /// `options.bytePairVocabularySize` leaves room for beside the specials and the 256 bytes
+    /// (fewer when the text runs out of pairs seen twice); or `options.tokenizerFile`'s.
+    static func learnBytePairs(_ bytes: [UInt8], options: TrainingOptions) throws -> Vocabulary {
+        if let file = options.tokenizerFile {
+            let vocabulary = try Vocabulary(tokenizerFile: file)
+            if options.mode == .lines && (vocabulary.padID == nil || vocabulary.bosID == nil || vocabulary.eosID == nil) {
+                throw QuillError.invalidSetting(.init(.mode, options.mode.rawValue, "\(file): lines mode needs <pad>, <bos> and <eos>, which this tokenizer lacks; train it in stream mode", related: [.tokenizerFile]))
+            }
+            return vocabulary
+        }
+        let specials = Vocabulary.bytePairSpecials(sequenceMode: options.mode == .lines)
+        let size = options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+        guard size >= specials.count + 256 else {
+            throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
+        }
+        return try Vocabulary(merges: BytePairLearner.learn(bytes, newTokens: size - specials.count - 256), specials: specials)
     }
 
     /// The training and validation bytes, and the validation text's name for errors.

@@ -20,8 +20,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxLength: Int = 128
     /// Tokens seen fewer times map to `<unk>`.
     public var minimumCount: Int = 1
-    /// Largest vocabulary, specials included (nil: no limit).
+    /// Largest vocabulary, specials included (nil: no limit); the word and char levels' cap.
     public var maximumVocabulary: Int? = nil
+    /// The bpe level's vocabulary size: specials, the 256 bytes and the merges to learn (nil:
+    /// `defaultBytePairVocabularySize`). Optional so that options stored before it existed read back.
+    public var bytePairVocabularySize: Int? = nil
+    /// The bpe vocabulary size when none is given.
+    public static let defaultBytePairVocabularySize = 2048
+    /// The bpe level: a Hugging Face `tokenizer.json` (GPT-2's byte-level kind) whose vocabulary
+    /// and merges the run uses instead of learning its own (nil: learn them).
+    public var tokenizerFile: String? = nil
     /// Fine-tuning: the checkpoint whose weights, config and vocabulary the run starts from (the
     /// model settings below are then taken from it). Nil trains a new model.
     public var baseCheckpoint: String? = nil
@@ -137,7 +145,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         let counts: [(Setting, Int?)] = [
             (.embeddingSize, embeddingSize), (.hiddenSize, hiddenSize), (.layers, layers), (.batchSize, batchSize),
             (.sequenceLength, sequenceLength), (.maxLength, maxLength), (.epochs, epochs), (.minimumCount, minimumCount),
-            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary),
+            (.maxSteps, maxSteps), (.evaluateEvery, evaluateEvery), (.patience, patience), (.maximumVocabulary, maximumVocabulary), (.bytePairVocabularySize, bytePairVocabularySize),
             (.sampleEvery, sampleEvery), (.warmupSteps, warmupSteps == 0 ? nil : warmupSteps), (.sampleLength, sampleLength), (.keepCheckpoints, keepCheckpoints), (.logEvery, logEvery),
         ]
         for case let (setting, value?) in counts where value <= 0 { throw QuillError.invalidSetting(.positive(setting, value)) }
@@ -171,6 +179,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let maxTime, let problem = TimeSpan.problem(maxTime) { throw invalid(.maxTime, maxTime, "maxTime \(problem), got \(maxTime) s") }
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
+        }
+        if let tokenizerFile, level != .bpe {
+            throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
         }
         if embeddingsFile != nil && baseCheckpoint != nil {
             throw invalid(.embeddingsFile, embeddingsFile!, "embeddingsFile initialises a new model's embedding; a run from baseCheckpoint starts from trained weights", related: [.baseCheckpoint])

@@ -14,7 +14,7 @@ extension TrainingSetting {
     public static let all: [TrainingSetting] = data + model + optimisation + limits + reporting
 
     /// `TrainingOptions.level`.
-    public static let level = choice(.level, "level", \.level, Facts(help: "tokens are characters or words", takenFromBase: true))
+    public static let level = choice(.level, "level", \.level, Facts(help: "tokens are characters, words or byte-level BPE subwords (bpe)", takenFromBase: true))
     /// `TrainingOptions.mode`.
     public static let mode = choice(.mode, "mode", \.mode, Facts(help: "stream: truncated BPTT over the whole text; lines: one padded line per row", takenFromBase: true))
     /// `TrainingOptions.maxLength`.
@@ -36,8 +36,18 @@ extension TrainingSetting {
     public static let maximumVocabulary = count(.maximumVocabulary, "max-vocab", \.maximumVocabulary,
         Facts(help: "largest vocabulary, specials included", maximum: ModelConfig.limits.vocabulary, defaultNote: "no limit", takenFromBase: true))
 
+    /// `TrainingOptions.bytePairVocabularySize`.
+    public static let bytePairVocabularySize = count(.bytePairVocabularySize, "vocab-size", \.bytePairVocabularySize,
+        Facts(help: "bpe level: vocabulary size, counting the 256 bytes, the merges learned and the specials",
+              minimum: 1, maximum: ModelConfig.limits.vocabulary, defaultNote: "\(TrainingOptions.defaultBytePairVocabularySize)", takenFromBase: true))
+
+    /// `TrainingOptions.tokenizerFile`.
+    public static let tokenizerFile = text(.tokenizerFile, "tokenizer", \.tokenizerFile,
+        Facts(help: "bpe level: use this Hugging Face tokenizer.json (GPT-2's byte-level BPE) instead of learning merges", defaultNote: "learn them from the text", takenFromBase: true))
+
     /// Data: what the run reads and how it becomes tokens.
-    static let data: [TrainingSetting] = [level, mode, maxLength, baseCheckpoint, unknownPolicy, validationFile, validationFraction, minimumCount, maximumVocabulary]
+    static let data: [TrainingSetting] = [level, mode, maxLength, baseCheckpoint, unknownPolicy, validationFile, validationFraction, minimumCount,
+                                          maximumVocabulary, bytePairVocabularySize, tokenizerFile]
 
     /// `TrainingOptions.cell`.
     public static let cell = choice(.cell, "cell", \.cell, Facts(help: "recurrent cell", takenFromBase: true))

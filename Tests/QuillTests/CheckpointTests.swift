@@ -112,7 +112,7 @@ final class CheckpointTests: XCTestCase {
                                                 tieWeights: false, cell: .lstm, initialization: .pytorch, initializationRange: 0.1))
         XCTAssertEqual(read.weights.tensors, current.weights.tensors)
         XCTAssertEqual(try read.makeModel().config, read.config)
-        XCTAssertEqual(read.safeTensors().metadata["quill.format"], "3")
+        XCTAssertEqual(read.safeTensors().metadata["quill.format"], FormatVersion.checkpoint.stamp)
         // A field the old file has is kept, not replaced by the upgrade's value.
         old.metadata["quill.config"] = #"{"embeddingSize":4,"hiddenSize":6,"layers":2,"vocabularySize":5,"dropout":0.25}"#
         XCTAssertEqual(try Checkpoint(safeTensors: old, path: "v1").config.dropout, 0.25)

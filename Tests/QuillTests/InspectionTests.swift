@@ -150,4 +150,30 @@ final class InspectionTests: XCTestCase {
         XCTAssertTrue(inspection.saturation.isEmpty)
         XCTAssertTrue(inspection.cellStates.isEmpty)
     }
+
+    /// bpe spans: the tokens' bytes rebuild the text, and each character lies in the span of the
+    /// token holding its first byte, even where a token ends inside a character.
+    func testBytePairSpansCoverTheTextAndGiveEachCharacterToItsFirstByte() throws {
+        let text = String(repeating: "é€😀 abc 😀😀 ab\n", count: 6) + "ü😀"
+        let merges = BytePairLearner.learn(Array(text.utf8), newTokens: 25)
+        let vocabulary = try Vocabulary(merges: merges, specials: ["<pad>"])
+        let spans = TokenSpan.spans(of: text, level: .bpe, vocabulary: vocabulary)
+        XCTAssertEqual(spans.flatMap { vocabulary.bytes(ofToken: $0.id) }, Array(text.utf8))
+        XCTAssertTrue(spans.contains { !$0.text.unicodeScalars.allSatisfy { $0 != "\u{FFFD}" } }, "some token splits a character")
+        var offset = 0, byte = 0
+        var owner: [Int] = [] // for each byte, the span that holds it
+        for (index, span) in spans.enumerated() {
+            XCTAssertEqual(span.utf16Offset, offset, "spans follow one another")
+            offset += span.utf16Length
+            owner += Array(repeating: index, count: vocabulary.bytes(ofToken: span.id).count)
+        }
+        XCTAssertEqual(offset, text.utf16.count)
+        var utf16 = 0
+        for scalar in text.unicodeScalars {
+            let span = spans[owner[byte]]
+            XCTAssertTrue(span.utf16Offset <= utf16 && utf16 < span.utf16Offset + span.utf16Length, "\(scalar) at \(utf16)")
+            byte += scalar.utf8.count
+            utf16 += scalar.utf16.count
+        }
+    }
 }

@@ -37,6 +37,7 @@ enum InfoCommand: Command {
             if let attention = c.attention, let layer = c.attentionLayer {
                 object["attention"] = ["memory": attention.memory, "after_layer": layer + 1, "heads": 1] // layers counted from 1, as the text says
             }
+            if let merges = checkpoint.vocabulary.merges { object["merges"] = merges.pairs.count }
             if let best = s.bestValidationLoss {
                 object["best_validation_loss"] = best
                 object["best_validation_perplexity"] = Foundation.exp(best)
@@ -52,7 +53,8 @@ enum InfoCommand: Command {
             print("attention        one head after layer \(layer + 1) of \(c.layers), memory \(attention.memory) positions")
         }
         print("parameters       \(Format.count(c.parameterCount)) (\(checkpoint.storedFormat.rawValue) weights)")
-        print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level, \(s.mode.rawValue) mode)")
+        let merges = checkpoint.vocabulary.merges.map { ", 256 bytes + \($0.pairs.count) merges" } ?? ""
+        print("vocabulary       \(c.vocabularySize) tokens (\(s.level.rawValue) level\(merges), \(s.mode.rawValue) mode)")
         print("trained          \(s.steps) steps, \(String(format: "%.2f", s.epochs)) epochs\(s.corpus.map { " on " + $0 } ?? "")")
         if let latest, latest.summary.steps != s.steps {
             print("latest           \(latest.summary.steps) steps (\(Checkpoint.latestFile); this is the best model so far)")

@@ -36,12 +36,13 @@ enum PerplexityCommand: Command {
         let steps = try args.int(.seqLen)
         let loaded = try ModelLoading.load(path, args)
         let result = try PerplexityEvaluator(loaded: loaded, batchSize: batch, steps: steps).evaluate(file: file)
-        let bitsPerChar: Double? = loaded.level == .char ? result.bitsPerToken : nil
+        let bitsPerChar = result.bitsPerCharacter
         if args.flag(.json) {
             print(try JSONText.line([
                 "file": file, "level": loaded.level.rawValue, "tokens": result.tokens, "unknown": result.unknown,
                 "unknown_share": result.unknownShare, "cross_entropy": result.crossEntropy,
-                "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(),
+                "perplexity": result.perplexity, "bits_per_char": bitsPerChar as Any? ?? NSNull(), "text_tokens": result.textTokens,
+                "bits_per_byte": result.bitsPerByte as Any? ?? NSNull(),
                 "batch": batch, "seq_len": steps, "weights": loaded.weightFormat.rawValue,
             ] as [String: Any]))
             return
@@ -51,6 +52,9 @@ enum PerplexityCommand: Command {
         print(String(format: "unknown         %d (%.2f%% of the text's tokens)", result.unknown, result.unknownShare * 100))
         print(String(format: "cross-entropy   %.6f nats per token", result.crossEntropy))
         print(String(format: "perplexity      %.4f", result.perplexity))
-        if let bitsPerChar { print(String(format: "bits per char   %.6f", bitsPerChar)) }
+        if let bitsPerChar {
+            let note = loaded.level == .bpe ? String(format: " (%d tokens over %d characters)", result.textTokens, result.characters) : ""
+            print(String(format: "bits per char   %.6f", bitsPerChar) + note)
+        }
     }
 }

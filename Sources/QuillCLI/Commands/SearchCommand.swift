@@ -108,7 +108,11 @@ enum SearchCommand: Command {
         typealias S = TrainingSetting
         func flag(_ setting: S) -> String { "--" + setting.flag }
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
-        if settings.base.level == .word { words += [flag(S.level), "word"] }
+        if settings.base.level != .char { words += [flag(S.level), settings.base.level.rawValue] }
+        if settings.base.level == .bpe {
+            if let size = settings.base.bytePairVocabularySize { words += [flag(S.bytePairVocabularySize), "\(size)"] }
+            if let file = settings.base.tokenizerFile { words += [flag(S.tokenizerFile), shellQuoted(file)] }
+        }
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
         words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
         if p.tieWeights { words.append(flag(S.tieWeights)) }

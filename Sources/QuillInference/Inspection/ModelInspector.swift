@@ -28,6 +28,10 @@ public struct ModelInspector: Sendable {
         guard loaded.mode == .stream else {
             throw QuillError.runtime("the model was trained in lines mode (each line from a fresh state); inspection reads text as one stream, as stream-mode models are trained")
         }
+        guard loaded.level != .bpe else {
+            // A bpe token may hold part of a character, and the page shades whole characters.
+            throw QuillError.runtime("inspection reads char and word models; this one is of the bpe level, whose tokens can split a character")
+        }
         self.loaded = loaded
         self.topK = min(topK, loaded.vocabulary.count)
         self.steps = steps

@@ -22,7 +22,7 @@ public enum TextFeature: String, CaseIterable, Sendable, Codable {
     /// The features measured for texts of `level`.
     public static func features(for level: TokenLevel) -> [TextFeature] {
         switch level {
-        case .char: return [.insideQuotes, .positionInLine, .bracketDepth, .startOfWord, .upperCase]
+        case .char, .bpe: return [.insideQuotes, .positionInLine, .bracketDepth, .startOfWord, .upperCase]
         case .word: return [.insideQuotes, .positionInLine, .bracketDepth, .upperCase, .positionInSentence]
         }
     }

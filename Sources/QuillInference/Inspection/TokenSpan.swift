@@ -29,7 +29,34 @@ public struct TokenSpan: Sendable, Equatable {
         switch level {
         case .char: return characterSpans(of: text, vocabulary: vocabulary)
         case .word: return wordSpans(of: text, vocabulary: vocabulary)
+        case .bpe: return bytePairSpans(of: text, vocabulary: vocabulary)
         }
+    }
+
+    /// A bpe token may end inside a character: each character belongs to the token that holds
+    /// its first byte, so a span covers the characters that start in it (possibly none).
+    private static func bytePairSpans(of text: String, vocabulary: Vocabulary) -> [TokenSpan] {
+        let bytes = Array(text.utf8)
+        // The UTF-16 offset of the first character starting at or after each byte offset.
+        var utf16At = [Int](repeating: 0, count: bytes.count + 1)
+        var byteOffset = 0, offset = 0
+        for scalar in text.unicodeScalars {
+            let width = scalar.utf8.count
+            utf16At[byteOffset] = offset
+            offset += scalar.utf16.count
+            for b in (byteOffset + 1)..<(byteOffset + width) { utf16At[b] = offset }
+            byteOffset += width
+        }
+        utf16At[bytes.count] = offset
+        var spans: [TokenSpan] = []
+        var start = 0
+        for id in BytePairTokenizer().encode(bytes, vocabulary: vocabulary).ids {
+            let end = start + vocabulary.bytes(ofToken: id).count
+            spans.append(TokenSpan(id: id, utf16Offset: utf16At[start], utf16Length: utf16At[end] - utf16At[start],
+                                   text: String(decoding: bytes[start..<end], as: UTF8.self)))
+            start = end
+        }
+        return spans
     }
 
     private static func characterSpans(of text: String, vocabulary: Vocabulary) -> [TokenSpan] {

@@ -1,0 +1,88 @@
+import QuillKernels
+
+/// Encodes UTF-8 text with learned merges: the text is cut into pieces (`PieceSplitter`), and in
+/// each piece the adjacent pair of lowest rank is merged, again and again, until no pair of it
+/// has a merge. This gives the same symbols as applying every merge in rank order (a merge's
+/// symbol only enters pairs ranked after it), which is how the tests check it. Each distinct
+/// piece is encoded once per call (a cache keyed by its bytes), and long texts are cut at line
+/// starts into one part per core.
+public struct BytePairEncoder: Sendable {
+    /// The merges applied.
+    public let merges: BytePairMerges
+
+    /// An encoder of `merges`.
+    public init(merges: BytePairMerges) { self.merges = merges }
+
+    /// The symbols of one piece.
+    func encodePiece(_ p: UnsafePointer<UInt8>, _ length: Int, into out: inout [Int32]) {
+        var symbols = (0..<length).map { Int32(p[$0]) }
+        while symbols.count > 1 {
+            var best: Int32 = .max, at = -1
+            for i in 0..<(symbols.count - 1) {
+                if let rank = merges.rank(symbols[i], symbols[i + 1]), rank < best { best = rank; at = i }
+            }
+            if at < 0 { break }
+            let pair = merges.pairs[Int(best)]
+            symbols = BytePairLearner.merging(symbols, pair.left, pair.right, into: merges.results[Int(best)])
+        }
+        out.append(contentsOf: symbols)
+    }
+
+    /// The symbols of `p[range]`, each written as `ids[symbol]`.
+    func encode(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, ids: [UInt32]) -> [UInt32] {
+        var cache = ByteSliceTable(expectedCount: 4096)
+        var cached: [[UInt32]] = []
+        var out: [UInt32] = []
+        out.reserveCapacity(range.count / 3 + 1)
+        var scratch: [Int32] = []
+        PieceSplitter.forEachPiece(p, in: range) { start, end in
+            let entry = cache.insert(p.baseAddress! + start, end - start)
+            if entry == cached.count {
+                scratch.removeAll(keepingCapacity: true)
+                encodePiece(p.baseAddress! + start, end - start, into: &scratch)
+                cached.append(scratch.map { ids[Int($0)] })
+            }
+            out.append(contentsOf: cached[entry])
+        }
+        return out
+    }
+
+    /// The symbols of UTF-8 `bytes`, each plus `offset`.
+    public func encode(_ bytes: [UInt8], offset: Int = 0) -> [UInt32] {
+        encode(bytes, ids: (0..<merges.symbolCount).map { UInt32($0 + offset) })
+    }
+
+    /// The symbols of UTF-8 `bytes`, each written as `ids[symbol]` (a vocabulary's id of it).
+    public func encode(_ bytes: [UInt8], ids: [UInt32]) -> [UInt32] {
+        precondition(ids.count == merges.symbolCount, "one id per symbol")
+        return bytes.withUnsafeBufferPointer { p in
+            let parts = Self.parts(p, count: Parallel.threadCount)
+            if parts.count == 1 { return encode(p, parts[0], ids: ids) }
+            var results = [[UInt32]](repeating: [], count: parts.count)
+            results.withUnsafeMutableBufferPointer { slots in
+                let slots = SendableSlots(base: slots.baseAddress!)
+                Parallel.forEach(parts.count) { i in slots.base[i] = encode(p, parts[i], ids: ids) }
+            }
+            return Array(results.joined())
+        }
+    }
+
+    /// Each part writes only its own slot.
+    private struct SendableSlots: @unchecked Sendable { let base: UnsafeMutablePointer<[UInt32]> }
+
+    /// `0..<p.count` cut into up to `count` parts at piece boundaries: just after a newline that
+    /// is followed by an ASCII non-space, where a whitespace piece always ends and a new piece begins.
+    /// Texts under 64 KiB stay whole.
+    static func parts(_ p: UnsafeBufferPointer<UInt8>, count: Int) -> [Range<Int>] {
+        let n = p.count
+        guard count > 1, n >= 1 << 16 else { return [0..<n] }
+        var cuts = [0]
+        for k in 1..<count {
+            var i = max(n * k / count, cuts.last! + 1)
+            while i < n && !(p[i - 1] == ASCII.newline && p[i] < 0x80 && !ASCII.isWhitespace(p[i])) { i += 1 }
+            if i < n { cuts.append(i) }
+        }
+        cuts.append(n)
+        return (0..<(cuts.count - 1)).map { cuts[$0]..<cuts[$0 + 1] }.filter { !$0.isEmpty }
+    }
+}

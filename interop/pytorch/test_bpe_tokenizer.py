@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Checks that the tokenizer.json `quill export-vocab` writes for a bpe model is read by Hugging Face
+`tokenizers` and encodes text to exactly Quill's ids (needs `tokenizers` and a built quill; not
+run in CI):
+
+    .venv/bin/pip install tokenizers
+    .venv/bin/python interop/pytorch/test_bpe_tokenizer.py [path/to/quill]
+
+Trains a tiny bpe model on mixed text (accents, CJK, emoji, digits, contractions, runs of spaces,
+tabs, Windows line ends), exports its tokenizer, and compares `quill encode` with
+`Tokenizer.encode` on fixed and random texts, then decodes HF's ids back to the text; then trains a
+tokenizer with tokenizers' own trainer, trains Quill on it (`--tokenizer`) and compares ids again.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from tokenizers import Tokenizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+QUILL = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release", "quill")
+
+ALPHABET = ["a", "b", "e", "t", "s", "d", "r", "T", " ", " ", " ", "\n", "\t", "'", ".", ",", "!", "1", "7", "é", "ß",
+            "я", "中", "٣", "😀", "𝔸", "—", "\u00a0", "’", "\r\n", "x'll", "'re", "  "]
+LINES = ["the keeper's lamp isn't lit; we'll see", "Ünïcödé — naïve café 😀 中文 ١٢٣", "  two  spaces\tand a tab",
+         "numbers 12345 and 3.14159", "CAPS'LL and 'RE and ''s"]
+
+
+def run(*args):
+    out = subprocess.run([QUILL, *args], capture_output=True)
+    if out.returncode != 0:
+        raise AssertionError(f"quill {' '.join(args)} failed: {out.stderr.decode()}")
+    return out.stdout.decode("utf-8")
+
+
+class BytePairTokenizerJSON(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="quill-bpe-")
+        rng = random.Random(29)
+        text = "\r\n".join(LINES[i % len(LINES)] for i in range(400)) + "".join(rng.choice(ALPHABET) for _ in range(4000))
+        cls.corpus = cls.write("corpus.txt", text)
+        cls.model = os.path.join(cls.dir, "model")
+        run("train", cls.corpus, "--level", "bpe", "--vocab-size", "600", "--out", cls.model, "--embed", "8", "--hidden", "8",
+            "--batch", "2", "--seq-len", "8", "--max-steps", "1", "--quiet")
+        cls.tokenizer_path = os.path.join(cls.dir, "tokenizer.json")
+        run("export-vocab", cls.model, cls.tokenizer_path)
+        cls.tokenizer = Tokenizer.from_file(cls.tokenizer_path)
+
+    @classmethod
+    def write(cls, name, text):
+        path = os.path.join(cls.dir, name)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return path
+
+    def texts(self):
+        rng = random.Random(7)
+        yield from LINES
+        yield "\n".join(LINES) + "\n\n  \n"
+        yield "line one\r\nline two\r\n"
+        for n in (1, 2, 5, 40, 300, 3000):
+            for _ in range(5):
+                text = "".join(rng.choice(ALPHABET) for _ in range(n))
+                if text.strip():
+                    yield text
+
+    def test_hugging_face_encodes_to_quills_ids(self):
+        checked = 0
+        for i, text in enumerate(self.texts()):
+            path = self.write(f"text{i}.txt", text)
+            quill_ids = json.loads(run("encode", self.model, path, "--json"))["ids"]
+            hf_ids = self.tokenizer.encode(text).ids
+            self.assertEqual(hf_ids, quill_ids, repr(text[:80]))
+            self.assertEqual(self.tokenizer.decode(hf_ids), text.replace("\r\n", "\n"))
+            checked += 1
+        print(f"{checked} texts encode to the same ids in Quill and tokenizers", file=sys.stderr)
+
+    def test_quill_trains_on_a_tokenizer_made_by_hugging_face(self):
+        # tokenizers' own trainer orders its vocab otherwise (specials, then the byte alphabet by
+        # character, then merges), as GPT-2's tokenizer.json does: Quill keeps those ids.
+        from tokenizers import decoders, models, pre_tokenizers, trainers
+        hf = Tokenizer(models.BPE())
+        hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        hf.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=["<|endoftext|>"], show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        hf.train([self.corpus], trainer)
+        path = os.path.join(self.dir, "hf-tokenizer.json")
+        hf.save(path)
+        model = os.path.join(self.dir, "from-hf")
+        run("train", self.corpus, "--level", "bpe", "--tokenizer", path, "--out", model, "--embed", "8", "--hidden", "8",
+            "--batch", "2", "--seq-len", "8", "--max-steps", "1", "--quiet")
+        checked = 0
+        for i, text in enumerate(self.texts()):
+            if "\r" in text:
+                continue  # this tokenizer has no CR LF normalizer; Quill reads CR LF as LF
+            path = self.write(f"hf{i}.txt", text)
+            self.assertEqual(json.loads(run("encode", model, path, "--json"))["ids"], hf.encode(text).ids, repr(text[:80]))
+            checked += 1
+        print(f"{checked} texts encode to the same ids with tokenizers' own tokenizer.json in Quill", file=sys.stderr)
+
+    def test_vocabulary_and_specials(self):
+        info = json.loads(run("info", self.model, "--json"))
+        self.assertEqual(self.tokenizer.get_vocab_size(), info["vocabulary_size"])
+        self.assertEqual(self.tokenizer.token_to_id("<pad>"), 0)
+        self.assertEqual(self.tokenizer.token_to_id("Ġ"), 1 + 32)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
