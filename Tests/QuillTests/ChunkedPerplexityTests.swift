@@ -20,7 +20,8 @@ final class ChunkedPerplexityTests: XCTestCase {
     static let characters = ["a", "b", "c", "t", "h", "e", " ", "\n", "\t", "é", "中", "\u{301}", "\r"]
     static let words = ["a", "b", "c", "ab", "the", "é", "中", "e\u{301}"]
 
-    /// A tiny seeded model for `level` and `mode`; `variant` takes `<unk>` or the newline away.
+    /// A tiny seeded model for `level` and `mode`; `variant` takes `<unk>` (1) or the newline (2)
+    /// away, or adds an attention head whose memory rides across the windows (3).
     func model(level: TokenLevel, mode: TrainingMode, variant: Int) throws -> LoadedModel {
         var specials = ["<pad>"]
         if variant != 1 { specials.append("<unk>") }
@@ -28,7 +29,8 @@ final class ChunkedPerplexityTests: XCTestCase {
         var tokens = level == .char ? Self.characters : Self.words
         if variant == 2 { tokens.removeAll { $0 == "\n" } } // char lines mode with no separator: one line
         let vocabulary = try Vocabulary(tokens: specials + tokens, specialCount: specials.count)
-        let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 6, layers: 1)
+        let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 6, layers: 1,
+                                 attention: variant == 3 ? .init(memory: 5) : nil)
         return LoadedModel(model: try LanguageModel(config: config, seed: 3), vocabulary: vocabulary, level: level, mode: mode)
     }
 
@@ -52,7 +54,7 @@ final class ChunkedPerplexityTests: XCTestCase {
         // The levels read in chunks (a bpe text is encoded whole: `evaluate(file:)` says so).
         for level in [TokenLevel.char, .word] {
             for mode in [TrainingMode.stream, .lines] {
-                for variant in 0..<(level == .char && mode == .lines ? 3 : 2) {
+                for variant in level == .char && mode == .lines ? [0, 1, 2] : mode == .stream ? [0, 1, 3] : [0, 1] {
                     models["\(level) \(mode) \(variant)"] = try model(level: level, mode: mode, variant: variant)
                 }
             }
