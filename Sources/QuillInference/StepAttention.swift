@@ -173,7 +173,7 @@ final class StepAttention {
         var variance: Float = 0
         for j in 0..<h { let d = q[j] - mean; variance += d * d }
         variance /= Float(h)
-        let rstd = 1 / (variance + 1e-5).squareRoot()
+        let rstd = 1 / (variance + ModelConfig.Attention.layerNormEpsilon).squareRoot()
         for j in 0..<h { q[j] = ((q[j] - mean) * rstd * w.gain[j] + w.shift[j]) * w.keyGate[j] }
 
         let blocks = Self.blocks, partial = partial

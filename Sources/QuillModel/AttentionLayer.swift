@@ -24,7 +24,7 @@ final class AttentionLayer {
     let capacity: Int
     private let parameters: ParameterStore
     private let gradients: ParameterStore
-    private static let epsilon: Float = 1e-5
+    private static let epsilon = ModelConfig.Attention.layerNormEpsilon
 
     /// The memory the last forward read ((M, B, H), swapped out of the caller's state), and Y.
     private var previousMemory: [Float] = []

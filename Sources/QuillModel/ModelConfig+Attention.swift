@@ -14,6 +14,9 @@ extension ModelConfig {
 
         /// The default M: `quill train --attention` without `--attention-memory`.
         public static let defaultMemory = 256
+        /// The query's LayerNorm epsilon (PyTorch's default), one value for the training layer and
+        /// the step decoder.
+        package static let layerNormEpsilon: Float = 1e-5
         /// The largest M accepted (the memory of one row is M·H floats).
         public static let memoryLimit = 1 << 16
 

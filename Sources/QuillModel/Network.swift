@@ -238,7 +238,8 @@ package final class Network {
     /// Layer `k`'s activations in the last forward, read in place (valid until this network's
     /// next call): output and cell state (T·B, H) after each step, and the activated gates
     /// (T·B, G·H) in the cell's block order. `cell` is nil without a cell state, `gates` nil for a
-    /// vanilla RNN. In evaluation the output is also what the next layer read (no dropout).
+    /// vanilla RNN. In evaluation the output is also what the next layer read (no dropout), except
+    /// below an attention head, whose output the next layer reads instead.
     package func activations(layer k: Int) -> (output: UnsafePointer<Float>, cell: UnsafePointer<Float>?,
                                                gates: UnsafePointer<Float>?) {
         precondition(k >= 0 && k < layers.count, "layer \(k) of \(layers.count)")

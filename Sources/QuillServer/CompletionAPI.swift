@@ -73,9 +73,12 @@ public struct CompletionAPI: Sendable {
         }
         defer { service.release() }
         do {
-            let inspection = try ModelInspector(loaded: service.generator.loaded, topK: parsed.topK).inspect(text: parsed.text)
-            let page = InspectionPage(inspection: inspection, cellsPerFeature: parsed.cells, title: "\(service.modelName) on the pasted text")
-            writer.send(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(try page.dataJSON().utf8)))
+            let data = try service.inTurn {
+                let inspection = try ModelInspector(loaded: service.generator.loaded, topK: parsed.topK).inspect(text: parsed.text)
+                return try InspectionPage(inspection: inspection, cellsPerFeature: parsed.cells,
+                                          title: "\(service.modelName) on the pasted text").dataJSON()
+            }
+            writer.send(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(data.utf8)))
         } catch let error as QuillError {
             writer.send(HTTPResponse.error(400, error.description, field: "text"))
         } catch {

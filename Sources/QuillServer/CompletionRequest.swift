@@ -22,14 +22,21 @@ public struct CompletionRequest: Equatable, Sendable {
         public let message: String
     }
 
-    /// Parses a JSON body; `maximumTokens` bounds `max_tokens`.
-    public init(json body: [UInt8], maximumTokens: Int) throws {
+    /// The members of a request body that must be a JSON object of only `fields` (read strictly:
+    /// `JSONParser`); what is wrong is said as a 400 would say it.
+    static func object(_ body: [UInt8], fields: [String]) throws -> [String: JSONValue] {
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch { throw Invalid(field: nil, message: "the body is not valid JSON: \(error)") }
         guard let object = value.object else { throw Invalid(field: nil, message: "the body must be a JSON object") }
-        for key in object.keys.sorted() where !Self.fields.contains(key) {
-            throw Invalid(field: key, message: "unknown field '\(key)' (known: \(Self.fields.joined(separator: ", ")))")
+        for key in object.keys.sorted() where !fields.contains(key) {
+            throw Invalid(field: key, message: "unknown field '\(key)' (known: \(fields.joined(separator: ", ")))")
         }
+        return object
+    }
+
+    /// Parses a JSON body; `maximumTokens` bounds `max_tokens`.
+    public init(json body: [UInt8], maximumTokens: Int) throws {
+        let object = try Self.object(body, fields: Self.fields)
         func fail(_ field: String, _ what: String) -> Invalid { Invalid(field: field, message: "'\(field)' must be \(what)") }
         if let v = object["prompt"] {
             guard let s = v.string else { throw fail("prompt", "a string") }

@@ -77,6 +77,13 @@ public final class CompletionService: Sendable {
         public var finishReason: String
     }
 
+    /// Runs `work` in a generation's turn (`--parallel` at once): an inspection is as heavy as one.
+    public func inTurn<T>(_ work: () throws -> T) rethrows -> T {
+        turn.wait()
+        defer { turn.signal() }
+        return try work()
+    }
+
     /// A prompt given up between its windows: the client hung up or the server is stopping.
     public struct Abandoned: Error, Sendable {}
 

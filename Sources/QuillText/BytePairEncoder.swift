@@ -13,8 +13,11 @@ public struct BytePairEncoder: Sendable {
     /// An encoder of `merges`.
     public init(merges: BytePairMerges) { self.merges = merges }
 
-    /// The symbols of one piece.
+    /// The symbols of one piece. A short piece (most are words) rescans its pairs after each
+    /// merge; a long one (a run of CJK letters, digits or one character can be megabytes) keeps
+    /// its pairs in a heap, so it costs L log L rather than L².
     func encodePiece(_ p: UnsafePointer<UInt8>, _ length: Int, into out: inout [Int32]) {
+        guard length > Self.shortPiece else { return encodeLongPiece(p, length, into: &out) }
         var symbols = (0..<length).map { Int32(p[$0]) }
         while symbols.count > 1 {
             var best: Int32 = .max, at = -1
@@ -26,6 +29,38 @@ public struct BytePairEncoder: Sendable {
             symbols = BytePairLearner.merging(symbols, pair.left, pair.right, into: merges.results[Int(best)])
         }
         out.append(contentsOf: symbols)
+    }
+
+    /// Pieces up to this many bytes are merged by rescanning.
+    static let shortPiece = 64
+
+    /// `encodePiece` for a long piece: the same merges in the same order (the lowest rank first,
+    /// and of one rank the leftmost), found through a heap of (rank, position) over a linked list
+    /// of symbols. An entry whose pair has since changed is skipped when it comes up.
+    func encodeLongPiece(_ p: UnsafePointer<UInt8>, _ length: Int, into out: inout [Int32]) {
+        var symbols = (0..<length).map { Int32(p[$0]) }
+        var next = (0..<length).map { $0 + 1 }, previous = (0..<length).map { $0 - 1 }
+        next[length - 1] = -1
+        var heap = RankHeap()
+        for i in 0..<(length - 1) {
+            if let rank = merges.rank(symbols[i], symbols[i + 1]) { heap.push(rank: rank, at: i) }
+        }
+        while let (rank, at) = heap.pop() {
+            // Removed symbols have symbols[at] == -1; a changed pair has another rank.
+            guard symbols[at] >= 0, next[at] >= 0, merges.rank(symbols[at], symbols[next[at]]) == rank else { continue }
+            let gone = next[at]
+            symbols[at] = merges.results[Int(rank)]
+            symbols[gone] = -1
+            next[at] = next[gone]
+            if next[at] >= 0 { previous[next[at]] = at }
+            if previous[at] >= 0, let left = merges.rank(symbols[previous[at]], symbols[at]) { heap.push(rank: left, at: previous[at]) }
+            if next[at] >= 0, let right = merges.rank(symbols[at], symbols[next[at]]) { heap.push(rank: right, at: at) }
+        }
+        var i = 0
+        while i >= 0 {
+            out.append(symbols[i])
+            i = next[i]
+        }
     }
 
     /// The symbols of `p[range]`, each written as `ids[symbol]`.

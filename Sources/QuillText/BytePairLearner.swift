@@ -31,7 +31,8 @@ public enum BytePairLearner {
 
         var pairs: [BytePairMerges.Pair] = []
         var symbols = SymbolTable()
-        pairs.reserveCapacity(max(0, newTokens))
+        // A text of n bytes can give at most n - 1 merges, however many are asked for.
+        pairs.reserveCapacity(max(0, min(newTokens, bytes.count)))
         while symbols.bytes.count < 256 + newTokens, let top = heap.pop() {
             let current = pairCounts[top.key] ?? 0
             if current != top.count {

@@ -45,6 +45,9 @@ package struct FileTokenReader {
     ///   - chunkSize: bytes read at a time (a longer word is read whole all the same).
     public init(file: TextFileReader, level: TokenLevel, vocabulary: Vocabulary, from offset: Int? = nil,
                 chunkSize: Int) {
+        // Package API, whose one caller encodes bpe texts whole: cutting pre-split pieces at chunk
+        // ends is not written.
+        precondition(level != .bpe, "FileTokenReader reads char and word texts")
         self.file = file
         self.level = level
         self.vocabulary = vocabulary

@@ -37,13 +37,17 @@ package final class TextFileReader {
         descriptor = fd
         size = Int(info.st_size)
         var start = 0
-        if size >= 3 {
+        var last: [UInt8] = [0]
+        // deinit closes the descriptor only once every property is set: until then, here.
+        do {
             var head = [UInt8](repeating: 0, count: 3)
-            if try Self.read(fd, path: path, at: 0, into: &head[...]) == 3 && head == [0xEF, 0xBB, 0xBF] { start = 3 }
+            if size >= 3, try Self.read(fd, path: path, at: 0, into: &head[...]) == 3 && head == [0xEF, 0xBB, 0xBF] { start = 3 }
+            if size > start { _ = try Self.read(fd, path: path, at: size - 1, into: &last[...]) }
+        } catch {
+            close(fd)
+            throw error
         }
         textStart = start
-        var last: [UInt8] = [0]
-        if size > start { _ = try Self.read(fd, path: path, at: size - 1, into: &last[...]) }
         lastByte = last[0]
         try check(chunkSize: max(16, chunkSize))
     }

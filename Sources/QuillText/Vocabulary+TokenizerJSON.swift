@@ -46,6 +46,8 @@ extension Vocabulary {
     /// - Parameter path: names the file in errors.
     public init(tokenizerJSON data: [UInt8], path: String) throws {
         func fail(_ problem: String) -> QuillError { .badText(path: path, problem: problem) }
+        // Strictly first: a vocab naming a token twice must not be read one way or the other.
+        do { _ = try JSONParser.parse(data) } catch { throw fail("not JSON: \(error)") }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(data))) as? [String: Any],
               let model = object["model"] as? [String: Any] else {
             throw fail("not a tokenizer.json (a JSON object with a \"model\")")

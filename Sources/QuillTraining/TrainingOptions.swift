@@ -180,6 +180,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if freezeEmbeddings && tieWeights {
             throw invalid(.freezeEmbeddings, true, "freezeEmbeddings would freeze the decoder too, which tieWeights shares with the embedding", related: [.tieWeights])
         }
+        if level == .bpe && mode == .lines {
+            // Its tokens never include <eos>, so a lines-mode batcher would see one long line.
+            throw invalid(.mode, mode.rawValue, "mode lines needs line ends as tokens, which the bpe level folds into its subwords; use mode stream at level bpe", related: [.level])
+        }
         if let tokenizerFile, level != .bpe {
             throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
         }

@@ -113,6 +113,21 @@ final class BytePairTests: XCTestCase {
         XCTAssertLessThan(BytePairTokenizer().encode(training, vocabulary: vocabulary).ids.count, training.count / 2)
     }
 
+    /// Pieces longer than `BytePairEncoder.shortPiece` go through the heap: the same symbols as
+    /// merges applied in rank order, for runs of one letter (overlapping pairs), of two, of CJK
+    /// letters and of digits, at lengths around the threshold and far beyond it.
+    func testLongPiecesMergeAsShortOnesDo() {
+        let training = Array((String(repeating: "aaaaaab", count: 50) + String(repeating: "中文字", count: 60)
+                              + String(repeating: "1234567890", count: 30) + " abab abab ").utf8)
+        let merges = BytePairLearner.learn(training, newTokens: 60)
+        for unit in ["a", "ab", "中文字", "aab", "9876543210"] {
+            for count in [20, 65, 66, 200, 3_000] {
+                let bytes = Array(String(repeating: unit, count: count).utf8)
+                XCTAssertEqual(BytePairEncoder(merges: merges).encode(bytes), naiveEncode(bytes, merges), "\(unit) × \(count)")
+            }
+        }
+    }
+
     func testEncodingInPartsOnBothCoresMatchesOnePart() {
         var rng = SeededGenerator(seed: 11)
         var lines: [String] = []
@@ -210,6 +225,14 @@ final class BytePairTests: XCTestCase {
         let vocabulary = try Vocabulary(merges: BytePairLearner.learn(text, newTokens: 20), specials: ["<pad>"])
         let json = try vocabulary.tokenizerJSONText()
         XCTAssertEqual(try Vocabulary(tokenizerJSON: Array(json.utf8), path: "t.json"), vocabulary)
+        // A vocab naming a token twice is refused, not read one way or the other.
+        let vocab = try XCTUnwrap(json.range(of: "\"vocab\""))
+        let brace = try XCTUnwrap(json[vocab.upperBound...].firstIndex(of: "{"))
+        var twice = json
+        twice.insert(contentsOf: "\"<pad>\": 5, ", at: twice.index(after: brace))
+        XCTAssertThrowsError(try Vocabulary(tokenizerJSON: Array(twice.utf8), path: "d.json")) { error in
+            XCTAssertTrue("\(error)".contains("appears twice"), "\(error)")
+        }
         // The same tokenizer with its ids reversed (the specials last, as GPT-2 has <|endoftext|>).
         var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
         var model = object["model"] as! [String: Any]

@@ -17,6 +17,8 @@ extension CLITests {
         XCTAssertEqual(object["vocabulary_size"] as? Int, 300)
         XCTAssertEqual(object["merges"] as? Int, 300 - 1 - 256)
         assertError(try quill(["train", text, "--level", "bpe", "--vocab-size", "200", "--out", folder + "/small"]), status: 2, "--vocab-size", "256")
+        // No bpe token ends a line, so lines mode would train on one long line: refused.
+        assertError(try quill(["train", text, "--level", "bpe", "--mode", "lines", "--out", folder + "/lines"]), status: 2, "--mode", "stream")
 
         // Output is whole characters; --stop-at-eos ends at the first newline of the text.
         for seed in 1...4 {

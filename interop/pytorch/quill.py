@@ -114,6 +114,8 @@ def load(path, device="cpu"):
     if meta.get("quill.weights") == "int8":  # bf16 widens in load_state_dict; int8 codes need their scales
         raise ValueError(f"{path} holds int8 weights; load the checkpoint it was quantized from")
     config = json.loads(meta["quill.config"])
+    if json.loads(meta.get("quill.training", "{}")).get("level") == "bpe":
+        raise ValueError(f"{path} is a bpe model; encode its text with its tokenizer.json (quill export-vocab) in Hugging Face tokenizers")
     if config.get("attention"):
         raise ValueError(f"{path} has an attention head, which this module's RNNModel does not have")
     vocab = json.loads(meta["quill.vocabulary"])["tokens"]

@@ -106,6 +106,11 @@ class QuillInterop(unittest.TestCase):
             "--max-steps", "2", "--attention", "--quiet")
         with self.assertRaisesRegex(ValueError, "attention"):
             quill.load(attention)
+        bpe = os.path.join(self.dir, "bpe")
+        run("train", self.text, "--out", bpe, "--level", "bpe", "--vocab-size", "300", "--embed", "8", "--hidden", "16",
+            "--batch", "4", "--seq-len", "16", "--max-steps", "2", "--quiet")
+        with self.assertRaisesRegex(ValueError, "bpe"):
+            quill.load(bpe)
 
     def test_vocabulary_export_matches(self):
         path = os.path.join(self.dir, "vocab.json")

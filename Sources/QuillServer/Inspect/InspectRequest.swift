@@ -20,11 +20,7 @@ public struct InspectRequest: Equatable, Sendable {
     /// Parses a JSON body.
     public init(json body: [UInt8]) throws {
         typealias Invalid = CompletionRequest.Invalid
-        guard let value = JSONValue.parse(Data(body)) else { throw Invalid(field: nil, message: "the body is not valid JSON") }
-        guard let object = value.object else { throw Invalid(field: nil, message: "the body must be a JSON object") }
-        for key in object.keys.sorted() where !Self.fields.contains(key) {
-            throw Invalid(field: key, message: "unknown field '\(key)' (known: \(Self.fields.joined(separator: ", ")))")
-        }
+        let object = try CompletionRequest.object(body, fields: Self.fields)
         guard let text = object["text"]?.string else { throw Invalid(field: "text", message: "'text' must be a string") }
         let count = text.unicodeScalars.count
         guard count <= Self.maximumCharacters else {
