@@ -41,6 +41,14 @@ final class AttentionLayer {
     private var steps = 0, batch = 0, past = 0
     private var starts: [Int] = []       // P − len_b per row: its first valid memory slot
 
+    /// The last forward's weights A, read in place (valid until the next forward; backward keeps
+    /// them): row (b, s) is the P + T values at `pointer + (b·T + s)·(P + T)`, over the P memory
+    /// slots in reach (oldest first) then the window's T positions, summing to 1 over
+    /// [lo(s), P + s] and 0 elsewhere. Forward computes them anyway, so reading them costs nothing.
+    var lastWeights: (pointer: UnsafePointer<Float>, past: Int, steps: Int, batch: Int) {
+        (UnsafePointer(weights.pointer), past, steps, batch)
+    }
+
     init(hiddenSize: Int, capacity: Int, parameters: ParameterStore, gradients: ParameterStore) {
         self.hiddenSize = hiddenSize
         self.capacity = capacity

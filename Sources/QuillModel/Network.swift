@@ -246,6 +246,20 @@ package final class Network {
         return (UnsafePointer(layers[k].output), layers[k].cellStates, layers[k].activatedGates)
     }
 
+    /// The attention head's weights in the last forward, read in place (valid until this
+    /// network's next forward), or nil without a head: for batch row b and step s, the P + T
+    /// weights at `weights + (b·T + s)·(P + T)`; column j < P is the memory slot holding the state
+    /// P − j positions before the window, column P + j the window's step j. A row sums to 1 over
+    /// the positions it may attend (itself and at most M before it, within the row's memory) and
+    /// is 0 elsewhere. With batch 1 and the state carried from a zero start, column j of the
+    /// window starting at stream position `start` is stream position start − P + j.
+    package func attentionWeights() -> (weights: UnsafePointer<Float>, past: Int)? {
+        guard let attention else { return nil }
+        let last = attention.lastWeights
+        precondition(last.steps > 0, "attention weights read before a forward")
+        return (last.pointer, last.past)
+    }
+
     /// Decoder: logits = Y·Wᵀ + b for `rows` rows of `top` after the first `skipping`, one GEMM.
     private func decode(_ top: UnsafePointer<Float>, rows: Int, skipping: Int) -> UnsafeMutablePointer<Float> {
         let h = config.hiddenSize, v = config.vocabularySize

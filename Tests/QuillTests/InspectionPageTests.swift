@@ -69,4 +69,30 @@ final class InspectionPageTests: XCTestCase {
         XCTAssertEqual(saturation[0]["gates"] as? [String], ["input", "forget", "output"])
         XCTAssertTrue(data["attention"] is NSNull)
     }
+
+    /// With an attention head, `attention` holds M, the layer and per token its links as (tokens
+    /// back, weight in thousandths), which decode to the inspection's.
+    func testAttentionLinksDecodeToTheInspection() throws {
+        let vocabulary = try Vocabulary(tokens: ["<unk>", "a", "b", "c", " ", "\n"], specialCount: 1)
+        let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 6, hiddenSize: 9, layers: 1,
+                                 initialization: .uniform, initializationRange: 0.5, attention: ModelConfig.Attention(memory: 6))
+        let loaded = LoadedModel(model: try LanguageModel(config: config, seed: 5), vocabulary: vocabulary, level: .char)
+        let inspection = try ModelInspector(loaded: loaded, steps: 5, attentionTopK: 3).inspect(text: "abc ba\ncab cc a b\n")
+        let json = try InspectionPage(inspection: inspection, title: "t").dataJSON()
+        let data = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let attention = try XCTUnwrap(data["attention"] as? [String: Any])
+        XCTAssertEqual(attention["memory"] as? Int, 6)
+        XCTAssertEqual(attention["layer"] as? Int, 0)
+        let links = try XCTUnwrap(attention["links"] as? [[Int]])
+        XCTAssertEqual(links.count, inspection.tokens.count)
+        for (i, row) in inspection.attention.enumerated() {
+            let kept = row.filter { ($0.weight * 1000).rounded() > 0 }
+            XCTAssertEqual(links[i].count, 2 * kept.count)
+            XCTAssertGreaterThan(kept.count, 0)
+            for (k, link) in kept.enumerated() {
+                XCTAssertEqual(i - links[i][2 * k], link.position)
+                XCTAssertEqual(Double(links[i][2 * k + 1]) / 1000, Double(link.weight), accuracy: 0.0005)
+            }
+        }
+    }
 }

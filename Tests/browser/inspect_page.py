@@ -6,7 +6,9 @@
 trains a small model on corpora/lighthouse.txt, writes its page, loads it in headless Chromium
 through the DevTools Protocol and checks that the text, the cell list and a hover tooltip (a real
 mouse move) render, that a chosen cell shades the text, that the keyboard moves the tooltip and
-that a narrow window does not overflow; then does the same through `quill serve`'s Inspect tab.
+that a narrow window does not overflow, and that a plain model draws no attention; then does the
+same through `quill serve`'s Inspect tab. Then trains a tiny model with an attention head and
+checks that hovering a token outlines the earlier tokens its head read most and lists them.
 Without Chromium it prints why and exits 0 ("skipped"). With --screenshot it captures a page
 instead (docs/inspect.md):
 
@@ -167,6 +169,8 @@ def check_view(browser, check, where, expected_text=None):
     tip = browser.cdp.evaluate("(() => { const t = document.querySelector('.qi-tip'); return t.hidden ? null : t.innerText; })()")
     check(tip is not None and "ranked" in tip and "%" in tip and "bits" in tip, f"{where}: hovering a token shows its tooltip: {tip and tip.splitlines()[:2]}")
     check(browser.cdp.evaluate("document.querySelector('.qi-tip').getAttribute('aria-live')") == "polite", f"{where}: the tooltip is an aria-live region")
+    check(browser.cdp.evaluate("document.querySelectorAll('.qi-att').length") == 0 and "attention" not in (tip or ""),
+          f"{where}: a model without attention outlines nothing")
 
     # Choosing a cell (a real click) shades the text by its activation.
     before = browser.cdp.evaluate("document.querySelector('.qi-t[data-i=\"12\"]').style.backgroundColor")
@@ -235,6 +239,37 @@ def test(args, chromium):
         check(browser.wait_until("document.querySelectorAll('#inspect-view .qi-t').length > 0"), "serve tab: the inspection arrives and renders")
         check(browser.cdp.evaluate("document.getElementById('tab-inspect').getAttribute('aria-selected')") == "true", "serve tab: the Inspect tab is selected")
         check_view(browser, check, "serve tab", expected_text=pasted)
+
+        # A model with an attention head: hovering a token outlines what its head read most.
+        attended = os.path.join(work, "attention")
+        run([args.quill, "train", corpus, "--out", attended, "--embed", "16", "--hidden", "32", "--batch", "8", "--seq-len", "32",
+             "--attention", "--attention-memory", "64", "--max-steps", "30", "--quiet"])
+        page = os.path.join(work, "attention.html")
+        run([args.quill, "inspect", attended, corpus, "--length", "1500", "--out", page])
+        html = open(page, encoding="utf-8").read()
+        data = json.loads(re.search(r'<script type="application/json" id="quill-inspect-data">(.*?)</script>', html, re.S).group(1))
+        links = (data.get("attention") or {}).get("links") or []
+        check(len(links) == len(data["ids"]) and data["attention"]["memory"] == 64,
+              f"attention page: the data holds links for every token ({len(links)} of {len(data['ids'])})")
+        browser.load("file://" + page)
+        check(browser.wait_until("document.querySelectorAll('.qi-t').length > 0"), "attention page: the renderer ran")
+        hovered = 80
+        expected_links = links[hovered] if len(links) > hovered else []
+        expected_marked = sorted({hovered - expected_links[k] for k in range(0, len(expected_links), 2)})
+        browser.hover(f'.qi-t[data-i="{hovered}"]')
+        marked = browser.cdp.evaluate("""Array.from(document.querySelectorAll('.qi-t.qi-att')).map(t => [Number(t.dataset.i),
+            getComputedStyle(t).outlineStyle, getComputedStyle(t).outlineColor])""")
+        positions = sorted(m[0] for m in marked)
+        check(bool(marked) and positions == expected_marked and all(p <= hovered for p in positions),
+              f"attention page: hovering token {hovered} outlines the {len(marked)} tokens its head read most: {positions}")
+        check(all(m[1] == "solid" and "31, 157, 85" in m[2] for m in marked),
+              f"attention page: the outlines are drawn, with opacity by weight: {sorted({m[2] for m in marked})[:3]}")
+        tip = browser.cdp.evaluate("document.querySelector('.qi-tip').innerText")
+        rows = browser.cdp.evaluate("document.querySelectorAll('.qi-tip .qi-att-list tr').length")
+        check("attention read most" in tip and rows == len(marked), f"attention page: the tooltip lists them ({rows} rows)")
+        browser.hover(f'.qi-t[data-i="{hovered + 1}"]')
+        after = browser.cdp.evaluate("Array.from(document.querySelectorAll('.qi-t.qi-att')).map(t => Number(t.dataset.i))")
+        check(bool(after) and max(after) <= hovered + 1, f"attention page: moving to token {hovered + 1} moves the outlines ({len(after)} tokens)")
     finally:
         if browser:
             browser.close()

@@ -33,6 +33,11 @@ public struct Inspection: Sendable {
     public let gates: [[Float]]
     /// Per layer, how often each sigmoid gate saturates; empty for vanilla RNN cells.
     public let saturation: [GateSaturation]
+    /// With an attention head (`ModelConfig.attention`), per token the tokens the head weighted
+    /// most when reading it (itself or earlier, as positions in `tokens`; the memory reaches back
+    /// across windows), heaviest first, at most `ModelInspector.attentionTopK`: the head's output
+    /// at token i shaped the guesses shown at token i + 1. Empty without a head.
+    public let attention: [[AttendedToken]]
 
     /// Positions with a prediction (N − 1).
     public var scoredTokens: Int { surprisal.lazy.compactMap { $0 }.count }

@@ -17,13 +17,19 @@ public struct ModelInspector: Sendable {
     /// Whether the inspection keeps every gate activation (`Inspection.gates`); saturation is
     /// measured either way.
     public let keepsGates: Bool
+    /// Attended tokens kept per token for a model with an attention head (`Inspection.attention`).
+    public let attentionTopK: Int
 
     /// - Parameters:
     ///   - topK: K guesses kept per position, 1 …  vocabulary size.
     ///   - steps: T, window length.
     ///   - keepsGates: keep the activated gates of every token (G·H floats per token and layer).
-    public init(loaded: LoadedModel, topK: Int = 5, steps: Int = 64, keepsGates: Bool = false) throws {
+    ///   - attentionTopK: with an attention head, the most-attended tokens kept per token (≥ 1;
+    ///     M + 1 or more keeps every weight).
+    public init(loaded: LoadedModel, topK: Int = 5, steps: Int = 64, keepsGates: Bool = false,
+                attentionTopK: Int = 8) throws {
         guard topK > 0 else { throw QuillError.invalidSetting(.positive(.topK, topK)) }
+        guard attentionTopK > 0 else { throw QuillError.invalidSetting(.positive(.topK, attentionTopK)) }
         guard steps > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, steps)) }
         guard loaded.mode == .stream else {
             throw QuillError.runtime("the model was trained in lines mode (each line from a fresh state); inspection reads text as one stream, as stream-mode models are trained")
@@ -36,6 +42,7 @@ public struct ModelInspector: Sendable {
         self.topK = min(topK, loaded.vocabulary.count)
         self.steps = steps
         self.keepsGates = keepsGates
+        self.attentionTopK = attentionTopK
     }
 
     /// Inspects `text`, which must hold at least two tokens the model knows.
@@ -60,6 +67,7 @@ public struct ModelInspector: Sendable {
         var surprisal = [Double?](repeating: nil, count: n)
         var guesses = [[TokenGuess]](repeating: [], count: n)
         var ranks = [Int](repeating: 0, count: n)
+        var attention = [[AttendedToken]](repeating: [], count: config.attention == nil ? 0 : n)
 
         let network = Network(model: loaded.model)
         var state = RecurrentState(config: config, batchSize: 1)
@@ -77,6 +85,14 @@ public struct ModelInspector: Sendable {
                 if let gate {
                     tallies[k].add(gate, rows: t)
                     if keepsGates { gates[k].withUnsafeMutableBufferPointer { ($0.baseAddress! + start * gateWidth).update(from: gate, count: t * gateWidth) } }
+                }
+            }
+            if let (weights, past) = network.attentionWeights() {
+                // Batch 1 from a zero start: column j is stream position start − P + j.
+                let width = past + t
+                for s in 0..<t {
+                    attention[start + s] = Self.heaviest(attentionTopK, of: weights + s * width, count: width,
+                                                         firstPosition: start - past)
                 }
             }
             // Row s predicts token start + s + 1.
@@ -100,7 +116,23 @@ public struct ModelInspector: Sendable {
         }
         return Inspection(config: config, level: loaded.level, vocabulary: loaded.vocabulary, text: text, tokens: spans,
                           surprisal: surprisal, guesses: guesses, trueRank: ranks, outputs: outputs, cellStates: cells,
-                          gates: gates, saturation: tallies.map(\.result))
+                          gates: gates, saturation: tallies.map(\.result), attention: attention)
+    }
+
+    /// The `k` largest nonzero of `count` attention weights as tokens, heaviest first (ties: the
+    /// later position first); weight j is position firstPosition + j.
+    private static func heaviest(_ k: Int, of weights: UnsafePointer<Float>, count: Int, firstPosition: Int) -> [AttendedToken] {
+        var kept: [AttendedToken] = []
+        kept.reserveCapacity(k + 1)
+        for j in stride(from: count - 1, through: 0, by: -1) where weights[j] > 0 {
+            let value = weights[j]
+            if kept.count == k, value <= kept[k - 1].weight { continue }
+            var i = kept.count
+            while i > 0 && kept[i - 1].weight < value { i -= 1 }
+            kept.insert(AttendedToken(position: firstPosition + j, weight: value), at: i)
+            if kept.count > k { kept.removeLast() }
+        }
+        return kept
     }
 
     /// The `k` largest of `logProbabilities` as guesses, largest first (ties: lower id first).

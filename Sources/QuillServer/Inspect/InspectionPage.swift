@@ -8,7 +8,9 @@ import Quill
 /// The data (docs/inspect.md describes every field) stores numbers as small integers: surprisal
 /// in hundredths of a bit, probabilities in ten-thousandths, correlations and saturation in
 /// thousandths, and only the ranked cells' activations, each quantised to int8 against its
-/// largest magnitude and stored in base64, so a page of 5,000 characters stays well under 2 MB.
+/// largest magnitude and stored in base64, and with an attention head each token's (at most 8)
+/// most-attended tokens as (tokens back, thousandths), so a page of 5,000 characters stays well
+/// under 2 MB.
 public struct InspectionPage: Sendable {
     /// Version of the data object's layout.
     public static let formatVersion = 1
@@ -120,10 +122,22 @@ public struct InspectionPage: Sendable {
             "surprisal": surprisal, "rank": inspection.trueRank, "guesses": guesses,
             "signals": inspection.signals.map(\.signal.rawValue),
             "features": features, "cells": cells, "saturation": saturation,
-            // Reserved for models with attention: per position, the weights over earlier positions.
-            // Recurrent models have none, so it stays null.
-            "attention": NSNull(),
+            "attention": attentionObject(),
         ]
+    }
+
+    /// With an attention head: M, the attended layer, and per token its `Inspection.attention`
+    /// links as pairs (how many tokens back, weight in thousandths), links that round to 0 left
+    /// out; null without a head.
+    private func attentionObject() -> Any {
+        guard let head = inspection.config.attention, let layer = inspection.config.attentionLayer else { return NSNull() }
+        let links: [[Int]] = inspection.attention.enumerated().map { i, row in
+            row.compactMap { link -> [Int]? in
+                let weight = Int((Double(link.weight) * 1000).rounded())
+                return weight > 0 ? [i - link.position, weight] : nil
+            }.flatMap { $0 }
+        }
+        return ["memory": head.memory, "layer": layer, "links": links]
     }
 
     /// int8 codes of `values` against their largest magnitude: value ≈ code · scale.

@@ -1,8 +1,9 @@
 /// The one source of the inspection view's styles and script, used by the page `quill inspect`
 /// writes and by `quill serve`'s Inspect tab. `QuillInspect.render(element, data)` draws an
 /// `InspectionPage` data object into `element`: the text shaded by surprisal or by a chosen
-/// cell, a tooltip of the model's guesses (mouse, tap or keyboard), the ranked cells per feature
-/// and a gate-saturation chart per layer. Nothing is fetched: the script builds every element
+/// cell, a tooltip of the model's guesses (mouse, tap or keyboard) that, for a model with an
+/// attention head, also outlines and lists the tokens the head weighted most, the ranked cells
+/// per feature and a gate-saturation chart per layer. Nothing is fetched: the script builds every element
 /// itself, and charts are inline SVG.
 public enum InspectionRenderer {
     /// Styles, all under the `.qi` class so they can share a page with others.
@@ -27,11 +28,14 @@ public enum InspectionRenderer {
 .qi .qi-t { cursor: default; border-radius: 2px; }
 .qi .qi-t.qi-nl::after { content: "\21B5"; color: #aaa; }
 .qi .qi-t.qi-current { box-shadow: 0 0 0 1px #333; }
+.qi .qi-t.qi-att { outline: 2px solid var(--qi-att, rgba(31,157,85,.6)); outline-offset: -1px; text-decoration: underline 2px var(--qi-att, rgba(31,157,85,.6)); }
 .qi .qi-tip { position: absolute; z-index: 5; background: #fff; border: 1px solid #888; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.2); padding: .4rem .6rem; font: .8rem/1.35 system-ui, sans-serif; min-width: 11rem; max-width: min(20rem, 90vw); pointer-events: none; }
 .qi .qi-tip[hidden] { display: none; }
 .qi .qi-tip table { border-collapse: collapse; width: 100%; }
 .qi .qi-tip td { padding: 0 .25rem; white-space: nowrap; }
 .qi .qi-tip .qi-true { font-weight: 700; }
+.qi .qi-tip .qi-att-list { margin-top: .3rem; }
+.qi .qi-tip .qi-att-list caption { text-align: left; color: var(--qi-muted); font-size: .75rem; }
 .qi .qi-bar { display: inline-block; height: .55rem; background: #2457c5; vertical-align: middle; }
 .qi .qi-cells ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
 .qi .qi-legend { font-size: .8rem; color: var(--qi-muted); margin: .3rem 0; }
@@ -64,6 +68,19 @@ const QuillInspect = (() => {
     const n = d.ids.length, m = d.model, signals = d.signals;
     const bits = (i) => d.surprisal[i] === null ? null : d.surprisal[i] / 100;
     const state = { mode: 'surprisal', cell: -1, signal: signals[0], current: -1, pinned: false };
+    // Attention links of token i: pairs (tokens back, weight in thousandths), heaviest first.
+    const att = d.attention || null, attended = [];
+    const links = (i) => { const l = att ? att.links[i] : [], out = []; for (let k = 0; k < l.length; k += 2) out.push([i - l[k], l[k + 1] / 1000]); return out; };
+    const unmark = () => { for (const s of attended) { s.classList.remove('qi-att'); s.style.removeProperty('--qi-att'); } attended.length = 0; };
+    const mark = (i) => {
+      unmark();
+      for (const [j, w] of links(i)) {
+        const s = tokenSpans[j];
+        s.classList.add('qi-att');
+        s.style.setProperty('--qi-att', `rgba(31, 157, 85, ${(0.2 + 0.8 * w).toFixed(3)})`);
+        attended.push(s);
+      }
+    };
     const decoded = {};
     const activation = (c, signal) => {
       const key = c + signal;
@@ -77,7 +94,8 @@ const QuillInspect = (() => {
     root.append(make('h1', { text: d.title }),
       make('p', { class: 'qi-summary', text: `${m.level}-level ${m.cell.toUpperCase()}, ${m.layers} \u00D7 ${m.hidden}; ${n} tokens, ` +
         `${total.toFixed(0)} bits in all, ${(total / Math.max(1, scored)).toFixed(3)} bits/token` +
-        (m.level === 'char' ? '' : `, ${(total / scoredChars).toFixed(3)} bits/char`) }));
+        (m.level === 'char' ? '' : `, ${(total / scoredChars).toFixed(3)} bits/char`) +
+        (att ? `; an attention head after layer ${att.layer + 1} over ${att.memory} past tokens (hover a token: the ones it read most are outlined)` : '') }));
 
     // Controls: what shades the text.
     const surprisalButton = make('button', { type: 'button', 'aria-pressed': 'true', text: 'Shade by surprisal' });
@@ -155,6 +173,15 @@ const QuillInspect = (() => {
         }
         html += '</table>';
       }
+      const a = links(i);
+      if (a.length) {
+        html += '<table class="qi-att-list"><caption>attention read most</caption>';
+        for (const [j, w] of a) {
+          html += `<tr><td>${esc(shown(d.vocab[d.ids[j]]))}</td><td>${j === i ? 'itself' : (i - j) + ' back'}</td><td>${(w * 100).toFixed(1)}%</td>` +
+            `<td><span class="qi-bar" style="background:#1f9d55;width:${Math.max(1, Math.round(w * 80))}px"></span></td></tr>`;
+        }
+        html += '</table>';
+      }
       return html;
     }
     function show(i, focus) {
@@ -167,6 +194,7 @@ const QuillInspect = (() => {
       if (focus) span.focus();
       tip.innerHTML = describe(i);
       tip.hidden = false;
+      mark(i);
       const box = textBox.getBoundingClientRect(), r = span.getBoundingClientRect();
       const left = Math.min(r.left - box.left + textBox.scrollLeft, textBox.clientWidth - tip.offsetWidth - 4);
       tip.style.left = Math.max(0, left) + 'px';
@@ -176,10 +204,10 @@ const QuillInspect = (() => {
     textBox.addEventListener('mouseover', (e) => { const t = tokenOf(e); if (t && !state.pinned) show(Number(t.dataset.i), false); });
     textBox.addEventListener('click', (e) => { const t = tokenOf(e); if (t) { state.pinned = true; show(Number(t.dataset.i), true); } });
     textBox.addEventListener('focusin', (e) => { const t = tokenOf(e); if (t && Number(t.dataset.i) !== state.current) show(Number(t.dataset.i), false); });
-    textBox.addEventListener('mouseleave', () => { if (!state.pinned) tip.hidden = true; });
+    textBox.addEventListener('mouseleave', () => { if (!state.pinned) { tip.hidden = true; unmark(); } });
     textBox.addEventListener('keydown', (e) => {
       const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -n, End: n }[e.key];
-      if (e.key === 'Escape') { tip.hidden = true; state.pinned = false; return; }
+      if (e.key === 'Escape') { tip.hidden = true; state.pinned = false; unmark(); return; }
       if (step === undefined) return;
       e.preventDefault();
       state.pinned = true;
