@@ -52,25 +52,33 @@ public struct CompletionAPI: Sendable {
         }
     }
 
-    /// Answers with the data object of `InspectionPage` (the Inspect tab draws it with the same
-    /// renderer as `quill inspect`'s file). An inspection takes one of the service's slots.
-    private func inspect(_ request: HTTPRequest, _ writer: ResponseWriter) {
-        let parsed: InspectRequest
+    /// A request body read by `read`, or nil after answering 400 with what is wrong.
+    private func parse<Request>(_ writer: ResponseWriter, _ read: () throws -> Request) -> Request? {
         do {
-            parsed = try InspectRequest(json: request.body)
+            return try read()
         } catch let invalid as CompletionRequest.Invalid {
             writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
-            return
         } catch {
             writer.send(HTTPResponse.error(400, "\(error)"))
-            return
         }
+        return nil
+    }
+
+    /// Takes one of the service's slots (the caller releases it), or answers 503 and gives false.
+    private func admit(_ writer: ResponseWriter) -> Bool {
         guard service.admit() else {
             var response = HTTPResponse.error(503, "all \(service.capacity) slots are taken; try again shortly")
             response.headers.append(("Retry-After", "1"))
             writer.send(response)
-            return
+            return false
         }
+        return true
+    }
+
+    /// Answers with the data object of `InspectionPage` (the Inspect tab draws it with the same
+    /// renderer as `quill inspect`'s file). An inspection takes one of the service's slots.
+    private func inspect(_ request: HTTPRequest, _ writer: ResponseWriter) {
+        guard let parsed = parse(writer, { try InspectRequest(json: request.body) }), admit(writer) else { return }
         defer { service.release() }
         do {
             let data = try service.inTurn {
@@ -87,22 +95,8 @@ public struct CompletionAPI: Sendable {
     }
 
     private func complete(_ request: HTTPRequest, _ writer: ResponseWriter) {
-        let parsed: CompletionRequest
-        do {
-            parsed = try CompletionRequest(json: request.body, maximumTokens: service.maximumTokens)
-        } catch let invalid as CompletionRequest.Invalid {
-            writer.send(HTTPResponse.error(400, invalid.message, field: invalid.field))
-            return
-        } catch {
-            writer.send(HTTPResponse.error(400, "\(error)"))
-            return
-        }
-        guard service.admit() else {
-            var response = HTTPResponse.error(503, "all \(service.capacity) generation slots are taken; try again shortly")
-            response.headers.append(("Retry-After", "1"))
-            writer.send(response)
-            return
-        }
+        guard let parsed = parse(writer, { try CompletionRequest(json: request.body, maximumTokens: service.maximumTokens) }),
+              admit(writer) else { return }
         defer { service.release() }
         let id = "cmpl-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let created = Int(Date().timeIntervalSince1970)
