@@ -29,8 +29,8 @@ public struct PerplexityEvaluator {
         /// so this is nats per token × the text's tokens per character, / ln 2: at char level,
         /// `bitsPerToken` exactly.
         public var bitsPerCharacter: Double? {
-            guard level != .word, characters > 0 else { return nil }
-            return level == .char ? bitsPerToken : bitsPerToken * Double(textTokens) / Double(characters)
+            guard characters > 0 else { return nil }
+            return level.bitsPerCharacter(natsPerToken: crossEntropy, tokensPerCharacter: Double(textTokens) / Double(characters))
         }
         /// Bytes of the text after normalisation.
         public var bytes = 0
@@ -140,7 +140,7 @@ public struct PerplexityEvaluator {
         }
         let (sum, count) = Evaluator.score(model: loaded.model, batcher: batcher)
         return try result(sum: sum, count: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
-                          characters: text.bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }, bytes: text.bytes.count,
+                          characters: UTF8Scanner.scalarCount(text.bytes), bytes: text.bytes.count,
                           path: path)
     }
 

@@ -167,14 +167,8 @@ final class StepAttention {
             }
             while j < h { q[j] = bias[j] + rows.dot(y, row: j); j += 1 }
         }
-        var mean: Float = 0
-        for j in 0..<h { mean += q[j] }
-        mean /= Float(h)
-        var variance: Float = 0
-        for j in 0..<h { let d = q[j] - mean; variance += d * d }
-        variance /= Float(h)
-        let rstd = 1 / (variance + ModelConfig.Attention.layerNormEpsilon).squareRoot()
-        for j in 0..<h { q[j] = ((q[j] - mean) * rstd * w.gain[j] + w.shift[j]) * w.keyGate[j] }
+        _ = ModelConfig.Attention.normalize(q, count: h)
+        for j in 0..<h { q[j] = (q[j] * w.gain[j] + w.shift[j]) * w.keyGate[j] }
 
         let blocks = Self.blocks, partial = partial
         blockMaxima.withUnsafeMutableBufferPointer { maxima in

@@ -24,7 +24,6 @@ final class AttentionLayer {
     let capacity: Int
     private let parameters: ParameterStore
     private let gradients: ParameterStore
-    private static let epsilon = ModelConfig.Attention.layerNormEpsilon
 
     /// The memory the last forward read ((M, B, H), swapped out of the caller's state), and Y.
     private var previousMemory: [Float] = []
@@ -76,7 +75,7 @@ final class AttentionLayer {
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
             for r in range {
                 let u = n + r * h, qr = q + r * h
-                rstd[r] = Self.normalize(u, count: h)
+                rstd[r] = ModelConfig.Attention.normalize(u, count: h)
                 for j in 0..<h { qr[j] = (u[j] * gamma[j] + beta[j]) * keyGate[j] }
             }
         }
@@ -253,20 +252,6 @@ final class AttentionLayer {
         ColumnSums.add(du, rows: rows, columns: h, into: gradients.pointer("attention.query.bias"))
         GEMM.multiply(m: rows, n: h, k: h, a: du, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
                       beta: 1, c: grad, ldc: h)
-    }
-
-    /// Normalises `count` values in place to zero mean and unit variance (biased, + ε); returns
-    /// 1/√(var + ε).
-    private static func normalize(_ u: UnsafeMutablePointer<Float>, count h: Int) -> Float {
-        var mean: Float = 0
-        for j in 0..<h { mean += u[j] }
-        mean /= Float(h)
-        var variance: Float = 0
-        for j in 0..<h { let d = u[j] - mean; variance += d * d }
-        variance /= Float(h)
-        let rstd = 1 / (variance + epsilon).squareRoot()
-        for j in 0..<h { u[j] = (u[j] - mean) * rstd }
-        return rstd
     }
 
     /// σ(g)·scale for a gate vector.

@@ -14,9 +14,23 @@ extension ModelConfig {
 
         /// The default M: `quill train --attention` without `--attention-memory`.
         public static let defaultMemory = 256
-        /// The query's LayerNorm epsilon (PyTorch's default), one value for the training layer and
-        /// the step decoder.
+        /// The query's LayerNorm epsilon (PyTorch's default).
         package static let layerNormEpsilon: Float = 1e-5
+
+        /// The query's LayerNorm without its gain and shift: `count` values normalised in place to
+        /// zero mean and unit variance (biased, + ε); returns 1/√(var + ε). One routine for the
+        /// training layer and the step decoder, so both round the same way.
+        package static func normalize(_ u: UnsafeMutablePointer<Float>, count h: Int) -> Float {
+            var mean: Float = 0
+            for j in 0..<h { mean += u[j] }
+            mean /= Float(h)
+            var variance: Float = 0
+            for j in 0..<h { let d = u[j] - mean; variance += d * d }
+            variance /= Float(h)
+            let rstd = 1 / (variance + layerNormEpsilon).squareRoot()
+            for j in 0..<h { u[j] = (u[j] - mean) * rstd }
+            return rstd
+        }
         /// The largest M accepted (the memory of one row is M·H floats).
         public static let memoryLimit = 1 << 16
 

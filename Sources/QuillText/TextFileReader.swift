@@ -95,7 +95,7 @@ package final class TextFileReader {
             if firstNUL == nil, let nul = fresh.firstIndex(of: 0) { firstNUL = bufferStart + nul - textStart }
             if onlyWhitespace { onlyWhitespace = fresh.allSatisfy(ASCII.isWhitespace) }
             for byte in fresh {
-                if byte & 0xC0 != 0x80 { scalars += 1 }
+                if UTF8Scanner.startsScalar(byte) { scalars += 1 }
                 if afterCR && byte == 0x0A { pairs += 1 }
                 afterCR = byte == 0x0D
             }

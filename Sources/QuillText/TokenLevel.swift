@@ -1,3 +1,4 @@
+import Foundation
 
 /// What one token is.
 public enum TokenLevel: String, Codable, Sendable, CaseIterable {
@@ -14,6 +15,18 @@ public enum TokenLevel: String, Codable, Sendable, CaseIterable {
         case .char: return CharacterTokenizer()
         case .word: return WordTokenizer()
         case .bpe: return BytePairTokenizer()
+        }
+    }
+
+    /// Bits per character of a loss in nats per token, for a text of `tokensPerCharacter`: the
+    /// total nats over the text's characters, / ln 2 (at char level a token is a character). Nil
+    /// at word level, where a loss over words is not spread over characters. `quill perplexity`
+    /// and training's validation lines both report this.
+    public func bitsPerCharacter(natsPerToken: Double, tokensPerCharacter: Double) -> Double? {
+        switch self {
+        case .char: return natsPerToken / Foundation.log(2.0)
+        case .bpe: return natsPerToken / Foundation.log(2.0) * tokensPerCharacter
+        case .word: return nil
         }
     }
 }

@@ -2,6 +2,16 @@
 /// Strict UTF-8 decoding over byte buffers, without building Strings: the character tokenizer's
 /// hot loop and the validity check of `TextFile`.
 package enum UTF8Scanner {
+    /// Whether `byte` starts a scalar (is not a continuation byte): in valid UTF-8, counting these
+    /// counts the characters bits per character divides by.
+    @inlinable
+    public static func startsScalar(_ byte: UInt8) -> Bool { byte & 0xC0 != 0x80 }
+
+    /// The scalars of valid UTF-8 `bytes`.
+    public static func scalarCount<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Int {
+        bytes.reduce(0) { $0 + (startsScalar($1) ? 1 : 0) }
+    }
+
     /// Decodes the scalar starting at `i`, returning it and its length in bytes, or nil when the
     /// bytes there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF
     /// included).

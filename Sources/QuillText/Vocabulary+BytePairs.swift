@@ -7,6 +7,17 @@ extension Vocabulary {
         try self.init(tokens: specials + merges.tokenStrings, specialCount: specials.count, merges: merges)
     }
 
+    /// A bpe vocabulary of `size` tokens learned from `bytes` (`BytePairLearner`): the specials,
+    /// the 256 bytes and as many merges as leave room for (fewer when the text runs out of pairs
+    /// seen twice). Throws when `size` has no room for the specials and the bytes.
+    public init(learningBytePairsFrom bytes: [UInt8], size: Int, sequenceMode: Bool) throws {
+        let specials = Self.bytePairSpecials(sequenceMode: sequenceMode)
+        guard size >= specials.count + 256 else {
+            throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
+        }
+        try self.init(merges: BytePairLearner.learn(bytes, newTokens: size - specials.count - 256), specials: specials)
+    }
+
     /// The specials a bpe vocabulary starts with: `<pad>` (never `<unk>`: nothing is unknown),
     /// then the mode's.
     public static func bytePairSpecials(sequenceMode: Bool) -> [String] {

@@ -65,11 +65,7 @@ public struct VocabularyReport: Sendable {
 
     /// The bpe level's report: merges learned from the text, which is then encoded with them.
     private init(bytePairsOf text: TextFile, size: Int, sequenceMode: Bool, topCount: Int) throws {
-        let specials = Vocabulary.bytePairSpecials(sequenceMode: sequenceMode)
-        guard size >= specials.count + 256 else {
-            throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
-        }
-        let vocabulary = try Vocabulary(merges: BytePairLearner.learn(text.bytes, newTokens: size - specials.count - 256), specials: specials)
+        let vocabulary = try Vocabulary(learningBytePairsFrom: text.bytes, size: size, sequenceMode: sequenceMode)
         let ids = BytePairTokenizer().encode(text.bytes, vocabulary: vocabulary).ids
         var counts = [Int](repeating: 0, count: vocabulary.count)
         for id in ids { counts[Int(id)] += 1 }

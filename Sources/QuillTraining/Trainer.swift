@@ -304,13 +304,7 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        // Bits per character at the char and bpe levels (the total nats over the validation
-        // text's characters, as `quill perplexity` reports it); none at word level.
-        let bits: Double? = switch options.level {
-        case .char: loss / Foundation.log(2.0)
-        case .bpe: loss * data.validationTokensPerCharacter / Foundation.log(2.0)
-        case .word: nil
-        }
+        let bits = options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: data.validationTokensPerCharacter)
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))

@@ -69,7 +69,7 @@ public struct TrainingData: Sendable {
         trainIDs = train.ids
         validationIDs = validation.ids
         validationUnknown = validation.unknown
-        let characters = parts.validation.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        let characters = UTF8Scanner.scalarCount(parts.validation)
         validationTokensPerCharacter = Double(validation.tokenCount) / Double(max(1, characters))
         (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
                                                               validationPath: parts.validationPath, options: options)
@@ -79,19 +79,10 @@ public struct TrainingData: Sendable {
     /// `options.bytePairVocabularySize` leaves room for beside the specials and the 256 bytes
     /// (fewer when the text runs out of pairs seen twice); or `options.tokenizerFile`'s.
     static func learnBytePairs(_ bytes: [UInt8], options: TrainingOptions) throws -> Vocabulary {
-        if let file = options.tokenizerFile {
-            let vocabulary = try Vocabulary(tokenizerFile: file)
-            if options.mode == .lines && (vocabulary.padID == nil || vocabulary.bosID == nil || vocabulary.eosID == nil) {
-                throw QuillError.invalidSetting(.init(.mode, options.mode.rawValue, "\(file): lines mode needs <pad>, <bos> and <eos>, which this tokenizer lacks; train it in stream mode", related: [.tokenizerFile]))
-            }
-            return vocabulary
-        }
-        let specials = Vocabulary.bytePairSpecials(sequenceMode: options.mode == .lines)
-        let size = options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
-        guard size >= specials.count + 256 else {
-            throw QuillError.invalidSetting(.init(.bytePairVocabularySize, size, "bytePairVocabularySize must be at least \(specials.count + 256) (the \(specials.count) specials and 256 bytes), got \(size)"))
-        }
-        return try Vocabulary(merges: BytePairLearner.learn(bytes, newTokens: size - specials.count - 256), specials: specials)
+        // Stream mode only: `TrainingOptions.validate` refuses lines mode at the bpe level.
+        if let file = options.tokenizerFile { return try Vocabulary(tokenizerFile: file) }
+        return try Vocabulary(learningBytePairsFrom: bytes, size: options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize,
+                              sequenceMode: false)
     }
 
     /// The training and validation bytes, and the validation text's name for errors.
