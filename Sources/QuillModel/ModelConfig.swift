@@ -82,11 +82,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The attention head over a memory of past states (docs/attention.md), or nil for none. Nil
     /// is left out of the encoded config, so a model without attention encodes as it always has.
     public var attention: Attention?
+    /// The adaptive softmax in place of the decoder (`AdaptiveSoftmax`), or nil for the full
+    /// softmax. Nil is left out of the encoded config, as `attention` is.
+    public var adaptiveSoftmax: AdaptiveSoftmax?
 
     /// A config; `validate()` checks it.
     public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
                 tieWeights: Bool = false, cell: Cell = .lstm, initialization: Initialization = .pytorch,
-                initializationRange: Float = 0.1, attention: Attention? = nil) {
+                initializationRange: Float = 0.1, attention: Attention? = nil,
+                adaptiveSoftmax: AdaptiveSoftmax? = nil) {
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
@@ -97,6 +101,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initialization = initialization
         self.initializationRange = initializationRange
         self.attention = attention
+        self.adaptiveSoftmax = adaptiveSoftmax
     }
 
     /// Largest sizes a model may have. Far beyond what fits in memory on one machine, but small
@@ -126,6 +131,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw QuillError.invalidSetting(.init(.initializationRange, initializationRange, "initializationRange must be positive, got \(initializationRange)"))
         }
         try attention?.validate()
+        if let adaptiveSoftmax {
+            if tieWeights {
+                // The head and tails are not the embedding's shape, so nothing can be shared.
+                throw QuillError.invalidSetting(.init(.tieWeights, tieWeights, "tieWeights cannot be used with adaptiveSoftmax (the adaptive softmax has no V × H decoder to share with the embedding)",
+                                                      related: [.adaptiveSoftmax]))
+            }
+            try adaptiveSoftmax.validate(vocabularySize: vocabularySize, hiddenSize: hiddenSize)
+        }
     }
 
     /// Rows of the input-to-hidden and hidden-to-hidden matrices per layer (4H for an LSTM, 3H for
@@ -144,6 +157,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             shapes.append(("rnn.bias_hh_l\(k)", [gateRows]))
         }
         if let attention { shapes += attention.parameterShapes(hiddenSize: hiddenSize) }
+        if let adaptiveSoftmax {
+            shapes += adaptiveSoftmax.parameterShapes(vocabularySize: vocabularySize, hiddenSize: hiddenSize)
+            return shapes
+        }
         if !tieWeights { shapes.append(("decoder.weight", [vocabularySize, hiddenSize])) }
         shapes.append(("decoder.bias", [vocabularySize]))
         return shapes

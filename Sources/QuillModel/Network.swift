@@ -31,6 +31,8 @@ package final class Network {
     private let layers: [RecurrentLayer]
     /// The attention head after layer `config.attentionLayer`, when the model has one.
     private let attention: AttentionLayer?
+    /// The adaptive softmax in place of the decoder, when the model has one.
+    private let adaptive: AdaptiveSoftmaxLayer?
     private let dropouts: [Dropout]       // 0: embedding output, k: after layer k-1 (k = 1…L)
     private let embedded = Workspace()    // (T·B, E) embedding output after dropout
     private let between: [Workspace]      // (T·B, H) dropped-out output of layer k (used only while dropout is active)
@@ -85,6 +87,10 @@ package final class Network {
         attention = config.attention.map {
             AttentionLayer(hiddenSize: config.hiddenSize, capacity: $0.memory, parameters: parameters, gradients: gradients)
         }
+        adaptive = config.adaptiveSoftmax.map {
+            AdaptiveSoftmaxLayer(spec: $0, vocabularySize: config.vocabularySize, hiddenSize: config.hiddenSize,
+                                 parameters: parameters, gradients: gradients)
+        }
         dropouts = (0...config.layers).map { _ in Dropout(probability: config.dropout) }
         between = (0..<config.layers).map { _ in Workspace() }
     }
@@ -112,7 +118,7 @@ package final class Network {
             switch config.initialization {
             case .pytorch:
                 if entry.name.hasPrefix("rnn.") || entry.name.hasPrefix("attention.") { bound = 1 / h.squareRoot() }
-                else if entry.name == "decoder.bias" { bound = 0 }
+                else if entry.name == "decoder.bias" || entry.name == "decoder.head.bias" { bound = 0 }
                 else { bound = 0.1 }
             case .xavier:
                 bound = isBias ? 0 : (6 / Float(entry.shape[0] + entry.shape[1])).squareRoot()
@@ -142,10 +148,17 @@ package final class Network {
     ///     1/(1−p). For checking against another implementation's masks; nil draws from `rng`.
     ///   - lastStepOnly: run the decoder on the last step's B rows only (priming generation with a
     ///     prompt, whose earlier logits nobody reads); the result then holds (B, V) logits.
+    ///   - distribution: false when the caller reads only `lossAndGradient` (training, scoring):
+    ///     an adaptive-softmax model then skips its full distribution, whose place the loss's
+    ///     head and touched clusters take, and the returned buffer's contents are unspecified. A
+    ///     model with the full softmax computes its logits either way.
+    ///
+    /// An adaptive-softmax model's "logits" are its log-probabilities log p(w): a softmax of them
+    /// is the model's distribution, as a softmax of logits is.
     @discardableResult
     package func forward(inputs: [Int32], steps t: Int, batch b: Int, state: inout RecurrentState,
                         training: Bool, rng: inout SeededGenerator, dropoutMasks: [[Float]]? = nil,
-                        lastStepOnly: Bool = false) -> UnsafeMutablePointer<Float> {
+                        lastStepOnly: Bool = false, distribution: Bool = true) -> UnsafeMutablePointer<Float> {
         precondition(!training || isTrainable, "a training forward pass on read-only weights")
         precondition(dropoutMasks == nil || dropoutMasks!.count == config.layers + 1, "dropout masks: one per site, L + 1")
         precondition(inputs.count == t * b, "inputs hold \(inputs.count) ids for T=\(t), B=\(b)")
@@ -169,6 +182,7 @@ package final class Network {
         }
         let top = runLayers(from: x0, steps: t, batch: b, state: &state, training: training, rng: &rng,
                             dropoutMasks: dropoutMasks, locked: locked)
+        if adaptive != nil && !distribution { return logitsBuffer.pointer }
         return decode(top, rows: lastStepOnly ? b : t * b, skipping: lastStepOnly ? (t - 1) * b : 0)
     }
 
@@ -264,6 +278,10 @@ package final class Network {
     private func decode(_ top: UnsafePointer<Float>, rows: Int, skipping: Int) -> UnsafeMutablePointer<Float> {
         let h = config.hiddenSize, v = config.vocabularySize
         let logits = logitsBuffer.buffer(rows * v)
+        if let adaptive {
+            adaptive.logProbabilities(input: top + skipping * h, rows: rows, into: logits)
+            return logits
+        }
         let bias = parameters.pointer("decoder.bias")
         let decoderWeight = parameters.pointer(decoderWeightName)
         Profiler.measure(.headGEMM) {
@@ -284,6 +302,15 @@ package final class Network {
         let v32 = Int32(config.vocabularySize)
         precondition(targets.allSatisfy { $0 >= 0 && $0 < v32 }, "target id outside 0..<\(config.vocabularySize)")
         let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
+        if let adaptive {
+            let sum = targets.withUnsafeBufferPointer { tp in
+                mask.withUnsafeOptionalBuffer { mp in
+                    adaptive.loss(input: layerInputs[config.layers], rows: rows, targets: tp.baseAddress!, mask: mp,
+                                  scale: 1 / Float(max(1, counted)), computeGradient: computeGradient)
+                }
+            }
+            return (sum, counted)
+        }
         if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
         let logits = logitsBuffer.pointer, classes = config.vocabularySize
         let sum = Profiler.measure(.softmaxLoss) { targets.withUnsafeBufferPointer { tp in
@@ -305,22 +332,15 @@ package final class Network {
     package func backward(stateGradient: UnsafeMutablePointer<RecurrentState>? = nil) {
         precondition(isTrainable, "backward through a forward-only network")
         let t = steps, b = batch, rows = t * b
-        let e = config.embeddingSize, h = config.hiddenSize, v = config.vocabularySize
-        let dLogits = UnsafePointer(logitsBuffer.pointer)
+        let e = config.embeddingSize, h = config.hiddenSize
         let decoderInput = layerInputs[config.layers]
-
-        // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
         let width = max(e, h)
         var dOut = gradA.buffer(rows * width)
         var dIn = gradB.buffer(rows * width)
-        let decoderWeight = parameters.pointer(decoderWeightName), decoderGrad = gradients.pointer(decoderWeightName)
-        let biasGrad = gradients.pointer("decoder.bias")
-        Profiler.measure(.headBackward) {
-            GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: decoderInput, ldb: h,
-                          beta: 1, c: decoderGrad, ldc: h)
-            ColumnSums.add(dLogits, rows: rows, columns: v, into: biasGrad)
-            GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: decoderWeight, ldb: h,
-                          beta: 0, c: dOut, ldc: h)
+        if let adaptive {
+            adaptive.backward(input: decoderInput, inputGrad: dOut)
+        } else {
+            decoderBackward(input: decoderInput, rows: rows, inputGrad: dOut)
         }
 
         var initial = RecurrentState(config: config, batchSize: b)
@@ -356,6 +376,22 @@ package final class Network {
                     for j in 0..<e { dst[j] += src[j] }
                 }
             }
+        }
+    }
+
+    /// Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W, from the gradient
+    /// `lossAndGradient` left in the logits.
+    private func decoderBackward(input y: UnsafePointer<Float>, rows: Int, inputGrad dY: UnsafeMutablePointer<Float>) {
+        let h = config.hiddenSize, v = config.vocabularySize
+        let dLogits = UnsafePointer(logitsBuffer.pointer)
+        let decoderWeight = parameters.pointer(decoderWeightName), decoderGrad = gradients.pointer(decoderWeightName)
+        let biasGrad = gradients.pointer("decoder.bias")
+        Profiler.measure(.headBackward) {
+            GEMM.multiply(m: v, n: h, k: rows, a: dLogits, lda: v, transposeA: true, b: y, ldb: h,
+                          beta: 1, c: decoderGrad, ldc: h)
+            ColumnSums.add(dLogits, rows: rows, columns: v, into: biasGrad)
+            GEMM.multiply(m: rows, n: h, k: v, a: dLogits, lda: v, b: decoderWeight, ldb: h,
+                          beta: 0, c: dY, ldc: h)
         }
     }
 

@@ -55,6 +55,17 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// The adaptive softmax (two clusters, a mask that leaves one position out, targets in the
+    /// shortlist and both clusters): loss and every gradient, the head's and tails' included.
+    func testAdaptiveSoftmax() throws {
+        let config = ModelConfig(vocabularySize: 13, embeddingSize: 3, hiddenSize: 8, layers: 2,
+                                 adaptiveSoftmax: .init(cutoffs: [4, 7], divValue: 2))
+        try runCheck(config: config, mask: [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+        let gru = ModelConfig(vocabularySize: 9, embeddingSize: 4, hiddenSize: 5, layers: 1, cell: .gru,
+                              adaptiveSoftmax: .init(cutoffs: [3]))
+        try runCheck(config: gru, mask: nil, steps: 5, batch: 2)
+    }
+
     func testTwoLayerLSTM() throws {
         try runCheck(config: ModelConfig(vocabularySize: 7, embeddingSize: 3, hiddenSize: 4, layers: 2), mask: nil)
     }

@@ -104,24 +104,51 @@ struct ReferenceModel {
             }
             layerInput = output
         }
-        let dec = config.tieWeights ? weights["encoder.weight"]! : weights["decoder.weight"]!
-        let bias = weights["decoder.bias"]!
         var total = 0.0, counted = 0.0
         for r in 0..<(t * b) {
             let m = Double(mask?[r] ?? 1)
             if m == 0 { continue }
-            var logits = [Double](repeating: 0, count: v)
-            for c in 0..<v {
-                var sum = bias[c]
-                for j in 0..<h { sum += dec[c * h + j] * layerInput[r][j] }
-                logits[c] = sum
-            }
-            let mx = logits.max()!
-            let lse = mx + log(logits.reduce(0) { $0 + exp($1 - mx) })
-            total += m * (lse - logits[Int(targets[r])])
+            total -= m * logProbabilities(layerInput[r])[Int(targets[r])]
             counted += m
         }
         return total / counted + penalty
+    }
+
+    /// log p(w) for every id given the decoder's input `y`: a log-softmax of the decoder's
+    /// logits, or with an adaptive softmax the head's log-softmax for the shortlist and, for a
+    /// cluster's word, the head's log-probability of the cluster plus the tail's log-softmax.
+    func logProbabilities(_ y: [Double]) -> [Double] {
+        let v = config.vocabularySize
+        func linear(_ w: [Double], _ bias: [Double]?, _ x: [Double], outputs: Int) -> [Double] {
+            var out = [Double](repeating: 0, count: outputs)
+            for c in 0..<outputs {
+                var sum = bias?[c] ?? 0
+                for j in x.indices { sum += w[c * x.count + j] * x[j] }
+                out[c] = sum
+            }
+            return out
+        }
+        func logSoftmax(_ z: [Double]) -> [Double] {
+            let mx = z.max()!
+            let lse = mx + log(z.reduce(0) { $0 + exp($1 - mx) })
+            return z.map { $0 - lse }
+        }
+        guard let adaptive = config.adaptiveSoftmax else {
+            let dec = config.tieWeights ? weights["encoder.weight"]! : weights["decoder.weight"]!
+            return logSoftmax(linear(dec, weights["decoder.bias"]!, y, outputs: v))
+        }
+        let c0 = adaptive.cutoffs[0]
+        let head = logSoftmax(linear(weights["decoder.head.weight"]!, weights["decoder.head.bias"]!, y, outputs: adaptive.headSize))
+        var out = Array(head[0..<c0])
+        for i in 0..<adaptive.cutoffs.count {
+            let end = i + 1 < adaptive.cutoffs.count ? adaptive.cutoffs[i + 1] : v
+            let projection = weights["decoder.tail.\(i).0.weight"]!
+            let p = projection.count / y.count
+            let z = linear(projection, nil, y, outputs: p)
+            let tail = logSoftmax(linear(weights["decoder.tail.\(i).1.weight"]!, nil, z, outputs: end - adaptive.cutoffs[i]))
+            out += tail.map { $0 + head[c0 + i] }
+        }
+        return out
     }
 
     /// The attention head over one layer's (T·B) outputs, written from its definition: for each

@@ -1,0 +1,86 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+/// The adaptive softmax's full distribution against the double-precision reference, its loss
+/// with and without the distribution, and the configs it refuses (GradientCheckTests checks its
+/// gradients, ParityTests PyTorch's module).
+final class AdaptiveSoftmaxTests: XCTestCase {
+    private static let config = ModelConfig(vocabularySize: 23, embeddingSize: 5, hiddenSize: 12, layers: 2,
+                                            adaptiveSoftmax: .init(cutoffs: [5, 11, 17], divValue: 2))
+
+    private func network(_ config: ModelConfig = AdaptiveSoftmaxTests.config) throws -> Network {
+        let network = try Network(config: config)
+        var rng = SeededGenerator(seed: 5)
+        network.initialize(rng: &rng)
+        for i in 0..<network.parameters.count { network.parameters.values[i] *= 4 }
+        return network
+    }
+
+    /// Every row of the distribution equals the naive one and sums to 1; the loss scored without
+    /// the distribution equals −log p(target) read from it.
+    func testDistributionAndLoss() throws {
+        let config = Self.config, t = 3, b = 2, v = config.vocabularySize
+        let model = try network()
+        var rng = SeededGenerator(seed: 8)
+        let inputs = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: v)) }
+        let targets: [Int32] = [0, 4, 5, 12, 18, 22]
+        var state = RecurrentState(config: config, batchSize: b)
+        let out = model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: false, rng: &rng)
+        let logProbabilities = Array(UnsafeBufferPointer(start: out, count: t * b * v))
+        let top = model.activations(layer: config.layers - 1).output
+        let reference = ReferenceModel(model: model)
+        var expectedLoss = 0.0
+        for r in 0..<(t * b) {
+            let y = (0..<config.hiddenSize).map { Double(top[r * config.hiddenSize + $0]) }
+            let naive = reference.logProbabilities(y)
+            for w in 0..<v { XCTAssertEqual(Double(logProbabilities[r * v + w]), naive[w], accuracy: 1e-5) }
+            XCTAssertEqual(naive.reduce(0) { $0 + exp($1) }, 1, accuracy: 1e-9)
+            XCTAssertEqual((r * v..<(r * v + v)).reduce(0.0) { $0 + exp(Double(logProbabilities[$1])) }, 1, accuracy: 1e-5)
+            expectedLoss -= Double(logProbabilities[r * v + Int(targets[r])])
+        }
+        state = RecurrentState(config: config, batchSize: b)
+        model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: false, rng: &rng, distribution: false)
+        let scored = model.lossAndGradient(targets: targets, mask: nil, computeGradient: false)
+        XCTAssertEqual(scored.sum, expectedLoss, accuracy: 1e-4)
+        XCTAssertEqual(scored.count, t * b)
+    }
+
+    /// The distribution of the last step alone (priming) equals that row of the whole window's.
+    func testLastStepOnly() throws {
+        let config = Self.config, t = 4, b = 1, v = config.vocabularySize
+        let model = try network()
+        var rng = SeededGenerator(seed: 2)
+        let inputs = (0..<t).map { _ in Int32(rng.nextInt(below: v)) }
+        var state = RecurrentState(config: config, batchSize: b)
+        let all = Array(UnsafeBufferPointer(start: model.forward(inputs: inputs, steps: t, batch: b, state: &state,
+                                                                 training: false, rng: &rng), count: t * v))
+        state = RecurrentState(config: config, batchSize: b)
+        let last = Array(UnsafeBufferPointer(start: model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: false,
+                                                                  rng: &rng, lastStepOnly: true), count: v))
+        // One row takes GEMV's summation order, many GEMM's: equal to rounding.
+        for (x, y) in zip(last, all[((t - 1) * v)...]) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        XCTAssertEqual(last.count, v)
+    }
+
+    /// Cutoffs out of order or range, tied weights and a divisor that leaves a tail no features
+    /// are refused naming the setting.
+    func testRefusals() {
+        func refusal(_ config: ModelConfig) -> Setting? {
+            do { try config.validate(); return nil } catch QuillError.invalidSetting(let s) { return s.setting } catch { return nil }
+        }
+        var config = Self.config
+        for cutoffs in [[], [0, 5], [5, 5], [11, 5], [5, 23]] {
+            config.adaptiveSoftmax = .init(cutoffs: cutoffs)
+            XCTAssertEqual(refusal(config), .adaptiveSoftmax, "\(cutoffs)")
+        }
+        config.adaptiveSoftmax = .init(cutoffs: [5, 11, 17], divValue: 3)   // 12 / 27 < 1
+        XCTAssertEqual(refusal(config), .adaptiveDivValue)
+        config.adaptiveSoftmax = .init(cutoffs: [5], divValue: 0)
+        XCTAssertEqual(refusal(config), .adaptiveDivValue)
+        config = ModelConfig(vocabularySize: 23, embeddingSize: 12, hiddenSize: 12, layers: 1, tieWeights: true,
+                             adaptiveSoftmax: .init(cutoffs: [5]))
+        XCTAssertEqual(refusal(config), .tieWeights)
+    }
+}
