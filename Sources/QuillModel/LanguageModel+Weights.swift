@@ -83,8 +83,11 @@ extension LanguageModel {
         if let given, given != cell {
             throw fail("rnn.weight_hh_l0 has shape \(recurrent), which fits a \(cell.rawValue) cell, not \(given.rawValue)")
         }
+        let adaptive = try adaptiveSoftmax(in: file, path: path, vocabularySize: encoder[0], hiddenSize: recurrent[1])
         let tied: Bool
-        if let encoderTensor, let decoderTensor {
+        if adaptive != nil {
+            tied = false
+        } else if let encoderTensor, let decoderTensor {
             tied = encoderTensor.shape == decoderTensor.shape && encoderTensor.floats() == decoderTensor.floats()
         } else {
             tied = true
@@ -94,7 +97,43 @@ extension LanguageModel {
         }
         return ModelConfig(vocabularySize: encoder[0], embeddingSize: encoder[1], hiddenSize: recurrent[1],
                            layers: try layerCount(in: file, path: path), tieWeights: tied, cell: cell,
-                           attention: try attention(in: file, path: path))
+                           attention: try attention(in: file, path: path), adaptiveSoftmax: adaptive)
+    }
+
+    /// The adaptive softmax a state dict holds: none without `decoder.head.weight`. The cutoffs
+    /// follow from the shapes (head rows = shortlist + clusters, each `decoder.tail.i.1.weight`'s
+    /// rows a cluster's size); the divisor from the `adaptive_div_value` metadata when present,
+    /// else H / (tail 0's projection), checked against every tail's shape.
+    static func adaptiveSoftmax(in file: SafeTensors, path: String, vocabularySize v: Int, hiddenSize h: Int) throws
+        -> ModelConfig.AdaptiveSoftmax? {
+        guard let head = file["decoder.head.weight"]?.shape else { return nil }
+        func fail(_ problem: String) -> QuillError { .badCheckpoint(path: path, problem: problem) }
+        var sizes: [Int] = [], projections: [Int] = []
+        while let output = file["decoder.tail.\(sizes.count).1.weight"]?.shape, output.count == 2,
+              let projection = file["decoder.tail.\(sizes.count).0.weight"]?.shape, projection.count == 2 {
+            sizes.append(output[0])
+            projections.append(projection[0])
+        }
+        guard head.count == 2, !sizes.isEmpty, head[0] > sizes.count else {
+            throw fail("decoder.head.weight \(head) with \(sizes.count) decoder.tail clusters is not an adaptive softmax's head (shortlist + one row per cluster)")
+        }
+        var cutoffs = [head[0] - sizes.count]
+        for size in sizes.dropLast() { cutoffs.append(cutoffs.last! + size) }
+        guard cutoffs.last! + sizes.last! == v else {
+            throw fail("the adaptive softmax's shortlist and clusters cover \(cutoffs.last! + sizes.last!) ids, the embedding \(v)")
+        }
+        let divValue: Double
+        if let text = file.metadata["adaptive_div_value"] {
+            guard let value = Double(text) else { throw fail("adaptive_div_value metadata '\(text)' is not a number") }
+            divValue = value
+        } else {
+            divValue = Double(h) / Double(max(1, projections[0]))
+        }
+        let spec = ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs, divValue: divValue)
+        for (i, p) in projections.enumerated() where spec.projectionSize(i, hiddenSize: h) != p {
+            throw fail("decoder.tail.\(i).0.weight projects to \(p) features, but a divisor of \(divValue) gives \(spec.projectionSize(i, hiddenSize: h)) (set the adaptive_div_value metadata)")
+        }
+        return spec
     }
 
     /// The attention head a state dict holds: none without `attention.query.weight`; else M from

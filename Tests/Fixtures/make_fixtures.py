@@ -14,6 +14,10 @@ one-layer model), and the fixture adds the carried memory: `memory` [M, B, H] (e
 right-aligned), `memory_lengths` [B], and the `expected.memory` / `expected.memory_lengths` after
 the window.
 
+With --adaptive-cutoffs C1,C2,... the decoder is PyTorch's nn.AdaptiveLogSoftmaxWithLoss (head_bias=True,
+--adaptive-div its div_value): the loss is its mean loss, `expected.logits` its log_prob (T, B, V), and its
+tensors keep the module's names under `decoder.`; the metadata records the cutoffs and divisor.
+
 Regenerate the fixtures committed beside this script (needs torch and safetensors, e.g. in a venv):
 
     python3 -m venv .venv && .venv/bin/pip install torch numpy safetensors
@@ -60,6 +64,18 @@ ATTENTION = [
          zero_state=True, attention_memory=3),
 ]
 
+# Adaptive-softmax fixtures (--adaptive-only writes just these). Targets fall in the shortlist and
+# every cluster; the weights are larger than the rest so that each cluster's softmax is peaked.
+ADAPTIVE = [
+    # Two clusters, div 2: projections of 6 and 3 features from H = 12; an LSTM carrying state.
+    dict(name="lstm_adaptive_parity", cell="lstm", vocab=23, embed=6, hidden=12, layers=2, steps=6, batch=3,
+         adaptive_cutoffs=[5, 11], adaptive_div=2.0),
+    # One cluster at PyTorch's default div 4 (H = 16: 4 features); a one-layer GRU from zero state,
+    # T·B = 14 rows with a batch of one row per cluster and a few in the shortlist.
+    dict(name="gru_adaptive_parity", cell="gru", vocab=40, embed=5, hidden=16, layers=1, steps=7, batch=2,
+         zero_state=True, adaptive_cutoffs=[8], adaptive_div=4.0),
+]
+
 
 class Attention(nn.Module):
     """SHA-RNN's single head as Quill defines it: query = LayerNorm(Linear(y)); keys and values are
@@ -93,7 +109,7 @@ class Attention(nn.Module):
         return y + torch.stack(out, dim=1), kept_memory, torch.tensor(kept_lengths)
 
 
-def build(cell, vocab, embed, hidden, layers, attention_memory=0):
+def build(cell, vocab, embed, hidden, layers, attention_memory=0, adaptive_cutoffs=None, adaptive_div=4.0):
     if cell == "lstm":
         rnn = nn.LSTM(embed, hidden, layers)
     elif cell == "gru":
@@ -103,7 +119,11 @@ def build(cell, vocab, embed, hidden, layers, attention_memory=0):
     modules = dict(encoder=nn.Embedding(vocab, embed), rnn=rnn)
     if attention_memory > 0:
         modules["attention"] = Attention(hidden, attention_memory)
-    modules["decoder"] = nn.Linear(hidden, vocab)
+    if adaptive_cutoffs:
+        modules["decoder"] = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab, adaptive_cutoffs, div_value=adaptive_div,
+                                                           head_bias=True)
+    else:
+        modules["decoder"] = nn.Linear(hidden, vocab)
     model = nn.ModuleDict(modules)
     with torch.no_grad():
         for p in model.parameters():
@@ -142,9 +162,9 @@ def run_with_masks(model, cell, inputs, h0, c0, masks, attend=None):
 
 
 def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state=False, seed=1, dropout=0.0,
-         attention_memory=0, memory_lengths=None):
+         attention_memory=0, memory_lengths=None, adaptive_cutoffs=None, adaptive_div=4.0):
     torch.manual_seed(seed)
-    model = build(cell, vocab, embed, hidden, layers, attention_memory)
+    model = build(cell, vocab, embed, hidden, layers, attention_memory, adaptive_cutoffs, adaptive_div)
     inputs = torch.randint(0, vocab, (steps, batch))
     targets = torch.randint(0, vocab, (steps, batch))
     def state():
@@ -172,8 +192,16 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
         output, final = run_with_masks(model, cell, inputs, h0, c0, masks)
     else:
         output, final = model["rnn"](model["encoder"](inputs), (h0, c0) if cell == "lstm" else h0)
-    logits = model["decoder"](output)
-    loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
+    if adaptive_cutoffs:
+        with torch.no_grad():
+            for p in model["decoder"].parameters():
+                p.uniform_(-1.5, 1.5)
+        rows = output.reshape(-1, hidden)
+        loss = model["decoder"](rows, targets.reshape(-1)).loss
+        logits = model["decoder"].log_prob(rows).reshape(steps, batch, vocab)
+    else:
+        logits = model["decoder"](output)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
     loss.backward()
 
     tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
@@ -200,6 +228,9 @@ def make(out, name, cell, vocab, embed, hidden, layers, steps, batch, zero_state
         metadata["dropout"] = str(dropout)
     if attention_memory > 0:
         metadata["attention_memory"] = str(attention_memory)
+    if adaptive_cutoffs:
+        metadata["adaptive_cutoffs"] = ",".join(map(str, adaptive_cutoffs))
+        metadata["adaptive_div_value"] = repr(float(adaptive_div))
     path = os.path.join(out, name + ".safetensors")
     save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
     return path
@@ -216,14 +247,23 @@ def main():
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--attention-memory", type=int, default=0)
     p.add_argument("--attention-only", action="store_true", help="write only the attention fixtures")
+    p.add_argument("--adaptive-cutoffs", help="comma-separated cutoffs: an adaptive softmax decoder")
+    p.add_argument("--adaptive-div", type=float, default=4.0)
+    p.add_argument("--adaptive-only", action="store_true", help="write only the adaptive-softmax fixtures")
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.name is None:
-        for spec in ([] if a.attention_only else STANDARD) + ATTENTION:
+        if a.adaptive_only:
+            specs = ADAPTIVE
+        else:
+            specs = ([] if a.attention_only else STANDARD) + ATTENTION + ([] if a.attention_only else ADAPTIVE)
+        for spec in specs:
             print(make(a.out, **spec))
     else:
         print(make(a.out, a.name, a.cell, a.vocab, a.embed, a.hidden, a.layers, a.steps, a.batch, a.zero_state, a.seed,
-                   a.dropout, a.attention_memory))
+                   a.dropout, a.attention_memory,
+                   adaptive_cutoffs=[int(c) for c in a.adaptive_cutoffs.split(",")] if a.adaptive_cutoffs else None,
+                   adaptive_div=a.adaptive_div))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ final class ParityTests: XCTestCase {
     func testRNNTanhFixture() throws { try check("rnn_tanh_parity_small.safetensors") }
     func testRNNReluFixture() throws { try check("rnn_relu_parity_small.safetensors") }
 
+    // The adaptive softmax: PyTorch's nn.AdaptiveLogSoftmaxWithLoss as the decoder.
+    func testAdaptiveSoftmaxLSTMFixture() throws { try check("lstm_adaptive_parity.safetensors", committed: true) }
+    func testAdaptiveSoftmaxGRUFixture() throws { try check("gru_adaptive_parity.safetensors", committed: true) }
+
     // Shapes the shared fixtures miss; see Tests/Fixtures/make_fixtures.py.
     func testWideHiddenCrossesAKBlockAndSplitsColumns() throws { try check("lstm_parity_wide.safetensors", committed: true) }
     func testBatchOfOneTakesTheGEMVPath() throws { try check("lstm_parity_batch1.safetensors", committed: true) }
