@@ -11,6 +11,8 @@ enum TrainBenchmark {
         var cell = "lstm"
         /// M of the attention head, or nil for none.
         var attention: Int? = nil
+        /// An adaptive softmax's cutoffs and divisor in place of the decoder, or nil for the full softmax.
+        var adaptiveSoftmax: ModelConfig.AdaptiveSoftmax? = nil
     }
 
     struct Result {
@@ -27,6 +29,7 @@ enum TrainBenchmark {
         "vocab": "65", "embed": "64", "hidden": "256", "layers": "2", "batch": "32", "seq-len": "64",
         "steps": "20", "generate": "2000", "cell": "lstm", "threads": "\(Parallel.threadCount)", "json": "false",
         "profile": "false", "weights": "f32", "attention": "false", "attention-memory": "\(ModelConfig.Attention.defaultMemory)",
+        "adaptive-softmax": "", "adaptive-div": "\(ModelConfig.AdaptiveSoftmax.defaultDivValue)",
     ]
 
     static func run(arguments: [String]) throws {
@@ -34,7 +37,8 @@ enum TrainBenchmark {
         Parallel.threadCount = try o.int("threads")
         let c = Configuration(vocabulary: try o.int("vocab"), embed: try o.int("embed"), hidden: try o.int("hidden"),
                               layers: try o.int("layers"), batch: try o.int("batch"), steps: try o.int("seq-len"),
-                              cell: o.string("cell"), attention: o.bool("attention") ? try o.int("attention-memory") : nil)
+                              cell: o.string("cell"), attention: o.bool("attention") ? try o.int("attention-memory") : nil,
+                              adaptiveSoftmax: try adaptiveSoftmax(o))
         if o.bool("profile") {
             try profile(c, trainSteps: try o.int("steps"))
             return
@@ -59,11 +63,32 @@ enum TrainBenchmark {
         }
     }
 
+    /// `--adaptive-softmax C1,C2,…` (with `--adaptive-div`), or nil without it: the full softmax.
+    static func adaptiveSoftmax(_ o: BenchOptions) throws -> ModelConfig.AdaptiveSoftmax? {
+        let text = o.string("adaptive-softmax")
+        guard !text.isEmpty else { return nil }
+        let cutoffs = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard cutoffs.allSatisfy({ $0 != nil }), let div = Double(o.string("adaptive-div")) else {
+            throw BenchOptions.UsageError(description: "--adaptive-softmax takes increasing whole numbers separated by commas, e.g. 2000,10000, and --adaptive-div a number")
+        }
+        return ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs.map { $0! }, divValue: div)
+    }
+
     /// 2·m·n·k summed over every GEMM of one training step (forward and backward).
     static func flopsPerStep(_ c: Configuration) -> Double {
         let gateCount = ModelConfig.Cell(rawValue: c.cell)?.gateCount ?? 4
         let rows = Double(c.batch * c.steps), h = Double(c.hidden), gates = Double(gateCount) * h
         var forward = 2 * rows * Double(c.vocabulary) * h
+        if let adaptive = c.adaptiveSoftmax {
+            // The head for every row; cluster i's two products for the rows whose target it holds,
+            // a share S_i / V of them with the benchmark's uniform random targets.
+            forward = 2 * rows * Double(adaptive.headSize) * h
+            for i in 0..<adaptive.clusterCount {
+                let s = Double(adaptive.cluster(i, vocabularySize: c.vocabulary).count)
+                let p = Double(adaptive.projectionSize(i, hiddenSize: c.hidden))
+                forward += 2 * rows * (s / Double(c.vocabulary)) * (h * p + p * s)
+            }
+        }
         for layer in 0..<c.layers {
             let input = Double(layer == 0 ? c.embed : c.hidden)
             forward += 2 * rows * gates * (input + h)
@@ -90,7 +115,8 @@ enum TrainBenchmark {
                 throw BenchOptions.UsageError(description: "--cell must be one of \(ModelConfig.Cell.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let config = ModelConfig(vocabularySize: c.vocabulary, embeddingSize: c.embed, hiddenSize: c.hidden,
-                                     layers: c.layers, cell: cell, attention: c.attention.map { ModelConfig.Attention(memory: $0) })
+                                     layers: c.layers, cell: cell, attention: c.attention.map { ModelConfig.Attention(memory: $0) },
+                                     adaptiveSoftmax: c.adaptiveSoftmax)
             model = try Network(config: config)
             model.initialize(rng: &rng)
             optimizer = Optimizer(settings: .init(kind: .sgd), layoutOf: model.parameters)
@@ -105,7 +131,8 @@ enum TrainBenchmark {
         /// zeroed, as the trainer's does), the state carried.
         func step(_ index: Int) {
             let batch = batcher.batch(index % batcher.count)
-            model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
+            model.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng,
+                          distribution: false)
             _ = model.lossAndGradient(targets: batch.targets, mask: nil)
             model.backward()
             let norm = Profiler.measure(.clip) { GradientClipping.norm(model.gradients) }

@@ -45,7 +45,7 @@ package enum Evaluator {
                 state = RecurrentState(config: network.config, batchSize: batch.batchSize)
             }
             network.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state,
-                          training: false, rng: &rng)
+                          training: false, rng: &rng, distribution: false)
             let (sum, n) = network.lossAndGradient(targets: batch.targets, mask: batch.mask, computeGradient: false)
             total += sum
             count += n

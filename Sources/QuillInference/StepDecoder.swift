@@ -14,7 +14,10 @@ final class StepWeights: Sendable {
     let model: LanguageModel
     let inputWeights: [QuantizedMatrix]
     let recurrentWeights: [QuantizedMatrix]
-    let decoder: QuantizedMatrix
+    /// The decoder, or nil when an adaptive softmax (`adaptive`) takes its place.
+    let decoder: QuantizedMatrix?
+    /// The adaptive softmax, when the model has one.
+    let adaptive: StepAdaptiveSoftmax?
     /// b_ih + b_hh per layer, summed as the general pass sums them.
     let biases: [[Float]]
     /// (V, 4H): layer 0's bias plus input product for each token, or nil when it would be large.
@@ -41,7 +44,8 @@ final class StepWeights: Sendable {
         }
         inputWeights = (0..<c.layers).map { matrix("rnn.weight_ih_l\($0)") }
         recurrentWeights = (0..<c.layers).map { matrix("rnn.weight_hh_l\($0)") }
-        decoder = matrix(c.tieWeights ? "encoder.weight" : "decoder.weight")
+        adaptive = StepAdaptiveSoftmax(model: model, matrix: matrix)
+        decoder = adaptive == nil ? matrix(c.tieWeights ? "encoder.weight" : "decoder.weight") : nil
         attention = StepAttentionWeights(model: model, matrix: matrix)
         biases = (0..<c.layers).map { k in
             let ih = model.pointer("rnn.bias_ih_l\(k)"), hh = model.pointer("rnn.bias_hh_l\(k)")
@@ -97,6 +101,8 @@ final class StepDecoder {
     private let cells: [UnsafeMutablePointer<Float>]
     private let gates: UnsafeMutablePointer<Float>
     private let logits: UnsafeMutablePointer<Float>
+    /// The adaptive softmax's head outputs and projection (empty without one).
+    private let adaptiveScratch: UnsafeMutablePointer<Float>
     /// The attention head's memory and buffers, when the model has one.
     private let attention: StepAttention?
 
@@ -116,11 +122,12 @@ final class StepDecoder {
         cells = (0..<c.layers).map { _ in zeroed(c.hiddenSize) }
         gates = zeroed(width)
         logits = zeroed(c.vocabularySize)
+        adaptiveScratch = zeroed(max(1, weights.adaptive?.scratchCount ?? 0))
         attention = weights.attention.map { StepAttention(weights: $0, hiddenSize: c.hiddenSize) }
     }
 
     deinit {
-        for p in hidden + nextHidden + cells + [gates, logits] { p.deallocate() }
+        for p in hidden + nextHidden + cells + [gates, logits, adaptiveScratch] { p.deallocate() }
     }
 
     /// Takes over a batch-1 state (after a prompt ran through the general forward pass).
@@ -212,11 +219,16 @@ final class StepDecoder {
         return UnsafePointer(logits)
     }
 
-    /// The decoder: logits = W·top + b, its rows split over the workers.
+    /// The decoder: logits = W·top + b, its rows split over the workers; with an adaptive
+    /// softmax, its log-probabilities.
     private func decode(_ top: UnsafePointer<Float>) {
         let w = weights, h = config.hiddenSize
+        if let adaptive = w.adaptive {
+            adaptive.logProbabilities(top, into: logits, scratch: adaptiveScratch)
+            return
+        }
         let bias = w.decoderBias
-        let matrix = w.decoder.rowReader, out = logits
+        let matrix = w.decoder!.rowReader, out = logits
         Parallel.forRanges(config.vocabularySize, granule: 16, minimumPerWorker: max(16, (1 << 15) / max(1, h))) { rows in
             var v = rows.lowerBound
             while v + 4 <= rows.upperBound {

@@ -30,8 +30,9 @@ extension ModelConfig {
         public var headSize: Int { cutoffs[0] + cutoffs.count }
 
         /// Ids of cluster `i` (0-based): `cutoffs[i]..<cutoffs[i+1]`, the last ending at `vocabularySize`.
+        /// Empty, not a trap, for cutoffs `validate` refuses.
         public func cluster(_ i: Int, vocabularySize v: Int) -> Range<Int> {
-            cutoffs[i]..<(i + 1 < cutoffs.count ? cutoffs[i + 1] : v)
+            cutoffs[i]..<max(cutoffs[i], i + 1 < cutoffs.count ? cutoffs[i + 1] : v)
         }
 
         /// Features of tail `i`'s projection: ⌊H / divValue^(i+1)⌋, as PyTorch computes it.
@@ -46,8 +47,11 @@ extension ModelConfig {
             guard let first = cutoffs.first else {
                 throw QuillError.invalidSetting(.init(.adaptiveSoftmax, text, "adaptiveSoftmax needs at least one cutoff"))
             }
-            guard first > 0, zip(cutoffs, cutoffs.dropFirst()).allSatisfy({ $0 < $1 }), cutoffs.last! < v else {
-                throw QuillError.invalidSetting(.init(.adaptiveSoftmax, text, "adaptiveSoftmax cutoffs must increase and lie in 1..<\(v) (the vocabularySize), got \(text)",
+            guard first > 0, zip(cutoffs, cutoffs.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw QuillError.invalidSetting(.init(.adaptiveSoftmax, text, "adaptiveSoftmax cutoffs must be positive and increasing, got \(text)"))
+            }
+            guard cutoffs.last! < v else {
+                throw QuillError.invalidSetting(.init(.adaptiveSoftmax, text, "adaptiveSoftmax cutoffs must stay below vocabularySize (\(v)), got \(text)",
                                                       related: [.vocabularySize]))
             }
             guard divValue.isFinite && divValue > 0 else {

@@ -78,6 +78,7 @@ public final class Trainer {
         self.options = options
         self.data = data
         let config = options.modelConfig(vocabularySize: data.vocabulary.count)
+        try config.validate() // before the estimate sizes anything from it (cutoffs against the vocabulary)
         let window = options.mode == .lines ? (Setting.maxLength, options.maxLength) : (Setting.sequenceLength, options.sequenceLength)
         try MemoryEstimate(config: config, batch: options.batchSize, steps: window.1, training: true,
                            optimizerMoments: options.optimizer.momentBuffers)
@@ -330,7 +331,8 @@ public final class Trainer {
         }
         if !gradientsAreZero { network.gradients.zero() }
         gradientsAreZero = false
-        network.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng)
+        network.forward(inputs: batch.inputs, steps: batch.steps, batch: batch.batchSize, state: &state, training: true, rng: &rng,
+                        distribution: false)
         let (sum, count) = network.lossAndGradient(targets: batch.targets, mask: batch.mask)
         let loss = sum / Double(max(1, count))
         let nextStep = progress.step + 1

@@ -63,6 +63,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var attention: Bool = false
     /// M: past positions the attention head may reach (with `attention`).
     public var attentionMemory: Int = ModelConfig.Attention.defaultMemory
+    /// Cutoffs of an adaptive softmax in place of the decoder (`ModelConfig.AdaptiveSoftmax`;
+    /// word level only, whose ids are frequency ranks), or nil for the full softmax.
+    public var adaptiveSoftmax: [Int]? = nil
+    /// The adaptive softmax's `div_value`: tail i projects to H / this^(i+1) features.
+    public var adaptiveDivValue: Double = ModelConfig.AdaptiveSoftmax.defaultDivValue
     /// Seed of initialisation, dropout and shuffling.
     public var seed: UInt64 = 1
 
@@ -184,13 +189,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             // Its tokens never include <eos>, so a lines-mode batcher would see one long line.
             throw invalid(.mode, mode.rawValue, "mode lines needs line ends as tokens, which the bpe level folds into its subwords; use mode stream at level bpe", related: [.level])
         }
+        if let adaptiveSoftmax, level != .word {
+            // Its clusters rest on ids ranked by frequency, which only the word vocabulary has (bpe
+            // ids follow merges), and a character vocabulary is too small to need one.
+            throw invalid(.adaptiveSoftmax, adaptiveSoftmax.map(String.init).joined(separator: ","),
+                          "adaptiveSoftmax is for word models (level word), not level \(level.rawValue)", related: [.level])
+        }
         if let tokenizerFile, level != .bpe {
             throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
         }
         if embeddingsFile != nil && baseCheckpoint != nil {
             throw invalid(.embeddingsFile, embeddingsFile!, "embeddingsFile initialises a new model's embedding; a run from baseCheckpoint starts from trained weights", related: [.baseCheckpoint])
         }
-        try modelConfig(vocabularySize: 1).validate()
+        // The vocabulary is not known yet: as small as the cutoffs allow; the trainer checks the real one.
+        try modelConfig(vocabularySize: (adaptiveSoftmax?.max() ?? 0) + 1).validate()
     }
 
     /// Settings a resumed run may change (besides `corpus` and `outputFolder`, which may move):
@@ -246,6 +258,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         initializationRange = config.initializationRange
         attention = config.attention != nil
         attentionMemory = config.attention?.memory ?? ModelConfig.Attention.defaultMemory
+        adaptiveSoftmax = config.adaptiveSoftmax?.cutoffs
+        adaptiveDivValue = config.adaptiveSoftmax?.divValue ?? ModelConfig.AdaptiveSoftmax.defaultDivValue
         self.level = level
         self.mode = mode
     }
@@ -255,6 +269,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         ModelConfig(vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
                     layers: layers, dropout: dropout, tieWeights: tieWeights, cell: cell, initialization: initialization,
                     initializationRange: initializationRange,
-                    attention: attention ? ModelConfig.Attention(memory: attentionMemory) : nil)
+                    attention: attention ? ModelConfig.Attention(memory: attentionMemory) : nil,
+                    adaptiveSoftmax: adaptiveSoftmax.map { ModelConfig.AdaptiveSoftmax(cutoffs: $0, divValue: adaptiveDivValue) })
     }
 }

@@ -104,12 +104,24 @@ extension TrainingSetting {
     public static let attentionMemory = count(.attentionMemory, "attention-memory", \.attentionMemory,
         Facts(help: "with --attention: past positions each position may attend to", maximum: ModelConfig.Attention.memoryLimit,
               takenFromBase: true))
+    /// `TrainingOptions.adaptiveSoftmax`.
+    public static let adaptiveSoftmax = TrainingSetting(.adaptiveSoftmax, "adaptive-softmax", .text, \.adaptiveSoftmax,
+        Facts(help: "word level: an adaptive softmax in place of the decoder, with these increasing cutoffs (e.g. 2000,10000): the shortlist below the first, a cluster between each", defaultNote: "full softmax", takenFromBase: true),
+        parse: { text in
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+            return .some(parts.map { $0! })
+        },
+        format: { $0.map { $0.map(String.init).joined(separator: ",") } })
+    /// `TrainingOptions.adaptiveDivValue`.
+    public static let adaptiveDivValue = number(.adaptiveDivValue, "adaptive-div", \.adaptiveDivValue,
+        Facts(help: "with --adaptive-softmax: cluster i's projection is hidden / this^i wide", takenFromBase: true))
     /// `TrainingOptions.seed`.
     public static let seed = TrainingSetting(.seed, "seed", .count, \.seed, Facts(help: "seed for initialisation, dropout and shuffling", minimum: 0),
         parse: { UInt64($0) }, format: { "\($0)" })
 
     /// The model, its regularisation and initialisation.
-    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, attention, attentionMemory, seed]
+    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, attention, attentionMemory, adaptiveSoftmax, adaptiveDivValue, seed]
 
     /// `TrainingOptions.batchSize`.
     public static let batchSize = count(.batchSize, "batch", \.batchSize, Facts(help: "rows per batch", maximum: 1 << 16, searchKey: "batch"))

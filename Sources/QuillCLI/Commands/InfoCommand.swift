@@ -37,6 +37,10 @@ enum InfoCommand: Command {
             if let attention = c.attention, let layer = c.attentionLayer {
                 object["attention"] = ["memory": attention.memory, "after_layer": layer + 1, "heads": 1] // layers counted from 1, as the text says
             }
+            if let adaptive = c.adaptiveSoftmax {
+                object["adaptive_softmax"] = ["cutoffs": adaptive.cutoffs, "div_value": adaptive.divValue,
+                                              "projections": (0..<adaptive.clusterCount).map { adaptive.projectionSize($0, hiddenSize: c.hiddenSize) }]
+            }
             if let merges = checkpoint.vocabulary.merges { object["merges"] = merges.pairs.count }
             if let best = s.bestValidationLoss {
                 object["best_validation_loss"] = best
@@ -51,6 +55,13 @@ enum InfoCommand: Command {
         print("model            \(c.cell.rawValue), \(c.layers) × \(c.hiddenSize) hidden, embedding \(c.embeddingSize)\(c.tieWeights ? ", tied weights" : ""), dropout \(c.dropout), init \(c.initialization.rawValue)\(c.initialization == .uniform ? " ±\(c.initializationRange)" : "")")
         if let attention = c.attention, let layer = c.attentionLayer {
             print("attention        one head after layer \(layer + 1) of \(c.layers), memory \(attention.memory) positions")
+        }
+        if let adaptive = c.adaptiveSoftmax {
+            let clusters = (0..<adaptive.clusterCount).map {
+                let ids = adaptive.cluster($0, vocabularySize: c.vocabularySize)
+                return "\(ids.lowerBound)..<\(ids.upperBound) via \(adaptive.projectionSize($0, hiddenSize: c.hiddenSize))"
+            }
+            print("adaptive softmax shortlist \(adaptive.cutoffs[0]), clusters \(clusters.joined(separator: ", ")) (cutoffs \(adaptive.cutoffs.map(String.init).joined(separator: ",")), div \(adaptive.divValue))")
         }
         print("parameters       \(Format.count(c.parameterCount)) (\(checkpoint.storedFormat.rawValue) weights)")
         let merges = checkpoint.vocabulary.merges.map { ", 256 bytes + \($0.pairs.count) merges" } ?? ""
