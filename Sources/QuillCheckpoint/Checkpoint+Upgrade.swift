@@ -14,11 +14,16 @@ extension Checkpoint {
     ///   the head's `attention.*` tensors; the bpe level's vocabulary (`quill.vocabulary`) holds
     ///   `merges`. A version 2 file has neither (no attention, a char or word level), which is what
     ///   an absent field reads as, so the step changes nothing.
+    /// - 3 → 4: `quill.config` may hold `adaptiveSoftmax` (absent: the full softmax) and the
+    ///   weights then hold `decoder.head.*` and `decoder.tail.*` in place of `decoder.weight` and
+    ///   `decoder.bias`. A version 3 file has none, so the step changes nothing; the version rises
+    ///   so that a Quill reading up to 3 refuses such a file by its version rather than by a
+    ///   missing `decoder.weight`.
     static func upgrade(from version: Int, _ metadata: inout [String: String]) throws {
         switch version {
         case 1:
             metadata[Key.config] = metadata[Key.config].map { addingMissingFields(to: $0, Self.configFieldsBeforeVersion2) }
-        case 2:
+        case 2, 3:
             break
         default:
             // Unreachable from a file: FormatVersion asks only for versions below the current one,

@@ -37,7 +37,7 @@ public struct FormatVersion: Sendable, Equatable {
 
     /// Checkpoints: `model.safetensors`, `latest.safetensors`, their int8 and bf16 forms, and the
     /// checkpoint half of `resume.safetensors` (`Checkpoint.upgrade(from:_:)` is its upgrade path).
-    public static let checkpoint = FormatVersion(kind: "checkpoint", key: "quill.format", current: 3, oldest: 1)
+    public static let checkpoint = FormatVersion(kind: "checkpoint", key: "quill.format", current: 4, oldest: 1)
     /// Resume files (`resume.safetensors`): the optimizer, carried state and progress beside a
     /// checkpoint. Format 1 had no key; `ResumeFile` reads it by its one upgrade path.
     public static let resume = FormatVersion(kind: "resume file", key: "quill.resume-format", current: 2, oldest: 1,

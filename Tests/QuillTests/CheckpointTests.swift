@@ -86,17 +86,17 @@ final class CheckpointTests: XCTestCase {
     /// Quill reads; the file this Quill writes carries the current version.
     func testNewerFormatIsRefusedNamingBothVersions() throws {
         let good = try makeCheckpoint().safeTensors()
-        XCTAssertEqual(good.metadata["quill.format"], "3")
-        XCTAssertEqual(FormatVersion.checkpoint.stamp, "3")
+        XCTAssertEqual(good.metadata["quill.format"], "4")
+        XCTAssertEqual(FormatVersion.checkpoint.stamp, "4")
         var newer = good
-        newer.metadata["quill.format"] = "4"
+        newer.metadata["quill.format"] = "5"
         XCTAssertThrowsError(try Checkpoint(safeTensors: newer, path: "ck.safetensors")) { error in
-            XCTAssertEqual(error as? QuillError, .newerFormat(path: "ck.safetensors", kind: "checkpoint", version: 4, newest: 3))
-            XCTAssertEqual("\(error)", "ck.safetensors: checkpoint written by format 4; this Quill reads up to format 3 (a newer Quill wrote it)")
+            XCTAssertEqual(error as? QuillError, .newerFormat(path: "ck.safetensors", kind: "checkpoint", version: 5, newest: 4))
+            XCTAssertEqual("\(error)", "ck.safetensors: checkpoint written by format 5; this Quill reads up to format 4 (a newer Quill wrote it)")
         }
         // The version is checked before anything else in the file is read.
         newer.metadata["quill.config"] = "{\"a config\": \"of a later layout\"}"
-        assertRefused(newer, "format 4", "up to format 3")
+        assertRefused(newer, "format 5", "up to format 4")
     }
 
     /// A version 1 file, whose config may lack the fields added after it was written, loads
@@ -124,6 +124,10 @@ final class CheckpointTests: XCTestCase {
         version2.metadata["quill.format"] = "2"
         XCTAssertEqual(try Checkpoint(safeTensors: version2, path: "v2").config, current.config)
         XCTAssertNil(try Checkpoint(safeTensors: version2, path: "v2").config.attention)
+        // So does a version 3 file (no adaptive softmax then).
+        var version3 = current.safeTensors()
+        version3.metadata["quill.format"] = "3"
+        XCTAssertNil(try Checkpoint(safeTensors: version3, path: "v3").config.adaptiveSoftmax)
         // A quantized version 1 file takes the same path.
         var int8 = current.safeTensors(storing: .int8)
         int8.metadata["quill.format"] = "1"

@@ -26,7 +26,8 @@ from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
 FORMAT = "1"  # what save() writes: Quill upgrades it on reading
-READS = ("1", "2", "3")  # what load() reads: 2 requires every config field, 3 may add an attention head
+READS = ("1", "2", "3", "4")  # what load() reads: 2 requires every config field, 3 may add an attention head, 4 an adaptive softmax
+ADAPTIVE_FORMAT = "4"  # what save() writes for a model with an adaptive softmax
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 _ASCII_SPACE = re.compile(r"[ \t\v\f\r]+")
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}
@@ -37,10 +38,13 @@ class RNNModel(nn.Module):
     between layers and before the decoder: the shape (and parameter names) of PyTorch's
     word_language_model example, which is also Quill's model.
 
-    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu.
+    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu. ``adaptive`` ({"cutoffs": [...],
+    "divValue": d}, Quill's config field) puts nn.AdaptiveLogSoftmaxWithLoss (head_bias=True) in
+    place of the decoder; ``forward`` then returns log-probabilities, whose cross-entropy is the
+    model's, and ``model.decoder(rows, targets).loss`` trains faster.
     """
 
-    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False):
+    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False, adaptive=None):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {', '.join(_CELLS)}, got {cell!r}")
@@ -56,7 +60,14 @@ class RNNModel(nn.Module):
             self.rnn = nn.GRU(embed, hidden, layers, dropout=between)
         else:
             self.rnn = nn.RNN(embed, hidden, layers, nonlinearity=cell[4:], dropout=between)
-        self.decoder = nn.Linear(hidden, vocab_size)
+        if adaptive and tie_weights:
+            raise ValueError("tied weights cannot be used with an adaptive softmax")
+        self.adaptive = dict(adaptive) if adaptive else None
+        if adaptive:
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab_size, adaptive["cutoffs"],
+                                                         div_value=float(adaptive.get("divValue", 4.0)), head_bias=True)
+        else:
+            self.decoder = nn.Linear(hidden, vocab_size)
         if tie_weights:
             self.decoder.weight = self.encoder.weight
         self.tie_weights = tie_weights
@@ -66,6 +77,9 @@ class RNNModel(nn.Module):
         """ids: (T, B) token ids. Returns (T, B, V) logits and the final state."""
         x = self.drop(self.encoder(ids))
         y, state = self.rnn(x, state)
+        if self.adaptive:
+            steps, batch, hidden = y.shape
+            return self.decoder.log_prob(self.drop(y).reshape(-1, hidden)).reshape(steps, batch, -1), state
         return self.decoder(self.drop(y)), state
 
     def init_state(self, batch):
@@ -76,11 +90,15 @@ class RNNModel(nn.Module):
 
     def config(self):
         """Quill's model config for this model (the ``quill.config`` metadata)."""
-        return {
+        config = {
             "vocabularySize": self.vocab_size, "embeddingSize": self.embed, "hiddenSize": self.hidden,
             "layers": self.layers, "dropout": float(self.dropout), "tieWeights": bool(self.tie_weights),
             "cell": self.cell, "initialization": "pytorch", "initializationRange": 0.1,
         }
+        if self.adaptive:
+            config["adaptiveSoftmax"] = {"cutoffs": list(self.adaptive["cutoffs"]),
+                                         "divValue": float(self.adaptive.get("divValue", 4.0))}
+        return config
 
 
 class Loaded:
@@ -121,7 +139,8 @@ def load(path, device="cpu"):
     vocab = json.loads(meta["quill.vocabulary"])["tokens"]
     summary = json.loads(meta.get("quill.training", "{}"))
     model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],
-                     config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False))
+                     config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False),
+                     config.get("adaptiveSoftmax"))
     tensors = load_file(path, device=device)
     wanted = {k: v for k, v in tensors.items() if k in model.state_dict()}
     model.load_state_dict(wanted)
@@ -148,7 +167,7 @@ def save(path, model, vocab, level, mode="stream", summary=None):
     summary.setdefault("history", [])
     summary.update(level=level, mode=mode)
     meta = {
-        "quill.format": FORMAT,
+        "quill.format": ADAPTIVE_FORMAT if getattr(model, "adaptive", None) else FORMAT,
         "quill.config": json.dumps(model.config(), sort_keys=True),
         "quill.vocabulary": json.dumps({"specials": specials, "tokens": list(vocab)}, ensure_ascii=False),
         "quill.training": json.dumps(summary, sort_keys=True),

@@ -112,6 +112,36 @@ class QuillInterop(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "bpe"):
             quill.load(bpe)
 
+    def test_adaptive_softmax_both_ways(self):
+        # Quill's adaptive-softmax model loads as nn.AdaptiveLogSoftmaxWithLoss and scores as Quill does;
+        # trained further in PyTorch on the module's own loss and saved, Quill reads it back and agrees.
+        folder = os.path.join(self.dir, "adaptive")
+        run("train", self.text, "--level", "word", "--out", folder, "--embed", "16", "--hidden", "16", "--batch", "4",
+            "--seq-len", "16", "--max-steps", "20", "--adaptive-softmax", "6,12", "--adaptive-div", "2", "--quiet")
+        loaded = quill.load(folder)
+        self.assertIsInstance(loaded.model.decoder, torch.nn.AdaptiveLogSoftmaxWithLoss)
+        held = quill.encode(read(self.held), loaded.vocab, "word")
+        ours = quill.cross_entropy(loaded.model, held)
+        self.assertAlmostEqual(ours, quill_cross_entropy(folder, self.held), delta=1e-4 * ours)
+        model = loaded.model
+        ids = torch.tensor(quill.encode(TEXT, loaded.vocab, "word"))
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        model.train()
+        for step in range(10):
+            start = step * 32
+            x, y = ids[start:start + 32].unsqueeze(1), ids[start + 1:start + 33]
+            optimizer.zero_grad()
+            hidden, _ = model.rnn(model.encoder(x))
+            model.decoder(hidden.reshape(-1, model.hidden), y).loss.backward()
+            optimizer.step()
+        model.eval()
+        out = os.path.join(self.dir, "adaptive-from-torch")
+        quill.save(out, model, loaded.vocab, level="word")
+        mine = quill.cross_entropy(model, held)
+        self.assertAlmostEqual(quill_cross_entropy(out, self.held), mine, delta=1e-4 * mine)
+        self.assertNotAlmostEqual(mine, ours, delta=1e-3)
+        self.assertIn("adaptive softmax", run("info", out))
+
     def test_vocabulary_export_matches(self):
         path = os.path.join(self.dir, "vocab.json")
         run("export-vocab", self.char, path)
