@@ -9,9 +9,11 @@ import XCTest
 /// the quantized weight formats against their definitions, and generation sessions.
 final class StepDecoderTests: XCTestCase {
     func model(hidden: Int, embed: Int, vocabulary: Int = 23, tie: Bool = false, seed: UInt64 = 5,
-               attention: ModelConfig.Attention? = nil, layers: Int = 2) throws -> LanguageModel {
+               attention: ModelConfig.Attention? = nil, layers: Int = 2,
+               adaptive: ModelConfig.AdaptiveSoftmax? = nil) throws -> LanguageModel {
         let model = try Network(config: ModelConfig(vocabularySize: vocabulary, embeddingSize: embed, hiddenSize: hidden,
-                                                          layers: layers, tieWeights: tie, attention: attention))
+                                                          layers: layers, tieWeights: tie, attention: attention,
+                                                          adaptiveSoftmax: adaptive))
         var rng = SeededGenerator(seed: seed)
         model.initialize(rng: &rng)
         for i in 0..<model.parameters.count { model.parameters.values[i] *= 3 }
@@ -67,6 +69,23 @@ final class StepDecoderTests: XCTestCase {
             let m = try model(hidden: 72, embed: 24).rounded(to: format)
             let result = compare(m, format: format, tokens: [3, 9, 14, 0, 21, 8])
             XCTAssertLessThan(result.worst, 1e-4, "\(format)")
+        }
+    }
+
+    /// With an adaptive softmax the step decoder's log-probabilities are the general pass's up to
+    /// rounding (dot products against GEMM), in every weight format, on one thread and two
+    /// (a 5000-word cluster splits over the workers).
+    func testAdaptiveSoftmaxStepsMatchTheGeneralPass() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let tokens = [3, 9, 5100, 0, 21, 800, 8, 2]
+        for threads in [1, 2] {
+            Parallel.threadCount = threads
+            for format in WeightFormat.allCases {
+                let m = try model(hidden: 40, embed: 16, vocabulary: 5300, adaptive: .init(cutoffs: [20, 300]))
+                    .rounded(to: format)
+                XCTAssertLessThan(compare(m, format: format, tokens: tokens).worst, 1e-4, "\(format), \(threads) threads")
+            }
         }
     }
 
