@@ -67,8 +67,11 @@ package struct BudgetRecipe: Equatable, Sendable {
         take(.hiddenSize) { options.hiddenSize = hiddenSize }
         take(.layers) { options.layers = layers }
         take(.embeddingSize) { options.embeddingSize = embeddingSize }
-        // Tying needs E = H; it follows the recipe only when the caller chose neither size.
-        if !kept.contains(.tieWeights) && !kept.contains(.embeddingSize) && !kept.contains(.hiddenSize) { options.tieWeights = tieWeights }
+        // Tying needs E = H; it follows the recipe only when the caller chose neither size, and
+        // never with an adaptive softmax, which has no decoder matrix to tie.
+        if !kept.contains(.tieWeights) && !kept.contains(.embeddingSize) && !kept.contains(.hiddenSize) {
+            options.tieWeights = tieWeights && options.adaptiveSoftmax == nil
+        }
         // Locked masks come with the recipe's dropout; a dropout the caller chose keeps its own masks.
         take(.dropout) {
             options.dropout = dropout

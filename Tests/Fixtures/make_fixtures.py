@@ -68,11 +68,11 @@ ATTENTION = [
 # every cluster; the weights are larger than the rest so that each cluster's softmax is peaked.
 ADAPTIVE = [
     # Two clusters, div 2: projections of 6 and 3 features from H = 12; an LSTM carrying state.
-    dict(name="lstm_adaptive_parity", cell="lstm", vocab=23, embed=6, hidden=12, layers=2, steps=6, batch=3,
+    dict(name="lstm_adaptive_parity_two_clusters", cell="lstm", vocab=23, embed=6, hidden=12, layers=2, steps=6, batch=3,
          adaptive_cutoffs=[5, 11], adaptive_div=2.0),
     # One cluster at PyTorch's default div 4 (H = 16: 4 features); a one-layer GRU from zero state,
     # T·B = 14 rows with a batch of one row per cluster and a few in the shortlist.
-    dict(name="gru_adaptive_parity", cell="gru", vocab=40, embed=5, hidden=16, layers=1, steps=7, batch=2,
+    dict(name="gru_adaptive_parity_one_cluster", cell="gru", vocab=40, embed=5, hidden=16, layers=1, steps=7, batch=2,
          zero_state=True, adaptive_cutoffs=[8], adaptive_div=4.0),
 ]
 

@@ -47,6 +47,13 @@ final class BudgetRecipeTests: XCTestCase {
         word.apply(to: &tied, keeping: [.embeddingSize])
         XCTAssertFalse(tied.tieWeights, "tying needs E = H, so it follows the recipe only with both sizes")
         XCTAssertNoThrow(try tied.validate())
+
+        var adaptive = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        adaptive.level = .word
+        adaptive.adaptiveSoftmax = [20, 50]
+        word.apply(to: &adaptive, keeping: [])
+        XCTAssertFalse(adaptive.tieWeights, "an adaptive softmax has no decoder matrix to tie")
+        XCTAssertNoThrow(try adaptive.validate())
     }
 }
 

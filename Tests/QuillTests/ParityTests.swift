@@ -27,8 +27,8 @@ final class ParityTests: XCTestCase {
     func testRNNReluFixture() throws { try check("rnn_relu_parity_small.safetensors") }
 
     // The adaptive softmax: PyTorch's nn.AdaptiveLogSoftmaxWithLoss as the decoder.
-    func testAdaptiveSoftmaxLSTMFixture() throws { try check("lstm_adaptive_parity.safetensors", committed: true) }
-    func testAdaptiveSoftmaxGRUFixture() throws { try check("gru_adaptive_parity.safetensors", committed: true) }
+    func testAdaptiveSoftmaxLSTMFixture() throws { try check("lstm_adaptive_parity_two_clusters.safetensors", committed: true) }
+    func testAdaptiveSoftmaxGRUFixture() throws { try check("gru_adaptive_parity_one_cluster.safetensors", committed: true) }
 
     // Shapes the shared fixtures miss; see Tests/Fixtures/make_fixtures.py.
     func testWideHiddenCrossesAKBlockAndSplitsColumns() throws { try check("lstm_parity_wide.safetensors", committed: true) }

@@ -51,7 +51,7 @@ final class TrainingSettingTests: XCTestCase {
             switch setting.kind {
             case .count: value = "3"
             case .number, .duration: value = "0.25"
-            case .text: value = "elsewhere.txt"
+            case .text: value = setting.name == .adaptiveSoftmax ? "5,10" : "elsewhere.txt" // the one text that is not a path
             case .toggle: value = setting.defaultText == "true" ? "false" : "true"
             case .choice(let words): value = words.first { $0 != setting.defaultText && $0 != "error" } ?? words[0]
             }
@@ -90,7 +90,7 @@ final class TrainingSettingTests: XCTestCase {
         XCTAssertEqual(TrainingOptions.resumableSettings, TrainingSetting.all.filter(\.resumable).map(\.name))
         for setting in TrainingSetting.all {
             var changed = defaults
-            let value = setting.kind == .toggle ? "true" : setting.kind == .text ? "x.txt" : "3"
+            let value = setting.kind == .toggle ? "true" : setting.name == .adaptiveSoftmax ? "5,10" : setting.kind == .text ? "x.txt" : "3"
             if case .choice(let words) = setting.kind {
                 try setting.set(words.last { $0 != setting.defaultText } ?? words[0], in: &changed)
             } else {
