@@ -13,7 +13,9 @@ can also be run alone:
 
     python3 Benchmarks/pytorch_twin.py --vocab 65 --embed 64 --hidden 256 --batch 32 --seq-len 64
 
-It prints one JSON object with the same keys as `quill-bench train --json`.
+It prints one JSON object with the same keys as `quill-bench train --json`. With
+`--adaptive-softmax C1,C2,...` (and `--adaptive-div`) the decoder is nn.AdaptiveLogSoftmaxWithLoss
+(head_bias=True), trained on its own loss and sampled from its log_prob, as Quill's flag does.
 """
 import argparse
 import json
@@ -25,7 +27,7 @@ import torch.nn as nn
 
 
 class RNNModel(nn.Module):
-    def __init__(self, cell, vocab, embed, hidden, layers):
+    def __init__(self, cell, vocab, embed, hidden, layers, cutoffs=None, div_value=4.0):
         super().__init__()
         self.encoder = nn.Embedding(vocab, embed)
         if cell == "lstm":
@@ -34,12 +36,17 @@ class RNNModel(nn.Module):
             self.rnn = nn.GRU(embed, hidden, layers)
         else:
             self.rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
-        self.decoder = nn.Linear(hidden, vocab)
+        self.adaptive = bool(cutoffs)
+        if self.adaptive:
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab, cutoffs, div_value=div_value, head_bias=True)
+        else:
+            self.decoder = nn.Linear(hidden, vocab)
         self.cell = cell
 
     def forward(self, tokens, state):
+        """Logits, or with an adaptive softmax the top layer's output (the decoder scores it)."""
         output, state = self.rnn(self.encoder(tokens), state)
-        return self.decoder(output), state
+        return (output if self.adaptive else self.decoder(output)), state
 
     def zero_state(self, batch):
         h = torch.zeros(self.rnn.num_layers, batch, self.rnn.hidden_size)
@@ -62,11 +69,14 @@ def main():
     p.add_argument("--generate", type=int, default=2000)
     p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn-tanh", "rnn-relu"])
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--adaptive-softmax", default="", help="comma-separated cutoffs (empty: the full softmax)")
+    p.add_argument("--adaptive-div", type=float, default=4.0)
     a = p.parse_args()
+    cutoffs = [int(c) for c in a.adaptive_softmax.split(",")] if a.adaptive_softmax else None
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = RNNModel(a.cell, a.vocab, a.embed, a.hidden, a.layers)
+    model = RNNModel(a.cell, a.vocab, a.embed, a.hidden, a.layers, cutoffs, a.adaptive_div)
     criterion = nn.CrossEntropyLoss()
     lr = 0.1
     tokens = torch.randint(0, a.vocab, (a.seq_len * (a.steps + 1) + 1, a.batch))
@@ -80,7 +90,10 @@ def main():
         state = detach(state)
         model.zero_grad()
         logits, state = model(x, state)
-        loss = criterion(logits.view(-1, a.vocab), y.reshape(-1))
+        if model.adaptive:
+            loss = model.decoder(logits.view(-1, a.hidden), y.reshape(-1)).loss
+        else:
+            loss = criterion(logits.view(-1, a.vocab), y.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
         with torch.no_grad():
@@ -103,6 +116,8 @@ def main():
         start = time.perf_counter()
         for _ in range(a.generate):
             logits, g_state = model(token, g_state)
+            if model.adaptive:
+                logits = model.decoder.log_prob(logits.view(1, -1))
             weights = logits.squeeze().div(0.8).exp()
             token = torch.multinomial(weights, 1).view(1, 1)
         generate_seconds = time.perf_counter() - start
