@@ -64,6 +64,19 @@ final class AdaptiveSoftmaxTests: XCTestCase {
         XCTAssertEqual(last.count, v)
     }
 
+    /// A PyTorch state dict with the module as its decoder (what `quill import` reads) gives back
+    /// the config: cutoffs from the shapes, the divisor from H and the first projection, or from
+    /// `adaptive_div_value` metadata, which a divisor the shapes do not fit needs.
+    func testStateDictGivesTheConfigBack() throws {
+        let model = try network().snapshot()
+        var file = SafeTensors(tensors: model.weightTensors())
+        XCTAssertEqual(try LanguageModel.inferConfig(from: file, path: "sd").adaptiveSoftmax, Self.config.adaptiveSoftmax)
+        file.metadata["adaptive_div_value"] = "3"   // ⌊12 / 3⌋ = 4 features, not the file's 6
+        XCTAssertThrowsError(try LanguageModel.inferConfig(from: file, path: "sd")) { error in
+            XCTAssertTrue("\(error)".contains("decoder.tail.0.0.weight projects to 6 features"), "\(error)")
+        }
+    }
+
     /// Cutoffs out of order or range, tied weights and a divisor that leaves a tail no features
     /// are refused naming the setting.
     func testRefusals() {
