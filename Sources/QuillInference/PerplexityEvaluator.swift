@@ -75,9 +75,6 @@ public struct PerplexityEvaluator {
 
     /// The same with `chunkSize` bytes read at a time (nil: sizes fit for large files).
     package func evaluate(file path: String, chunkSize: Int?) throws -> Result {
-        // The chunked readers cut char and word tokens; a bpe text is encoded whole (its pieces
-        // could be cut the same way, which is not written yet).
-        if loaded.level == .bpe { return try evaluateWhole(file: path) }
         let file = try TextFileReader(path: path, chunkSize: chunkSize ?? 1 << 20)
         let vocabulary = loaded.vocabulary, level = loaded.level
         let separator = loaded.mode == .lines ? vocabulary.lineEndID(level: level) : nil
