@@ -39,10 +39,11 @@ final class SearchTable {
         case .pending: status = "running"
         case .completed: status = best ? "best so far" : "done"
         }
+        let vocabulary = p.vocabularySize.map { ", vocab \($0)" } ?? ""
         return format(["\(t.id)", "\(t.rung)", String(format: "%.3g", p.learningRate), "\(p.hiddenSize)", "\(p.layers)",
                        "\(p.embeddingSize)", p.tieWeights ? "yes" : "no", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
                        String(format: "%.2f", p.embeddingDropout), p.lockedDropout ? "yes" : "no", "\(p.sequenceLength)",
-                       "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(t.tokensPerSecond), status])
+                       "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(t.tokensPerSecond), status + vocabulary])
     }
 
     func handle(_ event: HyperparameterSearch.Event) {
@@ -53,6 +54,9 @@ final class SearchTable {
                 return "\(plan.trials[k]) × \(each)"
             }
             line("search: \(Format.duration(search.settings.budget)) budget, rungs \(rungs.joined(separator: ", ")), eta \(plan.eta), seed \(search.settings.seed); log \(search.settings.folder)/search.jsonl")
+            if search.settings.space.vocabularySizes != nil {
+                line("vocab_size is searched: val loss is in nats per character of the validation text, so sizes compare")
+            }
             line(Self.header)
             for trial in done { line(Self.row(trial) + " (earlier session)") }
         case .trialStarted(let t, let seconds):

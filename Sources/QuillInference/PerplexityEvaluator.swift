@@ -24,19 +24,20 @@ public struct PerplexityEvaluator {
         public var bitsPerToken: Double { crossEntropy / Foundation.log(2.0) }
         /// Unicode characters (scalars) of the text after normalisation (CR LF read as LF).
         public var characters = 0
-        /// Bits per character at the char and bpe levels (nil at word level): the total nats over
-        /// the text's characters, / ln 2. Positions the batching leaves unscored count at the mean,
-        /// so this is nats per token × the text's tokens per character, / ln 2: at char level,
-        /// `bitsPerToken` exactly.
+        /// Bits per character (`TokenLevel.bitsPerCharacter`; at word level only when every
+        /// token is known, nil otherwise): the total nats over the text's characters, / ln 2.
+        /// Positions the batching leaves unscored count at the mean, so this is nats per token ×
+        /// the text's tokens per character, / ln 2: at char level, `bitsPerToken` exactly.
         public var bitsPerCharacter: Double? {
             guard characters > 0 else { return nil }
-            return level.bitsPerCharacter(natsPerToken: crossEntropy, tokensPerCharacter: Double(textTokens) / Double(characters))
+            return level.bitsPerCharacter(natsPerToken: crossEntropy, tokensPerCharacter: Double(textTokens) / Double(characters),
+                                          unknownTokens: unknown)
         }
         /// Bytes of the text after normalisation.
         public var bytes = 0
-        /// Bits per UTF-8 byte at the char and bpe levels, counted as `bitsPerCharacter` is.
+        /// Bits per UTF-8 byte, counted as `bitsPerCharacter` is (and nil where it is).
         public var bitsPerByte: Double? {
-            guard level != .word, bytes > 0 else { return nil }
+            guard bytes > 0, level.bitsPerCharacter(natsPerToken: 1, tokensPerCharacter: 1, unknownTokens: unknown) != nil else { return nil }
             return bitsPerToken * Double(textTokens) / Double(bytes)
         }
         /// The level of the model scored.
@@ -75,9 +76,6 @@ public struct PerplexityEvaluator {
 
     /// The same with `chunkSize` bytes read at a time (nil: sizes fit for large files).
     package func evaluate(file path: String, chunkSize: Int?) throws -> Result {
-        // The chunked readers cut char and word tokens; a bpe text is encoded whole (its pieces
-        // could be cut the same way, which is not written yet).
-        if loaded.level == .bpe { return try evaluateWhole(file: path) }
         let file = try TextFileReader(path: path, chunkSize: chunkSize ?? 1 << 20)
         let vocabulary = loaded.vocabulary, level = loaded.level
         let separator = loaded.mode == .lines ? vocabulary.lineEndID(level: level) : nil

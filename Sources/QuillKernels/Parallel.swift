@@ -63,4 +63,19 @@ public enum Parallel {
             if start < end { body(start..<end) }
         }
     }
+
+    /// `body(i)` for `i` in `0..<count`, spread over the workers as `forEach` spreads chunks, and
+    /// the results in order: for work whose parts each make a value of their own (the BPE
+    /// encoder's parts of a long text).
+    public static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = ResultSlots(base: slots.baseAddress!)
+            forEach(count) { i in slots.base[i] = body(i) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Each part writes only its own slot, so sharing the pointer across workers is safe.
+    private struct ResultSlots<T>: @unchecked Sendable { let base: UnsafeMutablePointer<T?> }
 }

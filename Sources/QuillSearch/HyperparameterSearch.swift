@@ -120,6 +120,10 @@ public final class HyperparameterSearch {
             throw QuillError.invalidValue(name: "budget", value: "\(Int(settings.budget)) s",
                                           problem: "too short: a search needs at least \(needed) (two rungs, 45 s a trial\(baseline ? ", and the baseline" : ""))")
         }
+        if settings.space.vocabularySizes != nil, settings.base.level != .bpe || settings.base.tokenizerFile != nil {
+            throw QuillError.invalidValue(name: "the search space's vocab_size", value: "\(settings.space.vocabularySizes!)",
+                                          problem: "vocabulary sizes are searched only at the bpe level, with merges learned from the text (not a --tokenizer file)")
+        }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)
         self.settings = settings
@@ -164,7 +168,12 @@ public final class HyperparameterSearch {
         var options = TrainingOptions(corpus: "", outputFolder: nil)
         options.level = settings.base.level
         recipe.apply(to: &options, keeping: [])
-        return TrialParameters(of: options)
+        var parameters = TrialParameters(of: options)
+        // A space that searches the size holds the recipe only at the run's own size.
+        if settings.space.vocabularySizes != nil {
+            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+        }
+        return parameters
     }
 
     /// The configurations of the first rung, in order: the same for the same seed and space. The
@@ -306,7 +315,10 @@ public final class HyperparameterSearch {
             }
             trial.steps = result.steps
             trial.tokensPerSecond = timed.progress.history.last?.tokensPerSecond ?? 0
-            trial.status = result.bestValidationLoss.map { .completed(loss: $0) } ?? .failed(message: "no validation ran")
+            // Sizes searched: a token is a different unit in each trial, so trials compare by nats per
+            // character of the (shared) validation text.
+            let perToken = settings.space.vocabularySizes == nil ? 1 : timed.data.validationTokensPerCharacter
+            trial.status = result.bestValidationLoss.map { .completed(loss: $0 * perToken) } ?? .failed(message: "no validation ran")
         } catch let error as QuillError {
             trial.status = .failed(message: error.description)
         }

@@ -38,6 +38,10 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     public var batchSizes = [16, 32, 64]
     /// Optimizers (SGD is left out by default: at these budgets it rarely catches up with Adam).
     public var optimizers: [Optimizer.Kind] = [.adam, .adamw, .rmsprop]
+    /// Bpe vocabulary sizes (`--vocab-size`); nil, the default, leaves every trial the run's own
+    /// size. Searched, they make trials' losses per token incomparable, so the search then ranks
+    /// trials by nats per character (`HyperparameterSearch`).
+    public var vocabularySizes: [Int]? = nil
 
     /// The default space for a level: word models get word-sized layers and embeddings.
     public init(level: TokenLevel = .char) {
@@ -104,6 +108,14 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         if let v = try integers("batch") { batchSizes = v }
         if let v = try list("locked_dropout", "true, false or a list of them", \.bool) { lockedDropout = v }
         if let v = try list("tie", "true, false or a list of them", \.bool) { tieWeights = v }
+        if object["vocab_size"] != nil {
+            let least = Vocabulary.bytePairSpecials(sequenceMode: false).count + 256
+            let what = "a whole number from \(least) (the specials and 256 bytes) to \(ModelConfig.limits.vocabulary), or a list of them, and only at the bpe level"
+            guard level == .bpe, let v = try list("vocab_size", what, { v in
+                v.number.flatMap { $0 >= Double(least) && $0 <= Double(ModelConfig.limits.vocabulary) && $0.rounded() == $0 ? Int($0) : nil }
+            }) else { throw fail("vocab_size", what) }
+            vocabularySizes = v
+        }
         let names = Optimizer.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         if let v = try list("optimizer", "one of \(names) or a list of them", { $0.string.flatMap(Optimizer.Kind.init(rawValue:)) }) {
             optimizers = v
@@ -133,6 +145,8 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             weightDrop: Float(round3(uniform(weightDrop), in: weightDrop)),
             embeddingDropout: Float(round3(uniform(embeddingDropout), in: embeddingDropout)), lockedDropout: pick(lockedDropout),
             sequenceLength: pick(sequenceLengths), batchSize: pick(batchSizes), optimizer: optimizer)
+            // Drawn last and only when searched, so a space without it draws what it always drew.
+            .with(vocabularySize: vocabularySizes.map(pick))
     }
 
     /// Whether `p` lies in this space.
@@ -145,5 +159,6 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             && holds(dropout, p.dropout) && holds(weightDrop, p.weightDrop)
             && holds(embeddingDropout, p.embeddingDropout) && lockedDropout.contains(p.lockedDropout)
             && sequenceLengths.contains(p.sequenceLength) && batchSizes.contains(p.batchSize) && optimizers.contains(p.optimizer)
+            && (vocabularySizes.map { sizes in p.vocabularySize.map(sizes.contains) ?? false } ?? (p.vocabularySize == nil))
     }
 }

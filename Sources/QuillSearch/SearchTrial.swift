@@ -6,7 +6,8 @@ public struct SearchTrial: Equatable, Sendable {
     public enum Status: Equatable, Sendable {
         /// About to run (what `HyperparameterSearch.Event.trialStarted` carries).
         case pending
-        /// Trained to its budget and validated: its best validation loss, nats per token.
+        /// Trained to its budget and validated: its best validation loss, nats per token (per
+        /// character when the space searches bpe vocabulary sizes).
         case completed(loss: Double)
         /// Diverged, could not run, or ended before any validation (the message says why); it is
         /// never promoted.

@@ -33,6 +33,8 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     /// Decay of the weight average that is validated and saved (nil: none); like `weightDecay`,
     /// set only by the recipe.
     public var averageDecay: Double? = nil
+    /// The bpe vocabulary size, when the space searches it (nil: the run's own `--vocab-size`).
+    public var vocabularySize: Int? = nil
 
     /// The given parameters.
     public init(learningRate: Double, hiddenSize: Int, layers: Int, embeddingSize: Int, tieWeights: Bool = false, dropout: Float,
@@ -80,5 +82,13 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.optimizer.switchKind(to: optimizer)
         if let weightDecay { options.optimizer.weightDecay = weightDecay }
         if let averageDecay { options.averageDecay = averageDecay }
+        if let vocabularySize { options.bytePairVocabularySize = vocabularySize }
+    }
+
+    /// These parameters with `vocabularySize` set.
+    func with(vocabularySize size: Int?) -> TrialParameters {
+        var p = self
+        p.vocabularySize = size
+        return p
     }
 }

@@ -93,17 +93,9 @@ public struct BytePairEncoder: Sendable {
         return bytes.withUnsafeBufferPointer { p in
             let parts = Self.parts(p, count: Parallel.threadCount)
             if parts.count == 1 { return encode(p, parts[0], ids: ids) }
-            var results = [[UInt32]](repeating: [], count: parts.count)
-            results.withUnsafeMutableBufferPointer { slots in
-                let slots = SendableSlots(base: slots.baseAddress!)
-                Parallel.forEach(parts.count) { i in slots.base[i] = encode(p, parts[i], ids: ids) }
-            }
-            return Array(results.joined())
+            return Array(Parallel.map(parts.count) { i in encode(p, parts[i], ids: ids) }.joined())
         }
     }
-
-    /// Each part writes only its own slot.
-    private struct SendableSlots: @unchecked Sendable { let base: UnsafeMutablePointer<[UInt32]> }
 
     /// `0..<p.count` cut into up to `count` parts at piece boundaries: just after a newline that
     /// is followed by an ASCII non-space, where a whitespace piece always ends and a new piece begins.

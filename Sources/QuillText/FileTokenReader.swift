@@ -2,8 +2,8 @@ import QuillCore
 
 /// Token ids of a text file read a chunk at a time from any token boundary, exactly as the
 /// level's tokenizer encodes the whole text (`TextFile`'s bytes, CR LF read as LF): a chunk's
-/// end never cuts a token, because a token that might go on past it (a word, a scalar, a CR) is
-/// kept for the next chunk.
+/// end never cuts a token, because a token that might go on past it (a word, a scalar, a CR, at
+/// the bpe level a pre-split piece: `BytePairChunkEncoder`) is kept for the next chunk.
 ///
 /// ```
 ///   file   …the keeper lit th|e lamp…       chunk ends inside "the"
@@ -30,6 +30,8 @@ package struct FileTokenReader {
     private let longestToken: Int
     /// In the rest of a word already counted as unknown (word level).
     private var skippingWord = false
+    /// Bpe level: the encoder, with its cache of pieces.
+    private var bytePairs: BytePairChunkEncoder?
 
     /// Tokens the vocabulary lacks, so far (as `EncodedText.unknown`).
     public private(set) var unknown = 0
@@ -45,9 +47,6 @@ package struct FileTokenReader {
     ///   - chunkSize: bytes read at a time (a longer word is read whole all the same).
     public init(file: TextFileReader, level: TokenLevel, vocabulary: Vocabulary, from offset: Int? = nil,
                 chunkSize: Int) {
-        // Package API, whose one caller encodes bpe texts whole: cutting pre-split pieces at chunk
-        // ends is not written.
-        precondition(level != .bpe, "FileTokenReader reads char and word texts")
         self.file = file
         self.level = level
         self.vocabulary = vocabulary
@@ -56,8 +55,10 @@ package struct FileTokenReader {
         unknownID = Int32(vocabulary.unknownID ?? -1)
         eosID = Int32(vocabulary.eosID ?? vocabulary.unknownID ?? -1)
         longestToken = vocabulary.tokens.lazy.map(\.utf8.count).max() ?? 0
-        if level == .char {
-            asciiIDs = (0..<128).map { b in vocabulary.id(forBytes: [UInt8(b)]).map(Int32.init) ?? unknownID }
+        switch level {
+        case .char: asciiIDs = (0..<128).map { b in vocabulary.id(forBytes: [UInt8(b)]).map(Int32.init) ?? unknownID }
+        case .word: break
+        case .bpe: bytePairs = BytePairChunkEncoder(vocabulary: vocabulary)
         }
     }
 
@@ -66,7 +67,9 @@ package struct FileTokenReader {
         ids.removeAll(keepingCapacity: true)
         while ids.isEmpty && !finished {
             let readFrom = bufferStart + buffer.count
-            let want = min(chunkSize, file.size - readFrom)
+            // A bpe piece longer than a chunk doubles what is read, so its bytes are scanned a
+            // few times, not once per chunk.
+            let want = min(level == .bpe ? max(chunkSize, buffer.count) : chunkSize, file.size - readFrom)
             if want > 0 {
                 let carried = buffer.count
                 buffer.append(contentsOf: repeatElement(0, count: want))
@@ -74,7 +77,11 @@ package struct FileTokenReader {
             }
             let final = readFrom + want == file.size
             let consumed = buffer.withUnsafeBufferPointer { p in
-                level == .char ? encodeCharacters(p, final: final) : encodeWords(p, final: final)
+                switch level {
+                case .char: encodeCharacters(p, final: final)
+                case .word: encodeWords(p, final: final)
+                case .bpe: bytePairs!.encode(p, final: final, into: &ids)
+                }
             }
             buffer.removeFirst(consumed)
             bufferStart += consumed

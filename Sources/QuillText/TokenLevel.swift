@@ -19,14 +19,20 @@ public enum TokenLevel: String, Codable, Sendable, CaseIterable {
     }
 
     /// Bits per character of a loss in nats per token, for a text of `tokensPerCharacter`: the
-    /// total nats over the text's characters, / ln 2 (at char level a token is a character). Nil
-    /// at word level, where a loss over words is not spread over characters. `quill perplexity`
-    /// and training's validation lines both report this.
-    public func bitsPerCharacter(natsPerToken: Double, tokensPerCharacter: Double) -> Double? {
+    /// total nats over the text's characters, / ln 2 (at char level a token is a character).
+    /// `quill perplexity` and training's validation lines both report this.
+    ///
+    /// At word level it is nil when the text has `unknownTokens`: a word read as `<unk>` (or left
+    /// out) was not predicted letter by letter, so its cost is not the cost of its characters,
+    /// and the figure would not compare with the other levels'. With every word known it is the
+    /// nats over the words and line ends (`<eos>`) spread over all the text's characters, spaces
+    /// and newlines included, though the model never predicts how many spaces stand between
+    /// two words.
+    public func bitsPerCharacter(natsPerToken: Double, tokensPerCharacter: Double, unknownTokens: Int = 0) -> Double? {
         switch self {
         case .char: return natsPerToken / Foundation.log(2.0)
         case .bpe: return natsPerToken / Foundation.log(2.0) * tokensPerCharacter
-        case .word: return nil
+        case .word: return unknownTokens == 0 ? natsPerToken / Foundation.log(2.0) * tokensPerCharacter : nil
         }
     }
 }

@@ -305,7 +305,8 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        let bits = options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: data.validationTokensPerCharacter)
+        let bits = options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: data.validationTokensPerCharacter,
+                                                  unknownTokens: data.validationUnknown)
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))

@@ -14,8 +14,8 @@ public struct TrainingData: Sendable {
     public let validationIDs: TokenIDs
     /// Validation tokens the vocabulary lacks.
     public let validationUnknown: Int
-    /// Tokens per character (Unicode scalar) of the validation text: what turns a bpe model's
-    /// nats per token into bits per character.
+    /// Tokens per character (Unicode scalar) of the validation text: what turns a bpe or word
+    /// model's nats per token into bits per character.
     public let validationTokensPerCharacter: Double
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?

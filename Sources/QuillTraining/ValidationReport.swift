@@ -6,6 +6,7 @@ public struct ValidationReport: Sendable {
     public let record: TrainingRecord
     /// Best so far: `model.safetensors` was rewritten.
     public let improved: Bool
-    /// Bits per character (character level only).
+    /// Bits per character (`TokenLevel.bitsPerCharacter`: nil at word level when the validation
+    /// text has words the vocabulary lacks).
     public let bitsPerCharacter: Double?
 }

@@ -56,4 +56,18 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
         XCTAssertEqual(Array(UnsafeBufferPointer(start: sums, count: 16)), [Int](repeating: 300, count: 16))
     }
+
+    /// `Parallel.map` gives each index's value in order, values that own memory (arrays) included,
+    /// at any thread count.
+    func testMapKeepsEachResultInItsPlace() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            for count in [0, 1, 2, 7, 40] {
+                let made = Parallel.map(count) { i in [Int](repeating: i, count: i % 5) + [i * i] }
+                XCTAssertEqual(made, (0..<count).map { i in [Int](repeating: i, count: i % 5) + [i * i] }, "threads \(threads), count \(count)")
+            }
+        }
+    }
 }

@@ -11,10 +11,12 @@ import XCTest
 /// same error.
 final class ChunkedPerplexityTests: XCTestCase {
     /// Pieces of random texts: multi-byte scalars, a combining accent (two scalars, one grapheme),
-    /// a BOM character inside the text, CR LF and lone CR, tabs, literal specials, and tokens no
-    /// vocabulary below holds ("zz", "q", "😀").
+    /// a BOM character inside the text, CR LF and lone CR, tabs, literal specials, tokens no
+    /// vocabulary below holds ("zz", "q", "😀"), and for the bpe level's pre-split, contractions
+    /// and their beginnings, digits, and two- and three-byte whitespace (NBSP, U+3000).
     static let pieces = ["a", "b", "c", "ab", "the", "é", "中", "😀", "e\u{301}", "\u{FEFF}", "<unk>", "<eos>", "zz", "q",
-                         " ", " ", "  ", "\t", "\n", "\n", "\r\n", "\r\n", "\r", "\u{0B}"]
+                         " ", " ", "  ", "\t", "\n", "\n", "\r\n", "\r\n", "\r", "\u{0B}",
+                         "'s", "'re", "'", "42", "\u{A0}", "\u{3000}"]
 
     /// Tokens of the test vocabularies besides specials.
     static let characters = ["a", "b", "c", "t", "h", "e", " ", "\n", "\t", "é", "中", "\u{301}", "\r"]
@@ -23,6 +25,15 @@ final class ChunkedPerplexityTests: XCTestCase {
     /// A tiny seeded model for `level` and `mode`; `variant` takes `<unk>` (1) or the newline (2)
     /// away, or adds an attention head whose memory rides across the windows (3).
     func model(level: TokenLevel, mode: TrainingMode, variant: Int) throws -> LoadedModel {
+        if level == .bpe {
+            // Merges learned from the pieces themselves, so that random texts hold many of them.
+            let text = Self.pieces.indices.flatMap { i in Self.pieces[i...] + Self.pieces[..<i] }.joined()
+            let vocabulary = try Vocabulary(learningBytePairsFrom: Array(text.utf8), size: 1 + 256 + 40, sequenceMode: false)
+            XCTAssertGreaterThan(vocabulary.merges!.pairs.count, 30)
+            let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: 6, layers: 1,
+                                     attention: variant == 3 ? .init(memory: 5) : nil)
+            return LoadedModel(model: try LanguageModel(config: config, seed: 3), vocabulary: vocabulary, level: level, mode: mode)
+        }
         var specials = ["<pad>"]
         if variant != 1 { specials.append("<unk>") }
         if mode == .lines { specials += ["<bos>", "<eos>"] } else if level == .word { specials.append("<eos>") }
@@ -51,16 +62,16 @@ final class ChunkedPerplexityTests: XCTestCase {
         var rng = SeededGenerator(seed: 26)
         var outcomes = FuzzOutcomes()
         var models: [String: LoadedModel] = [:]
-        // The levels read in chunks (a bpe text is encoded whole: `evaluate(file:)` says so).
-        for level in [TokenLevel.char, .word] {
-            for mode in [TrainingMode.stream, .lines] {
-                for variant in level == .char && mode == .lines ? [0, 1, 2] : mode == .stream ? [0, 1, 3] : [0, 1] {
+        for level in [TokenLevel.char, .word, .bpe] {
+            // Bpe is stream mode only (no token ends a line).
+            for mode in level == .bpe ? [TrainingMode.stream] : [.stream, .lines] {
+                for variant in level == .bpe ? [0, 3] : level == .char && mode == .lines ? [0, 1, 2] : mode == .stream ? [0, 1, 3] : [0, 1] {
                     models["\(level) \(mode) \(variant)"] = try model(level: level, mode: mode, variant: variant)
                 }
             }
         }
         let keys = models.keys.sorted()
-        for c in 0..<400 {
+        for c in 0..<480 {
             let key = keys[c % keys.count]
             let loaded = models[key]!
             let path = folder + "/t\(c).txt"

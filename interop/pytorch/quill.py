@@ -12,6 +12,11 @@ module reads and writes that form:
     ...train with plain PyTorch...
     quill.save("checkpoints/from-torch", model, vocab, level=loaded.level)
 
+A bpe checkpoint's vocab is a ``BytePairVocab``: its tokens in id order (a list, as at the other
+levels) and the merges from the checkpoint, so ``encode`` and ``decode`` give Quill's own ids and
+text. ``BytePairVocab.from_tokenizer_json`` reads a Hugging Face tokenizer.json of GPT-2's kind
+(what ``quill export-vocab`` writes for a bpe model, or ``quill train --tokenizer`` reads).
+
 ``quill generate``, ``quill perplexity``, ``quill info`` and ``quill train --from`` then read the
 saved folder. Needs torch and safetensors (``pip install torch safetensors``).
 """
@@ -19,6 +24,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 
 import torch
 import torch.nn as nn
@@ -110,6 +116,172 @@ class Loaded:
         self.config, self.summary = config, summary
 
 
+def _byte_alphabet():
+    """GPT-2's byte-to-character table: printable Latin-1 bytes stand for themselves, the other 68
+    take U+0100 onwards in byte order (a space is Ġ, a newline Ċ)."""
+    printable = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    table, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(0x100 + extra)
+            extra += 1
+    return table
+
+
+_BYTE_CHAR = _byte_alphabet()
+_CHAR_BYTE = {c: b for b, c in _BYTE_CHAR.items()}
+# Unicode White_Space (what Quill's splitter and GPT-2's \s mean); str.isspace() differs (U+001C-001F).
+_WHITE_SPACE = frozenset(map(chr, [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                                   0x202F, 0x205F, 0x3000]))
+
+
+def _kind(ch):
+    if ch in _WHITE_SPACE:
+        return "space"
+    category = unicodedata.category(ch)
+    if category[0] == "L":
+        return "letter"
+    if category[0] == "N":
+        return "number"
+    return "other"
+
+
+def _contraction(text, i):
+    if text[i] != "'" or i + 1 >= len(text):
+        return 0
+    if text[i + 1] in "stmd":
+        return 2
+    return 3 if text[i + 1:i + 3] in ("re", "ve", "ll") else 0
+
+
+def pieces(text):
+    """``text`` cut where Quill's bpe level (and GPT-2's pattern) cuts it before merging: an
+    English contraction; else an optional leading space and a run of letters, of numbers or of
+    other characters; else a run of whitespace, less its last character when a non-space follows
+    (that space then leads the next word)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = _contraction(text, i)
+        if c and i + c <= n:
+            out.append(text[i:i + c])
+            i += c
+            continue
+        kind, j = _kind(text[i]), i + 1
+        if text[i] == " " and j < n and _kind(text[j]) != "space":
+            kind, j = _kind(text[j]), j + 1
+        if kind != "space":
+            while j < n and _kind(text[j]) == kind:
+                j += 1
+            out.append(text[i:j])
+            i = j
+            continue
+        last = i
+        while j < n and _kind(text[j]) == "space":
+            last, j = j, j + 1
+        if j < n and last > i:
+            j = last
+        out.append(text[i:j])
+        i = j
+    return out
+
+
+class BytePairVocab(list):
+    """A byte-level BPE vocabulary: the tokens in id order (written in GPT-2's byte characters,
+    ``Ġthe``), ``specials`` of them first, and the merges in rank order as pairs of token strings.
+    Encodes as Quill does: CR LF read as LF, the text cut into ``pieces``, and in each piece the
+    pair of lowest rank merged (every occurrence, left to right) until no pair has a merge."""
+
+    def __init__(self, tokens, merges, specials=0):
+        super().__init__(tokens)
+        self.merges = [tuple(pair) for pair in merges]
+        self.specials = specials
+        self.ranks = {pair: rank for rank, pair in enumerate(self.merges)}
+        self.index = {token: i for i, token in enumerate(self)}
+        self.symbols = set(_BYTE_CHAR.values()) | {a + b for a, b in self.merges}
+        missing = [s for s in self.symbols if s not in self.index]
+        if missing:
+            raise ValueError(f"the vocabulary lacks {len(missing)} token(s) its merges make, e.g. {missing[0]!r}")
+        self._cache = {}
+
+    @classmethod
+    def from_quill(cls, stored):
+        """From a checkpoint's ``quill.vocabulary`` object: merges are [left, right] symbol pairs,
+        bytes being symbols 0-255 and each merge that makes new bytes making the next symbol."""
+        symbols = [_BYTE_CHAR[b] for b in range(256)]
+        known = set(symbols)
+        merges = []
+        for left, right in stored["merges"]:
+            merged = symbols[left] + symbols[right]
+            merges.append((symbols[left], symbols[right]))
+            if merged not in known:
+                known.add(merged)
+                symbols.append(merged)
+        return cls(stored["tokens"], merges, stored.get("specials", 0))
+
+    @classmethod
+    def from_tokenizer_json(cls, path):
+        """From a Hugging Face tokenizer.json with a BPE model (GPT-2's kind): its vocab's ids and
+        its merges ("left right" strings, or [left, right] lists)."""
+        with open(path, encoding="utf-8") as f:
+            model = json.load(f)["model"]
+        if model.get("type") != "BPE":
+            raise ValueError(f"{path}: the model is {model.get('type')!r}, not BPE")
+        by_id = {i: token for token, i in model["vocab"].items()}
+        if sorted(by_id) != list(range(len(by_id))):
+            raise ValueError(f"{path}: the vocab's ids are not 0 to {len(by_id) - 1}")
+        merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
+        return cls([by_id[i] for i in range(len(by_id))], merges)
+
+    def symbol_merges(self):
+        """The merges as Quill stores them: [left, right] pairs of symbol numbers."""
+        symbols = {_BYTE_CHAR[b]: b for b in range(256)}
+        out = []
+        for left, right in self.merges:
+            out.append([symbols[left], symbols[right]])
+            symbols.setdefault(left + right, len(symbols))
+        return out
+
+    def _encode_piece(self, piece):
+        word = [_BYTE_CHAR[b] for b in piece.encode("utf-8")]
+        while len(word) > 1:
+            ranked = [(self.ranks[pair], k) for k, pair in enumerate(zip(word, word[1:])) if pair in self.ranks]
+            if not ranked:
+                break
+            left, right = self.merges[min(ranked)[0]]
+            merged, k = [], 0
+            while k < len(word):
+                if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
+                    merged.append(left + right)
+                    k += 2
+                else:
+                    merged.append(word[k])
+                    k += 1
+            word = merged
+        return [self.index[token] for token in word]
+
+    def encode(self, text):
+        """Quill's ids of ``text``."""
+        ids = []
+        for piece in pieces(text.replace("\r\n", "\n")):
+            cached = self._cache.get(piece)
+            if cached is None:
+                cached = self._cache[piece] = self._encode_piece(piece)
+            ids.extend(cached)
+        return ids
+
+    def decode(self, ids):
+        """The text of ``ids``: their bytes joined, read as UTF-8 (bytes that form no character as
+        U+FFFD); specials and other tokens that are no symbol print as nothing."""
+        data = bytearray()
+        for i in ids:
+            token = self[i]
+            if token in self.symbols:
+                data.extend(_CHAR_BYTE[c] for c in token)
+        return data.decode("utf-8", errors="replace")
+
+
 def _resolve(path):
     if os.path.isdir(path):
         for name in ("model.safetensors", "latest.safetensors"):
@@ -132,11 +304,10 @@ def load(path, device="cpu"):
     if meta.get("quill.weights") == "int8":  # bf16 widens in load_state_dict; int8 codes need their scales
         raise ValueError(f"{path} holds int8 weights; load the checkpoint it was quantized from")
     config = json.loads(meta["quill.config"])
-    if json.loads(meta.get("quill.training", "{}")).get("level") == "bpe":
-        raise ValueError(f"{path} is a bpe model; encode its text with its tokenizer.json (quill export-vocab) in Hugging Face tokenizers")
     if config.get("attention"):
         raise ValueError(f"{path} has an attention head, which this module's RNNModel does not have")
-    vocab = json.loads(meta["quill.vocabulary"])["tokens"]
+    stored = json.loads(meta["quill.vocabulary"])
+    vocab = stored["tokens"] if stored.get("merges") is None else BytePairVocab.from_quill(stored)
     summary = json.loads(meta.get("quill.training", "{}"))
     model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],
                      config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False),
@@ -150,17 +321,23 @@ def load(path, device="cpu"):
 def save(path, model, vocab, level, mode="stream", summary=None):
     """Writes ``model`` (an RNNModel) as a Quill checkpoint: ``path`` is a folder (its
     model.safetensors is written) or a .safetensors file. ``vocab`` lists the tokens in id order;
-    ``level`` is "char" or "word". The write is atomic (a temporary file, then a rename)."""
-    if level not in ("char", "word"):
-        raise ValueError(f"level must be 'char' or 'word', got {level!r}")
+    ``level`` is "char", "word" or "bpe" (then ``vocab`` is a BytePairVocab read from Quill, whose
+    merges are written too). The write is atomic (a temporary file, then a rename)."""
+    if level not in ("char", "word", "bpe"):
+        raise ValueError(f"level must be 'char', 'word' or 'bpe', got {level!r}")
+    if (level == "bpe") != isinstance(vocab, BytePairVocab):
+        raise ValueError("a bpe model needs a BytePairVocab (its merges), and only a bpe model has one")
     if len(vocab) != model.vocab_size:
         raise ValueError(f"the vocabulary has {len(vocab)} tokens but the model {model.vocab_size}")
     if not path.endswith(".safetensors"):
         os.makedirs(path, exist_ok=True)
         path = os.path.join(path, "model.safetensors")
-    specials = 0
-    while specials < len(vocab) and vocab[specials] in SPECIALS:
+    specials = vocab.specials if level == "bpe" else 0
+    while level != "bpe" and specials < len(vocab) and vocab[specials] in SPECIALS:
         specials += 1
+    stored = {"specials": specials, "tokens": list(vocab)}
+    if level == "bpe":
+        stored["merges"] = vocab.symbol_merges()
     summary = dict(summary or {})
     summary.setdefault("steps", 0)
     summary.setdefault("epochs", 0.0)
@@ -169,7 +346,7 @@ def save(path, model, vocab, level, mode="stream", summary=None):
     meta = {
         "quill.format": ADAPTIVE_FORMAT if getattr(model, "adaptive", None) else FORMAT,
         "quill.config": json.dumps(model.config(), sort_keys=True),
-        "quill.vocabulary": json.dumps({"specials": specials, "tokens": list(vocab)}, ensure_ascii=False),
+        "quill.vocabulary": json.dumps(stored, ensure_ascii=False),
         "quill.training": json.dumps(summary, sort_keys=True),
     }
     # Tied weights are written twice (Quill and load_state_dict both find decoder.weight).
@@ -183,7 +360,10 @@ def save(path, model, vocab, level, mode="stream", summary=None):
 def encode(text, vocab, level):
     """Token ids of ``text`` as Quill reads it: one id per character, or words split on ASCII
     whitespace (as Quill does; str.split() would also split on Unicode spaces) with <eos> closing every line (a last line without a newline too). Tokens the
-    vocabulary lacks become <unk> (or are dropped when it has none)."""
+    vocabulary lacks become <unk> (or are dropped when it has none). At the bpe level, the
+    BytePairVocab's encoding (CR LF read as LF)."""
+    if level == "bpe":
+        return vocab.encode(text)
     index = {t: i for i, t in enumerate(vocab)}
     unk = index.get("<unk>")
     ids = []
@@ -210,7 +390,10 @@ def encode(text, vocab, level):
 
 
 def decode(ids, vocab, level):
-    """Text of token ids: characters joined, or words joined by spaces with <eos> as a newline."""
+    """Text of token ids: characters joined, or words joined by spaces with <eos> as a newline; bpe
+    tokens' bytes joined and read as UTF-8 (bytes that form no character as U+FFFD)."""
+    if level == "bpe":
+        return vocab.decode(ids)
     if level == "char":
         return "".join(vocab[i] for i in ids if vocab[i] not in SPECIALS)
     out = []

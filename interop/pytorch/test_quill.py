@@ -106,11 +106,28 @@ class QuillInterop(unittest.TestCase):
             "--max-steps", "2", "--attention", "--quiet")
         with self.assertRaisesRegex(ValueError, "attention"):
             quill.load(attention)
+
+    def test_bpe_model_encodes_scores_and_comes_back_as_quill_does(self):
         bpe = os.path.join(self.dir, "bpe")
-        run("train", self.text, "--out", bpe, "--level", "bpe", "--vocab-size", "300", "--embed", "8", "--hidden", "16",
-            "--batch", "4", "--seq-len", "16", "--max-steps", "2", "--quiet")
-        with self.assertRaisesRegex(ValueError, "bpe"):
-            quill.load(bpe)
+        run("train", self.text, "--out", bpe, "--level", "bpe", "--vocab-size", "300", "--embed", "16", "--hidden", "32",
+            "--batch", "4", "--seq-len", "16", "--max-steps", "20", "--quiet")
+        loaded = quill.load(bpe)
+        self.assertEqual(loaded.level, "bpe")
+        self.assertGreater(len(loaded.vocab.merges), 30)
+        text = read(self.held) + "Ünïcödé — 😀 中文 it's  two\r\n"
+        path = os.path.join(self.dir, "bpe-held.txt")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        ids = quill.encode(text, loaded.vocab, "bpe")
+        self.assertEqual(ids, json.loads(run("encode", bpe, path, "--json"))["ids"])
+        self.assertEqual(quill.decode(ids, loaded.vocab, "bpe"), text.replace("\r\n", "\n"))
+        ours = quill.cross_entropy(loaded.model, ids)
+        self.assertAlmostEqual(ours, quill_cross_entropy(bpe, path), delta=1e-4 * ours)
+        # Saved from PyTorch with its merges, it is the same model to Quill.
+        out = os.path.join(self.dir, "bpe-from-torch")
+        quill.save(out, loaded.model, loaded.vocab, level="bpe")
+        self.assertAlmostEqual(quill_cross_entropy(out, path), ours, delta=1e-4 * ours)
+        self.assertEqual(json.loads(run("encode", out, path, "--json"))["ids"], ids)
 
     def test_adaptive_softmax_both_ways(self):
         # Quill's adaptive-softmax model loads as nn.AdaptiveLogSoftmaxWithLoss and scores as Quill does;

@@ -53,8 +53,10 @@ enum PerplexityCommand: Command {
         print(String(format: "cross-entropy   %.6f nats per token", result.crossEntropy))
         print(String(format: "perplexity      %.4f", result.perplexity))
         if let bitsPerChar {
-            let note = loaded.level == .bpe ? String(format: " (%d tokens over %d characters)", result.textTokens, result.characters) : ""
+            let note = loaded.level != .char ? String(format: " (%d tokens over %d characters)", result.textTokens, result.characters) : ""
             print(String(format: "bits per char   %.6f", bitsPerChar) + note)
+        } else {
+            print("bits per char   not comparable: \(result.unknown) of the text's words are unknown to the model")
         }
     }
 }

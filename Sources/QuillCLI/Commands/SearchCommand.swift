@@ -110,7 +110,7 @@ enum SearchCommand: Command {
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
         if settings.base.level != .char { words += [flag(S.level), settings.base.level.rawValue] }
         if settings.base.level == .bpe {
-            if let size = settings.base.bytePairVocabularySize { words += [flag(S.bytePairVocabularySize), "\(size)"] }
+            if let size = p.vocabularySize ?? settings.base.bytePairVocabularySize { words += [flag(S.bytePairVocabularySize), "\(size)"] }
             if let file = settings.base.tokenizerFile { words += [flag(S.tokenizerFile), shellQuoted(file)] }
         }
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
@@ -140,6 +140,7 @@ enum SearchCommand: Command {
             "seq_len": p.sequenceLength, "batch": p.batchSize, "optimizer": p.optimizer.rawValue]
         if let decay = p.weightDecay { object["weight_decay"] = Double(decay) }
         if let average = p.averageDecay { object["ema"] = average }
+        if let size = p.vocabularySize { object["vocab_size"] = size }
         return object
     }
 
