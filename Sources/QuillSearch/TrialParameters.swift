@@ -27,6 +27,9 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     public var batchSize: Int
     /// The optimizer.
     public var optimizer: Optimizer.Kind
+    /// M of the attention head (`--attention --attention-memory M`); nil: no head. Optional, so a
+    /// trial logged before the search had an `attention` key reads as a model without one.
+    public var attentionMemory: Int? = nil
     /// Weight decay, when not the optimizer's default. The space does not search it; the time-only
     /// recipe, which the search starts from, may set one.
     public var weightDecay: Float? = nil
@@ -61,6 +64,7 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         let decay = options.optimizer.weightDecay
         weightDecay = decay == optimizer.defaultWeightDecay ? nil : decay
         averageDecay = options.averageDecay
+        attentionMemory = options.attention ? options.attentionMemory : nil
     }
 
     /// Sets these parameters in `options`, leaving the rest as they are.
@@ -80,5 +84,7 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         options.optimizer.switchKind(to: optimizer)
         if let weightDecay { options.optimizer.weightDecay = weightDecay }
         if let averageDecay { options.averageDecay = averageDecay }
+        options.attention = attentionMemory != nil
+        if let attentionMemory { options.attentionMemory = attentionMemory }
     }
 }

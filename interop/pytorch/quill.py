@@ -27,9 +27,50 @@ from safetensors import safe_open
 
 FORMAT = "1"  # what save() writes: Quill upgrades it on reading
 READS = ("1", "2", "3")  # what load() reads: 2 requires every config field, 3 may add an attention head
+# (save() writes 3 for a model with an attention head, which format 1 cannot hold)
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 _ASCII_SPACE = re.compile(r"[ \t\v\f\r]+")
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}
+
+
+class Attention(nn.Module):
+    """Quill's single attention head (SHA-RNN's, docs/attention.md): the query is a LayerNorm'd
+    projection of the attended layer's output y; the keys and values are the states themselves
+    (the carried memory's, then the window's) scaled by sigmoid gates; position t attends to
+    itself and the ``memory`` states before it; the output is y + softmax(q k^T / sqrt(H)) v.
+
+    The memory is a (M, B, H) tensor with each row's states right-aligned, and ``lengths`` (B)
+    how many of them each row holds; it carries no gradient, as the recurrent state between
+    windows does not.
+    """
+
+    def __init__(self, hidden, memory):
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden)
+        self.query_norm = nn.LayerNorm(hidden)
+        self.key_gate = nn.Parameter(torch.zeros(hidden))
+        self.value_gate = nn.Parameter(torch.zeros(hidden))
+        self.memory = memory
+
+    def empty_memory(self, batch, like):
+        return like.new_zeros(self.memory, batch, like.shape[-1]), torch.zeros(batch, dtype=torch.long, device=like.device)
+
+    def forward(self, y, memory, lengths):
+        """y: (T, B, H). Returns (T, B, H) and the memory and lengths after the window."""
+        steps, batch, hidden = y.shape
+        states = torch.cat([memory.detach(), y])  # (M + T, B, H); memory slot s < M is valid for s >= M - lengths
+        q = self.query_norm(self.query(y)) * torch.sigmoid(self.key_gate)
+        scores = torch.einsum("tbh,sbh->bts", q, states) / math.sqrt(hidden)
+        t = torch.arange(steps, device=y.device)[:, None]
+        s = torch.arange(self.memory + steps, device=y.device)[None, :]
+        reach = (s <= t + self.memory) & (s >= t)  # itself and the M positions before it
+        valid = reach[None] & (s[None] >= (self.memory - lengths.to(y.device))[:, None, None])
+        weights = torch.softmax(scores.masked_fill(~valid, float("-inf")), dim=-1)
+        attended = torch.einsum("bts,sbh->tbh", weights, states) * torch.sigmoid(self.value_gate)
+        kept_lengths = torch.clamp(lengths + steps, max=self.memory)
+        slot = torch.arange(self.memory, device=y.device)[:, None]
+        kept = states[-self.memory:].detach() * (slot >= self.memory - kept_lengths.to(y.device)[None, :])[..., None]
+        return y + attended, kept, kept_lengths
 
 
 class RNNModel(nn.Module):
@@ -37,10 +78,12 @@ class RNNModel(nn.Module):
     between layers and before the decoder: the shape (and parameter names) of PyTorch's
     word_language_model example, which is also Quill's model.
 
-    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu.
+    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu. ``attention_memory`` M > 0 adds
+    Quill's attention head (``Attention``) after the second-to-last layer (after the only one of a
+    one-layer model); the state is then (recurrent state, memory, memory lengths).
     """
 
-    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False):
+    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False, attention_memory=0):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {', '.join(_CELLS)}, got {cell!r}")
@@ -56,23 +99,70 @@ class RNNModel(nn.Module):
             self.rnn = nn.GRU(embed, hidden, layers, dropout=between)
         else:
             self.rnn = nn.RNN(embed, hidden, layers, nonlinearity=cell[4:], dropout=between)
+        if attention_memory > 0:
+            self.attention = Attention(hidden, attention_memory)
+            # The layers below the head and above it run as two stacks that share the parameters of
+            # self.rnn (which keeps the rnn.*_l{k} names); plain attributes, so not registered twice.
+            split = max(1, layers - 1)
+            self._stacks = [self._view(k0, k1, between) for k0, k1 in ((0, split), (split, layers)) if k1 > k0]
         self.decoder = nn.Linear(hidden, vocab_size)
         if tie_weights:
             self.decoder.weight = self.encoder.weight
         self.tie_weights = tie_weights
         self.vocab_size, self.embed, self.hidden, self.layers, self.dropout = vocab_size, embed, hidden, layers, dropout
+        self.attention_memory = attention_memory
+
+    def _view(self, first, end, between):
+        """A recurrent module over layers first..<end of self.rnn, using the same parameter objects."""
+        rnn = self.rnn
+        size = rnn.input_size if first == 0 else rnn.hidden_size
+        kind = {"lstm": nn.LSTM, "gru": nn.GRU}.get(self.cell)
+        view = kind(size, rnn.hidden_size, end - first, dropout=between) if kind else \
+            nn.RNN(size, rnn.hidden_size, end - first, nonlinearity=rnn.nonlinearity, dropout=between)
+        for k in range(first, end):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(view, f"{name}_l{k - first}", getattr(rnn, f"{name}_l{k}"))
+        return view
 
     def forward(self, ids, state=None):
         """ids: (T, B) token ids. Returns (T, B, V) logits and the final state."""
         x = self.drop(self.encoder(ids))
-        y, state = self.rnn(x, state)
-        return self.decoder(self.drop(y)), state
+        if self.attention_memory == 0:
+            y, state = self.rnn(x, state)
+            return self.decoder(self.drop(y)), state
+        rnn_state, memory, lengths = state if state is not None else self.init_state(ids.shape[1])
+        lstm = self.cell == "lstm"
+        below = self._stacks[0].num_layers
+        def part(s, a, b):
+            return (s[0][a:b], s[1][a:b]) if lstm else s[a:b]
+        y, low = self._stacks[0](x, part(rnn_state, 0, below))
+        y, memory, lengths = self.attention(y, memory, lengths)
+        finals = [low]
+        if len(self._stacks) > 1:
+            y, high = self._stacks[1](self.drop(y), part(rnn_state, below, self.layers))
+            finals.append(high)
+        rnn_state = (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals])) if lstm else torch.cat(finals)
+        return self.decoder(self.drop(y)), (rnn_state, memory, lengths)
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        for view in getattr(self, "_stacks", []):  # follow the shared parameters to a new device or dtype
+            for k in range(view.num_layers):
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    setattr(view, f"{name}_l{k}", getattr(self.rnn, f"{name}_l{k + self._first(view)}"))
+        return self
+
+    def _first(self, view):
+        return 0 if view is self._stacks[0] else self._stacks[0].num_layers
 
     def init_state(self, batch):
-        """A zero state for ``batch`` rows."""
+        """A zero state for ``batch`` rows (with an attention head, an empty memory too)."""
         weight = next(self.parameters())
         h = weight.new_zeros(self.layers, batch, self.hidden)
-        return (h, h.clone()) if self.cell == "lstm" else h
+        rnn_state = (h, h.clone()) if self.cell == "lstm" else h
+        if self.attention_memory == 0:
+            return rnn_state
+        return (rnn_state, *self.attention.empty_memory(batch, h))
 
     def config(self):
         """Quill's model config for this model (the ``quill.config`` metadata)."""
@@ -80,6 +170,7 @@ class RNNModel(nn.Module):
             "vocabularySize": self.vocab_size, "embeddingSize": self.embed, "hiddenSize": self.hidden,
             "layers": self.layers, "dropout": float(self.dropout), "tieWeights": bool(self.tie_weights),
             "cell": self.cell, "initialization": "pytorch", "initializationRange": 0.1,
+            **({"attention": {"memory": self.attention_memory}} if self.attention_memory else {}),
         }
 
 
@@ -116,12 +207,11 @@ def load(path, device="cpu"):
     config = json.loads(meta["quill.config"])
     if json.loads(meta.get("quill.training", "{}")).get("level") == "bpe":
         raise ValueError(f"{path} is a bpe model; encode its text with its tokenizer.json (quill export-vocab) in Hugging Face tokenizers")
-    if config.get("attention"):
-        raise ValueError(f"{path} has an attention head, which this module's RNNModel does not have")
     vocab = json.loads(meta["quill.vocabulary"])["tokens"]
     summary = json.loads(meta.get("quill.training", "{}"))
     model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],
-                     config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False))
+                     config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False),
+                     (config.get("attention") or {}).get("memory", 0))
     tensors = load_file(path, device=device)
     wanted = {k: v for k, v in tensors.items() if k in model.state_dict()}
     model.load_state_dict(wanted)
@@ -148,7 +238,8 @@ def save(path, model, vocab, level, mode="stream", summary=None):
     summary.setdefault("history", [])
     summary.update(level=level, mode=mode)
     meta = {
-        "quill.format": FORMAT,
+        # Format 3 is the first that holds an attention head; a plain model is written as before.
+        "quill.format": "3" if getattr(model, "attention_memory", 0) else FORMAT,
         "quill.config": json.dumps(model.config(), sort_keys=True),
         "quill.vocabulary": json.dumps({"specials": specials, "tokens": list(vocab)}, ensure_ascii=False),
         "quill.training": json.dumps(summary, sort_keys=True),
