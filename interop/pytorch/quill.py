@@ -104,7 +104,7 @@ class RNNModel(nn.Module):
             # The layers below the head and above it run as two stacks that share the parameters of
             # self.rnn (which keeps the rnn.*_l{k} names); plain attributes, so not registered twice.
             split = max(1, layers - 1)
-            self._stacks = [self._view(k0, k1, between) for k0, k1 in ((0, split), (split, layers)) if k1 > k0]
+            self._stacks = [(k0, self._view(k0, k1, between)) for k0, k1 in ((0, split), (split, layers)) if k1 > k0]
         self.decoder = nn.Linear(hidden, vocab_size)
         if tie_weights:
             self.decoder.weight = self.encoder.weight
@@ -117,12 +117,16 @@ class RNNModel(nn.Module):
         rnn = self.rnn
         size = rnn.input_size if first == 0 else rnn.hidden_size
         kind = {"lstm": nn.LSTM, "gru": nn.GRU}.get(self.cell)
+        between = between if end - first > 1 else 0.0  # (PyTorch warns of dropout in a one-layer module)
         view = kind(size, rnn.hidden_size, end - first, dropout=between) if kind else \
             nn.RNN(size, rnn.hidden_size, end - first, nonlinearity=rnn.nonlinearity, dropout=between)
-        for k in range(first, end):
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                setattr(view, f"{name}_l{k - first}", getattr(rnn, f"{name}_l{k}"))
+        self._share(first, view)
         return view
+
+    def _share(self, first, view):
+        for k in range(view.num_layers):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(view, f"{name}_l{k}", getattr(self.rnn, f"{name}_l{first + k}"))
 
     def forward(self, ids, state=None):
         """ids: (T, B) token ids. Returns (T, B, V) logits and the final state."""
@@ -132,28 +136,23 @@ class RNNModel(nn.Module):
             return self.decoder(self.drop(y)), state
         rnn_state, memory, lengths = state if state is not None else self.init_state(ids.shape[1])
         lstm = self.cell == "lstm"
-        below = self._stacks[0].num_layers
-        def part(s, a, b):
-            return (s[0][a:b], s[1][a:b]) if lstm else s[a:b]
-        y, low = self._stacks[0](x, part(rnn_state, 0, below))
-        y, memory, lengths = self.attention(y, memory, lengths)
-        finals = [low]
-        if len(self._stacks) > 1:
-            y, high = self._stacks[1](self.drop(y), part(rnn_state, below, self.layers))
-            finals.append(high)
+        finals = []
+        for first, stack in self._stacks:
+            end = first + stack.num_layers
+            stack.train(self.training)  # not a registered submodule, so model.eval() does not reach it
+            y, final = stack(x, (rnn_state[0][first:end], rnn_state[1][first:end]) if lstm else rnn_state[first:end])
+            finals.append(final)
+            if first == 0:
+                y, memory, lengths = self.attention(y, memory, lengths)
+                x = self.drop(y)
         rnn_state = (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals])) if lstm else torch.cat(finals)
         return self.decoder(self.drop(y)), (rnn_state, memory, lengths)
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
-        for view in getattr(self, "_stacks", []):  # follow the shared parameters to a new device or dtype
-            for k in range(view.num_layers):
-                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                    setattr(view, f"{name}_l{k}", getattr(self.rnn, f"{name}_l{k + self._first(view)}"))
+        for first, view in getattr(self, "_stacks", []):  # follow the parameters to a new device or dtype
+            self._share(first, view)
         return self
-
-    def _first(self, view):
-        return 0 if view is self._stacks[0] else self._stacks[0].num_layers
 
     def init_state(self, batch):
         """A zero state for ``batch`` rows (with an attention head, an empty memory too)."""
