@@ -13,48 +13,82 @@ can also be run alone:
 
     python3 Benchmarks/pytorch_twin.py --vocab 65 --embed 64 --hidden 256 --batch 32 --seq-len 64
 
+With `--attention --attention-memory M` the model has Quill's attention head after the
+second-to-last layer (interop/pytorch/quill.py's `Attention`, the module checked there against the
+parity fixtures): the layers below it and the one above it are two nn modules, and the memory of
+the last M states is carried between windows and, in generation, from token to token (PyTorch
+concatenates it with the new state each time; Quill keeps a ring).
+
 It prints one JSON object with the same keys as `quill-bench train --json`. With
 `--adaptive-softmax C1,C2,...` (and `--adaptive-div`) the decoder is nn.AdaptiveLogSoftmaxWithLoss
 (head_bias=True), trained on its own loss and sampled from its log_prob, as Quill's flag does.
 """
 import argparse
 import json
+import os
 import resource
+import sys
 import time
 
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "interop", "pytorch"))
+from quill import Attention  # noqa: E402
+
+
+def recurrent(cell, inputs, hidden, layers):
+    if cell == "lstm":
+        return nn.LSTM(inputs, hidden, layers)
+    if cell == "gru":
+        return nn.GRU(inputs, hidden, layers)
+    return nn.RNN(inputs, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
+
 
 class RNNModel(nn.Module):
-    def __init__(self, cell, vocab, embed, hidden, layers, cutoffs=None, div_value=4.0):
+    def __init__(self, cell, vocab, embed, hidden, layers, cutoffs=None, div_value=4.0, attention_memory=0):
         super().__init__()
         self.encoder = nn.Embedding(vocab, embed)
-        if cell == "lstm":
-            self.rnn = nn.LSTM(embed, hidden, layers)
-        elif cell == "gru":
-            self.rnn = nn.GRU(embed, hidden, layers)
-        else:
-            self.rnn = nn.RNN(embed, hidden, layers, nonlinearity="relu" if cell == "rnn-relu" else "tanh")
+        below = layers if attention_memory == 0 else max(1, layers - 1)
+        self.rnn = recurrent(cell, embed, hidden, below)
+        self.attention = Attention(hidden, attention_memory) if attention_memory else None
+        self.above = recurrent(cell, hidden, hidden, layers - below) if layers > below else None
         self.adaptive = bool(cutoffs)
         if self.adaptive:
             self.decoder = nn.AdaptiveLogSoftmaxWithLoss(hidden, vocab, cutoffs, div_value=div_value, head_bias=True)
         else:
             self.decoder = nn.Linear(hidden, vocab)
-        self.cell = cell
+        self.cell, self.layers, self.hidden = cell, layers, hidden
+
+    def decode(self, output):
+        """Logits, or with an adaptive softmax the top layer's output (the decoder scores it)."""
+        return output if self.adaptive else self.decoder(output)
 
     def forward(self, tokens, state):
-        """Logits, or with an adaptive softmax the top layer's output (the decoder scores it)."""
-        output, state = self.rnn(self.encoder(tokens), state)
-        return (output if self.adaptive else self.decoder(output)), state
+        if self.attention is None:
+            output, state = self.rnn(self.encoder(tokens), state)
+            return self.decode(output), state
+        (low, high), memory, lengths = state
+        output, low = self.rnn(self.encoder(tokens), low)
+        output, memory, lengths = self.attention(output, memory, lengths)
+        if self.above is not None:
+            output, high = self.above(output, high)
+        return self.decode(output), ((low, high), memory, lengths)
 
     def zero_state(self, batch):
-        h = torch.zeros(self.rnn.num_layers, batch, self.rnn.hidden_size)
-        return (h, h.clone()) if self.cell == "lstm" else h
+        def zeros(layers):
+            h = torch.zeros(layers, batch, self.hidden)
+            return (h, h.clone()) if self.cell == "lstm" else h
+        if self.attention is None:
+            return zeros(self.layers)
+        high = zeros(self.above.num_layers) if self.above is not None else None
+        return ((zeros(self.rnn.num_layers), high), *self.attention.empty_memory(batch, torch.zeros(1, self.hidden)))
 
 
 def detach(state):
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    if isinstance(state, tuple):
+        return tuple(detach(s) for s in state)
+    return state.detach() if state is not None else None
 
 
 def main():
@@ -71,12 +105,15 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--adaptive-softmax", default="", help="comma-separated cutoffs (empty: the full softmax)")
     p.add_argument("--adaptive-div", type=float, default=4.0)
+    p.add_argument("--attention", action="store_true")
+    p.add_argument("--attention-memory", type=int, default=256)
     a = p.parse_args()
     cutoffs = [int(c) for c in a.adaptive_softmax.split(",")] if a.adaptive_softmax else None
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = RNNModel(a.cell, a.vocab, a.embed, a.hidden, a.layers, cutoffs, a.adaptive_div)
+    model = RNNModel(a.cell, a.vocab, a.embed, a.hidden, a.layers, cutoffs, a.adaptive_div,
+                     a.attention_memory if a.attention else 0)
     criterion = nn.CrossEntropyLoss()
     lr = 0.1
     tokens = torch.randint(0, a.vocab, (a.seq_len * (a.steps + 1) + 1, a.batch))

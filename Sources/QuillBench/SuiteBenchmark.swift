@@ -1,7 +1,7 @@
 import Foundation
 
-/// `quill-bench suite`: the four standard configurations, each run in its own process (so peak
-/// memory is its own), several times. With `--pytorch PYTHON` the PyTorch twin
+/// `quill-bench suite`: the four standard configurations and the char one with an attention head
+/// (M = 512), each run in its own process (so peak memory is its own), several times. With `--pytorch PYTHON` the PyTorch twin
 /// (`Benchmarks/pytorch_twin.py`: same model, data and loop) runs alternately with Quill in the
 /// same session, and the table shows both medians and their ratio. No peer figure is ever quoted
 /// from elsewhere: without `--pytorch` the PyTorch columns are not printed at all.
@@ -10,10 +10,13 @@ enum SuiteBenchmark {
         let name: String
         let vocabulary: Int, embed: Int, hidden: Int, batch: Int, steps: Int
         let trainSteps: Int, generate: Int
+        /// M of an attention head (`--attention --attention-memory M`), or nil for none.
+        var attention: Int? = nil
 
         var arguments: [String] {
             ["--vocab", "\(vocabulary)", "--embed", "\(embed)", "--hidden", "\(hidden)", "--layers", "2",
              "--batch", "\(batch)", "--seq-len", "\(steps)", "--steps", "\(trainSteps)", "--generate", "\(generate)"]
+                + (attention.map { ["--attention", "--attention-memory", "\($0)"] } ?? [])
         }
     }
 
@@ -22,6 +25,7 @@ enum SuiteBenchmark {
         Entry(name: "char-big", vocabulary: 65, embed: 128, hidden: 512, batch: 64, steps: 100, trainSteps: 8, generate: 2000),
         Entry(name: "word-small", vocabulary: 10_000, embed: 200, hidden: 200, batch: 20, steps: 20, trainSteps: 30, generate: 1000),
         Entry(name: "word-medium", vocabulary: 10_000, embed: 650, hidden: 650, batch: 20, steps: 35, trainSteps: 8, generate: 300),
+        Entry(name: "char-attn", vocabulary: 65, embed: 64, hidden: 256, batch: 32, steps: 64, trainSteps: 30, generate: 3000, attention: 512),
     ]
 
     static func run(arguments: [String]) throws {

@@ -21,7 +21,8 @@ commands:
   generate [--launches N]               batch-1 generation and evaluation tokens/s (2×256 char, 2×650
                                         word), the memory-bandwidth bound, time to first token
   suite [--repeats N] [--pytorch PYTHON] [--twin PATH] [--configs a,b] [--cell C]
-                                        the four standard configurations; with --pytorch, the
+                                        the four standard configurations and char-attn (char with
+                                        --attention --attention-memory 512); with --pytorch, the
                                         PyTorch twin (Benchmarks/pytorch_twin.py) run alternately
                                         in the same session, medians and ratios side by side
   tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding

@@ -17,7 +17,7 @@ final class SearchTable {
 
     /// Column widths: text is right-aligned in each, except the optimizer's and the status.
     static let columns: [(title: String, width: Int)] = [
-        ("trial", 5), ("rung", 4), ("lr", 8), ("hidden", 6), ("L", 2), ("embed", 5), ("tie", 3), ("drop", 5), ("wdrop", 5), ("edrop", 5),
+        ("trial", 5), ("rung", 4), ("lr", 8), ("hidden", 6), ("L", 2), ("embed", 5), ("tie", 3), ("attn", 5), ("drop", 5), ("wdrop", 5), ("edrop", 5),
         ("lock", 4), ("seq", 4), ("batch", 5), ("opt", -7), ("steps", 7), ("val loss", 8), ("tok/s", 7), ("status", 0),
     ]
 
@@ -41,7 +41,8 @@ final class SearchTable {
         }
         let vocabulary = p.vocabularySize.map { ", vocab \($0)" } ?? ""
         return format(["\(t.id)", "\(t.rung)", String(format: "%.3g", p.learningRate), "\(p.hiddenSize)", "\(p.layers)",
-                       "\(p.embeddingSize)", p.tieWeights ? "yes" : "no", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
+                       "\(p.embeddingSize)", p.tieWeights ? "yes" : "no",
+                       p.attentionMemory.map { "\($0)" } ?? "-", String(format: "%.2f", p.dropout), String(format: "%.2f", p.weightDrop),
                        String(format: "%.2f", p.embeddingDropout), p.lockedDropout ? "yes" : "no", "\(p.sequenceLength)",
                        "\(p.batchSize)", p.optimizer.rawValue, "\(t.steps)", loss, Format.count(t.tokensPerSecond), status + vocabulary])
     }

@@ -15,7 +15,11 @@ import QuillKernels
 /// place: the memory slots and Y have the same layout (slot-major, row stride B·H), so each
 /// product over K is two products, one over the memory and one over the window. The memory gets
 /// no gradient; the new one is written into a buffer of this layer's and swapped with the
-/// caller's, which leaves this layer the old one for backward without a copy. Rows of a batch are
+/// caller's. Each row's memory is
+/// packed for GEMM once a forward, in both of the layouts its products read (as keys, transposed,
+/// and as values), and backward's two products over the memory reuse the packs: a product through a
+/// `PackedMatrix` gives the same bits as one that packs per call, and with T = 64 rows a product the
+/// packing of a 512-slot memory cost about as much as its multiply-adds. Rows of a batch are
 /// independent, so each worker takes whole rows and runs their products on its own thread: the
 /// results are the same bits for any thread count.
 final class AttentionLayer {
@@ -25,7 +29,8 @@ final class AttentionLayer {
     private let parameters: ParameterStore
     private let gradients: ParameterStore
 
-    /// The memory the last forward read ((M, B, H), swapped out of the caller's state), and Y.
+    /// The memory the last forward read ((M, B, H), swapped out of the caller's state; the next
+    /// forward writes the new memory into it), and Y.
     private var previousMemory: [Float] = []
     private var window: UnsafePointer<Float>?
     private let normalized = Workspace() // (T·B, H) N
@@ -39,6 +44,9 @@ final class AttentionLayer {
     let output = Workspace()
     private var steps = 0, batch = 0, past = 0
     private var starts: [Int] = []       // P − len_b per row: its first valid memory slot
+    /// Per batch row, the P memory slots in reach packed as op(B) for GEMM: transposed (the
+    /// (H, P) keys of the scores and of dA) and not (the (P, H) values of C and of dQ̃).
+    private var packedKeys: [PackedMatrix] = [], packedValues: [PackedMatrix] = []
 
     /// The last forward's weights A, read in place (valid until the next forward; backward keeps
     /// them): row (b, s) is the P + T values at `pointer + (b·T + s)·(P + T)`, over the P memory
@@ -82,13 +90,15 @@ final class AttentionLayer {
 
         let a = weights.buffer(b * t * width), c = context.buffer(rows * h)
         let starts = self.starts
+        while packedKeys.count < b { packedKeys.append(PackedMatrix()); packedValues.append(PackedMatrix()) }
+        let keys = packedKeys, values = packedValues
         memory.withUnsafeBufferPointer { stored in
             let mem = stored.baseAddress! + (m - p) * rowStride // the P slots in reach
             Parallel.forEach(b) { row in
                 let ar = a + row * t * width
                 if p > 0 {
-                    GEMM.multiply(m: t, n: p, k: h, a: q + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
-                                  transposeB: true, c: ar, ldc: width, parallel: false)
+                    keys[row].pack(k: h, n: p, b: mem + row * h, ldb: rowStride, transposeB: true)
+                    GEMM.multiply(m: t, a: q + row * h, lda: rowStride, packedB: keys[row], c: ar, ldc: width, parallel: false)
                 }
                 GEMM.multiply(m: t, n: t, k: h, a: q + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
                               transposeB: true, c: ar + p, ldc: width, parallel: false)
@@ -100,8 +110,8 @@ final class AttentionLayer {
                     for j in (hi + 1)..<width { scores[j] = 0 }
                 }
                 if p > 0 {
-                    GEMM.multiply(m: t, n: h, k: p, a: ar, lda: width, b: mem + row * h, ldb: rowStride,
-                                  c: c + row * h, ldc: rowStride, parallel: false)
+                    values[row].pack(k: p, n: h, b: mem + row * h, ldb: rowStride, transposeB: false)
+                    GEMM.multiply(m: t, a: ar, lda: width, packedB: values[row], c: c + row * h, ldc: rowStride, parallel: false)
                 }
                 GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, b: y + row * h, ldb: rowStride,
                               beta: p > 0 ? 1 : 0, c: c + row * h, ldc: rowStride, parallel: false)
@@ -184,35 +194,32 @@ final class AttentionLayer {
         let dq = tmp
         let starts = self.starts
         let dsAll = scoreGradients.buffer(b * t * width)
-        previousMemory.withUnsafeBufferPointer { stored in
-            let mem = stored.baseAddress! + (m - p) * rowStride
-            Parallel.forEach(b) { row in
-                let ar = a + row * t * width, ds = dsAll + row * t * width
-                if p > 0 {
-                    GEMM.multiply(m: t, n: p, k: h, a: c + row * h, lda: rowStride, b: mem + row * h, ldb: rowStride,
-                                  transposeB: true, c: ds, ldc: width, parallel: false)
-                }
-                GEMM.multiply(m: t, n: t, k: h, a: c + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
-                              transposeB: true, c: ds + p, ldc: width, parallel: false)
-                GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, transposeA: true, b: c + row * h, ldb: rowStride,
-                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
-                for s in 0..<t {
-                    let weightsRow = ar + s * width, dsRow = ds + s * width
-                    let lo = max(starts[row], p + s - m), hi = p + s
-                    let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
-                    for j in 0..<lo { dsRow[j] = 0 }
-                    for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
-                    for j in (hi + 1)..<width { dsRow[j] = 0 }
-                }
-                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
-                              beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
-                if p > 0 {
-                    GEMM.multiply(m: t, n: h, k: p, a: ds, lda: width, b: mem + row * h, ldb: rowStride,
-                                  c: dq + row * h, ldc: rowStride, parallel: false)
-                }
-                GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, b: y + row * h, ldb: rowStride,
-                              beta: p > 0 ? 1 : 0, c: dq + row * h, ldc: rowStride, parallel: false)
+        // The memory is read through forward's packs of it (the same bits as packing it here).
+        let keys = packedKeys, values = packedValues
+        Parallel.forEach(b) { row in
+            let ar = a + row * t * width, ds = dsAll + row * t * width
+            if p > 0 {
+                GEMM.multiply(m: t, a: c + row * h, lda: rowStride, packedB: keys[row], c: ds, ldc: width, parallel: false)
             }
+            GEMM.multiply(m: t, n: t, k: h, a: c + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
+                          transposeB: true, c: ds + p, ldc: width, parallel: false)
+            GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, transposeA: true, b: c + row * h, ldb: rowStride,
+                          beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+            for s in 0..<t {
+                let weightsRow = ar + s * width, dsRow = ds + s * width
+                let lo = max(starts[row], p + s - m), hi = p + s
+                let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
+                for j in 0..<lo { dsRow[j] = 0 }
+                for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
+                for j in (hi + 1)..<width { dsRow[j] = 0 }
+            }
+            GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
+                          beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
+            if p > 0 {
+                GEMM.multiply(m: t, a: ds, lda: width, packedB: values[row], c: dq + row * h, ldc: rowStride, parallel: false)
+            }
+            GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, b: y + row * h, ldb: rowStride,
+                          beta: p > 0 ? 1 : 0, c: dq + row * h, ldc: rowStride, parallel: false)
         }
 
         // Key gate: Q̃ = Q⊙σ(g_k)/√H, so dg_k = Σ dQ̃⊙Q⊙σ'(g_k)/√H and dQ = dQ̃⊙σ(g_k)/√H.

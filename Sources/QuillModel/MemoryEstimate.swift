@@ -29,11 +29,12 @@ package struct MemoryEstimate: Sendable, Equatable {
         let gateBuffers = config.cell == .gru ? 2.0 : 1.0
         let perLayer = rows * g * h * gateBuffers + (rows + Double(batch)) * h * states + (training ? rows * h : 0)
         let gradients = training ? 2 * rows * max(e, h) : 0
-        // Attention: the caller's memory and the layer's spare (M·B·H each), the attention weights
-        // (B·T·(M+T), and their gradient in training) and five (T·B, H) buffers.
+        // Attention: the caller's memory, the layer's spare and its two packs of the memory (M·B·H
+        // each), the attention weights (B·T·(M+T), and their gradient in training) and five (T·B, H)
+        // buffers.
         var attention = 0.0
         if let m = config.attention.map({ Double($0.memory) }) {
-            attention = 2 * m * Double(batch) * h + rows * (m + Double(steps)) * (training ? 2 : 1) + 5 * rows * h
+            attention = 4 * m * Double(batch) * h + rows * (m + Double(steps)) * (training ? 2 : 1) + 5 * rows * h
         }
         activationBytes = 4 * (rows * e + l * perLayer + rows * v + gradients + attention)
     }

@@ -43,6 +43,14 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     /// trials by nats per character (`HyperparameterSearch`).
     public var vocabularySizes: [Int]? = nil
 
+    /// Attention memories M to draw from, 0 for a model without the head. nil, the default, means
+    /// [0] and draws nothing, so a space without the key samples the same trials as before it
+    /// existed, and a search log written then still reads.
+    public var attentionMemories: [Int]? = nil
+
+    /// `attentionMemories` with its default filled in.
+    var attentionChoices: [Int] { attentionMemories ?? [0] }
+
     /// The default space for a level: word models get word-sized layers and embeddings.
     public init(level: TokenLevel = .char) {
         if level == .word {
@@ -116,6 +124,14 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             }) else { throw fail("vocab_size", what) }
             vocabularySizes = v
         }
+        // false: no head; true: the head with `quill train`'s default memory; a number: that memory.
+        let attentionWhat = "true, false, a memory size from 1 to \(ModelConfig.Attention.memoryLimit) or a list of them"
+        if let v = try list("attention", attentionWhat, { value -> Int? in
+            if let on = value.bool { return on ? ModelConfig.Attention.defaultMemory : 0 }
+            return value.number.flatMap { $0 >= 1 && $0 <= Double(ModelConfig.Attention.memoryLimit) && $0.rounded() == $0 ? Int($0) : nil }
+        }) {
+            attentionMemories = v
+        }
         let names = Optimizer.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         if let v = try list("optimizer", "one of \(names) or a list of them", { $0.string.flatMap(Optimizer.Kind.init(rawValue:)) }) {
             optimizers = v
@@ -139,7 +155,7 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         let optimizer = pick(optimizers)
         let rates = optimizer == .sgd ? sgdLearningRate : learningRate
         let hidden = pick(hiddenSizes), layerCount = pick(layers), embedding = pick(embeddingSizes), tied = pick(tieWeights)
-        return TrialParameters(
+        var p = TrialParameters(
             learningRate: round3(logUniform(rates), in: rates), hiddenSize: hidden, layers: layerCount,
             embeddingSize: tied ? hidden : embedding, tieWeights: tied, dropout: Float(round3(uniform(dropout), in: dropout)),
             weightDrop: Float(round3(uniform(weightDrop), in: weightDrop)),
@@ -147,6 +163,10 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             sequenceLength: pick(sequenceLengths), batchSize: pick(batchSizes), optimizer: optimizer)
             // Drawn last and only when searched, so a space without it draws what it always drew.
             .with(vocabularySize: vocabularySizes.map(pick))
+        // Drawn after the vocabulary size, and only when there is a choice, so the draws before it stay those of a space without the key.
+        let memory = attentionChoices.count > 1 ? pick(attentionChoices) : attentionChoices[0]
+        p.attentionMemory = memory > 0 ? memory : nil
+        return p
     }
 
     /// Whether `p` lies in this space.
@@ -160,5 +180,6 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             && holds(embeddingDropout, p.embeddingDropout) && lockedDropout.contains(p.lockedDropout)
             && sequenceLengths.contains(p.sequenceLength) && batchSizes.contains(p.batchSize) && optimizers.contains(p.optimizer)
             && (vocabularySizes.map { sizes in p.vocabularySize.map(sizes.contains) ?? false } ?? (p.vocabularySize == nil))
+            && attentionChoices.contains(p.attentionMemory ?? 0)
     }
 }

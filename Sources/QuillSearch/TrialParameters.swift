@@ -27,6 +27,9 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     public var batchSize: Int
     /// The optimizer.
     public var optimizer: Optimizer.Kind
+    /// M of the attention head (`--attention --attention-memory M`); nil: no head. Optional, so a
+    /// trial logged before the search had an `attention` key reads as a model without one.
+    public var attentionMemory: Int? = nil
     /// Weight decay, when not the optimizer's default. The space does not search it; the time-only
     /// recipe, which the search starts from, may set one.
     public var weightDecay: Float? = nil
@@ -63,6 +66,7 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         let decay = options.optimizer.weightDecay
         weightDecay = decay == optimizer.defaultWeightDecay ? nil : decay
         averageDecay = options.averageDecay
+        attentionMemory = options.attention ? options.attentionMemory : nil
     }
 
     /// Sets these parameters in `options`, leaving the rest as they are.
@@ -83,6 +87,8 @@ public struct TrialParameters: Codable, Equatable, Sendable {
         if let weightDecay { options.optimizer.weightDecay = weightDecay }
         if let averageDecay { options.averageDecay = averageDecay }
         if let vocabularySize { options.bytePairVocabularySize = vocabularySize }
+        options.attention = attentionMemory != nil
+        if let attentionMemory { options.attentionMemory = attentionMemory }
     }
 
     /// These parameters with `vocabularySize` set.

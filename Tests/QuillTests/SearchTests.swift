@@ -103,12 +103,62 @@ final class SearchTests: XCTestCase {
                                        (#"{"lr": [0.01, 0.001]}"#, "'lr'"), (#"{"dropout": [0, 1.5]}"#, "'dropout'"),
                                        (#"{"optimizer": ["lamb"]}"#, "'optimizer'"), (#"[1, 2]"#, "JSON object"),
                                        (#"{"layers": [0]}"#, "'layers'"), (#"{"locked_dropout": 1}"#, "'locked_dropout'"),
-                                       (#"{"tie": "yes"}"#, "'tie'")]
+                                       (#"{"tie": "yes"}"#, "'tie'"), (#"{"attention": 0}"#, "'attention'"),
+                                       (#"{"attention": [true, 2.5]}"#, "'attention'"), (#"{"attention": 65537}"#, "'attention'")]
         for (text, named) in bad {
             XCTAssertThrowsError(try SearchSpace(json: text), text) { error in
                 XCTAssertTrue("\(error)".contains(named), "\(text): \(error)")
             }
         }
+    }
+
+    /// The `attention` key: false, true (the default memory) or memory sizes; a space without it
+    /// draws exactly the trials it drew before the key existed, and its trials carry no head.
+    func testSpaceFileAttentionKey() throws {
+        let plain = SearchSpace(), both = try SearchSpace(json: #"{"attention": [false, true, 64]}"#)
+        XCTAssertNil(plain.attentionMemories)
+        XCTAssertEqual(both.attentionMemories, [0, ModelConfig.Attention.defaultMemory, 64])
+        XCTAssertEqual(try SearchSpace(json: #"{"attention": 512}"#).attentionMemories, [512])
+        XCTAssertEqual(try SearchSpace(json: #"{"attention": false}"#).attentionMemories, [0])
+        let noHead = try SearchSpace(json: #"{"attention": false}"#)
+        var off = SeededGenerator(seed: 9), plainAgain = SeededGenerator(seed: 9)
+        var memories = Set<Int>()
+        for seed in 0..<40 as Range<UInt64> {
+            var a = SeededGenerator(seed: seed), b = SeededGenerator(seed: seed)
+            let p = plain.sample(&a), q = both.sample(&b)
+            XCTAssertNil(p.attentionMemory)
+            XCTAssertEqual(noHead.sample(&off), plain.sample(&plainAgain), "an explicit false draws as no key")
+            // The head is drawn after everything else: the rest of the trial is the plain space's.
+            var rest = q
+            rest.attentionMemory = nil
+            XCTAssertEqual(rest, p)
+            XCTAssertTrue(both.contains(q) && plain.contains(p), "\(q)")
+            XCTAssertEqual(noHead.contains(q), q.attentionMemory == nil, "\(q)")
+            memories.insert(q.attentionMemory ?? 0)
+            // What a trial sets is what `quill train` receives.
+            var options = TrainingOptions(corpus: "", outputFolder: nil)
+            q.apply(to: &options)
+            XCTAssertEqual(options.attention, q.attentionMemory != nil)
+            if let m = q.attentionMemory { XCTAssertEqual(options.attentionMemory, m) }
+            XCTAssertEqual(TrialParameters(of: options), q)
+        }
+        XCTAssertEqual(memories, [0, ModelConfig.Attention.defaultMemory, 64], "every choice is drawn")
+        // A trial logged before the key existed reads as one without a head.
+        let old = #"{"learningRate":0.002,"hiddenSize":8,"layers":1,"embeddingSize":4,"tieWeights":false,"dropout":0,"weightDrop":0,"#
+            + #""embeddingDropout":0,"lockedDropout":false,"sequenceLength":8,"batchSize":4,"optimizer":"adam"}"#
+        XCTAssertNil(try JSONDecoder().decode(TrialParameters.self, from: Data(old.utf8)).attentionMemory)
+    }
+
+    /// Trials drawn with a head train with it: the kept checkpoint has the memory the trial drew.
+    func testAttentionTrialsTrainWithTheHead() throws {
+        var s = try settings("attention", space: #"{"hidden": [8], "embed": [4], "layers": [1, 2], "seq_len": [8], "batch": [4], "attention": 5}"#)
+        s.budget = 300
+        let outcome = try HyperparameterSearch(settings: s).run()
+        XCTAssertEqual(outcome.trials.map(\.parameters.attentionMemory), Array(repeating: 5, count: outcome.trials.count))
+        let best = try XCTUnwrap(outcome.best)
+        let checkpoint = try Checkpoint(contentsOf: folder + "/attention/best")
+        XCTAssertEqual(checkpoint.config.attention?.memory, 5)
+        XCTAssertEqual(checkpoint.config.layers, best.parameters.layers)
     }
 
     /// The first trial is what `quill train --max-time T` would train for the last rung's time T,
@@ -277,7 +327,7 @@ extension CLITests {
     /// bad budgets, spaces and resumes are one-line usage errors.
     func testSearchCommandPrintsJSONAndARunnableWinner() throws {
         let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 60), "c.txt")
-        let space = write(#"{"hidden": [8, 12], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4]}"#, "space.json")
+        let space = write(#"{"hidden": [8, 12], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4], "attention": [false, 4]}"#, "space.json")
         // (The baseline, a 2 × 256 model, is left out to keep the test quick; SearchTests covers it.)
         let run = try quill(["search", corpus, "--budget", "5m", "--rung-steps", "2", "--space", space, "--json", "--out", "s", "--no-baseline"])
         XCTAssertEqual(run.status, 0, run.stderr)
@@ -304,6 +354,11 @@ extension CLITests {
         let params = try XCTUnwrap(best["params"] as? [String: Any])
         let info = try quill(["info", "w"])
         XCTAssertTrue(info.stdout.contains("1 × \(params["hidden"] as! Int) hidden"), info.stdout)
+        // The head, when the winner drew one, is in the command and in the model it trains.
+        let attended = params["attention"] as? Int == 4
+        XCTAssertTrue(attended || params["attention"] as? Bool == false, "\(params)")
+        XCTAssertEqual(command.contains("--attention --attention-memory 4 "), attended, command)
+        XCTAssertEqual(info.stdout.contains("memory 4 positions"), attended, info.stdout)
 
         assertError(try quill(["search", corpus, "--out", "t"]), status: 2, "--budget")
         assertError(try quill(["search", corpus, "--budget", "2m", "--out", "t"]), status: 2, "too short")

@@ -33,10 +33,50 @@ from safetensors import safe_open
 
 FORMAT = "1"  # what save() writes: Quill upgrades it on reading
 READS = ("1", "2", "3", "4")  # what load() reads: 2 requires every config field, 3 may add an attention head, 4 an adaptive softmax
-ADAPTIVE_FORMAT = "4"  # what save() writes for a model with an adaptive softmax
+ADAPTIVE_FORMAT = "4"  # what save() writes for a model with an adaptive softmax (3 for one with an attention head)
 SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 _ASCII_SPACE = re.compile(r"[ \t\v\f\r]+")
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn-tanh": "RNN_TANH", "rnn-relu": "RNN_RELU"}
+
+
+class Attention(nn.Module):
+    """Quill's single attention head (SHA-RNN's, docs/attention.md): the query is a LayerNorm'd
+    projection of the attended layer's output y; the keys and values are the states themselves
+    (the carried memory's, then the window's) scaled by sigmoid gates; position t attends to
+    itself and the ``memory`` states before it; the output is y + softmax(q k^T / sqrt(H)) v.
+
+    The memory is a (M, B, H) tensor with each row's states right-aligned, and ``lengths`` (B)
+    how many of them each row holds; it carries no gradient, as the recurrent state between
+    windows does not.
+    """
+
+    def __init__(self, hidden, memory):
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden)
+        self.query_norm = nn.LayerNorm(hidden)
+        self.key_gate = nn.Parameter(torch.zeros(hidden))
+        self.value_gate = nn.Parameter(torch.zeros(hidden))
+        self.memory = memory
+
+    def empty_memory(self, batch, like):
+        return like.new_zeros(self.memory, batch, like.shape[-1]), torch.zeros(batch, dtype=torch.long, device=like.device)
+
+    def forward(self, y, memory, lengths):
+        """y: (T, B, H). Returns (T, B, H) and the memory and lengths after the window."""
+        steps, batch, hidden = y.shape
+        states = torch.cat([memory.detach(), y])  # (M + T, B, H); memory slot s < M is valid for s >= M - lengths
+        q = self.query_norm(self.query(y)) * torch.sigmoid(self.key_gate)
+        scores = torch.einsum("tbh,sbh->bts", q, states) / math.sqrt(hidden)
+        t = torch.arange(steps, device=y.device)[:, None]
+        s = torch.arange(self.memory + steps, device=y.device)[None, :]
+        reach = (s <= t + self.memory) & (s >= t)  # itself and the M positions before it
+        valid = reach[None] & (s[None] >= (self.memory - lengths.to(y.device))[:, None, None])
+        weights = torch.softmax(scores.masked_fill(~valid, float("-inf")), dim=-1)
+        attended = torch.einsum("bts,sbh->tbh", weights, states) * torch.sigmoid(self.value_gate)
+        kept_lengths = torch.clamp(lengths + steps, max=self.memory)
+        slot = torch.arange(self.memory, device=y.device)[:, None]
+        kept = states[-self.memory:].detach() * (slot >= self.memory - kept_lengths.to(y.device)[None, :])[..., None]
+        return y + attended, kept, kept_lengths
 
 
 class RNNModel(nn.Module):
@@ -44,13 +84,16 @@ class RNNModel(nn.Module):
     between layers and before the decoder: the shape (and parameter names) of PyTorch's
     word_language_model example, which is also Quill's model.
 
-    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu. ``adaptive`` ({"cutoffs": [...],
-    "divValue": d}, Quill's config field) puts nn.AdaptiveLogSoftmaxWithLoss (head_bias=True) in
-    place of the decoder; ``forward`` then returns log-probabilities, whose cross-entropy is the
-    model's, and ``model.decoder(rows, targets).loss`` trains faster.
+    ``cell`` is Quill's name: lstm, gru, rnn-tanh or rnn-relu. ``attention_memory`` M > 0 adds
+    Quill's attention head (``Attention``) after the second-to-last layer (after the only one of a
+    one-layer model); the state is then (recurrent state, memory, memory lengths). ``adaptive``
+    ({"cutoffs": [...], "divValue": d}, Quill's config field) puts nn.AdaptiveLogSoftmaxWithLoss
+    (head_bias=True) in place of the decoder; ``forward`` then returns log-probabilities, whose
+    cross-entropy is the model's, and ``model.decoder(rows, targets).loss`` trains faster.
     """
 
-    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False, adaptive=None):
+    def __init__(self, cell, vocab_size, embed, hidden, layers, dropout=0.0, tie_weights=False, attention_memory=0,
+                 adaptive=None):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {', '.join(_CELLS)}, got {cell!r}")
@@ -66,6 +109,12 @@ class RNNModel(nn.Module):
             self.rnn = nn.GRU(embed, hidden, layers, dropout=between)
         else:
             self.rnn = nn.RNN(embed, hidden, layers, nonlinearity=cell[4:], dropout=between)
+        if attention_memory > 0:
+            self.attention = Attention(hidden, attention_memory)
+            # The layers below the head and above it run as two stacks that share the parameters of
+            # self.rnn (which keeps the rnn.*_l{k} names); plain attributes, so not registered twice.
+            split = max(1, layers - 1)
+            self._stacks = [(k0, self._view(k0, k1, between)) for k0, k1 in ((0, split), (split, layers)) if k1 > k0]
         if adaptive and tie_weights:
             raise ValueError("tied weights cannot be used with an adaptive softmax")
         self.adaptive = dict(adaptive) if adaptive else None
@@ -78,21 +127,65 @@ class RNNModel(nn.Module):
             self.decoder.weight = self.encoder.weight
         self.tie_weights = tie_weights
         self.vocab_size, self.embed, self.hidden, self.layers, self.dropout = vocab_size, embed, hidden, layers, dropout
+        self.attention_memory = attention_memory
+
+    def _view(self, first, end, between):
+        """A recurrent module over layers first..<end of self.rnn, using the same parameter objects."""
+        rnn = self.rnn
+        size = rnn.input_size if first == 0 else rnn.hidden_size
+        kind = {"lstm": nn.LSTM, "gru": nn.GRU}.get(self.cell)
+        between = between if end - first > 1 else 0.0  # (PyTorch warns of dropout in a one-layer module)
+        view = kind(size, rnn.hidden_size, end - first, dropout=between) if kind else \
+            nn.RNN(size, rnn.hidden_size, end - first, nonlinearity=rnn.nonlinearity, dropout=between)
+        self._share(first, view)
+        return view
+
+    def _share(self, first, view):
+        for k in range(view.num_layers):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(view, f"{name}_l{k}", getattr(self.rnn, f"{name}_l{first + k}"))
 
     def forward(self, ids, state=None):
         """ids: (T, B) token ids. Returns (T, B, V) logits and the final state."""
         x = self.drop(self.encoder(ids))
-        y, state = self.rnn(x, state)
+        if self.attention_memory == 0:
+            y, state = self.rnn(x, state)
+            return self._decode(y), state
+        rnn_state, memory, lengths = state if state is not None else self.init_state(ids.shape[1])
+        lstm = self.cell == "lstm"
+        finals = []
+        for first, stack in self._stacks:
+            end = first + stack.num_layers
+            stack.train(self.training)  # not a registered submodule, so model.eval() does not reach it
+            y, final = stack(x, (rnn_state[0][first:end], rnn_state[1][first:end]) if lstm else rnn_state[first:end])
+            finals.append(final)
+            if first == 0:
+                y, memory, lengths = self.attention(y, memory, lengths)
+                x = self.drop(y)
+        rnn_state = (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals])) if lstm else torch.cat(finals)
+        return self._decode(y), (rnn_state, memory, lengths)
+
+    def _decode(self, y):
+        """Logits, or log-probabilities with an adaptive softmax, for the top layer's output y."""
         if self.adaptive:
             steps, batch, hidden = y.shape
-            return self.decoder.log_prob(self.drop(y).reshape(-1, hidden)).reshape(steps, batch, -1), state
-        return self.decoder(self.drop(y)), state
+            return self.decoder.log_prob(self.drop(y).reshape(-1, hidden)).reshape(steps, batch, -1)
+        return self.decoder(self.drop(y))
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        for first, view in getattr(self, "_stacks", []):  # follow the parameters to a new device or dtype
+            self._share(first, view)
+        return self
 
     def init_state(self, batch):
-        """A zero state for ``batch`` rows."""
+        """A zero state for ``batch`` rows (with an attention head, an empty memory too)."""
         weight = next(self.parameters())
         h = weight.new_zeros(self.layers, batch, self.hidden)
-        return (h, h.clone()) if self.cell == "lstm" else h
+        rnn_state = (h, h.clone()) if self.cell == "lstm" else h
+        if self.attention_memory == 0:
+            return rnn_state
+        return (rnn_state, *self.attention.empty_memory(batch, h))
 
     def config(self):
         """Quill's model config for this model (the ``quill.config`` metadata)."""
@@ -100,6 +193,7 @@ class RNNModel(nn.Module):
             "vocabularySize": self.vocab_size, "embeddingSize": self.embed, "hiddenSize": self.hidden,
             "layers": self.layers, "dropout": float(self.dropout), "tieWeights": bool(self.tie_weights),
             "cell": self.cell, "initialization": "pytorch", "initializationRange": 0.1,
+            **({"attention": {"memory": self.attention_memory}} if self.attention_memory else {}),
         }
         if self.adaptive:
             config["adaptiveSoftmax"] = {"cutoffs": list(self.adaptive["cutoffs"]),
@@ -304,14 +398,12 @@ def load(path, device="cpu"):
     if meta.get("quill.weights") == "int8":  # bf16 widens in load_state_dict; int8 codes need their scales
         raise ValueError(f"{path} holds int8 weights; load the checkpoint it was quantized from")
     config = json.loads(meta["quill.config"])
-    if config.get("attention"):
-        raise ValueError(f"{path} has an attention head, which this module's RNNModel does not have")
     stored = json.loads(meta["quill.vocabulary"])
     vocab = stored["tokens"] if stored.get("merges") is None else BytePairVocab.from_quill(stored)
     summary = json.loads(meta.get("quill.training", "{}"))
     model = RNNModel(config.get("cell", "lstm"), config["vocabularySize"], config["embeddingSize"],
                      config["hiddenSize"], config["layers"], config.get("dropout", 0.0), config.get("tieWeights", False),
-                     config.get("adaptiveSoftmax"))
+                     (config.get("attention") or {}).get("memory", 0), config.get("adaptiveSoftmax"))
     tensors = load_file(path, device=device)
     wanted = {k: v for k, v in tensors.items() if k in model.state_dict()}
     model.load_state_dict(wanted)
@@ -344,7 +436,8 @@ def save(path, model, vocab, level, mode="stream", summary=None):
     summary.setdefault("history", [])
     summary.update(level=level, mode=mode)
     meta = {
-        "quill.format": ADAPTIVE_FORMAT if getattr(model, "adaptive", None) else FORMAT,
+        # Format 3 is the first that holds an attention head, 4 an adaptive softmax; a plain model is written as before.
+        "quill.format": ADAPTIVE_FORMAT if getattr(model, "adaptive", None) else "3" if getattr(model, "attention_memory", 0) else FORMAT,
         "quill.config": json.dumps(model.config(), sort_keys=True),
         "quill.vocabulary": json.dumps(stored, ensure_ascii=False),
         "quill.training": json.dumps(summary, sort_keys=True),

@@ -39,7 +39,8 @@ def build(args):
 
 
 def detach(state):
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    """The state without its history; an attention model's is (recurrent state, memory, lengths)."""
+    return tuple(detach(s) for s in state) if isinstance(state, tuple) else state.detach()
 
 
 def worker(rank, world, args):

@@ -116,6 +116,7 @@ enum SearchCommand: Command {
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
         words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
         if p.tieWeights { words.append(flag(S.tieWeights)) }
+        if let memory = p.attentionMemory { words += [flag(S.attention), flag(S.attentionMemory), "\(memory)"] }
         words += [flag(S.dropout), "\(p.dropout)"]
         if p.lockedDropout { words.append(flag(S.lockedDropout)) }
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.
@@ -141,6 +142,7 @@ enum SearchCommand: Command {
         if let decay = p.weightDecay { object["weight_decay"] = Double(decay) }
         if let average = p.averageDecay { object["ema"] = average }
         if let size = p.vocabularySize { object["vocab_size"] = size }
+        object["attention"] = p.attentionMemory.map { $0 as Any } ?? false
         return object
     }
 
