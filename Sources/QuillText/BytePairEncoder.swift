@@ -98,18 +98,22 @@ public struct BytePairEncoder: Sendable {
     }
 
     /// `0..<p.count` cut into up to `count` parts at piece boundaries: just after a newline that
-    /// is followed by an ASCII non-space, where a whitespace piece always ends and a new piece begins.
-    /// Texts under 64 KiB stay whole.
+    /// follows an ASCII non-space and precedes one. That newline is a whitespace run of one, which
+    /// is a piece of its own; after a longer run (`"\n\n"`) a part's end would keep the run whole
+    /// where the whole text gives up its last character, so the ids would depend on the thread
+    /// count. Texts under 64 KiB stay whole.
     static func parts(_ p: UnsafeBufferPointer<UInt8>, count: Int) -> [Range<Int>] {
         let n = p.count
         guard count > 1, n >= 1 << 16 else { return [0..<n] }
         var cuts = [0]
         for k in 1..<count {
             var i = max(n * k / count, cuts.last! + 1)
-            while i < n && !(p[i - 1] == ASCII.newline && p[i] < 0x80 && !ASCII.isWhitespace(p[i])) { i += 1 }
+            while i < n && !(p[i - 1] == ASCII.newline && isASCIINonSpace(p[i]) && isASCIINonSpace(p[i - 2])) { i += 1 }
             if i < n { cuts.append(i) }
         }
         cuts.append(n)
         return (0..<(cuts.count - 1)).map { cuts[$0]..<cuts[$0 + 1] }.filter { !$0.isEmpty }
     }
+
+    private static func isASCIINonSpace(_ byte: UInt8) -> Bool { byte < 0x80 && !ASCII.isWhitespace(byte) }
 }

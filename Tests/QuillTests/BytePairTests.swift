@@ -142,6 +142,25 @@ final class BytePairTests: XCTestCase {
         XCTAssertEqual(Array(whole.prefix(500)), naiveEncode(Array(bytes.prefix(1000)), merges).prefix(500).map { $0 })
     }
 
+    func testPartsSplitIntoTheWholeTextsPieces() {
+        // Separators around the newlines a cut may follow: a longer whitespace run ("\n\n", " \n",
+        // U+3000 then "\n") keeps its newline inside one piece unless the splitter gives it up.
+        var rng = SeededGenerator(seed: 5)
+        let separators = ["\n", "\n\n", " \n", "\t\n", "\u{3000}\n", "\n ", "x\n", "\n\n\n", "'s\n"]
+        var text = ""
+        while text.utf8.count < 200_000 { text += randomText(30, &rng) + separators[rng.nextInt(below: separators.count)] }
+        let bytes = Array(text.utf8)
+        let whole = PieceSplitter.pieces(bytes)
+        for count in 2...7 {
+            let parts = bytes.withUnsafeBufferPointer { BytePairEncoder.parts($0, count: count) }
+            XCTAssertGreaterThan(parts.count, 1)
+            let split = parts.flatMap { part in
+                PieceSplitter.pieces(Array(bytes[part])).map { ($0.lowerBound + part.lowerBound)..<($0.upperBound + part.lowerBound) }
+            }
+            XCTAssertEqual(split, whole, "\(count) parts cut at \(parts.map(\.lowerBound))")
+        }
+    }
+
     func testPiecesAreWhatGPT2sPatternMatches() throws {
         // GPT-2's pattern, run by Foundation (ICU); its \s lacks U+0085 and U+000B, which the
         // alphabet leaves out.
