@@ -1,3 +1,4 @@
+import Foundation
 import QuillCore
 import QuillKernels
 
@@ -122,18 +123,43 @@ extension LanguageModel {
         guard cutoffs.last! + sizes.last! == v else {
             throw fail("the adaptive softmax's shortlist and clusters cover \(cutoffs.last! + sizes.last!) ids, the embedding \(v)")
         }
+        guard file["decoder.head.bias"] != nil else {
+            throw fail("has no decoder.head.bias: Quill's adaptive softmax is PyTorch's with head_bias=True (one made with head_bias=False loads once a zero decoder.head.bias is added)")
+        }
         let divValue: Double
         if let text = file.metadata["adaptive_div_value"] {
             guard let value = Double(text) else { throw fail("adaptive_div_value metadata '\(text)' is not a number") }
             divValue = value
         } else {
-            divValue = Double(h) / Double(max(1, projections[0]))
+            divValue = divisor(giving: projections, hiddenSize: h, cutoffs: cutoffs)
         }
         let spec = ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs, divValue: divValue)
         for (i, p) in projections.enumerated() where spec.projectionSize(i, hiddenSize: h) != p {
             throw fail("decoder.tail.\(i).0.weight projects to \(p) features, but a divisor of \(divValue) gives \(spec.projectionSize(i, hiddenSize: h)) (set the adaptive_div_value metadata)")
         }
         return spec
+    }
+
+    /// A divisor d with ⌊H / d^(i+1)⌋ = `widths[i]` for every tail, which is all the divisor
+    /// decides: the simplest in the interval every width allows (a whole number, then a half, then
+    /// its middle), since H / widths[0] alone can miss a later tail's width by rounding. When no d
+    /// fits, H / widths[0], which the caller's check then refuses naming the tail.
+    package static func divisor(giving widths: [Int], hiddenSize h: Int, cutoffs: [Int]) -> Double {
+        var low = 0.0, high = Double.infinity  // d in (low, high]
+        for (i, w) in widths.enumerated() {
+            let power = 1 / Double(i + 1)
+            low = max(low, pow(Double(h) / Double(w + 1), power))
+            high = min(high, pow(Double(h) / Double(max(1, w)), power))
+        }
+        func fits(_ d: Double) -> Bool {
+            let spec = ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs, divValue: d)
+            return widths.indices.allSatisfy { spec.projectionSize($0, hiddenSize: h) == widths[$0] }
+        }
+        if low < high, high.isFinite {
+            let candidates = [(low + 1).rounded(.down), (2 * low + 1).rounded(.down) / 2, (low + high) / 2]
+            if let d = candidates.first(where: { $0 > low && $0 <= high && fits($0) }) { return d }
+        }
+        return Double(h) / Double(max(1, widths[0]))
     }
 
     /// The attention head a state dict holds: none without `attention.query.weight`; else M from

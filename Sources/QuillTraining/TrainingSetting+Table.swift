@@ -1,3 +1,4 @@
+import Foundation
 import QuillCheckpoint
 import QuillCore
 import QuillModel
@@ -108,9 +109,10 @@ extension TrainingSetting {
               takenFromBase: true))
     /// `TrainingOptions.adaptiveSoftmax`.
     public static let adaptiveSoftmax = TrainingSetting(.adaptiveSoftmax, "adaptive-softmax", .text, \.adaptiveSoftmax,
-        Facts(help: "word level: an adaptive softmax in place of the decoder, with these increasing cutoffs (e.g. 2000,10000): the shortlist below the first, a cluster between each", defaultNote: "full softmax", takenFromBase: true),
+        Facts(help: "word level: an adaptive softmax in place of the decoder, with these increasing cutoffs (e.g. 2000,10000): the shortlist below the first, a cluster between each", defaultNote: "full softmax", takenFromBase: true,
+              expected: "increasing whole numbers separated by commas, such as 2000,10000"),
         parse: { text in
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
             return .some(parts.map { $0! })
         },

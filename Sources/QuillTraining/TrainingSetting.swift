@@ -46,6 +46,7 @@ public struct TrainingSetting: Sendable, Hashable, CustomStringConvertible {
     /// Its key in a search space file and a search's reports (nil: not searched).
     public let searchKey: String?
 
+    let expected: String?
     let read: @Sendable (TrainingOptions) -> String?
     let write: @Sendable (inout TrainingOptions, String) -> Bool
     let copy: @Sendable (TrainingOptions, inout TrainingOptions) -> Void
@@ -60,7 +61,7 @@ public struct TrainingSetting: Sendable, Hashable, CustomStringConvertible {
     /// a value of this kind; ranges are checked by `TrainingOptions.validate()`.
     public func set(_ text: String, in options: inout TrainingOptions) throws {
         guard write(&options, text) else {
-            throw QuillError.invalidSetting(InvalidSetting(name, text, "\(name.rawValue) cannot be '\(text)'"))
+            throw QuillError.invalidSetting(InvalidSetting(name, text, "\(name.rawValue) cannot be '\(text)'" + (expected.map { ": it needs \($0)" } ?? "")))
         }
     }
 
@@ -92,6 +93,8 @@ extension TrainingSetting {
         var defaultNote: String? = nil
         var resumable = false, chosenByBudget = false, takenFromBase = false
         var searchKey: String? = nil
+        /// What a value looks like, for the error when text is not one (kinds the message cannot name).
+        var expected: String? = nil
     }
 
     /// A row whose value is read, written and copied by the given closures.
@@ -109,6 +112,7 @@ extension TrainingSetting {
         chosenByBudget = facts.chosenByBudget
         takenFromBase = facts.takenFromBase
         searchKey = facts.searchKey
+        expected = facts.expected
         self.read = read
         self.write = write
         self.copy = copy

@@ -77,6 +77,31 @@ final class AdaptiveSoftmaxTests: XCTestCase {
         }
     }
 
+    /// Without metadata the divisor is found from the tails' widths alone: any divisor that gives
+    /// every width gives the same model, but H / (first width) can miss a later one by rounding
+    /// (H 200, divisor 3: widths 66 and 22, while 200 / 66 gives 66 and 21). A state dict without
+    /// `decoder.head.bias` (PyTorch's default head_bias=False) is refused naming it.
+    func testDivisorFromTheTailWidths() throws {
+        for h in [7, 12, 64, 200, 256, 650, 1000] {
+            for d in [1.5, 2, 2.5, 3, 4, 4.5, 7] {
+                for clusters in 1...3 {
+                    let cutoffs = (1...clusters).map { 10 * $0 }
+                    let spec = ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs, divValue: d)
+                    let widths = (0..<clusters).map { spec.projectionSize($0, hiddenSize: h) }
+                    guard widths.last! >= 1 else { continue }
+                    let found = LanguageModel.divisor(giving: widths, hiddenSize: h, cutoffs: cutoffs)
+                    let again = ModelConfig.AdaptiveSoftmax(cutoffs: cutoffs, divValue: found)
+                    XCTAssertEqual((0..<clusters).map { again.projectionSize($0, hiddenSize: h) }, widths, "H \(h), divisor \(d), found \(found)")
+                }
+            }
+        }
+        let model = try network().snapshot()
+        let file = SafeTensors(tensors: model.weightTensors().filter { $0.0 != "decoder.head.bias" })
+        XCTAssertThrowsError(try LanguageModel.inferConfig(from: file, path: "sd")) { error in
+            XCTAssertTrue("\(error)".contains("head_bias=True"), "\(error)")
+        }
+    }
+
     /// Cutoffs out of order or range, tied weights and a divisor that leaves a tail no features
     /// are refused naming the setting.
     func testRefusals() {

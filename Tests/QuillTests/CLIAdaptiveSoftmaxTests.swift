@@ -12,7 +12,7 @@ extension CLITests {
         let text = write(lines.joined(separator: "\n") + "\n", "words.txt")
         let out = folder + "/adaptive"
         let common = ["--level", "word", "--embed", "8", "--hidden", "16", "--batch", "4", "--seq-len", "8", "--quiet"]
-        let trained = try quill(["train", text, "--out", out, "--adaptive-softmax", "10,30", "--adaptive-div", "2",
+        let trained = try quill(["train", text, "--out", out, "--adaptive-softmax", "10, 30", "--adaptive-div", "2",
                                  "--max-steps", "30"] + common)
         XCTAssertEqual(trained.status, 0, trained.stderr)
 
@@ -55,7 +55,9 @@ extension CLITests {
                                   (["--level", "word", "--adaptive-softmax", "9,3"], "positive and increasing"),
                                   (["--level", "word", "--adaptive-softmax", "10,500"], "below the vocabulary size"),
                                   (["--level", "word", "--adaptive-softmax", "10", "--tie-weights", "--embed", "16", "--hidden", "16"],
-                                   "--tie-weights cannot be used with --adaptive-softmax")] {
+                                   "--tie-weights cannot be used with --adaptive-softmax"),
+                                  (["--level", "word", "--adaptive-div", "2"], "--adaptive-div applies with --adaptive-softmax only"),
+                                  (["--level", "word", "--adaptive-softmax", "10;30"], "increasing whole numbers separated by commas")] {
             let refused = try quill(["train", text, "--out", folder + "/refused", "--max-steps", "1"] + extra)
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.hasPrefix("quill: ") && refused.stderr.contains(expected), refused.stderr)

@@ -138,6 +138,9 @@ enum TrainCommand: Command {
         if args.isSet(.setting(.attentionMemory)) && !args.isSet(.setting(.attention)) {
             throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies with --\(TrainingSetting.attention.flag) only")
         }
+        if args.isSet(.setting(.adaptiveDivValue)) && !args.isSet(.setting(.adaptiveSoftmax)) {
+            throw CLIError.usage("--\(TrainingSetting.adaptiveDivValue.flag) applies with --\(TrainingSetting.adaptiveSoftmax.flag) only")
+        }
         if args.isSet(.setting(.momentum)) && args.optionalString(.setting(.optimizer)) != Optimizer.Kind.sgd.rawValue {
             throw CLIError.usage("--\(TrainingSetting.momentum.flag) applies to --\(TrainingSetting.optimizer.flag) sgd only")
         }
