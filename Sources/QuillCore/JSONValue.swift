@@ -12,6 +12,22 @@ package enum JSONValue: Equatable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The value as compact JSON text, for an error that quotes what a file said (strings with
+    /// their quotes and backslashes escaped; object keys sorted).
+    package var jsonText: String {
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .string(let s): return quoted(s)
+        case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ", ") + "]"
+        case .object(let o): return "{" + o.keys.sorted().map { quoted($0) + ": " + o[$0]!.jsonText }.joined(separator: ", ") + "}"
+        }
+    }
+
     /// Parses `data` as one JSON value; nil when it is not JSON.
     package static func parse(_ data: Data) -> JSONValue? { try? JSONParser.parse([UInt8](data)) }
 

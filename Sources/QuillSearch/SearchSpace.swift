@@ -84,7 +84,7 @@ public struct SearchSpace: Codable, Equatable, Sendable {
                                           problem: "the known keys are \(Self.keys.joined(separator: ", "))")
         }
         func fail(_ key: String, _ what: String) -> QuillError {
-            .invalidValue(name: "\(path): '\(key)'", value: object[key].map { "\($0)" } ?? "missing", problem: "it must be \(what)")
+            .invalidValue(name: "\(path): '\(key)'", value: object[key]?.jsonText ?? "missing", problem: "it must be \(what)")
         }
         func list<T>(_ key: String, _ what: String, _ convert: (JSONValue) -> T?) throws -> [T]? {
             guard let value = object[key] else { return nil }
@@ -118,8 +118,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
         if let v = try list("tie", "true, false or a list of them", \.bool) { tieWeights = v }
         if object["vocab_size"] != nil {
             let least = Vocabulary.bytePairSpecials(sequenceMode: false).count + 256
-            let what = "a whole number from \(least) (the specials and 256 bytes) to \(ModelConfig.limits.vocabulary), or a list of them, and only at the bpe level"
-            guard level == .bpe, let v = try list("vocab_size", what, { v in
+            guard level == .bpe else { throw fail("vocab_size", "left out at the \(level.rawValue) level: a bpe vocabulary's size is searched at --level bpe only") }
+            let what = "a whole number from \(least) (the specials and 256 bytes) to \(ModelConfig.limits.vocabulary), or a list of them"
+            guard let v = try list("vocab_size", what, { v in
                 v.number.flatMap { $0 >= Double(least) && $0 <= Double(ModelConfig.limits.vocabulary) && $0.rounded() == $0 ? Int($0) : nil }
             }) else { throw fail("vocab_size", what) }
             vocabularySizes = v

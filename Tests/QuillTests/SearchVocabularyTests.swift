@@ -16,7 +16,10 @@ extension SearchTests {
                               (#"{"vocab_size": [256]}"#, .bpe), (#"{"vocab_size": [300.5]}"#, .bpe), (#"{"vocab_size": []}"#, .bpe),
                               (#"{"vocab_size": "big"}"#, .bpe)] {
             XCTAssertThrowsError(try SearchSpace(json: text, level: level), "\(level) \(text)") { error in
-                XCTAssertTrue("\(error)".contains("'vocab_size'") && "\(error)".contains("257"), "\(error)")
+                // The level named where it is the fault, the values quoted as the file wrote them.
+                let expected = level == .bpe ? "257" : "is [300]"
+                XCTAssertTrue("\(error)".contains("'vocab_size'") && "\(error)".contains(expected), "\(error)")
+                XCTAssertEqual("\(error)".contains("--level bpe only"), level != .bpe, "\(error)")
             }
         }
         // Drawn after the rest, and only when given: the other parameters are those a space without
