@@ -22,7 +22,7 @@ public struct DynamicEvaluation: Sendable, Equatable {
     /// ε: added to the RMS so weights whose gradients were ~0 do not take huge steps.
     public var epsilon: Double = 2e-5
     /// Tokens whose gradients are gathered into the RMS (fewer when the text is shorter).
-    public var statisticsTokens: Int = 20_000
+    public var statisticsTokens: Int = 5_000
 
     /// - Throws: `InvalidSetting` naming the setting when a value is out of range.
     public init(learningRate: Double, decay: Double, segment: Int) throws {
