@@ -41,8 +41,8 @@ public struct DynamicEvaluation: Sendable, Equatable {
     /// The defaults for a level, tuned on PTB's validation text (docs/dynamic-evaluation.md).
     public static func defaults(for level: TokenLevel) -> DynamicEvaluation {
         switch level {
-        case .char: return try! DynamicEvaluation(learningRate: 1e-4, decay: 0.01, segment: 50)
-        case .word, .bpe: return try! DynamicEvaluation(learningRate: 1e-4, decay: 0.01, segment: 10)
+        case .char: return try! DynamicEvaluation(learningRate: 3e-4, decay: 0.01, segment: 20)
+        case .word, .bpe: return try! DynamicEvaluation(learningRate: 1e-4, decay: 0.01, segment: 20)
         }
     }
 }
@@ -51,8 +51,8 @@ extension CacheSettings {
     /// The defaults for a level, tuned on PTB's validation text (docs/dynamic-evaluation.md).
     public static func defaults(for level: TokenLevel) -> CacheSettings {
         switch level {
-        case .char: return try! CacheSettings(size: 500, theta: 0.3, lambda: 0.05)
-        case .word, .bpe: return try! CacheSettings(size: 2000, theta: 0.3, lambda: 0.1)
+        case .char: return try! CacheSettings(size: 1000, theta: 0.6, lambda: 0.1)
+        case .word, .bpe: return try! CacheSettings(size: 500, theta: 0.3, lambda: 0.2)
         }
     }
 }
