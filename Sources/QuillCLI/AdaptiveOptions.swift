@@ -16,7 +16,7 @@ enum AdaptiveOptions {
         var spec: OptionSpec {
             let char = DynamicEvaluation.defaults(for: .char), word = DynamicEvaluation.defaults(for: .word)
             let charCache = CacheSettings.defaults(for: .char), wordCache = CacheSettings.defaults(for: .word)
-            func note(_ c: Any, _ w: Any) -> String { "\(c) at char level, \(w) at word and bpe levels" }
+            func note(_ c: Any, _ w: Any) -> String { "\(c)" == "\(w)" ? "\(c)" : "\(c) at char level, \(w) at word and bpe levels" }
             switch self {
             case .dynamicLR:
                 return OptionSpec("dynamic-lr", .float, "learning rate η of the RMS-normalised step", defaultNote: note(char.learningRate, word.learningRate))
