@@ -15,6 +15,12 @@ enum FlagNames {
         case .length: return "--" + GenerateCommand.Option.length.spec.name
         case .stop: return "--" + GenerateCommand.Option.stop.spec.name
         case .prompt: return "--" + GenerateCommand.Option.prompt.spec.name
+        case .dynamicLearningRate: return "--" + AdaptiveOptions.Option.dynamicLR.spec.name
+        case .dynamicDecay: return "--" + AdaptiveOptions.Option.dynamicDecay.spec.name
+        case .dynamicSegment: return "--" + AdaptiveOptions.Option.dynamicSegment.spec.name
+        case .cacheSize: return "--" + AdaptiveOptions.Option.cacheSize.spec.name
+        case .cacheTheta: return "--" + AdaptiveOptions.Option.cacheTheta.spec.name
+        case .cacheLambda: return "--" + AdaptiveOptions.Option.cacheLambda.spec.name
         // Every other setting is a training setting; a row missing from the table is caught by
         // TrainingSettingTests, and the library's own name is still a fair spelling.
         default: return setting.rawValue

@@ -19,6 +19,8 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     case sampleEvery, sampleLength, sampleTemperature, samplePrompt, keepCheckpoints, logEvery
     // Generation (Sampler, Generator)
     case temperature, topK, topP, samples, length, stop, prompt
+    // Scoring that adapts (DynamicEvaluation, CacheSettings)
+    case dynamicLearningRate, dynamicDecay, dynamicSegment, cacheSize, cacheTheta, cacheLambda
 }
 
 /// A setting with a value it cannot take: which setting, the value, and a one-line message that

@@ -274,6 +274,14 @@ package final class Network {
         return (last.pointer, last.past)
     }
 
+    /// The (T·B, H) rows the decoder read in the last forward, in place (valid until this
+    /// network's next forward): the top layer's output, or the attention head's above it. A
+    /// neural cache keys on these.
+    package func decoderInput() -> UnsafePointer<Float> {
+        precondition(layerInputs.count == config.layers + 1, "decoder input read before a forward")
+        return layerInputs[config.layers]
+    }
+
     /// Decoder: logits = Y·Wᵀ + b for `rows` rows of `top` after the first `skipping`, one GEMM.
     private func decode(_ top: UnsafePointer<Float>, rows: Int, skipping: Int) -> UnsafeMutablePointer<Float> {
         let h = config.hiddenSize, v = config.vocabularySize
@@ -323,6 +331,12 @@ package final class Network {
             }
         } }
         return (sum, counted)
+    }
+
+    /// Position `r`'s loss (nats, row `t·B + b`) in the last `lossAndGradient`; 0 on a masked row.
+    package func positionLoss(_ r: Int) -> Double {
+        precondition(r >= 0 && r < steps * batch, "position \(r) of \(steps * batch)")
+        return rowLosses[r]
     }
 
     /// Backpropagates the gradient left in the logits by `lossAndGradient`, adding every

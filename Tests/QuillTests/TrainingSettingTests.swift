@@ -9,8 +9,9 @@ import Quill
 final class TrainingSettingTests: XCTestCase {
     let defaults = TrainingOptions(corpus: "", outputFolder: nil)
 
-    /// Settings that are not `TrainingOptions` properties (the model's derived size, generation's).
-    let notTraining: Set<Setting> = [.vocabularySize, .temperature, .topK, .topP, .samples, .length, .stop, .prompt]
+    /// Settings that are not `TrainingOptions` properties (the model's derived size, generation's, adapted scoring's).
+    let notTraining: Set<Setting> = [.vocabularySize, .temperature, .topK, .topP, .samples, .length, .stop, .prompt,
+                                   .dynamicLearningRate, .dynamicDecay, .dynamicSegment, .cacheSize, .cacheTheta, .cacheLambda]
 
     func testEveryTrainingSettingHasExactlyOneRow() {
         let names = TrainingSetting.all.map(\.name)

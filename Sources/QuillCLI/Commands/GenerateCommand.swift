@@ -3,13 +3,14 @@ import Quill
 
 /// `quill generate CHECKPOINT`: sample text from a saved model.
 enum GenerateCommand: Command {
-    enum Option: ModelLoadingOption {
-        case prompt, length, temperature, topK, topP, seed, samples, noPrompt, stopAtEOS, stop, unknown, interactive, json
+    enum Option: ModelLoadingOption, AdaptiveOption {
+        case prompt, length, temperature, topK, topP, seed, samples, noPrompt, stopAtEOS, stop, unknown, interactive, json, adapt
         case model(ModelLoading.Option)
+        case adaptive(AdaptiveOptions.Option)
 
         static var allCases: [Option] {
             [.prompt, .length, .temperature, .topK, .topP, .seed, .samples, .noPrompt, .stopAtEOS, .stop, .unknown, .model(.weights),
-             .interactive, .json] + ModelLoading.Option.stateDict.map(Option.model)
+             .interactive, .json, .adapt] + AdaptiveOptions.Option.update.map(Option.adaptive) + ModelLoading.Option.stateDict.map(Option.model)
         }
 
         var spec: OptionSpec {
@@ -28,7 +29,9 @@ enum GenerateCommand: Command {
                                       "char level: what to do with prompt characters the model does not know")
             case .interactive: OptionSpec("interactive", .flag, "read prompts line by line from stdin and stream each continuation; the context carries over (/reset, /help, /quit)")
             case .json: OptionSpec("json", .flag, "print one JSON object per sample")
+            case .adapt: OptionSpec("adapt", .string, "first adapt a copy of the weights to this text by dynamic evaluation (quill perplexity --dynamic's update); prints the text's perplexity before and after", valueName: "FILE")
             case .model(let option): option.spec
+            case .adaptive(let option): option.spec
             }
         }
     }
@@ -48,7 +51,16 @@ enum GenerateCommand: Command {
         let length = try args.int(.length)
         let samples = try args.int(.samples)
         let seed = try args.int(.seed)
-        let loaded = try ModelLoading.load(path, args)
+        try AdaptiveOptions.checkUsed(args, AdaptiveOptions.Option.update, with: "--adapt", on: args.isSet(.adapt))
+        var loaded = try ModelLoading.load(path, args)
+        if let document = args.optionalString(.adapt) {
+            let dynamic = try AdaptiveOptions.dynamic(args, level: loaded.level)
+            let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: nil)
+                .adapt(toFile: document, trainingFile: args.optionalString(.adaptive(.dynamicTrain)))
+            loaded = adapted.model
+            StandardError.write(String(format: "quill: adapted to %@ (%@): perplexity %.3f before, %.3f after", document,
+                                       AdaptiveOptions.describe(dynamic), adapted.before, adapted.after))
+        }
         if args.flag(.stopAtEOS) && loaded.vocabulary.eosID == nil && loaded.vocabulary.lineEndID(level: loaded.level) == nil {
             throw CLIError.usage("--stop-at-eos: this model's vocabulary has neither <eos> nor a newline")
         }

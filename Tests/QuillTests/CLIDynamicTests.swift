@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+/// `quill perplexity --dynamic/--cache` and `quill generate --adapt` through the binary.
+extension CLITests {
+    func testAdaptedPerplexityKeepsTheStaticFieldsAndAddsAnAdaptedObject() throws {
+        let model = try trainSmallCharModel()
+        let text = write(String(repeating: "the lamp from the west.\n", count: 20), "held.txt")
+        let plain = try quill(["perplexity", model, text, "--json"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        let adapted = try quill(["perplexity", model, text, "--json", "--dynamic", "--dynamic-segment", "10", "--cache"])
+        XCTAssertEqual(adapted.status, 0, adapted.stderr)
+        var before = try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any]
+        var after = try JSONSerialization.jsonObject(with: Data(adapted.stdout.utf8)) as! [String: Any]
+        let object = try XCTUnwrap(after.removeValue(forKey: "adapted") as? [String: Any])
+        XCTAssertNotNil(after.removeValue(forKey: "seconds") as? Double)
+        before["file"] = nil
+        after["file"] = nil
+        XCTAssertEqual(NSDictionary(dictionary: before), NSDictionary(dictionary: after), "static fields differ from the plain command's")
+        for key in ["cross_entropy", "perplexity", "bits_per_char", "seconds"] { XCTAssertNotNil(object[key] as? Double, key) }
+        XCTAssertEqual((object["dynamic"] as? [String: Any])?["segment"] as? Int, 10)
+        XCTAssertNotNil((object["cache"] as? [String: Any])?["lambda"] as? Double)
+
+        let textOutput = try quill(["perplexity", model, text, "--cache"])
+        XCTAssertTrue(textOutput.stdout.contains("static          adapted"), textOutput.stdout)
+
+        let generated = try quill(["generate", model, "--adapt", text, "--length", "5"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertTrue(generated.stderr.contains("before") && generated.stderr.contains("after"), generated.stderr)
+
+        assertError(try quill(["perplexity", model, text, "--cache-size", "5"]), status: 2, "--cache-size", "--cache")
+        assertError(try quill(["perplexity", model, text, "--dynamic", "--dynamic-decay", "1"]), status: 2, "--dynamic-decay")
+        assertError(try quill(["perplexity", model, text, "--cache", "--cache-theta", "x"]), status: 2, "--cache-theta")
+        assertError(try quill(["generate", model, "--dynamic-lr", "1"]), status: 2, "--adapt")
+        assertError(try quill(["perplexity", model, text, "--dynamic", "--dynamic-train", folder + "/missing.txt"]), status: 1, "missing.txt")
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Quill
+import QuillKernels
+import XCTest
+
+/// Scoring that adapts (`AdaptiveScorer`): dynamic evaluation's update against a Double
+/// reference, the neural cache against its formula, and both reduced to static scoring when
+/// their rates are 0.
+final class DynamicEvaluationTests: XCTestCase {
+    private static let text = String(repeating: "abc ab ca\nbca cab a\n", count: 12)
+
+    /// A random char LSTM over the text's symbols (weights large enough that the update shows).
+    private func model(seed: UInt64, attention: Bool = false) throws -> LoadedModel {
+        let vocabulary = try Vocabulary(tokens: ["<unk>", "a", "b", "c", " ", "\n"], specialCount: 1)
+        let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 3, hiddenSize: 4, layers: 1,
+                                 initialization: .uniform, initializationRange: 0.6,
+                                 attention: attention ? ModelConfig.Attention(memory: 5) : nil)
+        return LoadedModel(model: try LanguageModel(config: config, seed: seed), vocabulary: vocabulary, level: .char)
+    }
+
+    func testZeroRatesEqualStaticScoringExactly() throws {
+        for attention in [false, true] {
+            let loaded = try model(seed: 3, attention: attention)
+            let segment = 7
+            let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: segment).evaluate(text: Self.text)
+            let still = try DynamicEvaluation(learningRate: 0, decay: 0, segment: segment)
+            let noCache = try CacheSettings(size: 10, theta: 1, lambda: 0)
+            for (dynamic, cache) in [(still, nil), (nil, noCache), (still, noCache)] as [(DynamicEvaluation?, CacheSettings?)] {
+                let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: segment).score(text: Self.text)
+                XCTAssertEqual(adapted.tokens, plain.tokens)
+                XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention)")
+            }
+        }
+    }
+
+    /// Statistics, scoring and every update recomputed in Double from PyTorch's LSTM equations,
+    /// gradients by central differences; the adapted score and the final weights agree.
+    func testUpdateMatchesDoubleReference() throws {
+        let loaded = try model(seed: 5)
+        var settings = try DynamicEvaluation(learningRate: 0.02, decay: 0.1, segment: 9)
+        settings.statisticsTokens = 60
+        let text = String(Self.text.prefix(120))
+        let scorer = try AdaptiveScorer(loaded: loaded, dynamic: settings, cache: nil)
+        let adapted = try scorer.score(text: text)
+        let ids = text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
+        var reference = DoubleLSTM(loaded.model)
+        let (expected, weights) = reference.dynamicEvaluation(ids: ids, settings: settings)
+        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 9).evaluate(text: text)
+        XCTAssertGreaterThan(abs(plain.crossEntropy - expected), 1e-3, "the update must change the score for this check to mean anything")
+        XCTAssertEqual(adapted.crossEntropy, expected, accuracy: 1e-5)
+        let model = try scorer.adapt(toText: text).model.model
+        var worst = 0.0
+        for (name, values) in weights {
+            for (a, b) in zip(model.values(name)!, values) { worst = max(worst, abs(Double(a) - b)) }
+        }
+        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertEqual(loaded.model.allValues, try self.model(seed: 5).model.allValues, "the loaded weights are not adapted")
+    }
+
+    /// The mixed loss of every position from the formula: the hidden states come from a plain
+    /// forward over the whole text (batch 1), the cache is the N positions before each.
+    func testCacheMatchesItsFormula() throws {
+        let loaded = try model(seed: 8)
+        let cache = try CacheSettings(size: 6, theta: 1.7, lambda: 0.3)
+        let adapted = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5).score(text: Self.text)
+        let ids = Self.text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
+        let network = Network(model: loaded.model)
+        var state = RecurrentState(config: loaded.model.config, batchSize: 1)
+        var rng = SeededGenerator(seed: 0)
+        let n = ids.count - 1, h = loaded.model.config.hiddenSize, v = loaded.model.config.vocabularySize
+        let logits = network.forward(inputs: Array(ids[0..<n]), steps: n, batch: 1, state: &state, training: false, rng: &rng)
+        let states = (0..<n).map { t in (0..<h).map { Double(network.decoderInput()[t * h + $0]) } }
+        var total = 0.0
+        for t in 0..<n {
+            let row = (0..<v).map { Double(logits[t * v + $0]) }
+            let z = row.map { exp($0) }.reduce(0, +)
+            let target = Int(ids[t + 1])
+            var p = exp(row[target]) / z
+            let past = max(0, t - cache.size)..<t
+            if !past.isEmpty {
+                let weights = past.map { i in exp(cache.theta * zip(states[t], states[i]).map { $0 * $1 }.reduce(0, +)) }
+                let hit = zip(past, weights).filter { ids[$0.0 + 1] == ids[t + 1] }.map(\.1).reduce(0, +)
+                p = (1 - cache.lambda) * p + cache.lambda * hit / weights.reduce(0, +)
+            }
+            total -= log(p)
+        }
+        XCTAssertEqual(adapted.crossEntropy, total / Double(n), accuracy: 1e-6)
+        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 5).evaluate(text: Self.text)
+        XCTAssertGreaterThan(abs(adapted.crossEntropy - plain.crossEntropy), 1e-3)
+    }
+
+    func testSameBitsForOneAndTwoThreads() throws {
+        let loaded = try model(seed: 4, attention: true)
+        let scorer = try AdaptiveScorer(loaded: loaded, dynamic: try DynamicEvaluation(learningRate: 0.01, decay: 0.02, segment: 6),
+                                        cache: try CacheSettings(size: 20, theta: 0.5, lambda: 0.2))
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let scores = try [1, 2].map { threads in
+            Parallel.threadCount = threads
+            return try scorer.score(text: Self.text).crossEntropy
+        }
+        XCTAssertEqual(scores[0], scores[1])
+    }
+
+    func testRefusesLinesModelsAndBadSettings() throws {
+        let base = try model(seed: 1)
+        let lines = LoadedModel(model: base.model, vocabulary: base.vocabulary, level: .char, mode: .lines)
+        XCTAssertThrowsError(try AdaptiveScorer(loaded: lines, dynamic: nil, cache: try CacheSettings(size: 1, theta: 0, lambda: 0.1)))
+        XCTAssertThrowsError(try DynamicEvaluation(learningRate: -1, decay: 0, segment: 1))
+        XCTAssertThrowsError(try DynamicEvaluation(learningRate: 1, decay: 1, segment: 1))
+        XCTAssertThrowsError(try DynamicEvaluation(learningRate: 1, decay: 0, segment: 0))
+        XCTAssertThrowsError(try CacheSettings(size: 0, theta: 0, lambda: 0))
+        XCTAssertThrowsError(try CacheSettings(size: 1, theta: .nan, lambda: 0))
+        XCTAssertThrowsError(try CacheSettings(size: 1, theta: 0, lambda: 1))
+    }
+}
+
+/// A one-layer LSTM language model in Double, written from PyTorch's equations (gates i, f, g, o),
+/// with dynamic evaluation on top of it as `DynamicEvaluation` describes it.
+private struct DoubleLSTM {
+    let names: [String]
+    var w: [String: [Double]]
+    let v: Int, e: Int, h: Int
+
+    init(_ model: LanguageModel) {
+        names = model.layout.entries.map(\.name)
+        w = Dictionary(uniqueKeysWithValues: names.map { ($0, model.values($0)!.map(Double.init)) })
+        v = model.config.vocabularySize
+        e = model.config.embeddingSize
+        h = model.config.hiddenSize
+    }
+
+    /// Mean cross-entropy of one segment from state (hidden, cell), and the state after it.
+    func segment(_ inputs: ArraySlice<Int32>, _ targets: ArraySlice<Int32>, _ state: ([Double], [Double]))
+        -> (loss: Double, state: ([Double], [Double])) {
+        var (hidden, cell) = state
+        var total = 0.0
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+        let wih = w["rnn.weight_ih_l0"]!, whh = w["rnn.weight_hh_l0"]!, bih = w["rnn.bias_ih_l0"]!, bhh = w["rnn.bias_hh_l0"]!
+        for (input, target) in zip(inputs, targets) {
+            let x = (0..<e).map { w["encoder.weight"]![Int(input) * e + $0] }
+            var gates = [Double](repeating: 0, count: 4 * h)
+            for r in 0..<(4 * h) {
+                var sum = bih[r] + bhh[r]
+                for j in 0..<e { sum += wih[r * e + j] * x[j] }
+                for j in 0..<h { sum += whh[r * h + j] * hidden[j] }
+                gates[r] = sum
+            }
+            for j in 0..<h {
+                cell[j] = sigmoid(gates[h + j]) * cell[j] + sigmoid(gates[j]) * tanh(gates[2 * h + j])
+            }
+            hidden = (0..<h).map { sigmoid(gates[3 * h + $0]) * tanh(cell[$0]) }
+            var logits = w["decoder.bias"]!
+            for k in 0..<v { for j in 0..<h { logits[k] += w["decoder.weight"]![k * h + j] * hidden[j] } }
+            let top = logits.max()!
+            total += top + log(logits.map { exp($0 - top) }.reduce(0, +)) - logits[Int(target)]
+        }
+        return (total / Double(inputs.count), (hidden, cell))
+    }
+
+    /// Every weight's derivative of the segment's mean loss, by central differences.
+    mutating func gradient(_ inputs: ArraySlice<Int32>, _ targets: ArraySlice<Int32>, _ state: ([Double], [Double])) -> [String: [Double]] {
+        var g: [String: [Double]] = [:]
+        let step = 1e-6
+        for name in names {
+            g[name] = w[name]!.indices.map { i in
+                let saved = w[name]![i]
+                w[name]![i] = saved + step
+                let plus = segment(inputs, targets, state).loss
+                w[name]![i] = saved - step
+                let minus = segment(inputs, targets, state).loss
+                w[name]![i] = saved
+                return (plus - minus) / (2 * step)
+            }
+        }
+        return g
+    }
+
+    /// The mean adapted loss over `ids` and the weights at the end.
+    mutating func dynamicEvaluation(ids: [Int32], settings: DynamicEvaluation) -> (Double, [String: [Double]]) {
+        let zero = ([Double](repeating: 0, count: h), [Double](repeating: 0, count: h))
+        func segments(_ count: Int) -> [Range<Int>] {
+            stride(from: 0, to: count - 1, by: settings.segment).map { $0..<min($0 + settings.segment, count - 1) }
+        }
+        // Statistics over the first tokens, weights unchanged.
+        var squares = w.mapValues { $0.map { _ in 0.0 } }
+        var state = zero
+        let gathered = Array(ids.prefix(settings.statisticsTokens + 1))
+        let statisticsSegments = segments(gathered.count)
+        for r in statisticsSegments {
+            let g = gradient(gathered[r], gathered[(r.lowerBound + 1)..<(r.upperBound + 1)], state)
+            for name in names { for i in g[name]!.indices { squares[name]![i] += g[name]![i] * g[name]![i] } }
+            state = segment(gathered[r], gathered[(r.lowerBound + 1)..<(r.upperBound + 1)], state).state
+        }
+        let rms = squares.mapValues { $0.map { ($0 / Double(statisticsSegments.count)).squareRoot() } }
+        let meanRMS = names.map { rms[$0]!.reduce(0, +) / Double(rms[$0]!.count) }.reduce(0, +) / Double(names.count)
+        let initial = w
+        // Score each segment, then step on its gradient.
+        state = zero
+        var total = 0.0
+        for r in segments(ids.count) {
+            let inputs = ids[r], targets = ids[(r.lowerBound + 1)..<(r.upperBound + 1)]
+            let scored = segment(inputs, targets, state)
+            total += scored.loss * Double(r.count)
+            let g = gradient(inputs, targets, state)
+            for name in names {
+                for i in w[name]!.indices {
+                    let decay = settings.decay * min(rms[name]![i] / meanRMS, 1 / settings.decay)
+                    w[name]![i] += decay * (initial[name]![i] - w[name]![i])
+                        - settings.learningRate * g[name]![i] / (rms[name]![i] + settings.epsilon)
+                }
+            }
+            state = scored.state
+        }
+        return (total / Double(ids.count - 1), w)
+    }
+}
