@@ -51,8 +51,10 @@ final class AdaptiveSoftmaxLayer {
     /// weighted by `mask` (rows of weight 0 cost nothing and reach no cluster). Keeps what
     /// `backward` needs; with `computeGradient` the kept logits become the gradient of
     /// `scale · Σ loss`.
+    /// Each row's loss (nats, before `scale`) is written to `rowLosses[r]` (n of them), as the
+    /// full softmax's are, for the callers that score positions one by one (the neural cache).
     func loss(input x: UnsafePointer<Float>, rows n: Int, targets: UnsafePointer<Int32>, mask: UnsafePointer<Float>?,
-              scale: Float, computeGradient: Bool) -> Double {
+              scale: Float, computeGradient: Bool, rowLosses: UnsafeMutablePointer<Double>) -> Double {
         rows = n
         let k = headSize, c0 = shortlist
         // Head targets: the word itself in the shortlist, else its cluster's slot after it.
@@ -67,17 +69,17 @@ final class AdaptiveSoftmaxLayer {
             if (mask?[r] ?? 1) != 0 { clusterRows[i].append(r) }
         }
         let head = headLogits.buffer(n * k)
-        var losses = [Double](repeating: 0, count: max(n, 1))
         Profiler.measure(.headGEMM) {
             GEMM.multiply(m: n, n: k, k: h, a: x, lda: h, b: headWeight, ldb: h, transposeB: true,
                           beta: 0, c: head, ldc: k, bias: headBias)
         }
-        var total = Profiler.measure(.softmaxLoss) {
+        _ = Profiler.measure(.softmaxLoss) {
             headTargets.withUnsafeBufferPointer {
                 Softmax.crossEntropy(logits: head, rows: n, classes: k, targets: $0.baseAddress!, mask: mask, scale: scale,
-                                     computeGradient: computeGradient, rowLosses: &losses)
+                                     computeGradient: computeGradient, rowLosses: rowLosses)
             }
         }
+        var losses = [Double](repeating: 0, count: max(clusterRows.map(\.count).max() ?? 0, 1))
         let (inputs, projections, logits) = clusterBuffers()
         for i in 0..<spec.clusterCount where !clusterRows[i].isEmpty {
             let members = clusterRows[i], m = members.count
@@ -90,7 +92,7 @@ final class AdaptiveSoftmaxLayer {
             }
             let local = members.map { Int32(Int(targets[$0]) - range.lowerBound) }
             let weights = members.map { mask?[$0] ?? 1 }
-            total += Profiler.measure(.softmaxLoss) {
+            _ = Profiler.measure(.softmaxLoss) {
                 local.withUnsafeBufferPointer { tp in
                     weights.withUnsafeBufferPointer { wp in
                         Softmax.crossEntropy(logits: li, rows: m, classes: s, targets: tp.baseAddress!, mask: wp.baseAddress!,
@@ -98,7 +100,12 @@ final class AdaptiveSoftmaxLayer {
                     }
                 }
             }
+            for (j, r) in members.enumerated() { rowLosses[r] += losses[j] }
         }
+        // Summed in row order, as the full softmax sums, so a caller adding row losses one by
+        // one (the neural cache at λ = 0) gets the same bits.
+        var total = 0.0
+        for r in 0..<n { total += rowLosses[r] * Double(mask?[r] ?? 1) }
         return total
     }
 

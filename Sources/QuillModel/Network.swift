@@ -310,16 +310,19 @@ package final class Network {
         let v32 = Int32(config.vocabularySize)
         precondition(targets.allSatisfy { $0 >= 0 && $0 < v32 }, "target id outside 0..<\(config.vocabularySize)")
         let counted = mask.map { Int($0.reduce(0, +)) } ?? rows
+        if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
         if let adaptive {
             let sum = targets.withUnsafeBufferPointer { tp in
                 mask.withUnsafeOptionalBuffer { mp in
-                    adaptive.loss(input: layerInputs[config.layers], rows: rows, targets: tp.baseAddress!, mask: mp,
-                                  scale: 1 / Float(max(1, counted)), computeGradient: computeGradient)
+                    rowLosses.withUnsafeMutableBufferPointer { losses in
+                        adaptive.loss(input: layerInputs[config.layers], rows: rows, targets: tp.baseAddress!, mask: mp,
+                                      scale: 1 / Float(max(1, counted)), computeGradient: computeGradient,
+                                      rowLosses: losses.baseAddress!)
+                    }
                 }
             }
             return (sum, counted)
         }
-        if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
         let logits = logitsBuffer.pointer, classes = config.vocabularySize
         let sum = Profiler.measure(.softmaxLoss) { targets.withUnsafeBufferPointer { tp in
             mask.withUnsafeOptionalBuffer { mp in

@@ -10,17 +10,19 @@ final class DynamicEvaluationTests: XCTestCase {
     private static let text = String(repeating: "abc ab ca\nbca cab a\n", count: 12)
 
     /// A random char LSTM over the text's symbols (weights large enough that the update shows).
-    private func model(seed: UInt64, attention: Bool = false) throws -> LoadedModel {
+    private func model(seed: UInt64, attention: Bool = false, adaptive: Bool = false) throws -> LoadedModel {
         let vocabulary = try Vocabulary(tokens: ["<unk>", "a", "b", "c", " ", "\n"], specialCount: 1)
         let config = ModelConfig(vocabularySize: vocabulary.count, embeddingSize: 3, hiddenSize: 4, layers: 1,
                                  initialization: .uniform, initializationRange: 0.6,
-                                 attention: attention ? ModelConfig.Attention(memory: 5) : nil)
+                                 attention: attention ? ModelConfig.Attention(memory: 5) : nil,
+                                 adaptiveSoftmax: adaptive ? ModelConfig.AdaptiveSoftmax(cutoffs: [3], divValue: 2) : nil)
         return LoadedModel(model: try LanguageModel(config: config, seed: seed), vocabulary: vocabulary, level: .char)
     }
 
     func testZeroRatesEqualStaticScoringExactly() throws {
-        for attention in [false, true] {
-            let loaded = try model(seed: 3, attention: attention)
+        // The adaptive softmax's row losses feed the cache as the full softmax's do.
+        for (attention, adaptive) in [(false, false), (true, false), (false, true)] {
+            let loaded = try model(seed: 3, attention: attention, adaptive: adaptive)
             let segment = 7
             let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: segment).evaluate(text: Self.text)
             let still = try DynamicEvaluation(learningRate: 0, decay: 0, segment: segment)
@@ -28,7 +30,7 @@ final class DynamicEvaluationTests: XCTestCase {
             for (dynamic, cache) in [(still, nil), (nil, noCache), (still, noCache)] as [(DynamicEvaluation?, CacheSettings?)] {
                 let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: segment).score(text: Self.text)
                 XCTAssertEqual(adapted.tokens, plain.tokens)
-                XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention)")
+                XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention), adaptive \(adaptive)")
             }
         }
     }
