@@ -52,7 +52,7 @@ public struct AdaptiveScorer {
     public init(loaded: LoadedModel, dynamic: DynamicEvaluation?, cache: CacheSettings?, window: Int = 64) throws {
         guard window > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, window)) }
         if loaded.mode == .lines {
-            throw QuillError.runtime("adapted scoring reads the text as one stream, but this model was trained in lines mode (one line per sample); score it without dynamic evaluation or the cache")
+            throw QuillError.runtime("adapted scoring reads the text as one stream, but this model was trained in lines mode (one line per sample), which dynamic evaluation and the cache do not support")
         }
         self.loaded = loaded
         self.dynamic = dynamic
@@ -93,8 +93,9 @@ public struct AdaptiveScorer {
         let ids = try encode(text)
         let network = Network(training: loaded.model)
         _ = try run(network: network, ids: ids, training: try training.map { (try encode($0), $0.path) }, path: path)
+        // Rounded back to the format the caller loaded (`--weights`), which generation then runs in.
         let adapted = LoadedModel(model: network.snapshot(), vocabulary: loaded.vocabulary, level: loaded.level,
-                                  mode: loaded.mode, summary: loaded.summary)
+                                  mode: loaded.mode, summary: loaded.summary, weightFormat: loaded.weightFormat)
         let plain = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: nil, window: window).score(text: text, training: nil)
         let after = try AdaptiveScorer(loaded: adapted, dynamic: nil, cache: nil, window: window).score(text: text, training: nil)
         return (adapted, plain.perplexity, after.perplexity)
@@ -178,7 +179,9 @@ public struct AdaptiveScorer {
             position += n
         }
         guard total.isFinite else {
-            throw QuillError.runtime("the adapted predictions on \(path) are not finite (cross-entropy \(total / Double(max(1, ids.count - 1)))); try a smaller dynamicLearningRate")
+            // An InvalidSetting, so the CLI names the flag; the rate it blames is the step's.
+            throw QuillError.invalidSetting(InvalidSetting(.dynamicLearningRate, dynamic?.learningRate ?? 0,
+                "the adapted predictions on \(path) are not finite (cross-entropy \(total / Double(max(1, ids.count - 1)))); try a smaller dynamicLearningRate"))
         }
         return (total, statistics)
     }

@@ -49,6 +49,10 @@ enum PerplexityCommand: Command {
         let cache = cacheOn ? try AdaptiveOptions.cache(args, level: loaded.level) : nil
         let scorer = dynamicOn || cacheOn
             ? try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: steps) : nil
+        // A missing training text is said before the static pass, not after it.
+        if let training = args.optionalString(.adaptive(.dynamicTrain)), !FileManager.default.fileExists(atPath: training) {
+            throw QuillError.io(path: training, problem: "no such file")
+        }
         let started = Date()
         let result = try PerplexityEvaluator(loaded: loaded, batchSize: batch, steps: steps).evaluate(file: file)
         let seconds = Date().timeIntervalSince(started)
