@@ -12,7 +12,8 @@ import QuillText
 /// copy of the weights: the loaded model, and the checkpoint it came from, stay as they were.
 ///
 /// An int8 or bfloat16 model adapts its dequantized float32 weights (the values `LoadedModel`
-/// already computes with); the adapted weights are float32.
+/// already computes with); scoring runs on float32, and `adapt` rounds the copy back to the
+/// loaded format.
 public struct AdaptiveScorer {
     /// Where dynamic evaluation's gradient statistics came from.
     public enum StatisticsSource: Sendable, Equatable {
@@ -149,7 +150,8 @@ public struct AdaptiveScorer {
             let tokens = min(source.count, dynamic.statisticsTokens + 1)
             let squares = DynamicUpdate.meanSquares(network: network, ids: source[0..<tokens], segment: dynamic.segment)
             update = DynamicUpdate(network: network, meanSquares: squares, settings: dynamic)
-            statistics = training.map { .trainingText(path: $0.path, tokens: tokens) } ?? .scoredText(tokens: tokens)
+            // Reported as the positions predicted (tokens after the first), what the help counts.
+            statistics = training.map { .trainingText(path: $0.path, tokens: tokens - 1) } ?? .scoredText(tokens: tokens - 1)
         }
         let cacheState = cache.map { NeuralCache(settings: $0, hiddenSize: network.config.hiddenSize) }
         let segment = dynamic?.segment ?? window
