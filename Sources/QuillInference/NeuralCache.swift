@@ -69,27 +69,46 @@ package final class NeuralCache {
         let base = followers.count
         keys.append(contentsOf: UnsafeBufferPointer(start: states, count: rows * h))
         followers.append(contentsOf: targets)
-        // Row j reads stored rows [max(0, base + j − N), base + j); all of them lie in [lo, base + rows − 1).
-        let lo = max(0, base - n), columns = base + rows - 1 - lo
-        guard columns > 0 else { return (0..<rows).map(modelLoss) }
-        if scores.count < rows * columns { scores = [Float](repeating: 0, count: rows * columns) }
+        var losses = (0..<rows).map(modelLoss)
+        // Rows are scored in blocks, so the scores take blockRows × (N + blockRows) floats however
+        // long the segment or window (one block of T rows would take T × (N + T)).
+        var first = 0
+        while first < rows {
+            let count = min(Self.blockRows, rows - first)
+            score(block: first..<(first + count), states: states, targets: targets, base: base, losses: &losses)
+            first += count
+        }
+        return losses
+    }
+
+    /// Rows scored together against the cache (a bound on the scores' memory).
+    static let blockRows = 256
+
+    /// Mixes the cache into `losses[rows]`: row j reads stored rows [max(0, base + j − N), base + j),
+    /// which all lie in [lo, base + rows.upperBound − 1).
+    private func score(block rows: Range<Int>, states: UnsafePointer<Float>, targets: ArraySlice<Int32>, base: Int,
+                       losses: inout [Double]) {
+        let h = width, n = settings.size
+        let lo = max(0, base + rows.lowerBound - n), columns = base + rows.upperBound - 1 - lo
+        guard columns > 0 else { return }
+        if scores.count < rows.count * columns { scores = [Float](repeating: 0, count: rows.count * columns) }
         keys.withUnsafeBufferPointer { k in
             scores.withUnsafeMutableBufferPointer { s in
-                GEMM.multiply(m: rows, n: columns, k: h, a: states, lda: h, b: k.baseAddress! + lo * h, ldb: h,
-                              transposeB: true, beta: 0, c: s.baseAddress!, ldc: columns)
+                GEMM.multiply(m: rows.count, n: columns, k: h, a: states + rows.lowerBound * h, lda: h, b: k.baseAddress! + lo * h,
+                              ldb: h, transposeB: true, beta: 0, c: s.baseAddress!, ldc: columns)
             }
         }
-        var losses = (0..<rows).map(modelLoss)
         let theta = settings.theta, lambda = settings.lambda
         scores.withUnsafeBufferPointer { s in
             followers.withUnsafeBufferPointer { next in
                 losses.withUnsafeMutableBufferPointer { out in
                     let out = out.baseAddress!
-                    Parallel.forRanges(rows) { range in
-                        for j in range {
+                    Parallel.forRanges(rows.count) { range in
+                        for b in range {
+                            let j = rows.lowerBound + b
                             let first = max(0, base + j - n), end = base + j
                             guard end > first else { continue }
-                            let row = s.baseAddress! + j * columns
+                            let row = s.baseAddress! + b * columns
                             var top = -Double.infinity
                             for i in first..<end { top = max(top, theta * Double(row[i - lo])) }
                             var total = 0.0, hit = 0.0
@@ -108,6 +127,5 @@ package final class NeuralCache {
                 }
             }
         }
-        return losses
     }
 }

@@ -61,11 +61,18 @@ final class DynamicEvaluationTests: XCTestCase {
 
     /// The mixed loss of every position from the formula: the hidden states come from a plain
     /// forward over the whole text (batch 1), the cache is the N positions before each.
+    /// A window longer than `NeuralCache.blockRows` scores its rows in several blocks.
     func testCacheMatchesItsFormula() throws {
+        for (text, window) in [(Self.text, 5), (String(repeating: Self.text, count: 3), 700)] {
+            try checkCacheFormula(text: text, window: window)
+        }
+    }
+
+    private func checkCacheFormula(text: String, window: Int) throws {
         let loaded = try model(seed: 8)
         let cache = try CacheSettings(size: 6, theta: 1.7, lambda: 0.3)
-        let adapted = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5).score(text: Self.text)
-        let ids = Self.text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
+        let adapted = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: window).score(text: text)
+        let ids = text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
         let network = Network(model: loaded.model)
         var state = RecurrentState(config: loaded.model.config, batchSize: 1)
         var rng = SeededGenerator(seed: 0)
@@ -86,8 +93,8 @@ final class DynamicEvaluationTests: XCTestCase {
             }
             total -= log(p)
         }
-        XCTAssertEqual(adapted.crossEntropy, total / Double(n), accuracy: 1e-6)
-        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 5).evaluate(text: Self.text)
+        XCTAssertEqual(adapted.crossEntropy, total / Double(n), accuracy: 1e-6, "window \(window)")
+        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 5).evaluate(text: text)
         XCTAssertGreaterThan(abs(adapted.crossEntropy - plain.crossEntropy), 1e-3)
     }
 
