@@ -50,12 +50,8 @@ public struct CharacterTokenizer: Tokenizer {
     /// (and counted) when it has none.
     public func encode(_ bytes: [UInt8], vocabulary: Vocabulary) -> EncodedText {
         // Without <unk> in the vocabulary, unknown characters are dropped (and counted).
-        let unk = Int32(vocabulary.unknownID ?? -1)
-        var asciiIDs = [Int32](repeating: unk, count: 128)
-        for b in 0..<128 {
-            if let id = vocabulary.id(forBytes: [UInt8(b)]) { asciiIDs[b] = Int32(id) }
-        }
-        var otherIDs: [UInt32: Int32] = [:]
+        var lookup = CharacterIDs(vocabulary: vocabulary)
+        let unk = lookup.unknownID
         var unknown = 0, dropped = 0
         let ids = TokenIDs(capacity: bytes.count, vocabularySize: vocabulary.count) { append in
             bytes.withUnsafeBufferPointer { p in
@@ -64,15 +60,10 @@ public struct CharacterTokenizer: Tokenizer {
                     let b = p[i]
                     let id: Int32
                     if b < 0x80 {
-                        id = asciiIDs[Int(b)]
+                        id = lookup.id(ascii: b)
                         i += 1
                     } else if let (scalar, length) = UTF8Scanner.decode(p, at: i) {
-                        if let known = otherIDs[scalar] {
-                            id = known
-                        } else {
-                            id = vocabulary.id(forBytes: Array(p[i..<(i + length)])).map(Int32.init) ?? unk
-                            otherIDs[scalar] = id
-                        }
+                        id = lookup.id(scalar: scalar, in: p, at: i, length: length)
                         i += length
                     } else {
                         id = unk

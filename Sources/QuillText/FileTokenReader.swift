@@ -21,9 +21,8 @@ package struct FileTokenReader {
     private var bufferStart: Int
     private var finished = false
     private var ids: [UInt32] = []
-    // Char level: ids of ASCII bytes, and of other scalars as they are met (-1: unknown, dropped).
-    private var asciiIDs: [Int32] = []
-    private var otherIDs: [UInt32: Int32] = [:]
+    /// Char level: the ids of characters (-1: unknown, dropped).
+    private var characters: CharacterIDs?
     private let unknownID: Int32
     private let eosID: Int32
     /// Bytes of the vocabulary's longest token: a longer word is unknown before its end is read.
@@ -56,7 +55,7 @@ package struct FileTokenReader {
         eosID = Int32(vocabulary.eosID ?? vocabulary.unknownID ?? -1)
         longestToken = vocabulary.tokens.lazy.map(\.utf8.count).max() ?? 0
         switch level {
-        case .char: asciiIDs = (0..<128).map { b in vocabulary.id(forBytes: [UInt8(b)]).map(Int32.init) ?? unknownID }
+        case .char: characters = CharacterIDs(vocabulary: vocabulary)
         case .word: break
         case .bpe: bytePairs = BytePairChunkEncoder(vocabulary: vocabulary)
         }
@@ -92,6 +91,10 @@ package struct FileTokenReader {
 
     /// `CharacterTokenizer.encode` over `p`; returns the bytes consumed.
     private mutating func encodeCharacters(_ p: UnsafeBufferPointer<UInt8>, final: Bool) -> Int {
+        // Taken out while it is used, so its cache is not copied when it grows.
+        var lookup = characters!
+        characters = nil
+        defer { characters = lookup }
         var i = 0
         let n = p.count
         while i < n {
@@ -103,15 +106,10 @@ package struct FileTokenReader {
                     if i + 1 == n && !final { break }
                     if i + 1 < n && p[i + 1] == ASCII.newline { i += 1; continue }
                 }
-                id = asciiIDs[Int(b)]
+                id = lookup.id(ascii: b)
                 i += 1
             } else if let (scalar, length) = UTF8Scanner.decode(p, at: i) {
-                if let known = otherIDs[scalar] {
-                    id = known
-                } else {
-                    id = vocabulary.id(forBytes: Array(p[i..<(i + length)])).map(Int32.init) ?? unknownID
-                    otherIDs[scalar] = id
-                }
+                id = lookup.id(scalar: scalar, in: p, at: i, length: length)
                 i += length
             } else if !final && i + 4 > n {
                 break // a scalar cut by the chunk's end
