@@ -155,15 +155,8 @@ public struct AdaptiveScorer {
         }
         let cacheState = cache.map { NeuralCache(settings: $0, hiddenSize: network.config.hiddenSize) }
         let segment = dynamic?.segment ?? window
-        var state = RecurrentState(config: network.config, batchSize: 1)
-        var rng = SeededGenerator(seed: 0) // unused: no dropout in evaluation mode
         var total = 0.0
-        var position = 0
-        while position < ids.count - 1 {
-            let n = min(segment, ids.count - 1 - position)
-            let targets = ids[(position + 1)...(position + n)]
-            network.forward(inputs: Array(ids[position..<(position + n)]), steps: n, batch: 1, state: &state,
-                            training: false, rng: &rng)
+        network.forEachSegment(of: ids[...], length: segment) { n, targets in
             // Scored before the weights learn from this segment.
             let (plain, _) = network.lossAndGradient(targets: Array(targets), mask: nil, computeGradient: update != nil)
             var sum = plain
@@ -178,7 +171,6 @@ public struct AdaptiveScorer {
                 network.backward()
                 update.apply(to: network)
             }
-            position += n
         }
         guard total.isFinite else {
             // An InvalidSetting, so the CLI names the flag; the rate it blames is the step's.

@@ -57,16 +57,10 @@ final class DynamicUpdate {
     static func meanSquares(network: Network, ids: ArraySlice<Int32>, segment: Int) -> [Float] {
         let count = network.parameters.count
         var sums = [Float](repeating: 0, count: count)
-        var state = RecurrentState(config: network.config, batchSize: 1)
-        var rng = SeededGenerator(seed: 0) // unused: no dropout in evaluation mode
         var segments = 0
-        var position = ids.startIndex
         network.gradients.zero()
-        while position < ids.endIndex - 1 {
-            let n = min(segment, ids.endIndex - 1 - position)
-            network.forward(inputs: Array(ids[position..<(position + n)]), steps: n, batch: 1, state: &state,
-                            training: false, rng: &rng)
-            _ = network.lossAndGradient(targets: Array(ids[(position + 1)...(position + n)]), mask: nil)
+        network.forEachSegment(of: ids, length: segment) { _, targets in
+            _ = network.lossAndGradient(targets: Array(targets), mask: nil)
             network.backward()
             let grad = network.gradients.values
             sums.withUnsafeMutableBufferPointer { s in
@@ -79,7 +73,6 @@ final class DynamicUpdate {
                 }
             }
             segments += 1
-            position += n
         }
         let scale = 1 / Float(max(1, segments))
         return sums.map { $0 * scale }
