@@ -82,7 +82,7 @@ public struct PerplexityEvaluator {
         let index = try TokenIndex(file: file, level: level, vocabulary: vocabulary,
                                    countedID: level == .word ? vocabulary.eosID : nil, separatorID: separator,
                                    chunkSize: chunkSize ?? 1 << 20)
-        try checkSomeKnown(unknown: index.unknown, tokens: index.tokenCount, lineEnds: index.countedIDs, path: path)
+        try EncodedText.requireSomeKnown(unknown: index.unknown, tokens: index.tokenCount, lineEnds: index.countedIDs, path: path)
         let next: () throws -> Batch?
         if loaded.mode == .lines {
             _ = try SequenceBatcher.specials(of: vocabulary)
@@ -124,9 +124,7 @@ public struct PerplexityEvaluator {
     private func evaluate(_ text: TextFile) throws -> Result {
         let path = text.path
         let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
-        // Line ends are known at word level whatever the text, so they do not count as known words.
-        let lineEnds = loaded.level == .word ? encoded.ids.lazy.filter { $0 == self.loaded.vocabulary.eosID }.count : 0
-        try checkSomeKnown(unknown: encoded.unknown, tokens: encoded.tokenCount, lineEnds: lineEnds, path: path)
+        try encoded.requireSomeKnown(level: loaded.level, vocabulary: loaded.vocabulary, path: path)
         let batcher: TrainBatcher
         if loaded.mode == .lines {
             let separator = loaded.vocabulary.lineEndID(level: loaded.level)
@@ -140,12 +138,6 @@ public struct PerplexityEvaluator {
         return try result(sum: sum, count: count, unknown: encoded.unknown, textTokens: encoded.tokenCount,
                           characters: UTF8Scanner.scalarCount(text.bytes), bytes: text.bytes.count,
                           path: path)
-    }
-
-    private func checkSomeKnown(unknown: Int, tokens: Int, lineEnds: Int, path: String) throws {
-        guard unknown < tokens - lineEnds else {
-            throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
-        }
     }
 
     private func checkLength(_ ids: Int, path: String) throws {

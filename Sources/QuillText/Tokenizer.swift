@@ -1,3 +1,4 @@
+import QuillCore
 
 /// Turns text into token ids and back. Implementations work on UTF-8 bytes so that counting and
 /// encoding stream through a corpus without a `String` per token.
@@ -31,6 +32,21 @@ public struct EncodedText: Sendable {
 }
 
 extension EncodedText {
+    /// Throws `QuillError.badText` when none of a text's `tokens` is known to the model: `unknown`
+    /// of them are not, and its `lineEnds` (word level's `<eos>`) are known whatever the text, so
+    /// they do not count as known words. Scoring a text refuses it then, in memory or in chunks.
+    package static func requireSomeKnown(unknown: Int, tokens: Int, lineEnds: Int, path: String) throws {
+        guard unknown < tokens - lineEnds else {
+            throw QuillError.badText(path: path, problem: "none of its tokens is in the model's vocabulary")
+        }
+    }
+
+    /// `requireSomeKnown` for this encoding of a text at `level`.
+    package func requireSomeKnown(level: TokenLevel, vocabulary: Vocabulary, path: String) throws {
+        let lineEnds = level == .word ? ids.lazy.filter { $0 == vocabulary.eosID }.count : 0
+        try Self.requireSomeKnown(unknown: unknown, tokens: tokenCount, lineEnds: lineEnds, path: path)
+    }
+
     /// The same text with every `id` left out (counted as dropped): how skipped unknown tokens
     /// leave the stream.
     public func dropping(id: Int, vocabularySize: Int) -> EncodedText {

@@ -130,10 +130,7 @@ public struct AdaptiveScorer {
     private func encode(_ text: TextFile, unknown: inout Int) throws -> [Int32] {
         let encoded = loaded.level.tokenizer.encode(text.bytes, vocabulary: loaded.vocabulary)
         unknown = encoded.unknown
-        let lineEnds = loaded.level == .word ? encoded.ids.lazy.filter { $0 == self.loaded.vocabulary.eosID }.count : 0
-        guard encoded.unknown < encoded.tokenCount - lineEnds else {
-            throw QuillError.badText(path: text.path, problem: "none of its tokens is in the model's vocabulary")
-        }
+        try encoded.requireSomeKnown(level: loaded.level, vocabulary: loaded.vocabulary, path: text.path)
         guard encoded.ids.count >= 2 else {
             throw QuillError.badText(path: text.path, problem: "it has \(encoded.ids.count) tokens; scoring needs at least 2")
         }
