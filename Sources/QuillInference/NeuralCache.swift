@@ -36,8 +36,9 @@ public struct CacheSettings: Sendable, Equatable {
     }
 }
 
-/// One scoring pass's cache: the stored states and the tokens that followed them, fed a segment
-/// of one stream (batch 1) at a time. Each caller owns its own.
+/// One stream's cache: the stored states and the tokens that followed them, fed a segment of
+/// that stream at a time. Each caller owns its own (one per stream when several are scored side
+/// by side).
 package final class NeuralCache {
     package let settings: CacheSettings
     private let width: Int
@@ -52,13 +53,16 @@ package final class NeuralCache {
 
     /// The mixed losses (−log p, nats) of a segment's `rows` positions, then remembers them.
     /// - Parameters:
-    ///   - states: (rows, H) the decoder's inputs at the segment's positions.
+    ///   - states: the decoder's inputs at the segment's positions, one row of H every
+    ///     `rowStride` floats (H, the default, for contiguous rows; B·H for one stream of a
+    ///     time-major batch of B).
     ///   - targets: the token that follows each position.
     ///   - modelLoss: −log p_model(target) of each position.
-    package func mix(states: UnsafePointer<Float>, targets: ArraySlice<Int32>, rows: Int,
+    package func mix(states: UnsafePointer<Float>, rowStride: Int? = nil, targets: ArraySlice<Int32>, rows: Int,
                      modelLoss: (Int) -> Double) -> [Double] {
         precondition(targets.count == rows)
-        let h = width, n = settings.size
+        let h = width, n = settings.size, stride = rowStride ?? width
+        precondition(stride >= h)
         // Only the last N older rows are read; dropping the rest only now and then keeps the
         // copying to O(H) per position.
         let stored = followers.count
@@ -67,7 +71,7 @@ package final class NeuralCache {
             followers.removeFirst(stored - n)
         }
         let base = followers.count
-        keys.append(contentsOf: UnsafeBufferPointer(start: states, count: rows * h))
+        for r in 0..<rows { keys.append(contentsOf: UnsafeBufferPointer(start: states + r * stride, count: h)) }
         followers.append(contentsOf: targets)
         var losses = (0..<rows).map(modelLoss)
         // Rows are scored in blocks, so the scores take blockRows × (N + blockRows) floats however
@@ -75,7 +79,7 @@ package final class NeuralCache {
         var first = 0
         while first < rows {
             let count = min(Self.blockRows, rows - first)
-            score(block: first..<(first + count), states: states, targets: targets, base: base, losses: &losses)
+            score(block: first..<(first + count), states: states, stride: stride, targets: targets, base: base, losses: &losses)
             first += count
         }
         return losses
@@ -86,7 +90,7 @@ package final class NeuralCache {
 
     /// Mixes the cache into `losses[rows]`: row j reads stored rows [max(0, base + j − N), base + j),
     /// which all lie in [lo, base + rows.upperBound − 1).
-    private func score(block rows: Range<Int>, states: UnsafePointer<Float>, targets: ArraySlice<Int32>, base: Int,
+    private func score(block rows: Range<Int>, states: UnsafePointer<Float>, stride: Int, targets: ArraySlice<Int32>, base: Int,
                        losses: inout [Double]) {
         let h = width, n = settings.size
         let lo = max(0, base + rows.lowerBound - n), columns = base + rows.upperBound - 1 - lo
@@ -94,7 +98,7 @@ package final class NeuralCache {
         if scores.count < rows.count * columns { scores = [Float](repeating: 0, count: rows.count * columns) }
         keys.withUnsafeBufferPointer { k in
             scores.withUnsafeMutableBufferPointer { s in
-                GEMM.multiply(m: rows.count, n: columns, k: h, a: states + rows.lowerBound * h, lda: h, b: k.baseAddress! + lo * h,
+                GEMM.multiply(m: rows.count, n: columns, k: h, a: states + rows.lowerBound * stride, lda: stride, b: k.baseAddress! + lo * h,
                               ldb: h, transposeB: true, beta: 0, c: s.baseAddress!, ldc: columns)
             }
         }

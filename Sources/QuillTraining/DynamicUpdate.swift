@@ -1,6 +1,7 @@
 import Foundation
 import QuillKernels
 import QuillModel
+import QuillText
 
 /// Dynamic evaluation's step (see `DynamicEvaluation`) over one network's writable weights: the
 /// trained weights θ₀ and, per weight, the step scale η/(RMS + ε) and the decay rate λ·r, fixed
@@ -52,15 +53,17 @@ final class DynamicUpdate {
         }
     }
 
-    /// Each weight's mean squared gradient of the mean cross-entropy over segments of `ids`
-    /// (one stream, state carried), with the network's weights left as they are.
-    static func meanSquares(network: Network, ids: ArraySlice<Int32>, segment: Int) -> [Float] {
+    /// Each weight's mean squared gradient of the mean cross-entropy over the windows of
+    /// `batcher` (its streams read side by side, state carried), with the network's weights left
+    /// as they are. Read with the streams and segment of the scoring pass, so the statistics
+    /// describe the gradients the updates will take.
+    static func meanSquares(network: Network, batcher: StreamBatcher) -> [Float] {
         let count = network.parameters.count
         var sums = [Float](repeating: 0, count: count)
         var segments = 0
         network.gradients.zero()
-        network.forEachSegment(of: ids, length: segment) { _, targets in
-            _ = network.lossAndGradient(targets: Array(targets), mask: nil)
+        network.forEachWindow(of: batcher) { batch in
+            _ = network.lossAndGradient(targets: batch.targets, mask: nil)
             network.backward()
             let grad = network.gradients.values
             sums.withUnsafeMutableBufferPointer { s in

@@ -19,6 +19,7 @@ extension CLITests {
         XCTAssertEqual(NSDictionary(dictionary: before), NSDictionary(dictionary: after), "static fields differ from the plain command's")
         for key in ["cross_entropy", "perplexity", "bits_per_char", "seconds"] { XCTAssertNotNil(object[key] as? Double, key) }
         XCTAssertEqual((object["dynamic"] as? [String: Any])?["segment"] as? Int, 10)
+        XCTAssertEqual(object["batch"] as? Int, 10, "the adapted pass reads the static pass's --batch streams")
         XCTAssertNotNil((object["cache"] as? [String: Any])?["lambda"] as? Double)
 
         let textOutput = try quill(["perplexity", model, text, "--cache"])
@@ -33,5 +34,9 @@ extension CLITests {
         assertError(try quill(["perplexity", model, text, "--cache", "--cache-theta", "x"]), status: 2, "--cache-theta")
         assertError(try quill(["generate", model, "--dynamic-lr", "1"]), status: 2, "--adapt")
         assertError(try quill(["perplexity", model, text, "--dynamic", "--dynamic-train", folder + "/missing.txt"]), status: 1, "missing.txt")
+        // A step so large the predictions overflow is an error naming the rate, not "perplexity inf".
+        let diverged = try quill(["perplexity", model, text, "--dynamic", "--dynamic-lr", "1e6", "--batch", "1"])
+        XCTAssertNotEqual(diverged.status, 0, diverged.stdout)
+        XCTAssertTrue(diverged.stderr.contains("--dynamic-lr"), diverged.stderr)
     }
 }

@@ -24,38 +24,48 @@ final class DynamicEvaluationTests: XCTestCase {
         for (attention, adaptive) in [(false, false), (true, false), (false, true)] {
             let loaded = try model(seed: 3, attention: attention, adaptive: adaptive)
             let segment = 7
-            let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: segment).evaluate(text: Self.text)
             let still = try DynamicEvaluation(learningRate: 0, decay: 0, segment: segment)
             let noCache = try CacheSettings(size: 10, theta: 1, lambda: 0)
-            for (dynamic, cache) in [(still, nil), (nil, noCache), (still, noCache)] as [(DynamicEvaluation?, CacheSettings?)] {
-                let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: segment).score(text: Self.text)
-                XCTAssertEqual(adapted.tokens, plain.tokens)
-                XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention), adaptive \(adaptive)")
+            for streams in [1, 3] {
+                let plain = try PerplexityEvaluator(loaded: loaded, batchSize: streams, steps: segment).evaluate(text: Self.text)
+                for (dynamic, cache) in [(still, nil), (nil, noCache), (still, noCache)] as [(DynamicEvaluation?, CacheSettings?)] {
+                    let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: segment, streams: streams)
+                        .score(text: Self.text)
+                    XCTAssertEqual(adapted.tokens, plain.tokens)
+                    XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention), adaptive \(adaptive), \(streams) streams")
+                }
             }
         }
     }
 
     /// Statistics, scoring and every update recomputed in Double from PyTorch's LSTM equations,
-    /// gradients by central differences; the adapted score and the final weights agree.
+    /// gradients by central differences; the adapted score and the final weights agree, for one
+    /// stream and for three read side by side (one update from the three segments' mean loss).
     func testUpdateMatchesDoubleReference() throws {
         let loaded = try model(seed: 5)
         var settings = try DynamicEvaluation(learningRate: 0.02, decay: 0.1, segment: 9)
         settings.statisticsTokens = 60
         let text = String(Self.text.prefix(120))
-        let scorer = try AdaptiveScorer(loaded: loaded, dynamic: settings, cache: nil)
-        let adapted = try scorer.score(text: text)
         let ids = text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
-        var reference = DoubleLSTM(loaded.model)
-        let (expected, weights) = reference.dynamicEvaluation(ids: ids, settings: settings)
-        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 1, steps: 9).evaluate(text: text)
-        XCTAssertGreaterThan(abs(plain.crossEntropy - expected), 1e-3, "the update must change the score for this check to mean anything")
-        XCTAssertEqual(adapted.crossEntropy, expected, accuracy: 1e-5)
-        let model = try scorer.adapt(toText: text).model.model
-        var worst = 0.0
-        for (name, values) in weights {
-            for (a, b) in zip(model.values(name)!, values) { worst = max(worst, abs(Double(a) - b)) }
+        var results: [Double] = []
+        for streams in [1, 3] {
+            let scorer = try AdaptiveScorer(loaded: loaded, dynamic: settings, cache: nil, streams: streams)
+            let adapted = try scorer.score(text: text)
+            var reference = DoubleLSTM(loaded.model)
+            let (expected, weights) = reference.dynamicEvaluation(ids: ids, settings: settings, streams: streams)
+            let plain = try PerplexityEvaluator(loaded: loaded, batchSize: streams, steps: 9).evaluate(text: text)
+            XCTAssertEqual(adapted.tokens, plain.tokens)
+            XCTAssertGreaterThan(abs(plain.crossEntropy - expected), 1e-3, "the update must change the score for this check to mean anything")
+            XCTAssertEqual(adapted.crossEntropy, expected, accuracy: 1e-5, "\(streams) streams")
+            let model = try scorer.adapt(toText: text).model.model
+            var worst = 0.0
+            for (name, values) in weights {
+                for (a, b) in zip(model.values(name)!, values) { worst = max(worst, abs(Double(a) - b)) }
+            }
+            XCTAssertLessThan(worst, 1e-4, "\(streams) streams")
+            results.append(adapted.crossEntropy)
         }
-        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertGreaterThan(abs(results[0] - results[1]), 1e-4, "three streams adapt differently from one")
         XCTAssertEqual(loaded.model.allValues, try self.model(seed: 5).model.allValues, "the loaded weights are not adapted")
     }
 
@@ -98,10 +108,32 @@ final class DynamicEvaluationTests: XCTestCase {
         XCTAssertGreaterThan(abs(adapted.crossEntropy - plain.crossEntropy), 1e-3)
     }
 
+    /// Streams read side by side each keep their own cache: two streams' summed loss is what each
+    /// stream's text scored alone (one stream) gives, and differs from one cache over the text.
+    func testEachStreamHasItsOwnCache() throws {
+        let loaded = try model(seed: 8)
+        let cache = try CacheSettings(size: 6, theta: 1.7, lambda: 0.3)
+        let text = Array(Self.text.unicodeScalars)
+        let length = text.count / 2
+        var separate = 0.0, positions = 0
+        for stream in 0..<2 {
+            var part = String.UnicodeScalarView()
+            part.append(contentsOf: text[(stream * length)..<((stream + 1) * length)])
+            let alone = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5).score(text: String(part))
+            separate += alone.crossEntropy * Double(alone.tokens)
+            positions += alone.tokens
+        }
+        let together = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5, streams: 2).score(text: Self.text)
+        XCTAssertEqual(together.tokens, positions)
+        XCTAssertEqual(together.crossEntropy, separate / Double(positions), accuracy: 1e-6)
+        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 2, steps: 5).evaluate(text: Self.text)
+        XCTAssertGreaterThan(abs(together.crossEntropy - plain.crossEntropy), 1e-3)
+    }
+
     func testSameBitsForOneAndTwoThreads() throws {
         let loaded = try model(seed: 4, attention: true)
         let scorer = try AdaptiveScorer(loaded: loaded, dynamic: try DynamicEvaluation(learningRate: 0.01, decay: 0.02, segment: 6),
-                                        cache: try CacheSettings(size: 20, theta: 0.5, lambda: 0.2))
+                                        cache: try CacheSettings(size: 20, theta: 0.5, lambda: 0.2), streams: 2)
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         let scores = try [1, 2].map { threads in
@@ -167,17 +199,26 @@ private struct DoubleLSTM {
         return (total / Double(inputs.count), (hidden, cell))
     }
 
-    /// Every weight's derivative of the segment's mean loss, by central differences.
-    mutating func gradient(_ inputs: ArraySlice<Int32>, _ targets: ArraySlice<Int32>, _ state: ([Double], [Double])) -> [String: [Double]] {
+    /// The mean loss of one window of several streams (each stream's segment from its own
+    /// state) and the streams' states after it.
+    func window(_ inputs: [ArraySlice<Int32>], _ targets: [ArraySlice<Int32>], _ states: [([Double], [Double])])
+        -> (loss: Double, states: [([Double], [Double])]) {
+        let scored = (0..<inputs.count).map { segment(inputs[$0], targets[$0], states[$0]) }
+        return (scored.map(\.loss).reduce(0, +) / Double(inputs.count), scored.map(\.state))
+    }
+
+    /// Every weight's derivative of the window's mean loss, by central differences.
+    mutating func gradient(_ inputs: [ArraySlice<Int32>], _ targets: [ArraySlice<Int32>], _ states: [([Double], [Double])])
+        -> [String: [Double]] {
         var g: [String: [Double]] = [:]
         let step = 1e-6
         for name in names {
             g[name] = w[name]!.indices.map { i in
                 let saved = w[name]![i]
                 w[name]![i] = saved + step
-                let plus = segment(inputs, targets, state).loss
+                let plus = window(inputs, targets, states).loss
                 w[name]![i] = saved - step
-                let minus = segment(inputs, targets, state).loss
+                let minus = window(inputs, targets, states).loss
                 w[name]![i] = saved
                 return (plus - minus) / (2 * step)
             }
@@ -185,33 +226,43 @@ private struct DoubleLSTM {
         return g
     }
 
-    /// The mean adapted loss over `ids` and the weights at the end.
-    mutating func dynamicEvaluation(ids: [Int32], settings: DynamicEvaluation) -> (Double, [String: [Double]]) {
+    /// `ids` cut into `streams` contiguous streams of ⌊count / streams⌋ tokens (the rest
+    /// dropped), read side by side in windows of the segment length: each window's inputs and
+    /// targets per stream.
+    func windows(_ ids: [Int32], streams: Int, segment: Int) -> [(inputs: [ArraySlice<Int32>], targets: [ArraySlice<Int32>])] {
+        let length = ids.count / streams
+        return stride(from: 0, to: length - 1, by: segment).map { start in
+            let end = min(start + segment, length - 1)
+            return ((0..<streams).map { ids[($0 * length + start)..<($0 * length + end)] },
+                    (0..<streams).map { ids[($0 * length + start + 1)..<($0 * length + end + 1)] })
+        }
+    }
+
+    /// The mean adapted loss over `ids` read as `streams` streams, and the weights at the end.
+    mutating func dynamicEvaluation(ids: [Int32], settings: DynamicEvaluation, streams: Int) -> (Double, [String: [Double]]) {
         let zero = ([Double](repeating: 0, count: h), [Double](repeating: 0, count: h))
-        func segments(_ count: Int) -> [Range<Int>] {
-            stride(from: 0, to: count - 1, by: settings.segment).map { $0..<min($0 + settings.segment, count - 1) }
-        }
-        // Statistics over the first tokens, weights unchanged.
+        // Statistics over the first tokens (as many streams as fit, up to `streams`), weights unchanged.
         var squares = w.mapValues { $0.map { _ in 0.0 } }
-        var state = zero
         let gathered = Array(ids.prefix(settings.statisticsTokens + 1))
-        let statisticsSegments = segments(gathered.count)
-        for r in statisticsSegments {
-            let g = gradient(gathered[r], gathered[(r.lowerBound + 1)..<(r.upperBound + 1)], state)
+        let statisticsWindows = windows(gathered, streams: max(1, min(streams, gathered.count / 2)), segment: settings.segment)
+        var states = [([Double], [Double])](repeating: zero, count: statisticsWindows[0].inputs.count)
+        for (inputs, targets) in statisticsWindows {
+            let g = gradient(inputs, targets, states)
             for name in names { for i in g[name]!.indices { squares[name]![i] += g[name]![i] * g[name]![i] } }
-            state = segment(gathered[r], gathered[(r.lowerBound + 1)..<(r.upperBound + 1)], state).state
+            states = window(inputs, targets, states).states
         }
-        let rms = squares.mapValues { $0.map { ($0 / Double(statisticsSegments.count)).squareRoot() } }
+        let rms = squares.mapValues { $0.map { ($0 / Double(statisticsWindows.count)).squareRoot() } }
         let meanRMS = names.map { rms[$0]!.reduce(0, +) / Double(rms[$0]!.count) }.reduce(0, +) / Double(names.count)
         let initial = w
-        // Score each segment, then step on its gradient.
-        state = zero
-        var total = 0.0
-        for r in segments(ids.count) {
-            let inputs = ids[r], targets = ids[(r.lowerBound + 1)..<(r.upperBound + 1)]
-            let scored = segment(inputs, targets, state)
-            total += scored.loss * Double(r.count)
-            let g = gradient(inputs, targets, state)
+        // Score each window, then step on its gradient.
+        states = [([Double], [Double])](repeating: zero, count: streams)
+        var total = 0.0, count = 0
+        for (inputs, targets) in windows(ids, streams: streams, segment: settings.segment) {
+            let scored = window(inputs, targets, states)
+            let positions = inputs.count * inputs[0].count
+            total += scored.loss * Double(positions)
+            count += positions
+            let g = gradient(inputs, targets, states)
             for name in names {
                 for i in w[name]!.indices {
                     let decay = settings.decay * min(rms[name]![i] / meanRMS, 1 / settings.decay)
@@ -219,8 +270,8 @@ private struct DoubleLSTM {
                         - settings.learningRate * g[name]![i] / (rms[name]![i] + settings.epsilon)
                 }
             }
-            state = scored.state
+            states = scored.states
         }
-        return (total / Double(ids.count - 1), w)
+        return (total / Double(count), w)
     }
 }

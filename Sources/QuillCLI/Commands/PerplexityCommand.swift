@@ -16,11 +16,11 @@ enum PerplexityCommand: Command {
         var spec: OptionSpec {
             switch self {
             case .batch:
-                OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream)",
+                OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream); an adapted pass reads the same streams",
                            minimum: 1, maximum: 1 << 16)
             case .seqLen: OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows", minimum: 1, maximum: 1 << 16)
             case .json: OptionSpec("json", .flag, "print one JSON object")
-            case .dynamic: OptionSpec("dynamic", .flag, "also score with dynamic evaluation: a copy of the weights learns from each segment after scoring it (one stream, batch 1; docs/dynamic-evaluation.md)")
+            case .dynamic: OptionSpec("dynamic", .flag, "also score with dynamic evaluation: a copy of the weights learns from each segment of the --batch streams after scoring it (--batch 1: one stream, the most updates; docs/dynamic-evaluation.md)")
             case .cache: OptionSpec("cache", .flag, "also score with a neural cache over the last positions' hidden states (alone or with --dynamic)")
             case .model(let option): option.spec
             case .adaptive(let option): option.spec
@@ -48,7 +48,7 @@ enum PerplexityCommand: Command {
         let dynamic = dynamicOn ? try AdaptiveOptions.dynamic(args, level: loaded.level) : nil
         let cache = cacheOn ? try AdaptiveOptions.cache(args, level: loaded.level) : nil
         let scorer = dynamicOn || cacheOn
-            ? try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: steps) : nil
+            ? try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: steps, streams: batch) : nil
         // A missing training text is said before the static pass, not after it.
         if let training = args.optionalString(.adaptive(.dynamicTrain)), !FileManager.default.fileExists(atPath: training) {
             throw QuillError.io(path: training, problem: "no such file")
@@ -68,7 +68,7 @@ enum PerplexityCommand: Command {
             ]
             if let adapted {
                 object["seconds"] = seconds
-                object["adapted"] = adaptedJSON(adapted, dynamic: dynamic, cache: cache, window: steps)
+                object["adapted"] = adaptedJSON(adapted, dynamic: dynamic, cache: cache, window: steps, batch: batch)
             }
             print(try JSONText.line(object))
             return
@@ -97,7 +97,7 @@ enum PerplexityCommand: Command {
             print("bits per char   not comparable: \(result.unknown) of the text's words are unknown to the model")
         }
         print(String(format: "seconds         %-15.2f %.2f", seconds, adapted.seconds))
-        print("adapted pass    one stream (batch 1), \(adapted.tokens) positions")
+        print("adapted pass    \(batch == 1 ? "one stream" : "\(batch) streams side by side") (--batch \(batch)), \(adapted.tokens) positions")
         if let dynamic, let source = adapted.statistics {
             print("dynamic         \(AdaptiveOptions.describe(dynamic)); \(AdaptiveOptions.describe(source, scored: file))")
         }
@@ -108,7 +108,7 @@ enum PerplexityCommand: Command {
 
     /// The `adapted` object of `--json`.
     private static func adaptedJSON(_ adapted: AdaptiveScorer.Result, dynamic: DynamicEvaluation?, cache: CacheSettings?,
-                                    window: Int) -> [String: Any] {
+                                    window: Int, batch: Int) -> [String: Any] {
         var dynamicObject: Any = NSNull()
         if let dynamic, let source = adapted.statistics {
             var statistics: [String: Any]
@@ -124,7 +124,7 @@ enum PerplexityCommand: Command {
         return [
             "cross_entropy": adapted.crossEntropy, "perplexity": adapted.perplexity,
             "bits_per_char": adapted.bitsPerCharacter as Any? ?? NSNull(), "seconds": adapted.seconds,
-            "tokens": adapted.tokens, "batch": 1, "window": dynamic?.segment ?? window,
+            "tokens": adapted.tokens, "batch": batch, "window": dynamic?.segment ?? window,
             "dynamic": dynamicObject, "cache": cacheObject,
         ]
     }
