@@ -15,11 +15,14 @@ enum AdaptiveOptions {
 
         var spec: OptionSpec {
             let char = DynamicEvaluation.defaults(for: .char), word = DynamicEvaluation.defaults(for: .word)
+            let charStreams = DynamicEvaluation.defaults(for: .char, streams: 10), wordStreams = DynamicEvaluation.defaults(for: .word, streams: 10)
             let charCache = CacheSettings.defaults(for: .char), wordCache = CacheSettings.defaults(for: .word)
             func note(_ c: Any, _ w: Any) -> String { "\(c)" == "\(w)" ? "\(c)" : "\(c) at char level, \(w) at word and bpe levels" }
             switch self {
             case .dynamicLR:
-                return OptionSpec("dynamic-lr", .float, "learning rate η of the RMS-normalised step", defaultNote: note(char.learningRate, word.learningRate))
+                return OptionSpec("dynamic-lr", .float, "learning rate η of the RMS-normalised step",
+                                  defaultNote: note(charStreams.learningRate, wordStreams.learningRate)
+                                      + "; with one stream (--batch 1, generate --adapt): " + note(char.learningRate, word.learningRate))
             case .dynamicDecay:
                 return OptionSpec("dynamic-decay", .float, "λ in [0, 1): how strongly each step pulls the weights back toward the trained ones",
                                   defaultNote: note(char.decay, word.decay))
@@ -41,9 +44,10 @@ enum AdaptiveOptions {
         }
     }
 
-    /// Dynamic evaluation's settings for `level`: the defaults, with the options given.
-    static func dynamic<O: AdaptiveOption>(_ args: ParsedArguments<O>, level: TokenLevel) throws -> DynamicEvaluation {
-        let base = DynamicEvaluation.defaults(for: level)
+    /// Dynamic evaluation's settings for `level` and `streams` side by side: the defaults, with
+    /// the options given.
+    static func dynamic<O: AdaptiveOption>(_ args: ParsedArguments<O>, level: TokenLevel, streams: Int) throws -> DynamicEvaluation {
+        let base = DynamicEvaluation.defaults(for: level, streams: streams)
         return try DynamicEvaluation(learningRate: args.optionalDouble(.adaptive(.dynamicLR)) ?? base.learningRate,
                                      decay: args.optionalDouble(.adaptive(.dynamicDecay)) ?? base.decay,
                                      segment: args.optionalInt(.adaptive(.dynamicSegment)) ?? base.segment)

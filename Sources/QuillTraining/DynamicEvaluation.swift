@@ -38,11 +38,14 @@ public struct DynamicEvaluation: Sendable, Equatable {
         self.segment = segment
     }
 
-    /// The defaults for a level, tuned on PTB's validation text (docs/dynamic-evaluation.md).
-    public static func defaults(for level: TokenLevel) -> DynamicEvaluation {
+    /// The defaults for a level and a number of streams read side by side, tuned on PTB's
+    /// validation text with one stream and with ten (docs/dynamic-evaluation.md): an update from
+    /// several streams' mean gradient takes a larger step.
+    public static func defaults(for level: TokenLevel, streams: Int = 1) -> DynamicEvaluation {
+        let several = streams > 1
         switch level {
-        case .char: return try! DynamicEvaluation(learningRate: 3e-4, decay: 0.01, segment: 20)
-        case .word, .bpe: return try! DynamicEvaluation(learningRate: 1e-4, decay: 0.01, segment: 20)
+        case .char: return try! DynamicEvaluation(learningRate: several ? 6e-4 : 3e-4, decay: 0.01, segment: 20)
+        case .word, .bpe: return try! DynamicEvaluation(learningRate: several ? 3e-4 : 1e-4, decay: 0.01, segment: 20)
         }
     }
 }

@@ -54,7 +54,7 @@ enum GenerateCommand: Command {
         try AdaptiveOptions.checkUsed(args, AdaptiveOptions.Option.update, with: "--adapt", on: args.isSet(.adapt))
         var loaded = try ModelLoading.load(path, args)
         if let document = args.optionalString(.adapt) {
-            let dynamic = try AdaptiveOptions.dynamic(args, level: loaded.level)
+            let dynamic = try AdaptiveOptions.dynamic(args, level: loaded.level, streams: 1)
             let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: nil)
                 .adapt(toFile: document, trainingFile: args.optionalString(.adaptive(.dynamicTrain)))
             loaded = adapted.model

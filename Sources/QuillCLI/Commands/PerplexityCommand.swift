@@ -45,7 +45,7 @@ enum PerplexityCommand: Command {
         try AdaptiveOptions.checkUsed(args, AdaptiveOptions.Option.update, with: "--dynamic", on: dynamicOn)
         try AdaptiveOptions.checkUsed(args, AdaptiveOptions.Option.cache, with: "--cache", on: cacheOn)
         let loaded = try ModelLoading.load(path, args)
-        let dynamic = dynamicOn ? try AdaptiveOptions.dynamic(args, level: loaded.level) : nil
+        let dynamic = dynamicOn ? try AdaptiveOptions.dynamic(args, level: loaded.level, streams: batch) : nil
         let cache = cacheOn ? try AdaptiveOptions.cache(args, level: loaded.level) : nil
         let scorer = dynamicOn || cacheOn
             ? try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: steps, streams: batch) : nil
