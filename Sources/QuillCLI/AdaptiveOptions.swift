@@ -13,16 +13,21 @@ enum AdaptiveOptions {
         /// The cache's options.
         static let cache: [Option] = [.cacheSize, .cacheTheta, .cacheLambda]
 
-        var spec: OptionSpec {
-            let char = DynamicEvaluation.defaults(for: .char), word = DynamicEvaluation.defaults(for: .word)
+        var spec: OptionSpec { spec(oneStream: false) }
+
+        /// - Parameter oneStream: the command always adapts as one stream (`generate --adapt`), so
+        ///   only the one-stream defaults apply.
+        func spec(oneStream: Bool) -> OptionSpec {
+            let char = DynamicEvaluation.defaults(for: .char, streams: 1), word = DynamicEvaluation.defaults(for: .word, streams: 1)
             let charStreams = DynamicEvaluation.defaults(for: .char, streams: 10), wordStreams = DynamicEvaluation.defaults(for: .word, streams: 10)
             let charCache = CacheSettings.defaults(for: .char), wordCache = CacheSettings.defaults(for: .word)
             func note(_ c: Any, _ w: Any) -> String { "\(c)" == "\(w)" ? "\(c)" : "\(c) at char level, \(w) at word and bpe levels" }
             switch self {
             case .dynamicLR:
+                let oneStreamNote = note(char.learningRate, word.learningRate)
                 return OptionSpec("dynamic-lr", .float, "learning rate η of the RMS-normalised step",
-                                  defaultNote: note(charStreams.learningRate, wordStreams.learningRate)
-                                      + "; with one stream (--batch 1, generate --adapt): " + note(char.learningRate, word.learningRate))
+                                  defaultNote: oneStream ? oneStreamNote
+                                      : note(charStreams.learningRate, wordStreams.learningRate) + "; with --batch 1: " + oneStreamNote)
             case .dynamicDecay:
                 return OptionSpec("dynamic-decay", .float, "λ in [0, 1): how strongly each step pulls the weights back toward the trained ones",
                                   defaultNote: note(char.decay, word.decay))

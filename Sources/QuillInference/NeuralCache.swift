@@ -86,7 +86,7 @@ package final class NeuralCache {
     }
 
     /// Rows scored together against the cache (a bound on the scores' memory).
-    static let blockRows = 256
+    package static let blockRows = 256
 
     /// Mixes the cache into `losses[rows]`: row j reads stored rows [max(0, base + j − N), base + j),
     /// which all lie in [lo, base + rows.upperBound − 1).

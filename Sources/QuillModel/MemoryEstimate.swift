@@ -19,7 +19,10 @@ package struct MemoryEstimate: Sendable, Equatable {
     /// - Parameters:
     ///   - optimizerMoments: float buffers per parameter an optimizer keeps (Adam 2, RMSprop or
     ///     SGD with momentum 1, plain SGD 0); 0 for scoring and generation, which also keep no gradients.
-    public init(config: ModelConfig, batch: Int, steps: Int, training: Bool, optimizerMoments: Int = 0) {
+    ///   - extraActivationBytes: what the caller keeps besides the model's own buffers (a neural
+    ///     cache's states), counted with the batch.
+    public init(config: ModelConfig, batch: Int, steps: Int, training: Bool, optimizerMoments: Int = 0,
+                extraActivationBytes: Double = 0) {
         let v = Double(config.vocabularySize), e = Double(config.embeddingSize), h = Double(config.hiddenSize)
         let l = Double(config.layers), g = Double(config.cell.gateCount)
         // The config's own count: a validated config's sizes are bounded so that it fits in an Int.
@@ -36,7 +39,7 @@ package struct MemoryEstimate: Sendable, Equatable {
         if let m = config.attention.map({ Double($0.memory) }) {
             attention = 4 * m * Double(batch) * h + rows * (m + Double(steps)) * (training ? 2 : 1) + 5 * rows * h
         }
-        activationBytes = 4 * (rows * e + l * perLayer + rows * v + gradients + attention)
+        activationBytes = 4 * (rows * e + l * perLayer + rows * v + gradients + attention) + extraActivationBytes
     }
 
     /// Throws `QuillError.invalidSetting` when the run needs more than `share` of `available`

@@ -61,7 +61,7 @@ public struct AdaptiveScorer {
     ///     update per segment of all B (their mean gradient), one cache per stream. More streams
     ///     share each weight read and update, so the pass is faster; 1 adapts most often.
     public init(loaded: LoadedModel, dynamic: DynamicEvaluation?, cache: CacheSettings?, window: Int = 64,
-                streams: Int = 1) throws {
+                streams: Int) throws {
         guard window > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, window)) }
         guard streams > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, streams)) }
         if loaded.mode == .lines {
@@ -69,9 +69,14 @@ public struct AdaptiveScorer {
         }
         let steps = dynamic?.segment ?? window
         // Dynamic evaluation keeps gradients and three more arrays per weight (θ₀, step and decay
-        // scales), as an optimizer with three moments would.
+        // scales), as an optimizer with three moments would; each stream's cache up to 2N + T
+        // stored states and its scores, blocks of 256 rows against N + 256 columns.
+        let cacheFloats = cache.map { c in
+            Double(streams) * (Double(2 * c.size + steps) * Double(loaded.model.config.hiddenSize)
+                               + Double(NeuralCache.blockRows) * Double(c.size + NeuralCache.blockRows))
+        } ?? 0
         try MemoryEstimate(config: loaded.model.config, batch: streams, steps: steps, training: dynamic != nil,
-                           optimizerMoments: dynamic != nil ? 3 : 0)
+                           optimizerMoments: dynamic != nil ? 3 : 0, extraActivationBytes: 4 * cacheFloats)
             .check(setting: dynamic != nil ? .dynamicSegment : .sequenceLength, related: [.batchSize],
                    parametersFrom: "the checkpoint", activationsFrom: "batchSize \(streams) × \(dynamic != nil ? "dynamicSegment" : "sequenceLength") \(steps)")
         self.loaded = loaded
@@ -180,14 +185,15 @@ public struct AdaptiveScorer {
                                             batchSize: max(1, min(streams, tokens / 2)), steps: dynamic.segment)
             let squares = DynamicUpdate.meanSquares(network: network, batcher: batcher)
             update = DynamicUpdate(network: network, meanSquares: squares, settings: dynamic)
-            // Reported as the positions predicted (tokens after the first), what the help counts.
-            statistics = training.map { .trainingText(path: $0.path, tokens: tokens - 1) } ?? .scoredText(tokens: tokens - 1)
+            // Reported as the positions predicted, what the help counts (B streams predict all
+            // but their first tokens and the remainder of the split).
+            let predicted = batcher.targetCount
+            statistics = training.map { .trainingText(path: $0.path, tokens: predicted) } ?? .scoredText(tokens: predicted)
         }
         let b = streams, h = network.config.hiddenSize
         let batcher = try StreamBatcher(ids: ids, batchSize: b, steps: dynamic?.segment ?? window)
         let caches = cache.map { settings in (0..<b).map { _ in NeuralCache(settings: settings, hiddenSize: h) } }
         var total = 0.0
-        var mixed: [Double] = []
         network.forEachWindow(of: batcher) { batch in
             // Scored before the weights learn from this segment.
             let (plain, _) = network.lossAndGradient(targets: batch.targets, mask: nil, computeGradient: update != nil)
@@ -196,7 +202,7 @@ public struct AdaptiveScorer {
                 // Each stream's rows (t·B + b for its b) against its own cache, summed back in row
                 // order, as the plain loss is: at λ = 0 the two sums are the same bits.
                 let states = network.decoderInput(), t = batch.steps
-                mixed = [Double](repeating: 0, count: t * b)
+                var mixed = [Double](repeating: 0, count: t * b)
                 for stream in 0..<b {
                     let targets = (0..<t).map { batch.targets[$0 * b + stream] }
                     let losses = caches[stream].mix(states: states + stream * h, rowStride: b * h, targets: targets[...], rows: t,
@@ -214,9 +220,11 @@ public struct AdaptiveScorer {
         }
         let count = batcher.targetCount
         guard total.isFinite, Foundation.exp(total / Double(count)).isFinite else {
+            let problem = "the adapted predictions on \(path) are not finite (cross-entropy \(total / Double(count)) nats per token)"
+            guard let dynamic else { throw QuillError.runtime(problem + "; the model's own scores overflow") }
             // An InvalidSetting, so the CLI names the flag; the rate it blames is the step's.
-            throw QuillError.invalidSetting(InvalidSetting(.dynamicLearningRate, dynamic?.learningRate ?? 0,
-                "the adapted predictions on \(path) diverged (cross-entropy \(total / Double(count)) nats per token); try a smaller dynamicLearningRate"))
+            throw QuillError.invalidSetting(InvalidSetting(.dynamicLearningRate, dynamic.learningRate,
+                                                           problem + "; try a smaller dynamicLearningRate"))
         }
         return (total, count, statistics)
     }

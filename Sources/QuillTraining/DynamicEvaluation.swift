@@ -40,8 +40,8 @@ public struct DynamicEvaluation: Sendable, Equatable {
 
     /// The defaults for a level and a number of streams read side by side, tuned on PTB's
     /// validation text with one stream and with ten (docs/dynamic-evaluation.md): an update from
-    /// several streams' mean gradient takes a larger step.
-    public static func defaults(for level: TokenLevel, streams: Int = 1) -> DynamicEvaluation {
+    /// several streams' mean gradient takes a larger step. Any B > 1 gets the rate tuned at ten.
+    public static func defaults(for level: TokenLevel, streams: Int) -> DynamicEvaluation {
         let several = streams > 1
         switch level {
         case .char: return try! DynamicEvaluation(learningRate: several ? 6e-4 : 3e-4, decay: 0.01, segment: 20)

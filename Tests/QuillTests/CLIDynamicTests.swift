@@ -20,6 +20,11 @@ extension CLITests {
         for key in ["cross_entropy", "perplexity", "bits_per_char", "seconds"] { XCTAssertNotNil(object[key] as? Double, key) }
         XCTAssertEqual((object["dynamic"] as? [String: Any])?["segment"] as? Int, 10)
         XCTAssertEqual(object["batch"] as? Int, 10, "the adapted pass reads the static pass's --batch streams")
+        XCTAssertEqual(object["tokens"] as? Int, after["tokens"] as? Int, "the adapted pass scores the static pass's positions")
+        XCTAssertEqual((object["dynamic"] as? [String: Any])?["lr"] as? Double, 6e-4, "the char default for several streams")
+        let oneStream = try quill(["perplexity", model, text, "--json", "--dynamic", "--batch", "1"])
+        let oneStreamObject = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(oneStream.stdout.utf8)) as? [String: Any])?["adapted"] as? [String: Any])
+        XCTAssertEqual((oneStreamObject["dynamic"] as? [String: Any])?["lr"] as? Double, 3e-4, "the char default for one stream")
         XCTAssertNotNil((object["cache"] as? [String: Any])?["lambda"] as? Double)
 
         let textOutput = try quill(["perplexity", model, text, "--cache"])

@@ -8,6 +8,13 @@ import XCTest
 /// their rates are 0.
 final class DynamicEvaluationTests: XCTestCase {
     private static let text = String(repeating: "abc ab ca\nbca cab a\n", count: 12)
+    /// A text with no period, so streams cut from it differ: a stream read in another's place
+    /// changes the result.
+    private static let irregular: String = {
+        var rng = SeededGenerator(seed: 11)
+        let symbols = Array("abc \n")
+        return String((0..<241).map { _ in symbols.randomElement(using: &rng)! })
+    }()
 
     /// A random char LSTM over the text's symbols (weights large enough that the update shows).
     private func model(seed: UInt64, attention: Bool = false, adaptive: Bool = false) throws -> LoadedModel {
@@ -27,10 +34,10 @@ final class DynamicEvaluationTests: XCTestCase {
             let still = try DynamicEvaluation(learningRate: 0, decay: 0, segment: segment)
             let noCache = try CacheSettings(size: 10, theta: 1, lambda: 0)
             for streams in [1, 3] {
-                let plain = try PerplexityEvaluator(loaded: loaded, batchSize: streams, steps: segment).evaluate(text: Self.text)
+                let plain = try PerplexityEvaluator(loaded: loaded, batchSize: streams, steps: segment).evaluate(text: Self.irregular)
                 for (dynamic, cache) in [(still, nil), (nil, noCache), (still, noCache)] as [(DynamicEvaluation?, CacheSettings?)] {
                     let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: cache, window: segment, streams: streams)
-                        .score(text: Self.text)
+                        .score(text: Self.irregular)
                     XCTAssertEqual(adapted.tokens, plain.tokens)
                     XCTAssertEqual(adapted.crossEntropy, plain.crossEntropy, "attention \(attention), adaptive \(adaptive), \(streams) streams")
                 }
@@ -45,7 +52,7 @@ final class DynamicEvaluationTests: XCTestCase {
         let loaded = try model(seed: 5)
         var settings = try DynamicEvaluation(learningRate: 0.02, decay: 0.1, segment: 9)
         settings.statisticsTokens = 60
-        let text = String(Self.text.prefix(120))
+        let text = String(Self.irregular.prefix(121))
         let ids = text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
         var results: [Double] = []
         for streams in [1, 3] {
@@ -81,7 +88,7 @@ final class DynamicEvaluationTests: XCTestCase {
     private func checkCacheFormula(text: String, window: Int) throws {
         let loaded = try model(seed: 8)
         let cache = try CacheSettings(size: 6, theta: 1.7, lambda: 0.3)
-        let adapted = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: window).score(text: text)
+        let adapted = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: window, streams: 1).score(text: text)
         let ids = text.unicodeScalars.map { Int32(loaded.vocabulary.id(for: String($0))!) }
         let network = Network(model: loaded.model)
         var state = RecurrentState(config: loaded.model.config, batchSize: 1)
@@ -113,21 +120,23 @@ final class DynamicEvaluationTests: XCTestCase {
     func testEachStreamHasItsOwnCache() throws {
         let loaded = try model(seed: 8)
         let cache = try CacheSettings(size: 6, theta: 1.7, lambda: 0.3)
-        let text = Array(Self.text.unicodeScalars)
+        let text = Array(Self.irregular.unicodeScalars)
         let length = text.count / 2
         var separate = 0.0, positions = 0
         for stream in 0..<2 {
             var part = String.UnicodeScalarView()
             part.append(contentsOf: text[(stream * length)..<((stream + 1) * length)])
-            let alone = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5).score(text: String(part))
+            let alone = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5, streams: 1).score(text: String(part))
             separate += alone.crossEntropy * Double(alone.tokens)
             positions += alone.tokens
         }
-        let together = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5, streams: 2).score(text: Self.text)
+        let together = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5, streams: 2).score(text: Self.irregular)
         XCTAssertEqual(together.tokens, positions)
         XCTAssertEqual(together.crossEntropy, separate / Double(positions), accuracy: 1e-6)
-        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 2, steps: 5).evaluate(text: Self.text)
+        let plain = try PerplexityEvaluator(loaded: loaded, batchSize: 2, steps: 5).evaluate(text: Self.irregular)
         XCTAssertGreaterThan(abs(together.crossEntropy - plain.crossEntropy), 1e-3)
+        let oneCache = try AdaptiveScorer(loaded: loaded, dynamic: nil, cache: cache, window: 5, streams: 1).score(text: Self.irregular)
+        XCTAssertGreaterThan(abs(together.crossEntropy - oneCache.crossEntropy), 1e-4)
     }
 
     func testSameBitsForOneAndTwoThreads() throws {
@@ -138,7 +147,7 @@ final class DynamicEvaluationTests: XCTestCase {
         defer { Parallel.threadCount = saved }
         let scores = try [1, 2].map { threads in
             Parallel.threadCount = threads
-            return try scorer.score(text: Self.text).crossEntropy
+            return try scorer.score(text: Self.irregular).crossEntropy
         }
         XCTAssertEqual(scores[0], scores[1])
     }
@@ -146,7 +155,7 @@ final class DynamicEvaluationTests: XCTestCase {
     func testRefusesLinesModelsAndBadSettings() throws {
         let base = try model(seed: 1)
         let lines = LoadedModel(model: base.model, vocabulary: base.vocabulary, level: .char, mode: .lines)
-        XCTAssertThrowsError(try AdaptiveScorer(loaded: lines, dynamic: nil, cache: try CacheSettings(size: 1, theta: 0, lambda: 0.1)))
+        XCTAssertThrowsError(try AdaptiveScorer(loaded: lines, dynamic: nil, cache: try CacheSettings(size: 1, theta: 0, lambda: 0.1), streams: 1))
         XCTAssertThrowsError(try DynamicEvaluation(learningRate: -1, decay: 0, segment: 1))
         XCTAssertThrowsError(try DynamicEvaluation(learningRate: 1, decay: 1, segment: 1))
         XCTAssertThrowsError(try DynamicEvaluation(learningRate: 1, decay: 0, segment: 0))

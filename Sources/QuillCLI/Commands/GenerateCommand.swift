@@ -31,7 +31,7 @@ enum GenerateCommand: Command {
             case .json: OptionSpec("json", .flag, "print one JSON object per sample")
             case .adapt: OptionSpec("adapt", .string, "first adapt a copy of the weights to this text by dynamic evaluation (quill perplexity --dynamic's update); prints the text's perplexity before and after", valueName: "FILE")
             case .model(let option): option.spec
-            case .adaptive(let option): option.spec
+            case .adaptive(let option): option.spec(oneStream: true)
             }
         }
     }
@@ -55,7 +55,7 @@ enum GenerateCommand: Command {
         var loaded = try ModelLoading.load(path, args)
         if let document = args.optionalString(.adapt) {
             let dynamic = try AdaptiveOptions.dynamic(args, level: loaded.level, streams: 1)
-            let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: nil)
+            let adapted = try AdaptiveScorer(loaded: loaded, dynamic: dynamic, cache: nil, streams: 1)
                 .adapt(toFile: document, trainingFile: args.optionalString(.adaptive(.dynamicTrain)))
             loaded = adapted.model
             StandardError.write(String(format: "quill: adapted to %@ (%@): perplexity %.3f before, %.3f after", document,

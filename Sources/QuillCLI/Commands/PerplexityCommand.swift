@@ -16,7 +16,7 @@ enum PerplexityCommand: Command {
         var spec: OptionSpec {
             switch self {
             case .batch:
-                OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream); an adapted pass reads the same streams",
+                OptionSpec("batch", .int, default: "10", "contiguous streams scored side by side; each starts from a zero state, so B changes the result slightly (1 scores the text as one stream); an adapted pass reads the same streams: more of them run faster but adapt less (docs/dynamic-evaluation.md)",
                            minimum: 1, maximum: 1 << 16)
             case .seqLen: OptionSpec("seq-len", .int, default: "64", "time steps per window; the state is carried across windows", minimum: 1, maximum: 1 << 16)
             case .json: OptionSpec("json", .flag, "print one JSON object")
