@@ -45,4 +45,42 @@ public final class PackedMatrix {
             pc += kcBlock
         }
     }
+
+    /// Turns the packed op(B) into its columns from `dropped` on followed by `appended` new
+    /// columns of op(B) read from `b` (row stride `ldb`, its first column the first appended): the
+    /// same layout, and so the same bits, as packing that k × (n − dropped + appended) matrix
+    /// afresh. A sliding window of columns (an attention memory shifting along) then costs a move
+    /// of whole panels plus packing the new columns, instead of gathering every column again.
+    /// Panels move whole, so `dropped` and the n − dropped kept columns must be multiples of
+    /// `nr`; otherwise it changes nothing and returns false (the caller packs instead).
+    public func shiftColumns(dropping dropped: Int, appending appended: Int, b: UnsafePointer<Float>, ldb: Int,
+                             transposeB: Bool) -> Bool {
+        let nr = GEMM.nr, kept = n - dropped
+        guard dropped >= 0, kept >= 0, appended >= 0, dropped % nr == 0, kept % nr == 0 else { return false }
+        let oldPadded = paddedColumns
+        n = kept + appended
+        let newPadded = paddedColumns, needed = max(1, k * newPadded)
+        let source = storage
+        let destination = needed > capacity ? UnsafeMutablePointer<Float>.allocate(capacity: needed) : storage
+        let op = GEMM.Operands(a: b, lda: 0, transposeA: false, b: b, ldb: ldb, transposeB: transposeB,
+                               c: destination, ldc: 0, k: k, alpha: 1, beta: 0, bias: nil)
+        // Block pc of k starts at pc·paddedColumns, so when the matrix widens every block moves
+        // towards the end: taking the blocks last first moves each before a later one's
+        // destination can cover it (first first when it narrows, for the same reason).
+        var blocks = Array(stride(from: 0, to: k, by: GEMM.kc))
+        if newPadded > oldPadded { blocks.reverse() }
+        for pc in blocks {
+            let kcBlock = min(GEMM.kc, k - pc), to = destination + pc * newPadded
+            // Overlapping within a block: copyMemory moves as memmove does.
+            UnsafeMutableRawPointer(to).copyMemory(from: source + pc * oldPadded + dropped * kcBlock,
+                                                   byteCount: kept * kcBlock * MemoryLayout<Float>.stride)
+            Packing.packB(op, rows: pc, count: kcBlock, columns: 0, width: appended, into: to + kept * kcBlock)
+        }
+        if destination != source {
+            source.deallocate()
+            storage = destination
+            capacity = needed
+        }
+        return true
+    }
 }

@@ -47,6 +47,14 @@ final class AttentionLayer {
     /// Per batch row, the P memory slots in reach packed as op(B) for GEMM: transposed (the
     /// (H, P) keys of the scores and of dA) and not (the (P, H) values of C and of dQ̃).
     private var packedKeys: [PackedMatrix] = [], packedValues: [PackedMatrix] = []
+    /// The memory the last forward handed to the caller, held so that the next forward can tell
+    /// whether it is reading that memory unchanged: while this array shares the caller's storage,
+    /// any change to the caller's memory (a reset, a load, another forward) copies it first, so
+    /// the same storage means the same contents. The caller pays a copy only if it changes a
+    /// memory this layer wrote last.
+    private var handedOut: [Float] = []
+    /// The P, T and B of the forward that made the packs (P = 0: no packs).
+    private var packedPast = 0, packedSteps = 0, packedBatch = 0
 
     /// The last forward's weights A, read in place (valid until the next forward; backward keeps
     /// them): row (b, s) is the P + T values at `pointer + (b·T + s)·(P + T)`, over the P memory
@@ -69,6 +77,14 @@ final class AttentionLayer {
         let h = hiddenSize, m = capacity, rows = t * b, rowStride = b * h
         precondition(memory.count == m * b * h && lengths.count == b, "attention memory for another batch size")
         let p = lengths.max() ?? 0
+        // When the memory is the one the last forward wrote (its P slots then, shifted by that
+        // forward's window), the packed keys can shift along with it instead of being gathered
+        // again (see `carried` below); the bits are the same either way.
+        let sameMemory = !handedOut.isEmpty && b == packedBatch
+            && memory.withUnsafeBufferPointer { $0.baseAddress } == handedOut.withUnsafeBufferPointer { $0.baseAddress }
+        handedOut = [] // the caller's storage is its own again before anything writes to it
+        let dropped = packedPast + packedSteps - p, newSlots = packedSteps
+        let carried = sameMemory && packedPast > 0 && dropped >= 0 && dropped < packedPast && newSlots <= p
         steps = t; batch = b; past = p
         starts = lengths.map { p - $0 }
         let width = p + t
@@ -97,7 +113,11 @@ final class AttentionLayer {
             Parallel.forEach(b) { row in
                 let ar = a + row * t * width
                 if p > 0 {
-                    keys[row].pack(k: h, n: p, b: mem + row * h, ldb: rowStride, transposeB: true)
+                    // The memory's newest slots are the last forward's window.
+                    let shifted = carried && keys[row].shiftColumns(dropping: dropped, appending: newSlots,
+                                                                   b: mem + (p - newSlots) * rowStride + row * h,
+                                                                   ldb: rowStride, transposeB: true)
+                    if !shifted { keys[row].pack(k: h, n: p, b: mem + row * h, ldb: rowStride, transposeB: true) }
                     GEMM.multiply(m: t, a: q + row * h, lda: rowStride, packedB: keys[row], c: ar, ldc: width, parallel: false)
                 }
                 GEMM.multiply(m: t, n: t, k: h, a: q + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
@@ -138,12 +158,14 @@ final class AttentionLayer {
         }
         swap(&memory, &previousMemory)
         for row in 0..<b { lengths[row] = min(m, lengths[row] + t) }
+        packedPast = p; packedSteps = t; packedBatch = b
         // Slots a row does not own hold zeros (as in a fresh state), never another window's leftovers.
         memory.withUnsafeMutableBufferPointer { mem in
             for row in 0..<b where lengths[row] < m {
                 for slot in 0..<(m - lengths[row]) { (mem.baseAddress! + (slot * b + row) * h).update(repeating: 0, count: h) }
             }
         }
+        handedOut = memory
         return z
     }
 

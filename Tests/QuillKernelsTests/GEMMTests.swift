@@ -167,4 +167,46 @@ final class PackedMatrixTests: XCTestCase {
             }
         }
     }
+
+    /// A packed window of columns sliding along a wider matrix (widening, keeping its width,
+    /// narrowing, with a partial last panel; k within one cache block and across two) gives the
+    /// same products, bit for bit, as the window packed afresh; a shift that would split a panel
+    /// is refused and leaves the pack as it was. Each shift runs in place (storage packed wide
+    /// first) and into storage that has to grow.
+    func testShiftedPackMatchesFreshPackBitForBit() {
+        var rng = SeededGenerator(seed: 11)
+        let m = 7, total = 140
+        let windows = [(0, 16), (0, 48), (32, 96), (48, 112), (96, 133)]
+        for k in [40, 300] {
+            for (transposeB, inPlace) in [(false, false), (false, true), (true, false), (true, true)] {
+                let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
+                let b = (0..<(k * total)).map { _ in rng.nextUniform(in: -1, 1) }
+                let ldb = transposeB ? k : total
+                // Column j of op(B) starts here.
+                func column(_ j: Int, _ base: UnsafePointer<Float>) -> UnsafePointer<Float> { base + (transposeB ? j * ldb : j) }
+                func product(_ packed: PackedMatrix) -> [UInt32] {
+                    var c = [Float](repeating: 0, count: m * packed.n)
+                    c.withUnsafeMutableBufferPointer { GEMM.multiply(m: m, a: a, lda: k, packedB: packed, c: $0.baseAddress!, ldc: packed.n) }
+                    return c.map(\.bitPattern)
+                }
+                b.withUnsafeBufferPointer { pb in
+                    let sliding = PackedMatrix(), fresh = PackedMatrix()
+                    if inPlace { sliding.pack(k: k, n: total, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB) }
+                    sliding.pack(k: k, n: 16, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB)
+                    for ((lo, hi), (newLo, newHi)) in zip(windows, windows.dropFirst()) {
+                        XCTAssertTrue(sliding.shiftColumns(dropping: newLo - lo, appending: newHi - hi, b: column(hi, pb.baseAddress!),
+                                                           ldb: ldb, transposeB: transposeB))
+                        fresh.pack(k: k, n: newHi - newLo, b: column(newLo, pb.baseAddress!), ldb: ldb, transposeB: transposeB)
+                        XCTAssertEqual(sliding.n, newHi - newLo)
+                        XCTAssertEqual(product(sliding), product(fresh), "k=\(k) tB=\(transposeB) in place \(inPlace) window \(newLo)..<\(newHi)")
+                    }
+                    let before = product(sliding)
+                    XCTAssertFalse(sliding.shiftColumns(dropping: 16, appending: 7, b: column(133, pb.baseAddress!),
+                                                        ldb: ldb, transposeB: transposeB))
+                    XCTAssertEqual(sliding.n, 37)
+                    XCTAssertEqual(product(sliding), before)
+                }
+            }
+        }
+    }
 }
