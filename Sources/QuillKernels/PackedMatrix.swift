@@ -83,4 +83,64 @@ public final class PackedMatrix {
         }
         return true
     }
+
+    /// Turns the packed op(B) into its rows from `dropped` on followed by `appended` new rows of
+    /// op(B) read from `b` (row stride `ldb`, its first row the first new one): the same layout,
+    /// and so the same bits, as packing those rows afresh. A window of rows sliding along (at a
+    /// constant length, `dropped` = `appended`) or growing (`dropped` = 0) then moves in runs of
+    /// whole rows of panels instead of being gathered again. Other shifts change nothing and
+    /// return false (the caller packs instead).
+    public func shiftRows(dropping dropped: Int, appending appended: Int, b: UnsafePointer<Float>, ldb: Int,
+                          transposeB: Bool) -> Bool {
+        let oldK = k, kept = k - dropped, newK = kept + appended
+        guard dropped >= 0, kept >= 0, appended >= 0, dropped == appended || dropped == 0 else { return false }
+        let nr = GEMM.nr, kc = GEMM.kc, padded = paddedColumns, needed = max(1, newK * padded)
+        let source = storage
+        let destination = needed > capacity ? UnsafeMutablePointer<Float>.allocate(capacity: needed) : storage
+        /// Row r of the panel from column j in the layout of `rows` rows at `base`.
+        func element(_ base: UnsafeMutablePointer<Float>, rows: Int, row r: Int, panel j: Int) -> UnsafeMutablePointer<Float> {
+            let pc = r / kc * kc
+            return base + pc * padded + j * min(kc, rows - pc) + (r - pc) * nr
+        }
+        // Pieces (k block, panel) in address order. At a constant length each row's source (row
+        // r + dropped, same panel) is never below its destination, so going up reads every row
+        // before anything overwrites it; when growing, a panel's source is never above its
+        // destination (its block's panels get longer), so going down does.
+        var pieces: [(pc: Int, panel: Int)] = []
+        for pc in stride(from: 0, to: newK, by: kc) { for panel in stride(from: 0, to: n, by: nr) { pieces.append((pc, panel)) } }
+        if newK > oldK { pieces.reverse() }
+        for (pc, panel) in pieces {
+            let end = min(pc + kc, newK), keptEnd = min(end, kept), columnsHere = min(nr, n - panel)
+            var r = pc
+            while r < keptEnd {
+                let s = r + dropped, run = min(keptEnd - r, s / kc * kc + kc - s)
+                let to = element(destination, rows: newK, row: r, panel: panel)
+                let from = element(source, rows: oldK, row: s, panel: panel)
+                if to != from {
+                    // Runs may overlap: copyMemory moves as memmove does.
+                    UnsafeMutableRawPointer(to).copyMemory(from: from, byteCount: run * nr * MemoryLayout<Float>.stride)
+                }
+                r += run
+            }
+            while r < end {
+                let row = r - kept, out = element(destination, rows: newK, row: r, panel: panel)
+                if !transposeB && columnsHere == nr {
+                    UnsafeMutableRawPointer(out).storeBytes(
+                        of: UnsafeRawPointer(b + row * ldb + panel).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                } else {
+                    for c in 0..<nr {
+                        out[c] = c >= columnsHere ? 0 : transposeB ? b[(panel + c) * ldb + row] : b[row * ldb + panel + c]
+                    }
+                }
+                r += 1
+            }
+        }
+        k = newK
+        if destination != source {
+            source.deallocate()
+            storage = destination
+            capacity = needed
+        }
+        return true
+    }
 }

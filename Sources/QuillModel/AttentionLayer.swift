@@ -19,7 +19,12 @@ import QuillKernels
 /// packed for GEMM once a forward, in both of the layouts its products read (as keys, transposed,
 /// and as values), and backward's two products over the memory reuse the packs: a product through a
 /// `PackedMatrix` gives the same bits as one that packs per call, and with T = 64 rows a product the
-/// packing of a 512-slot memory cost about as much as its multiply-adds. Rows of a batch are
+/// packing of a 512-slot memory cost about as much as its multiply-adds. In stream mode the next
+/// window's memory is this one shifted by T slots plus the window, so when the same caller's
+/// memory comes back unchanged the packs shift with it (whole panels of the keys when the shift
+/// and what is kept are multiples of `GEMM.nr`; rows of the values while the memory grows or
+/// keeps its length)
+/// instead of being gathered again: copying either way, so the same bits. Rows of a batch are
 /// independent, so each worker takes whole rows and runs their products on its own thread: the
 /// results are the same bits for any thread count.
 final class AttentionLayer {
@@ -130,7 +135,10 @@ final class AttentionLayer {
                     for j in (hi + 1)..<width { scores[j] = 0 }
                 }
                 if p > 0 {
-                    values[row].pack(k: p, n: h, b: mem + row * h, ldb: rowStride, transposeB: false)
+                    let shifted = carried && values[row].shiftRows(dropping: dropped, appending: newSlots,
+                                                                   b: mem + (p - newSlots) * rowStride + row * h,
+                                                                   ldb: rowStride, transposeB: false)
+                    if !shifted { values[row].pack(k: p, n: h, b: mem + row * h, ldb: rowStride, transposeB: false) }
                     GEMM.multiply(m: t, a: ar, lda: width, packedB: values[row], c: c + row * h, ldc: rowStride, parallel: false)
                 }
                 GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, b: y + row * h, ldb: rowStride,
