@@ -25,6 +25,18 @@ public final class PackedMatrix {
         storage + pc * paddedColumns + j * kcBlock
     }
 
+    /// Makes room for packs (and shifts) of up to k × n, keeping what is packed now, so that a
+    /// matrix growing towards that size is not moved to new storage at every step.
+    public func reserve(k rows: Int, n columns: Int) {
+        let needed = rows * ((columns + GEMM.nr - 1) / GEMM.nr * GEMM.nr)
+        guard needed > capacity else { return }
+        let grown = UnsafeMutablePointer<Float>.allocate(capacity: needed)
+        grown.update(from: storage, count: min(capacity, k * paddedColumns))
+        storage.deallocate()
+        storage = grown
+        capacity = needed
+    }
+
     /// Packs op(B) (k × n) from `b` with row stride `ldb`, reusing the storage when it is big enough.
     public func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposeB: Bool) {
         self.k = k

@@ -109,7 +109,8 @@ final class AttentionLayer {
             }
         }
 
-        let a = weights.buffer(b * t * width), c = context.buffer(rows * h)
+        // A carried memory (P > 0) grows to M slots in its first windows: room for them now.
+        let a = weights.buffer(b * t * (p > 0 ? max(width, m + t) : width)), c = context.buffer(rows * h)
         let starts = self.starts
         while packedKeys.count < b { packedKeys.append(PackedMatrix()); packedValues.append(PackedMatrix()) }
         let keys = packedKeys, values = packedValues
@@ -118,6 +119,9 @@ final class AttentionLayer {
             Parallel.forEach(b) { row in
                 let ar = a + row * t * width
                 if p > 0 {
+                    // A carried memory grows to M slots in its first windows: room for them now.
+                    keys[row].reserve(k: h, n: m)
+                    values[row].reserve(k: m, n: h)
                     // The memory's newest slots are the last forward's window.
                     let shifted = carried && keys[row].shiftColumns(dropping: dropped, appending: newSlots,
                                                                    b: mem + (p - newSlots) * rowStride + row * h,
@@ -223,7 +227,7 @@ final class AttentionLayer {
         // dY_window += dS_windowᵀ·Q̃; dQ̃ goes to the scratch buffer, whose sums are taken.
         let dq = tmp
         let starts = self.starts
-        let dsAll = scoreGradients.buffer(b * t * width)
+        let dsAll = scoreGradients.buffer(b * t * (p > 0 ? max(width, m + t) : width))
         // The memory is read through forward's packs of it (the same bits as packing it here).
         let keys = packedKeys, values = packedValues
         Parallel.forEach(b) { row in
