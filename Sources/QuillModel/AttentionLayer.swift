@@ -135,8 +135,8 @@ final class AttentionLayer {
                     let scores = ar + s * width
                     let lo = max(starts[row], p + s - m), hi = p + s
                     Softmax.softmaxVectorized(scores + lo, count: hi - lo + 1)
-                    for j in 0..<lo { scores[j] = 0 }
-                    for j in (hi + 1)..<width { scores[j] = 0 }
+                    scores.update(repeating: 0, count: lo)
+                    (scores + hi + 1).update(repeating: 0, count: width - hi - 1)
                 }
                 if p > 0 {
                     let shifted = carried && values[row].shiftRows(dropping: dropped, appending: newSlots,
@@ -243,9 +243,9 @@ final class AttentionLayer {
                 let weightsRow = ar + s * width, dsRow = ds + s * width
                 let lo = max(starts[row], p + s - m), hi = p + s
                 let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
-                for j in 0..<lo { dsRow[j] = 0 }
-                for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
-                for j in (hi + 1)..<width { dsRow[j] = 0 }
+                dsRow.update(repeating: 0, count: lo)
+                Self.scaleDifferences(dsRow + lo, by: weightsRow + lo, minus: dot, count: hi - lo + 1)
+                (dsRow + hi + 1).update(repeating: 0, count: width - hi - 1)
             }
             GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
                           beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
@@ -293,6 +293,20 @@ final class AttentionLayer {
         ColumnSums.add(du, rows: rows, columns: h, into: gradients.pointer("attention.query.bias"))
         GEMM.multiply(m: rows, n: h, k: h, a: du, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
                       beta: 1, c: grad, ldc: h)
+    }
+
+    /// d[j] = w[j]·(d[j] − c), eight lanes at a time: the same two operations on each element as
+    /// the scalar loop (which the compiler left scalar), so the same bits.
+    private static func scaleDifferences(_ d: UnsafeMutablePointer<Float>, by w: UnsafePointer<Float>, minus c: Float,
+                                         count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD8<Float>.self)
+            let dv = UnsafeRawPointer(d + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + j).storeBytes(of: wv * (dv - SIMD8(repeating: c)), as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { d[j] = w[j] * (d[j] - c); j += 1 }
     }
 
     /// σ(g)·scale for a gate vector.
