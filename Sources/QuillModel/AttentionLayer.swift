@@ -212,12 +212,22 @@ final class AttentionLayer {
         let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
 
         // Value gate: dg_v = Σ dZ⊙C⊙σ'(g_v); then C becomes dC = σ(g_v)⊙dZ.
+        // These element-wise loops go eight lanes at a time by hand (the compiler left them scalar,
+        // with bounds and overflow checks): the same operations in the same order on each
+        // element, so the same bits.
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range {
-                for j in 0..<h {
-                    let i = r * h + j
-                    tmp[i] = grad[i] * c[i] * valueGate[j] * (1 - valueGate[j])
-                    c[i] = valueGate[j] * grad[i]
+            valueGate.withUnsafeBufferPointer { gate in
+                let vg = gate.baseAddress!
+                for r in range {
+                    let dz = grad + r * h, cr = c + r * h, tr = tmp + r * h
+                    var j = 0
+                    while j + 8 <= h {
+                        let dzv = Self.lanes(dz + j), cv = Self.lanes(cr + j), v = Self.lanes(vg + j)
+                        Self.store(dzv * cv * v * (1 - v), tr + j)
+                        Self.store(v * dzv, cr + j)
+                        j += 8
+                    }
+                    while j < h { tr[j] = dz[j] * cr[j] * vg[j] * (1 - vg[j]); cr[j] = vg[j] * dz[j]; j += 1 }
                 }
             }
         }
@@ -260,11 +270,24 @@ final class AttentionLayer {
         // `q` takes dQ; the gate's products go to `c` (dC is no longer needed).
         let scale = 1 / Float(h).squareRoot()
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range {
-                for j in 0..<h {
-                    let i = r * h + j, qValue = n[i] * gamma[j] + beta[j], sk = keyGate[j] / scale
-                    c[i] = dq[i] * qValue * scale * sk * (1 - sk)
-                    q[i] = dq[i] * keyGate[j]
+            keyGate.withUnsafeBufferPointer { gate in
+                let kg = gate.baseAddress!
+                for r in range {
+                    let nr = n + r * h, dqr = dq + r * h, cr = c + r * h, qr = q + r * h
+                    var j = 0
+                    while j + 8 <= h {
+                        let qValue = Self.lanes(nr + j) * Self.lanes(gamma + j) + Self.lanes(beta + j)
+                        let gv = Self.lanes(kg + j), sk = gv / scale, dqv = Self.lanes(dqr + j)
+                        Self.store(dqv * qValue * scale * sk * (1 - sk), cr + j)
+                        Self.store(dqv * gv, qr + j)
+                        j += 8
+                    }
+                    while j < h {
+                        let qValue = nr[j] * gamma[j] + beta[j], sk = kg[j] / scale
+                        cr[j] = dqr[j] * qValue * scale * sk * (1 - sk)
+                        qr[j] = dqr[j] * kg[j]
+                        j += 1
+                    }
                 }
             }
         }
@@ -272,7 +295,12 @@ final class AttentionLayer {
 
         // LayerNorm: dγ = Σ dQ⊙N, dβ = Σ dQ; dU = rstd·(dN − mean(dN) − N·mean(dN⊙N)), dN = dQ⊙γ.
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range { for j in 0..<h { c[r * h + j] = q[r * h + j] * n[r * h + j] } }
+            for r in range {
+                let cr = c + r * h, qr = q + r * h, nr = n + r * h
+                var j = 0
+                while j + 8 <= h { Self.store(Self.lanes(qr + j) * Self.lanes(nr + j), cr + j); j += 8 }
+                while j < h { cr[j] = qr[j] * nr[j]; j += 1 }
+            }
         }
         ColumnSums.add(c, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.weight"))
         ColumnSums.add(q, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.bias"))
@@ -301,12 +329,23 @@ final class AttentionLayer {
                                          count: Int) {
         var j = 0
         while j + 8 <= count {
-            let wv = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD8<Float>.self)
-            let dv = UnsafeRawPointer(d + j).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(d + j).storeBytes(of: wv * (dv - SIMD8(repeating: c)), as: SIMD8<Float>.self)
+            store(lanes(w + j) * (lanes(d + j) - c), d + j)
             j += 8
         }
         while j < count { d[j] = w[j] * (d[j] - c); j += 1 }
+    }
+
+    /// Eight floats from `p` (any alignment).
+    @inline(__always) private static func lanes(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) private static func lanes(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        lanes(UnsafePointer(p))
+    }
+
+    @inline(__always) private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
     /// σ(g)·scale for a gate vector.
