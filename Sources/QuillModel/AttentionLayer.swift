@@ -105,7 +105,16 @@ final class AttentionLayer {
             for r in range {
                 let u = n + r * h, qr = q + r * h
                 rstd[r] = ModelConfig.Attention.normalize(u, count: h)
-                for j in 0..<h { qr[j] = (u[j] * gamma[j] + beta[j]) * keyGate[j] }
+                // Eight lanes at a time, as in backward: the same operations, so the same bits.
+                keyGate.withUnsafeBufferPointer { gate in
+                    let kg = gate.baseAddress!
+                    var j = 0
+                    while j + 8 <= h {
+                        Self.store((Self.lanes(u + j) * Self.lanes(gamma + j) + Self.lanes(beta + j)) * Self.lanes(kg + j), qr + j)
+                        j += 8
+                    }
+                    while j < h { qr[j] = (u[j] * gamma[j] + beta[j]) * kg[j]; j += 1 }
+                }
             }
         }
 
@@ -153,7 +162,15 @@ final class AttentionLayer {
         let z = output.buffer(rows * h)
         let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range { for j in 0..<h { z[r * h + j] = y[r * h + j] + valueGate[j] * c[r * h + j] } }
+            valueGate.withUnsafeBufferPointer { gate in
+                let vg = gate.baseAddress!
+                for r in range {
+                    let zr = z + r * h, yr = y + r * h, cr = c + r * h
+                    var j = 0
+                    while j + 8 <= h { Self.store(Self.lanes(yr + j) + Self.lanes(vg + j) * Self.lanes(cr + j), zr + j); j += 8 }
+                    while j < h { zr[j] = yr[j] + vg[j] * cr[j]; j += 1 }
+                }
+            }
         }
 
         // The new memory, the last M of the P + T states, goes into this layer's spare buffer, which
@@ -311,7 +328,13 @@ final class AttentionLayer {
                 var meanD: Float = 0, meanDN: Float = 0
                 for j in 0..<h { let d = qr[j] * gamma[j]; meanD += d; meanDN += d * nr[j] }
                 meanD /= Float(h); meanDN /= Float(h)
-                for j in 0..<h { dr[j] = rstd[r] * (qr[j] * gamma[j] - meanD - nr[j] * meanDN) }
+                var j = 0
+                while j + 8 <= h {
+                    let dn = Self.lanes(qr + j) * Self.lanes(gamma + j) - meanD - Self.lanes(nr + j) * meanDN
+                    Self.store(rstd[r] * dn, dr + j)
+                    j += 8
+                }
+                while j < h { dr[j] = rstd[r] * (qr[j] * gamma[j] - meanD - nr[j] * meanDN); j += 1 }
             }
         }
 
