@@ -23,8 +23,8 @@ import QuillKernels
 /// window's memory is this one shifted by T slots plus the window, so when the same caller's
 /// memory comes back unchanged the packs shift with it (whole panels of the keys when the shift
 /// and what is kept are multiples of `GEMM.nr`; rows of the values while the memory grows or
-/// keeps its length)
-/// instead of being gathered again: copying either way, so the same bits. Rows of a batch are
+/// keeps its length) instead of being gathered again: copying either way, so the same bits.
+/// Rows of a batch are
 /// independent, so each worker takes whole rows and runs their products on its own thread: the
 /// results are the same bits for any thread count.
 final class AttentionLayer {
