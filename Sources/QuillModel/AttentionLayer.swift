@@ -19,7 +19,12 @@ import QuillKernels
 /// packed for GEMM once a forward, in both of the layouts its products read (as keys, transposed,
 /// and as values), and backward's two products over the memory reuse the packs: a product through a
 /// `PackedMatrix` gives the same bits as one that packs per call, and with T = 64 rows a product the
-/// packing of a 512-slot memory cost about as much as its multiply-adds. Rows of a batch are
+/// packing of a 512-slot memory cost about as much as its multiply-adds. In stream mode the next
+/// window's memory is this one shifted by T slots plus the window, so when the same caller's
+/// memory comes back unchanged the packs shift with it (whole panels of the keys when the shift
+/// and what is kept are multiples of `GEMM.nr`; rows of the values while the memory grows or
+/// keeps its length) instead of being gathered again: copying either way, so the same bits.
+/// Rows of a batch are
 /// independent, so each worker takes whole rows and runs their products on its own thread: the
 /// results are the same bits for any thread count.
 final class AttentionLayer {
@@ -47,6 +52,14 @@ final class AttentionLayer {
     /// Per batch row, the P memory slots in reach packed as op(B) for GEMM: transposed (the
     /// (H, P) keys of the scores and of dA) and not (the (P, H) values of C and of dQ̃).
     private var packedKeys: [PackedMatrix] = [], packedValues: [PackedMatrix] = []
+    /// The memory the last forward handed to the caller, held so that the next forward can tell
+    /// whether it is reading that memory unchanged: while this array shares the caller's storage,
+    /// any change to the caller's memory (a reset, a load, another forward) copies it first, so
+    /// the same storage means the same contents. The caller pays a copy only if it changes a
+    /// memory this layer wrote last.
+    private var handedOut: [Float] = []
+    /// The P, T and B of the forward that made the packs (P = 0: no packs).
+    private var packedPast = 0, packedSteps = 0, packedBatch = 0
 
     /// The last forward's weights A, read in place (valid until the next forward; backward keeps
     /// them): row (b, s) is the P + T values at `pointer + (b·T + s)·(P + T)`, over the P memory
@@ -69,6 +82,14 @@ final class AttentionLayer {
         let h = hiddenSize, m = capacity, rows = t * b, rowStride = b * h
         precondition(memory.count == m * b * h && lengths.count == b, "attention memory for another batch size")
         let p = lengths.max() ?? 0
+        // When the memory is the one the last forward wrote (its P slots then, shifted by that
+        // forward's window), the packed keys can shift along with it instead of being gathered
+        // again (see `carried` below); the bits are the same either way.
+        let sameMemory = !handedOut.isEmpty && b == packedBatch
+            && memory.withUnsafeBufferPointer { $0.baseAddress } == handedOut.withUnsafeBufferPointer { $0.baseAddress }
+        handedOut = [] // the caller's storage is its own again before anything writes to it
+        let dropped = packedPast + packedSteps - p, newSlots = packedSteps
+        let carried = sameMemory && packedPast > 0 && dropped >= 0 && dropped < packedPast && newSlots <= p
         steps = t; batch = b; past = p
         starts = lengths.map { p - $0 }
         let width = p + t
@@ -84,11 +105,21 @@ final class AttentionLayer {
             for r in range {
                 let u = n + r * h, qr = q + r * h
                 rstd[r] = ModelConfig.Attention.normalize(u, count: h)
-                for j in 0..<h { qr[j] = (u[j] * gamma[j] + beta[j]) * keyGate[j] }
+                // Eight lanes at a time, as in backward: the same operations, so the same bits.
+                keyGate.withUnsafeBufferPointer { gate in
+                    let kg = gate.baseAddress!
+                    var j = 0
+                    while j + 8 <= h {
+                        Self.store((Self.lanes(u + j) * Self.lanes(gamma + j) + Self.lanes(beta + j)) * Self.lanes(kg + j), qr + j)
+                        j += 8
+                    }
+                    while j < h { qr[j] = (u[j] * gamma[j] + beta[j]) * kg[j]; j += 1 }
+                }
             }
         }
 
-        let a = weights.buffer(b * t * width), c = context.buffer(rows * h)
+        // A carried memory (P > 0) grows to M slots in its first windows: room for them now.
+        let a = weights.buffer(b * t * (p > 0 ? max(width, m + t) : width)), c = context.buffer(rows * h)
         let starts = self.starts
         while packedKeys.count < b { packedKeys.append(PackedMatrix()); packedValues.append(PackedMatrix()) }
         let keys = packedKeys, values = packedValues
@@ -97,7 +128,14 @@ final class AttentionLayer {
             Parallel.forEach(b) { row in
                 let ar = a + row * t * width
                 if p > 0 {
-                    keys[row].pack(k: h, n: p, b: mem + row * h, ldb: rowStride, transposeB: true)
+                    // A carried memory grows to M slots in its first windows: room for them now.
+                    keys[row].reserve(k: h, n: m)
+                    values[row].reserve(k: m, n: h)
+                    // The memory's newest slots are the last forward's window.
+                    let shifted = carried && keys[row].shiftColumns(dropping: dropped, appending: newSlots,
+                                                                   b: mem + (p - newSlots) * rowStride + row * h,
+                                                                   ldb: rowStride, transposeB: true)
+                    if !shifted { keys[row].pack(k: h, n: p, b: mem + row * h, ldb: rowStride, transposeB: true) }
                     GEMM.multiply(m: t, a: q + row * h, lda: rowStride, packedB: keys[row], c: ar, ldc: width, parallel: false)
                 }
                 GEMM.multiply(m: t, n: t, k: h, a: q + row * h, lda: rowStride, b: y + row * h, ldb: rowStride,
@@ -106,11 +144,14 @@ final class AttentionLayer {
                     let scores = ar + s * width
                     let lo = max(starts[row], p + s - m), hi = p + s
                     Softmax.softmaxVectorized(scores + lo, count: hi - lo + 1)
-                    for j in 0..<lo { scores[j] = 0 }
-                    for j in (hi + 1)..<width { scores[j] = 0 }
+                    scores.update(repeating: 0, count: lo)
+                    (scores + hi + 1).update(repeating: 0, count: width - hi - 1)
                 }
                 if p > 0 {
-                    values[row].pack(k: p, n: h, b: mem + row * h, ldb: rowStride, transposeB: false)
+                    let shifted = carried && values[row].shiftRows(dropping: dropped, appending: newSlots,
+                                                                   b: mem + (p - newSlots) * rowStride + row * h,
+                                                                   ldb: rowStride, transposeB: false)
+                    if !shifted { values[row].pack(k: p, n: h, b: mem + row * h, ldb: rowStride, transposeB: false) }
                     GEMM.multiply(m: t, a: ar, lda: width, packedB: values[row], c: c + row * h, ldc: rowStride, parallel: false)
                 }
                 GEMM.multiply(m: t, n: h, k: t, a: ar + p, lda: width, b: y + row * h, ldb: rowStride,
@@ -121,7 +162,15 @@ final class AttentionLayer {
         let z = output.buffer(rows * h)
         let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range { for j in 0..<h { z[r * h + j] = y[r * h + j] + valueGate[j] * c[r * h + j] } }
+            valueGate.withUnsafeBufferPointer { gate in
+                let vg = gate.baseAddress!
+                for r in range {
+                    let zr = z + r * h, yr = y + r * h, cr = c + r * h
+                    var j = 0
+                    while j + 8 <= h { Self.store(Self.lanes(yr + j) + Self.lanes(vg + j) * Self.lanes(cr + j), zr + j); j += 8 }
+                    while j < h { zr[j] = yr[j] + vg[j] * cr[j]; j += 1 }
+                }
+            }
         }
 
         // The new memory, the last M of the P + T states, goes into this layer's spare buffer, which
@@ -138,12 +187,14 @@ final class AttentionLayer {
         }
         swap(&memory, &previousMemory)
         for row in 0..<b { lengths[row] = min(m, lengths[row] + t) }
+        packedPast = p; packedSteps = t; packedBatch = b
         // Slots a row does not own hold zeros (as in a fresh state), never another window's leftovers.
         memory.withUnsafeMutableBufferPointer { mem in
             for row in 0..<b where lengths[row] < m {
                 for slot in 0..<(m - lengths[row]) { (mem.baseAddress! + (slot * b + row) * h).update(repeating: 0, count: h) }
             }
         }
+        handedOut = memory
         return z
     }
 
@@ -178,12 +229,22 @@ final class AttentionLayer {
         let valueGate = Self.sigmoid(parameters.pointer("attention.value_gate"), count: h, scale: 1)
 
         // Value gate: dg_v = Σ dZ⊙C⊙σ'(g_v); then C becomes dC = σ(g_v)⊙dZ.
+        // These element-wise loops go eight lanes at a time by hand (the compiler left them scalar,
+        // with bounds and overflow checks): the same operations in the same order on each
+        // element, so the same bits.
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range {
-                for j in 0..<h {
-                    let i = r * h + j
-                    tmp[i] = grad[i] * c[i] * valueGate[j] * (1 - valueGate[j])
-                    c[i] = valueGate[j] * grad[i]
+            valueGate.withUnsafeBufferPointer { gate in
+                let vg = gate.baseAddress!
+                for r in range {
+                    let dz = grad + r * h, cr = c + r * h, tr = tmp + r * h
+                    var j = 0
+                    while j + 8 <= h {
+                        let dzv = Self.lanes(dz + j), cv = Self.lanes(cr + j), v = Self.lanes(vg + j)
+                        Self.store(dzv * cv * v * (1 - v), tr + j)
+                        Self.store(v * dzv, cr + j)
+                        j += 8
+                    }
+                    while j < h { tr[j] = dz[j] * cr[j] * vg[j] * (1 - vg[j]); cr[j] = vg[j] * dz[j]; j += 1 }
                 }
             }
         }
@@ -193,7 +254,7 @@ final class AttentionLayer {
         // dY_window += dS_windowᵀ·Q̃; dQ̃ goes to the scratch buffer, whose sums are taken.
         let dq = tmp
         let starts = self.starts
-        let dsAll = scoreGradients.buffer(b * t * width)
+        let dsAll = scoreGradients.buffer(b * t * (p > 0 ? max(width, m + t) : width))
         // The memory is read through forward's packs of it (the same bits as packing it here).
         let keys = packedKeys, values = packedValues
         Parallel.forEach(b) { row in
@@ -209,9 +270,9 @@ final class AttentionLayer {
                 let weightsRow = ar + s * width, dsRow = ds + s * width
                 let lo = max(starts[row], p + s - m), hi = p + s
                 let dot = Dot.product(weightsRow + lo, dsRow + lo, count: hi - lo + 1)
-                for j in 0..<lo { dsRow[j] = 0 }
-                for j in lo...hi { dsRow[j] = weightsRow[j] * (dsRow[j] - dot) }
-                for j in (hi + 1)..<width { dsRow[j] = 0 }
+                dsRow.update(repeating: 0, count: lo)
+                Self.scaleDifferences(dsRow + lo, by: weightsRow + lo, minus: dot, count: hi - lo + 1)
+                (dsRow + hi + 1).update(repeating: 0, count: width - hi - 1)
             }
             GEMM.multiply(m: t, n: h, k: t, a: ds + p, lda: width, transposeA: true, b: q + row * h, ldb: rowStride,
                           beta: 1, c: grad + row * h, ldc: rowStride, parallel: false)
@@ -226,11 +287,24 @@ final class AttentionLayer {
         // `q` takes dQ; the gate's products go to `c` (dC is no longer needed).
         let scale = 1 / Float(h).squareRoot()
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range {
-                for j in 0..<h {
-                    let i = r * h + j, qValue = n[i] * gamma[j] + beta[j], sk = keyGate[j] / scale
-                    c[i] = dq[i] * qValue * scale * sk * (1 - sk)
-                    q[i] = dq[i] * keyGate[j]
+            keyGate.withUnsafeBufferPointer { gate in
+                let kg = gate.baseAddress!
+                for r in range {
+                    let nr = n + r * h, dqr = dq + r * h, cr = c + r * h, qr = q + r * h
+                    var j = 0
+                    while j + 8 <= h {
+                        let qValue = Self.lanes(nr + j) * Self.lanes(gamma + j) + Self.lanes(beta + j)
+                        let gv = Self.lanes(kg + j), sk = gv / scale, dqv = Self.lanes(dqr + j)
+                        Self.store(dqv * qValue * scale * sk * (1 - sk), cr + j)
+                        Self.store(dqv * gv, qr + j)
+                        j += 8
+                    }
+                    while j < h {
+                        let qValue = nr[j] * gamma[j] + beta[j], sk = kg[j] / scale
+                        cr[j] = dqr[j] * qValue * scale * sk * (1 - sk)
+                        qr[j] = dqr[j] * kg[j]
+                        j += 1
+                    }
                 }
             }
         }
@@ -238,7 +312,12 @@ final class AttentionLayer {
 
         // LayerNorm: dγ = Σ dQ⊙N, dβ = Σ dQ; dU = rstd·(dN − mean(dN) − N·mean(dN⊙N)), dN = dQ⊙γ.
         Parallel.forRanges(rows, minimumPerWorker: 64) { range in
-            for r in range { for j in 0..<h { c[r * h + j] = q[r * h + j] * n[r * h + j] } }
+            for r in range {
+                let cr = c + r * h, qr = q + r * h, nr = n + r * h
+                var j = 0
+                while j + 8 <= h { Self.store(Self.lanes(qr + j) * Self.lanes(nr + j), cr + j); j += 8 }
+                while j < h { cr[j] = qr[j] * nr[j]; j += 1 }
+            }
         }
         ColumnSums.add(c, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.weight"))
         ColumnSums.add(q, rows: rows, columns: h, into: gradients.pointer("attention.query_norm.bias"))
@@ -249,7 +328,13 @@ final class AttentionLayer {
                 var meanD: Float = 0, meanDN: Float = 0
                 for j in 0..<h { let d = qr[j] * gamma[j]; meanD += d; meanDN += d * nr[j] }
                 meanD /= Float(h); meanDN /= Float(h)
-                for j in 0..<h { dr[j] = rstd[r] * (qr[j] * gamma[j] - meanD - nr[j] * meanDN) }
+                var j = 0
+                while j + 8 <= h {
+                    let dn = Self.lanes(qr + j) * Self.lanes(gamma + j) - meanD - Self.lanes(nr + j) * meanDN
+                    Self.store(rstd[r] * dn, dr + j)
+                    j += 8
+                }
+                while j < h { dr[j] = rstd[r] * (qr[j] * gamma[j] - meanD - nr[j] * meanDN); j += 1 }
             }
         }
 
@@ -259,6 +344,31 @@ final class AttentionLayer {
         ColumnSums.add(du, rows: rows, columns: h, into: gradients.pointer("attention.query.bias"))
         GEMM.multiply(m: rows, n: h, k: h, a: du, lda: h, b: parameters.pointer("attention.query.weight"), ldb: h,
                       beta: 1, c: grad, ldc: h)
+    }
+
+    /// d[j] = w[j]·(d[j] − c), eight lanes at a time: the same two operations on each element as
+    /// the scalar loop (which the compiler left scalar), so the same bits.
+    private static func scaleDifferences(_ d: UnsafeMutablePointer<Float>, by w: UnsafePointer<Float>, minus c: Float,
+                                         count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            store(lanes(w + j) * (lanes(d + j) - c), d + j)
+            j += 8
+        }
+        while j < count { d[j] = w[j] * (d[j] - c); j += 1 }
+    }
+
+    /// Eight floats from `p` (any alignment).
+    @inline(__always) private static func lanes(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) private static func lanes(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        lanes(UnsafePointer(p))
+    }
+
+    @inline(__always) private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
     /// σ(g)·scale for a gate vector.

@@ -360,7 +360,11 @@ package final class Network {
             decoderBackward(input: decoderInput, rows: rows, inputGrad: dOut)
         }
 
-        var initial = RecurrentState(config: config, batchSize: b)
+        // The memory gets no gradient, so its (zero) share of the state's is built only for a
+        // caller that asks for the state's gradient: a fresh M·B·H buffer a step otherwise.
+        var initial = stateGradient == nil
+            ? RecurrentState(layers: config.layers, batchSize: b, hiddenSize: h, hasCellState: config.cell.hasCellState)
+            : RecurrentState(config: config, batchSize: b)
         initial.hidden.withUnsafeMutableBufferPointer { dh in
             initial.cell.withUnsafeMutableBufferPointer { dc in
                 for k in stride(from: config.layers - 1, through: 0, by: -1) {

@@ -167,4 +167,86 @@ final class PackedMatrixTests: XCTestCase {
             }
         }
     }
+
+    /// A packed window of columns sliding along a wider matrix (widening, keeping its width,
+    /// narrowing, with a partial last panel; k within one cache block and across two) gives the
+    /// same products, bit for bit, as the window packed afresh; a shift that would split a panel
+    /// is refused and leaves the pack as it was. Each shift runs in place (storage reserved
+    /// first) and into storage that has to grow.
+    func testShiftedPackMatchesFreshPackBitForBit() {
+        var rng = SeededGenerator(seed: 11)
+        let m = 7, total = 140
+        let windows = [(0, 16), (0, 48), (32, 96), (48, 112), (96, 133)]
+        for k in [40, 300] {
+            for (transposeB, inPlace) in [(false, false), (false, true), (true, false), (true, true)] {
+                let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
+                let b = (0..<(k * total)).map { _ in rng.nextUniform(in: -1, 1) }
+                let ldb = transposeB ? k : total
+                // Column j of op(B) starts here.
+                func column(_ j: Int, _ base: UnsafePointer<Float>) -> UnsafePointer<Float> { base + (transposeB ? j * ldb : j) }
+                func product(_ packed: PackedMatrix) -> [UInt32] {
+                    var c = [Float](repeating: 0, count: m * packed.n)
+                    c.withUnsafeMutableBufferPointer { GEMM.multiply(m: m, a: a, lda: k, packedB: packed, c: $0.baseAddress!, ldc: packed.n) }
+                    return c.map(\.bitPattern)
+                }
+                b.withUnsafeBufferPointer { pb in
+                    let sliding = PackedMatrix(), fresh = PackedMatrix()
+                    sliding.pack(k: k, n: 16, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB)
+                    if inPlace { sliding.reserve(k: k, n: total) } // keeps the pack, as the first shift checks
+                    for ((lo, hi), (newLo, newHi)) in zip(windows, windows.dropFirst()) {
+                        XCTAssertTrue(sliding.shiftColumns(dropping: newLo - lo, appending: newHi - hi, b: column(hi, pb.baseAddress!),
+                                                           ldb: ldb, transposeB: transposeB))
+                        fresh.pack(k: k, n: newHi - newLo, b: column(newLo, pb.baseAddress!), ldb: ldb, transposeB: transposeB)
+                        XCTAssertEqual(sliding.n, newHi - newLo)
+                        XCTAssertEqual(product(sliding), product(fresh), "k=\(k) tB=\(transposeB) in place \(inPlace) window \(newLo)..<\(newHi)")
+                    }
+                    let before = product(sliding)
+                    XCTAssertFalse(sliding.shiftColumns(dropping: 16, appending: 7, b: column(133, pb.baseAddress!),
+                                                        ldb: ldb, transposeB: transposeB))
+                    XCTAssertEqual(sliding.n, 37)
+                    XCTAssertEqual(product(sliding), before)
+                }
+            }
+        }
+    }
+
+    /// A packed window of rows sliding along at a constant length or growing (k within one cache
+    /// block and across two, a partial last panel, shifts of none, a few, more than a block and
+    /// all of its rows), in place and into storage that has to grow, gives the same products, bit
+    /// for bit, as the window packed afresh; a shift that both drops and grows is refused.
+    func testRowShiftedPackMatchesFreshPackBitForBit() {
+        var rng = SeededGenerator(seed: 12)
+        let m = 5, n = 37, total = 1500
+        // (dropped, appended) from a first window of 16 rows.
+        let shifts = [(0, 24), (7, 7), (16, 16), (40, 40), (0, 260), (3, 3), (64, 64), (257, 257), (300, 300), (0, 20), (1, 1)]
+        for (transposeB, inPlace) in [(false, false), (false, true), (true, false), (true, true)] {
+            let b = (0..<(total * n)).map { _ in rng.nextUniform(in: -1, 1) }
+            let ldb = transposeB ? total : n
+            // Row i of op(B) starts here.
+            func row(_ i: Int, _ base: UnsafePointer<Float>) -> UnsafePointer<Float> { base + (transposeB ? i : i * ldb) }
+            func product(_ packed: PackedMatrix) -> [UInt32] {
+                let a = (0..<(m * packed.k)).map { Float($0 % 11) / 8 - 0.6 }
+                var c = [Float](repeating: 0, count: m * n)
+                c.withUnsafeMutableBufferPointer { GEMM.multiply(m: m, a: a, lda: packed.k, packedB: packed, c: $0.baseAddress!, ldc: n) }
+                return c.map(\.bitPattern)
+            }
+            b.withUnsafeBufferPointer { pb in
+                let sliding = PackedMatrix(), fresh = PackedMatrix()
+                if inPlace { sliding.pack(k: 400, n: n, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB) }
+                sliding.pack(k: 16, n: n, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB)
+                var start = 0, end = 16
+                for (dropped, appended) in shifts {
+                    XCTAssertTrue(sliding.shiftRows(dropping: dropped, appending: appended, b: row(end, pb.baseAddress!),
+                                                    ldb: ldb, transposeB: transposeB))
+                    start += dropped; end += appended
+                    fresh.pack(k: end - start, n: n, b: row(start, pb.baseAddress!), ldb: ldb, transposeB: transposeB)
+                    XCTAssertEqual(sliding.k, end - start)
+                    XCTAssertEqual(product(sliding), product(fresh), "tB=\(transposeB) in place \(inPlace) rows \(start)..<\(end)")
+                }
+                let before = product(sliding)
+                XCTAssertFalse(sliding.shiftRows(dropping: 5, appending: 3, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB))
+                XCTAssertEqual(product(sliding), before)
+            }
+        }
+    }
 }
