@@ -127,13 +127,8 @@ public struct AdaptiveScorer {
 
     /// The perplexity of `ids` under fixed weights, read as one stream in windows of `window`.
     private func plainPerplexity(_ model: LanguageModel, _ ids: TokenIDs) throws -> Double {
-        let batcher = try StreamBatcher(ids: ids, batchSize: 1, steps: window)
-        var total = 0.0
-        let network = Network(model: model)
-        network.forEachWindow(of: batcher) { batch in
-            total += network.lossAndGradient(targets: batch.targets, mask: nil, computeGradient: false).sum
-        }
-        return Foundation.exp(total / Double(batcher.targetCount))
+        let score = Evaluator.score(model: model, batcher: .stream(try StreamBatcher(ids: ids, batchSize: 1, steps: window)))
+        return Foundation.exp(score.sum / Double(score.count))
     }
 
     private func score(text: TextFile, training: TextFile?) throws -> Result {
