@@ -14,7 +14,7 @@ public enum Setting: String, Sendable, CaseIterable, Equatable {
     // Regularisation (TrainingOptions.regularization, TrainingOptions.averageDecay)
     case embeddingDropout, weightDrop, lockedDropout, activationRegularization, temporalActivationRegularization, averageDecay
     // Limits (TrainingOptions)
-    case epochs, maxSteps, maxTime, evaluateEvery
+    case epochs, maxSteps, maxTime, evaluateEvery, validationShare
     // Reporting (TrainingOptions)
     case sampleEvery, sampleLength, sampleTemperature, samplePrompt, keepCheckpoints, logEvery
     // Generation (Sampler, Generator)

@@ -31,6 +31,8 @@ package struct BudgetRecipe: Equatable, Sendable {
     public var weightDecay: Float = 0
     /// Decay of the weight average that is validated and saved (nil: none).
     public var averageDecay: Double? = nil
+    /// The share of the time validations during the run may take (`TrainingOptions.validationShare`).
+    public var validationShare = 0.05
 
     /// The recipe for `seconds` of training at `level`.
     public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
@@ -86,5 +88,7 @@ package struct BudgetRecipe: Equatable, Sendable {
         take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
         take(.averageDecay) { options.averageDecay = averageDecay }
         take(.epochs) { options.epochs = TrainingOptions.unlimitedEpochs }
+        // A validation schedule the caller chose (--eval-every) is kept whole.
+        if !kept.contains(.evaluateEvery) { take(.validationShare) { options.validationShare = validationShare } }
     }
 }

@@ -225,6 +225,7 @@ public final class Trainer {
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
+            guard affordsValidation() else { continue }
             let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
             if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
         }
@@ -244,13 +245,31 @@ public final class Trainer {
             session.tokens += batch.steps * batch.batchSize
             if events(.step(stepReport(loss: loss, gradientNorm: norm))) == .stop { policy.requested = true }
             // The epoch's last step is validated as the epoch ends.
-            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch {
+            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, affordsValidation() {
                 let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
                 if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
             }
         }
         return nil
     }
+
+    /// Whether a scheduled validation fits `options.validationShare`: this session's validation
+    /// seconds and the pass's expected cost within that share of the session's time. The cost is
+    /// the last pass's, or before any, the validation tokens at `scoringSpeedup` times the
+    /// training speed. Skipping leaves the best-model choice and `patience` to the validations
+    /// that run; the run's last validation is not scheduled and always runs.
+    private func affordsValidation() -> Bool {
+        guard let share = options.validationShare else { return true }
+        let elapsed = session.elapsed()
+        let trainingSpeed = session.tokensPerSecond(elapsed: max(1e-9, elapsed - session.validationSeconds))
+        let expected = session.lastValidationSeconds
+            ?? Double(data.validationIDs.count) / max(1e-9, Self.scoringSpeedup * trainingSpeed)
+        return session.validationSeconds + expected <= share * elapsed
+    }
+
+    /// How many times faster a run validates tokens (scoring and saving) than it trains on them,
+    /// measured a little above this (docs/training-budget.md), so the first estimate errs long.
+    static let scoringSpeedup = 2.5
 
     /// What the run is about to do, for the `.started` event.
     private func startReport() -> TrainingStart {
@@ -282,6 +301,7 @@ public final class Trainer {
                           shouldStop: () -> Bool) throws -> Bool? {
         if scheduled { progress.pendingValidation = true }
         progress.seconds = session.totalSeconds()
+        let started = MonotonicClock.seconds()
         guard let (sum, count) = withValidatedWeights({
             Evaluator.score(network: network, batcher: data.validationBatcher, shouldStop: shouldStop)
         }) else {
@@ -311,6 +331,9 @@ public final class Trainer {
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))
         }
+        // Saving and sampling count too: time not spent learning.
+        session.lastValidationSeconds = MonotonicClock.seconds() - started
+        session.validationSeconds += session.lastValidationSeconds!
         return improved
     }
 

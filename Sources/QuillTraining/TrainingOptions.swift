@@ -118,6 +118,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// large text or a time-only run's single long epoch would otherwise show no validation and
     /// leave nothing to resume from for hours.
     public var evaluateEvery: Int? = 1000
+    /// The largest share of the time so far that this session's validations may take: a scheduled
+    /// validation (an epoch's end, `evaluateEvery`) whose expected cost would pass it is skipped,
+    /// while the last validation, on the whole validation text, always runs. Nil: no limit. A
+    /// time-only run gets 0.05 from `BudgetRecipe`: a word model's validation text can cost a
+    /// quarter of a short budget to score at every epoch's end.
+    public var validationShare: Double? = nil
     /// Generate a sample after every N validations (nil: never); see `TrainingSample`.
     public var sampleEvery: Int? = nil
     /// Tokens per sample.
@@ -180,6 +186,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try regularization.validate()
         if let averageDecay, !(averageDecay > 0 && averageDecay < 1) {
             throw invalid(.averageDecay, averageDecay, "averageDecay must be between 0 and 1 (exclusive), got \(averageDecay)")
+        }
+        if let validationShare, !(validationShare > 0 && validationShare < 1) {
+            throw invalid(.validationShare, validationShare, "validationShare must be between 0 and 1 (exclusive), got \(validationShare)")
         }
         if let maxTime, let problem = TimeSpan.problem(maxTime) { throw invalid(.maxTime, maxTime, "maxTime \(problem), got \(maxTime) s") }
         if freezeEmbeddings && tieWeights {

@@ -17,6 +17,8 @@ struct TrainingSession {
     var tokens = 0
     /// The step of the latest validation recorded (-1: none).
     var lastValidationStep: Int
+    /// Seconds this session's validations took, and the latest one's: what the next would cost.
+    var validationSeconds = 0.0, lastValidationSeconds: Double?
 
     /// A session beginning now, at `progress`, limited to `maxTime` seconds if given.
     init(progress: TrainingProgress, maxTime: Double?) {

@@ -190,8 +190,14 @@ extension TrainingSetting {
     public static let evaluateEvery = count(.evaluateEvery, "eval-every", \.evaluateEvery,
         Facts(help: "validate and save every N steps as well as after each epoch", maximum: 1 << 40, resumable: true))
 
+    /// `TrainingOptions.validationShare`.
+    public static let validationShare = TrainingSetting(.validationShare, "val-share", .number, \.validationShare,
+        Facts(help: "skip a validation during the run that would take validation past this share of the time so far (the last, on the whole text, always runs; 0: no limit)",
+              defaultNote: "no limit; 0.05 in a time-only run", resumable: true, chosenByBudget: true),
+        parse: { text in Double(text).map { $0 == 0 ? nil : $0 } }, format: { $0.map(decimal) })
+
     /// When the run stops, and how often it validates.
-    static let limits: [TrainingSetting] = [epochs, maxSteps, maxTime, evaluateEvery]
+    static let limits: [TrainingSetting] = [epochs, maxSteps, maxTime, evaluateEvery, validationShare]
 
     /// `TrainingOptions.sampleEvery`.
     public static let sampleEvery = count(.sampleEvery, "sample-every", \.sampleEvery,

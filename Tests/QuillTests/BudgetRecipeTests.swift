@@ -48,6 +48,13 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertFalse(tied.tieWeights, "tying needs E = H, so it follows the recipe only with both sizes")
         XCTAssertNoThrow(try tied.validate())
 
+        // Validation takes a share of the time unless the caller chose when to validate.
+        XCTAssertEqual(o.validationShare, long.validationShare)
+        var scheduled = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        scheduled.evaluateEvery = 100
+        long.apply(to: &scheduled, keeping: [.evaluateEvery])
+        XCTAssertNil(scheduled.validationShare, "--eval-every keeps every validation it asks for")
+
         var adaptive = TrainingOptions(corpus: "c.txt", outputFolder: nil)
         adaptive.level = .word
         adaptive.adaptiveSoftmax = [20, 50]

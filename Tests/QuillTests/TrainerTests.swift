@@ -279,6 +279,30 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(outcome.reason, .earlyStopping)
     }
 
+    /// A share of the time too small for any validation during the run skips every scheduled one
+    /// but not the last; a share of nearly all of it skips none.
+    func testValidationShareSkipsScheduledValidationsButNeverTheLast() throws {
+        var o = options(corpus())
+        o.epochs = 3
+        o.evaluateEvery = 20
+        let steps = try Trainer(options: o).run().steps
+        let all = try Checkpoint(contentsOf: o.outputFolder!).summary.history.map(\.step)
+        XCTAssertGreaterThan(all.count, 5, "every 20 steps and at each epoch's end")
+        XCTAssertEqual(all.last, steps)
+
+        o.outputFolder = folder + "/tiny"
+        o.validationShare = 1e-9
+        let outcome = try Trainer(options: o).run()
+        let history = try Checkpoint(contentsOf: o.outputFolder!).summary.history
+        XCTAssertEqual(history.map(\.step), [steps], "only the last validation")
+        XCTAssertEqual(outcome.bestValidationLoss, history[0].validationLoss)
+
+        o.outputFolder = folder + "/most"
+        o.validationShare = 0.99
+        try Trainer(options: o).run()
+        XCTAssertEqual(try Checkpoint(contentsOf: o.outputFolder!).summary.history.map(\.step), all)
+    }
+
     func testBadInputs() throws {
         let tiny = folder + "/tiny.txt"
         try "abc".write(toFile: tiny, atomically: true, encoding: .utf8)

@@ -162,6 +162,7 @@ enum TrainCommand: Command {
         if o.optimizer.weightDecay > 0 { parts.append("--weight-decay \(o.optimizer.weightDecay)") }
         if let average = o.averageDecay { parts.append("--ema \(average)") }
         parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
+        if let share = o.validationShare { parts.append("--val-share \(share)") }
         return "time budget \(Format.duration(o.maxTime ?? 0)): " + parts.joined(separator: ", ") + " (flags given keep their values)"
     }
 }
