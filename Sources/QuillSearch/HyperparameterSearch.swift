@@ -289,8 +289,10 @@ public final class HyperparameterSearch {
         o.warmupSteps = recipe.warmupSteps
         o.epochs = TrainingOptions.unlimitedEpochs
         o.maxTime = seconds
-        // A trial is scored by its last validation; validating on the way would spend its budget.
+        // A trial is scored by its last validation; validating on the way would spend its budget,
+        // so only epochs' ends validate, within the share `quill train --max-time` keeps to.
         o.evaluateEvery = nil
+        o.validationShare = o.validationShare ?? recipe.validationShare
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
         o.outputFolder = trialFolder(trial)
         return o

@@ -59,6 +59,8 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             tieWeights = [true, false]
             sequenceLengths = [35, 64]
             batchSizes = [20, 32]
+            // With and without the head the short word recipe has (docs/attention.md).
+            attentionMemories = [0, ModelConfig.Attention.defaultMemory]
         }
     }
 

@@ -31,6 +31,8 @@ package struct BudgetRecipe: Equatable, Sendable {
     public var weightDecay: Float = 0
     /// Decay of the weight average that is validated and saved (nil: none).
     public var averageDecay: Double? = nil
+    /// One attention head over past states (`TrainingOptions.attention`, default memory).
+    public var attention = false
     /// The share of the time validations during the run may take (`TrainingOptions.validationShare`).
     public var validationShare = 0.05
 
@@ -41,9 +43,11 @@ package struct BudgetRecipe: Equatable, Sendable {
             if minutes <= 15 {
                 // The softmax over the vocabulary is most of a word model's cost, so a short run gets
                 // few steps: one wide layer at a high rate learned fastest (0.36–0.49 nats lower at
-                // 4 minutes on PTB and WikiText-2 than 2 × 256 at 0.003; see the README).
+                // 4 minutes on PTB and WikiText-2 than 2 × 256 at 0.003; see the README). An
+                // attention head costs it 5% of its steps and won 0.04 nats at 5 and 15 minutes on
+                // WikiText-2, beyond the spread of repeated runs (docs/attention.md).
                 return BudgetRecipe(hiddenSize: 400, layers: 1, embeddingSize: 400, tieWeights: true,
-                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100)
+                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: true)
             }
             return BudgetRecipe(hiddenSize: 512, layers: 2, embeddingSize: 512, tieWeights: true,
                                 dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)
@@ -87,6 +91,7 @@ package struct BudgetRecipe: Equatable, Sendable {
         // The recipe's decay belongs to its optimizer; another optimizer keeps its own default.
         take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
         take(.averageDecay) { options.averageDecay = averageDecay }
+        take(.attention) { options.attention = attention }
         take(.epochs) { options.epochs = TrainingOptions.unlimitedEpochs }
         // A validation schedule the caller chose (--eval-every) is kept whole.
         if !kept.contains(.evaluateEvery) { take(.validationShare) { options.validationShare = validationShare } }

@@ -101,8 +101,8 @@ extension TrainingSetting {
     public static let initializationRange = number(.initializationRange, "init-range", \.initializationRange, Facts(help: "r for --init uniform", takenFromBase: true))
     /// `TrainingOptions.attention`.
     public static let attention = toggle(.attention, "attention", \.attention,
-        Facts(help: "one attention head (SHA-RNN) over a memory of past states after the second-to-last layer", takenFromBase: true,
-              searchKey: "attention"))
+        Facts(help: "one attention head (SHA-RNN) over a memory of past states after the second-to-last layer (--attention=false: none)",
+              chosenByBudget: true, takenFromBase: true, searchKey: "attention"))
     /// `TrainingOptions.attentionMemory`.
     public static let attentionMemory = count(.attentionMemory, "attention-memory", \.attentionMemory,
         Facts(help: "with --attention: past positions each position may attend to", maximum: ModelConfig.Attention.memoryLimit,

@@ -55,6 +55,13 @@ final class BudgetRecipeTests: XCTestCase {
         long.apply(to: &scheduled, keeping: [.evaluateEvery])
         XCTAssertNil(scheduled.validationShare, "--eval-every keeps every validation it asks for")
 
+        // A short word run gets an attention head; characters and longer word runs do not.
+        XCTAssertTrue(word.attention)
+        XCTAssertFalse(short.attention || long.attention || BudgetRecipe.recipe(seconds: 1800, level: .word).attention)
+        var plain = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        word.apply(to: &plain, keeping: [.attention])
+        XCTAssertFalse(plain.attention, "chosen: none")
+
         var adaptive = TrainingOptions(corpus: "c.txt", outputFolder: nil)
         adaptive.level = .word
         adaptive.adaptiveSoftmax = [20, 50]
@@ -83,5 +90,26 @@ extension CLITests {
         let said = told.stdout + told.stderr
         XCTAssertTrue(said.contains("time budget 1s: 2 × 32 lstm, --embed \(recipe.embeddingSize), --dropout \(recipe.dropout) locked"), said)
         XCTAssertTrue(said.contains("adam --lr \(recipe.learningRate)"), said)
+        XCTAssertTrue(said.contains("--val-share \(recipe.validationShare)"), said)
+    }
+
+    /// The short word recipe's attention head: on unless `--attention=false`, and its memory may be
+    /// chosen without `--attention`; at characters, where the recipe has no head, it may not.
+    func testShortWordBudgetAddsAttention() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk .\nwind from the west .\n", count: 60), "w.txt")
+        func info(_ extra: [String], _ out: String) throws -> String {
+            let run = try quill(["train", corpus, "--level", "word", "--max-time", "1s", "--out", out, "--quiet",
+                                 "--batch", "4", "--seq-len", "8", "--hidden", "16", "--embed", "16"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try quill(["info", out]).stdout
+        }
+        let memory = ModelConfig.Attention.defaultMemory
+        XCTAssertTrue(try info([], "a").contains("memory \(memory) positions"))
+        XCTAssertFalse(try info(["--attention=false"], "b").contains("attention"))
+        XCTAssertTrue(try info(["--attention-memory", "8"], "c").contains("memory 8 positions"))
+        assertError(try quill(["train", corpus, "--max-time", "1s", "--out", "d", "--attention-memory", "8"]), status: 2,
+                    "--attention-memory applies with --attention only")
+        assertError(try quill(["train", corpus, "--level", "word", "--max-time", "1s", "--out", "e", "--attention=false",
+                               "--attention-memory", "8"]), status: 2, "--attention-memory applies with --attention only")
     }
 }

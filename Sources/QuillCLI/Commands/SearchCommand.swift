@@ -116,7 +116,11 @@ enum SearchCommand: Command {
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
         words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
         if p.tieWeights { words.append(flag(S.tieWeights)) }
-        if let memory = p.attentionMemory { words += [flag(S.attention), flag(S.attentionMemory), "\(memory)"] }
+        if let memory = p.attentionMemory {
+            words += [flag(S.attention), flag(S.attentionMemory), "\(memory)"]
+        } else if search.recipe.attention {
+            words.append(flag(S.attention) + "=false") // the recipe would add the head
+        }
         words += [flag(S.dropout), "\(p.dropout)"]
         if p.lockedDropout { words.append(flag(S.lockedDropout)) }
         // Every setting is spelt out, zeros too, so a time-only run's recipe changes none of them.

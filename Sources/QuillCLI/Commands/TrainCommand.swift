@@ -118,6 +118,10 @@ enum TrainCommand: Command {
             let kept = Set(TrainingSetting.all.filter { $0.chosenByBudget && args.isSet(.setting($0)) }.map(\.name))
             BudgetRecipe.recipe(seconds: seconds, level: o.level).apply(to: &o, keeping: kept)
         }
+        // After the recipe, which may turn attention on (word level).
+        if args.isSet(.setting(.attentionMemory)) && !o.attention {
+            throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies with --\(TrainingSetting.attention.flag) only")
+        }
         try o.validate()
         return o
     }
@@ -134,9 +138,6 @@ enum TrainCommand: Command {
         }
         if args.isSet(.setting(.initializationRange)) && args.optionalString(.setting(.initialization)) != ModelConfig.Initialization.uniform.rawValue {
             throw CLIError.usage("--\(TrainingSetting.initializationRange.flag) applies to --\(TrainingSetting.initialization.flag) uniform only")
-        }
-        if args.isSet(.setting(.attentionMemory)) && !args.isSet(.setting(.attention)) {
-            throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies with --\(TrainingSetting.attention.flag) only")
         }
         if args.isSet(.setting(.adaptiveDivValue)) && !args.isSet(.setting(.adaptiveSoftmax)) {
             throw CLIError.usage("--\(TrainingSetting.adaptiveDivValue.flag) applies with --\(TrainingSetting.adaptiveSoftmax.flag) only")
@@ -161,6 +162,7 @@ enum TrainCommand: Command {
         parts.append("\(o.optimizer.kind.rawValue) --lr \(o.learningRate)")
         if o.optimizer.weightDecay > 0 { parts.append("--weight-decay \(o.optimizer.weightDecay)") }
         if let average = o.averageDecay { parts.append("--ema \(average)") }
+        if o.attention { parts.append("--attention") }
         parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
         if let share = o.validationShare { parts.append("--val-share \(share)") }
         return "time budget \(Format.duration(o.maxTime ?? 0)): " + parts.joined(separator: ", ") + " (flags given keep their values)"
