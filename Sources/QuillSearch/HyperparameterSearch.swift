@@ -263,8 +263,9 @@ public final class HyperparameterSearch {
 
     /// The training time of each trial of `rung`: one that already ran there (a resumed search)
     /// fixes it; otherwise the plan's, shortened when the trials so far took longer than planned.
-    /// Setup and validation are not in the plan, and on a word-level text they cost 20–80 s a trial,
-    /// which would otherwise leave nothing for the winner at the last rung.
+    /// Setup and validation are not in the plan, and on a word-level text they cost 20–80 s a trial
+    /// (measured before trials validated within `--val-share`; the last validation still costs
+    /// ~30 s there), which would otherwise leave nothing for the winner at the last rung.
     private func secondsPerTrial(rung: Int, toRun: Int, left: Double, hasBaseline: Bool) -> Double {
         if let ran = trials.first(where: { $0.rung == rung && $0.trainingSeconds != nil })?.trainingSeconds { return ran }
         let last = plan.trials.count - 1

@@ -43,9 +43,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
     /// trials by nats per character (`HyperparameterSearch`).
     public var vocabularySizes: [Int]? = nil
 
-    /// Attention memories M to draw from, 0 for a model without the head. nil, the default, means
-    /// [0] and draws nothing, so a space without the key samples the same trials as before it
-    /// existed, and a search log written then still reads.
+    /// Attention memories M to draw from, 0 for a model without the head. nil means [0] and draws
+    /// nothing, so a character or bpe space without the key samples the same trials as before it
+    /// existed; the word space's default is [0, 256] (the short word recipe has the head).
     public var attentionMemories: [Int]? = nil
 
     /// `attentionMemories` with its default filled in.

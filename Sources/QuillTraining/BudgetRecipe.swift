@@ -44,8 +44,8 @@ package struct BudgetRecipe: Equatable, Sendable {
                 // The softmax over the vocabulary is most of a word model's cost, so a short run gets
                 // few steps: one wide layer at a high rate learned fastest (0.36–0.49 nats lower at
                 // 4 minutes on PTB and WikiText-2 than 2 × 256 at 0.003; see the README). An
-                // attention head costs it 5% of its steps and won 0.04 nats at 5 and 15 minutes on
-                // WikiText-2, beyond the spread of repeated runs (docs/attention.md).
+                // attention head cost 4% of the steps of three 5-minute WikiText-2 runs and won 0.043
+                // nats on their means, four times their spread (docs/attention.md).
                 return BudgetRecipe(hiddenSize: 400, layers: 1, embeddingSize: 400, tieWeights: true,
                                     dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: true)
             }

@@ -108,7 +108,7 @@ public final class Trainer {
     }
 
     /// Resumes the run saved in `folder`. `overrides` may change the limits (epochs, maxSteps,
-    /// maxTime, patience, evaluateEvery), the learning-rate schedule (learningRate, which then
+    /// maxTime, patience, evaluateEvery, validationShare), the learning-rate schedule (learningRate, which then
     /// replaces the current rate, learningRateDecay, learningRateDecayAfter, plateauFactor) and
     /// clip; a run resumed without changes continues bit for bit. The model, data and optimizer
     /// stay as saved.
@@ -225,7 +225,7 @@ public final class Trainer {
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
-            guard affordsValidation() else { continue }
+            guard try affordsValidation() else { continue }
             let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
             if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
         }
@@ -245,7 +245,7 @@ public final class Trainer {
             session.tokens += batch.steps * batch.batchSize
             if events(.step(stepReport(loss: loss, gradientNorm: norm))) == .stop { policy.requested = true }
             // The epoch's last step is validated as the epoch ends.
-            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, affordsValidation() {
+            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, try affordsValidation() {
                 let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
                 if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
             }
@@ -253,23 +253,21 @@ public final class Trainer {
         return nil
     }
 
-    /// Whether a scheduled validation fits `options.validationShare`: this session's validation
-    /// seconds and the pass's expected cost within that share of the session's time. The cost is
-    /// the last pass's, or before any, the validation tokens at `scoringSpeedup` times the
-    /// training speed. Skipping leaves the best-model choice and `patience` to the validations
-    /// that run; the run's last validation is not scheduled and always runs.
-    private func affordsValidation() -> Bool {
+    /// Whether a scheduled validation fits `options.validationShare` of this session's time
+    /// (`ValidationAllowance`); when it does not, the latest weights and the resume file are saved
+    /// as a validation would have, so a long run still leaves something to resume from. Skipping
+    /// leaves the best-model choice and `patience` to the validations that run; the run's last
+    /// validation is not scheduled and always runs.
+    private func affordsValidation() throws -> Bool {
         guard let share = options.validationShare else { return true }
         let elapsed = session.elapsed()
-        let trainingSpeed = session.tokensPerSecond(elapsed: max(1e-9, elapsed - session.validationSeconds))
-        let expected = session.lastValidationSeconds
-            ?? Double(data.validationIDs.count) / max(1e-9, Self.scoringSpeedup * trainingSpeed)
-        return session.validationSeconds + expected <= share * elapsed
+        let expected = ValidationAllowance.expectedSeconds(
+            last: session.lastValidationSeconds, validationTokens: data.validationIDs.count,
+            trainingTokensPerSecond: session.tokensPerSecond(elapsed: max(1e-9, elapsed - session.validationSeconds)))
+        if ValidationAllowance.affords(share: share, elapsed: elapsed, spent: session.validationSeconds, expected: expected) { return true }
+        try save(bestImproved: false)
+        return false
     }
-
-    /// How many times faster a run validates tokens (scoring and saving) than it trains on them,
-    /// measured a little above this (docs/training-budget.md), so the first estimate errs long.
-    static let scoringSpeedup = 2.5
 
     /// What the run is about to do, for the `.started` event.
     private func startReport() -> TrainingStart {

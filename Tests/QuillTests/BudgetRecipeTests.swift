@@ -91,6 +91,10 @@ extension CLITests {
         XCTAssertTrue(said.contains("time budget 1s: 2 × 32 lstm, --embed \(recipe.embeddingSize), --dropout \(recipe.dropout) locked"), said)
         XCTAssertTrue(said.contains("adam --lr \(recipe.learningRate)"), said)
         XCTAssertTrue(said.contains("--val-share \(recipe.validationShare)"), said)
+        // A validation schedule given is kept whole.
+        let scheduled = try quill(["train", corpus, "--out", "e", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32", "--eval-every", "5"])
+        XCTAssertEqual(scheduled.status, 0, scheduled.stderr)
+        XCTAssertFalse((scheduled.stdout + scheduled.stderr).contains("--val-share"), scheduled.stdout + scheduled.stderr)
     }
 
     /// The short word recipe's attention head: on unless `--attention=false`, and its memory may be

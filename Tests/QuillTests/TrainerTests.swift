@@ -280,7 +280,7 @@ final class TrainerTests: XCTestCase {
     }
 
     /// A share of the time too small for any validation during the run skips every scheduled one
-    /// but not the last; a share of nearly all of it skips none.
+    /// but not the last (and still saves where the run stands).
     func testValidationShareSkipsScheduledValidationsButNeverTheLast() throws {
         var o = options(corpus())
         o.epochs = 3
@@ -296,11 +296,22 @@ final class TrainerTests: XCTestCase {
         let history = try Checkpoint(contentsOf: o.outputFolder!).summary.history
         XCTAssertEqual(history.map(\.step), [steps], "only the last validation")
         XCTAssertEqual(outcome.bestValidationLoss, history[0].validationLoss)
+    }
 
-        o.outputFolder = folder + "/most"
-        o.validationShare = 0.99
-        try Trainer(options: o).run()
-        XCTAssertEqual(try Checkpoint(contentsOf: o.outputFolder!).summary.history.map(\.step), all)
+    /// The allowance the trainer asks before each scheduled validation: 30-second validations
+    /// within 5% of the time run at 600 s and 1,200 s of a 1,500-second run, and not between.
+    func testValidationAllowanceSpreadsValidationsOverTheRun() {
+        var spent = 0.0, ran: [Int] = []
+        for elapsed in (Array(stride(from: 90, through: 1500, by: 90)) + [600, 1200]).sorted() {
+            if ValidationAllowance.affords(share: 0.05, elapsed: Double(elapsed), spent: spent, expected: 30) {
+                ran.append(elapsed)
+                spent += 30
+            }
+        }
+        XCTAssertEqual(ran, [600, 1200])
+        // Before any validation the cost is the tokens at 2.5 times the training speed.
+        XCTAssertEqual(ValidationAllowance.expectedSeconds(last: nil, validationTokens: 200_000, trainingTokensPerSecond: 2_000), 40)
+        XCTAssertEqual(ValidationAllowance.expectedSeconds(last: 12, validationTokens: 200_000, trainingTokensPerSecond: 2_000), 12)
     }
 
     func testBadInputs() throws {

@@ -118,8 +118,8 @@ enum SearchCommand: Command {
         if p.tieWeights { words.append(flag(S.tieWeights)) }
         if let memory = p.attentionMemory {
             words += [flag(S.attention), flag(S.attentionMemory), "\(memory)"]
-        } else if search.recipe.attention {
-            words.append(flag(S.attention) + "=false") // the recipe would add the head
+        } else {
+            words.append(flag(S.attention) + "=false") // a short word budget's recipe would add the head
         }
         words += [flag(S.dropout), "\(p.dropout)"]
         if p.lockedDropout { words.append(flag(S.lockedDropout)) }

@@ -115,7 +115,9 @@ enum TrainCommand: Command {
         try apply(args, to: &o)
         if let seconds = o.maxTime, isTimeOnly(args) {
             // Time is the only limit: the budget chooses what the user left unset.
-            let kept = Set(TrainingSetting.all.filter { $0.chosenByBudget && args.isSet(.setting($0)) }.map(\.name))
+            var kept = Set(TrainingSetting.all.filter { $0.chosenByBudget && args.isSet(.setting($0)) }.map(\.name))
+            // Not the budget's to choose, but a schedule given keeps every validation it asks for.
+            if args.isSet(.setting(.evaluateEvery)) { kept.insert(.evaluateEvery) }
             BudgetRecipe.recipe(seconds: seconds, level: o.level).apply(to: &o, keeping: kept)
         }
         // After the recipe, which may turn attention on (word level).
@@ -158,11 +160,11 @@ enum TrainCommand: Command {
         let r = o.regularization
         var parts = ["\(o.layers) × \(o.hiddenSize) \(o.cell.rawValue)", "--embed \(o.embeddingSize)\(o.tieWeights ? " tied" : "")",
                      "--dropout \(o.dropout)\(r.lockedDropout ? " locked" : "")"]
+        if o.attention { parts.insert("--attention --attention-memory \(o.attentionMemory)", at: 2) }
         if r.weightDrop > 0 { parts.append("--weight-drop \(r.weightDrop)") }
         parts.append("\(o.optimizer.kind.rawValue) --lr \(o.learningRate)")
         if o.optimizer.weightDecay > 0 { parts.append("--weight-decay \(o.optimizer.weightDecay)") }
         if let average = o.averageDecay { parts.append("--ema \(average)") }
-        if o.attention { parts.append("--attention") }
         parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
         if let share = o.validationShare { parts.append("--val-share \(share)") }
         return "time budget \(Format.duration(o.maxTime ?? 0)): " + parts.joined(separator: ", ") + " (flags given keep their values)"
