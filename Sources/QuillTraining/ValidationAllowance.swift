@@ -2,8 +2,8 @@
 /// `Trainer` applies before each scheduled validation, apart from the clock so it can be checked.
 package enum ValidationAllowance {
     /// How many times faster a run validates tokens (scoring and saving) than it trains on them:
-    /// measured at 2.7–2.9 on a WikiText-2 word model (docs/training-budget.md); lower, so that
-    /// the first estimate errs long.
+    /// measured at 2.7–2.9 on a WikiText-2 word model and 4.3 on a PTB character model
+    /// (docs/training-budget.md); lower, so that the first estimate errs long.
     public static let scoringSpeedup = 2.5
 
     /// Whether a validation expected to take `expected` seconds keeps the session's validation
