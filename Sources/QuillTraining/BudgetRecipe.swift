@@ -45,9 +45,10 @@ package struct BudgetRecipe: Equatable, Sendable {
                 // few steps: one wide layer at a high rate learned fastest (0.36–0.49 nats lower at
                 // 4 minutes on PTB and WikiText-2 than 2 × 256 at 0.003; see the README). An
                 // attention head cost 4% of the steps of three 5-minute WikiText-2 runs and won 0.043
-                // nats on their means, four times their spread (docs/attention.md).
+                // nats on their means, four times their spread; at 15 minutes (9 epochs) it lost
+                // 0.048 (docs/attention.md), so only the shortest budgets take it.
                 return BudgetRecipe(hiddenSize: 400, layers: 1, embeddingSize: 400, tieWeights: true,
-                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: true)
+                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: minutes <= 5)
             }
             return BudgetRecipe(hiddenSize: 512, layers: 2, embeddingSize: 512, tieWeights: true,
                                 dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)

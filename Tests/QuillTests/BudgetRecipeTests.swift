@@ -55,9 +55,10 @@ final class BudgetRecipeTests: XCTestCase {
         long.apply(to: &scheduled, keeping: [.evaluateEvery])
         XCTAssertNil(scheduled.validationShare, "--eval-every keeps every validation it asks for")
 
-        // A short word run gets an attention head; characters and longer word runs do not.
+        // A word run of up to five minutes gets an attention head; characters and longer word runs do not.
         XCTAssertTrue(word.attention)
-        XCTAssertFalse(short.attention || long.attention || BudgetRecipe.recipe(seconds: 1800, level: .word).attention)
+        XCTAssertFalse(short.attention || long.attention)
+        XCTAssertFalse(BudgetRecipe.recipe(seconds: 301, level: .word).attention || BudgetRecipe.recipe(seconds: 1800, level: .word).attention)
         var plain = TrainingOptions(corpus: "c.txt", outputFolder: nil)
         word.apply(to: &plain, keeping: [.attention])
         XCTAssertFalse(plain.attention, "chosen: none")
