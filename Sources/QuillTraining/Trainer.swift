@@ -434,6 +434,9 @@ public final class Trainer {
             throw QuillError.runtime("step \(progress.step): weights are no longer finite; nothing was saved (the last good checkpoint is kept)")
         }
         guard let folder = runFolder else { return }
+        // A save between validations (a skipped one, a stop) must not leave an older time behind:
+        // a resumed time budget continues from it.
+        progress.seconds = session.totalSeconds()
         let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
                                       corpus: options.corpus)

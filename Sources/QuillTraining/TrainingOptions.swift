@@ -121,8 +121,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The largest share of the time so far that this session's validations may take: a scheduled
     /// validation (an epoch's end, `evaluateEvery`) whose expected cost would pass it is skipped,
     /// while the last validation, on the whole validation text, always runs. Nil: no limit. A
-    /// time-only run gets 0.05 from `BudgetRecipe`: a word model's validation text can cost a
-    /// quarter of a short budget to score at every epoch's end.
+    /// time-only run without `evaluateEvery` chosen gets 0.05 from `BudgetRecipe`: a word model's
+    /// validation text can cost a quarter of a short budget to score at every epoch's end.
     public var validationShare: Double? = nil
     /// Generate a sample after every N validations (nil: never); see `TrainingSample`.
     public var sampleEvery: Int? = nil

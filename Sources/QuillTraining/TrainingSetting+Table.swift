@@ -193,7 +193,7 @@ extension TrainingSetting {
     /// `TrainingOptions.validationShare`.
     public static let validationShare = TrainingSetting(.validationShare, "val-share", .number, \.validationShare,
         Facts(help: "skip a validation during the run that would take validations past this share of the time so far (the last always runs; 0: no limit)",
-              defaultNote: "no limit; 0.05 in a time-only run", resumable: true, chosenByBudget: true),
+              defaultNote: "no limit; 0.05 in a time-only run without --eval-every", resumable: true, chosenByBudget: true),
         parse: { text in Double(text).map { $0 == 0 ? nil : $0 } }, format: { $0.map(decimal) })
 
     /// When the run stops, and how often it validates.

@@ -113,8 +113,8 @@ extension CLITests {
         XCTAssertFalse(try info(["--attention=false"], "b").contains("attention"))
         XCTAssertTrue(try info(["--attention-memory", "8"], "c").contains("memory 8 positions"))
         assertError(try quill(["train", corpus, "--max-time", "1s", "--out", "d", "--attention-memory", "8"]), status: 2,
-                    "--attention-memory applies with --attention only")
+                    "--attention-memory applies only to a model with a head")
         assertError(try quill(["train", corpus, "--level", "word", "--max-time", "1s", "--out", "e", "--attention=false",
-                               "--attention-memory", "8"]), status: 2, "--attention-memory applies with --attention only")
+                               "--attention-memory", "8"]), status: 2, "--attention-memory applies only to a model with a head")
     }
 }

@@ -292,7 +292,17 @@ final class TrainerTests: XCTestCase {
 
         o.outputFolder = folder + "/tiny"
         o.validationShare = 1e-9
-        let outcome = try Trainer(options: o).run()
+        o.evaluateEvery = nil
+        let stepsPerEpoch = steps / 3
+        var savedAtEpochEnd: Int?
+        let outcome = try Trainer(options: o).run(events: { event in
+            // The skipped validation at the first epoch's end saved the latest weights there.
+            if case .step(let report) = event, report.step == stepsPerEpoch + 1 {
+                savedAtEpochEnd = try? Checkpoint(contentsOf: o.outputFolder! + "/" + Checkpoint.latestFile).summary.steps
+            }
+            return .proceed
+        })
+        XCTAssertEqual(savedAtEpochEnd, stepsPerEpoch)
         let history = try Checkpoint(contentsOf: o.outputFolder!).summary.history
         XCTAssertEqual(history.map(\.step), [steps], "only the last validation")
         XCTAssertEqual(outcome.bestValidationLoss, history[0].validationLoss)

@@ -122,7 +122,7 @@ enum TrainCommand: Command {
         }
         // After the recipe, which may turn attention on (word level).
         if args.isSet(.setting(.attentionMemory)) && !o.attention {
-            throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies with --\(TrainingSetting.attention.flag) only")
+            throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies only to a model with a head (--\(TrainingSetting.attention.flag), or a time-only word run of up to 5 minutes)")
         }
         try o.validate()
         return o
