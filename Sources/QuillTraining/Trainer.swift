@@ -108,10 +108,10 @@ public final class Trainer {
     }
 
     /// Resumes the run saved in `folder`. `overrides` may change the limits (epochs, maxSteps,
-    /// maxTime, patience, evaluateEvery, validationShare), the learning-rate schedule (learningRate, which then
-    /// replaces the current rate, learningRateDecay, learningRateDecayAfter, plateauFactor) and
-    /// clip; a run resumed without changes continues bit for bit. The model, data and optimizer
-    /// stay as saved.
+    /// maxTime, patience, evaluateEvery, validationShare), the learning-rate schedule (learningRate,
+    /// which then replaces the current rate, learningRateDecay, learningRateDecayAfter,
+    /// plateauFactor) and clip; a run resumed without changes continues bit for bit. The model,
+    /// data and optimizer stay as saved.
     public init(resuming folder: String, overrides: (inout TrainingOptions) -> Void = { _ in }) throws {
         let saved = try ResumeFile(folder: folder)
         let progress = try Self.applying(overrides, to: saved.progress, folder: folder)
