@@ -82,10 +82,9 @@ extension TrainingSetting {
         Facts(help: "temporal activation regularisation: add this times mean((h_t - h_t-1)^2) of the last layer's output"))
     // 0 turns the average off, also where a time-only run's recipe would keep one.
     /// `TrainingOptions.averageDecay`.
-    public static let averageDecay = TrainingSetting(.averageDecay, "ema", .number, \.averageDecay,
+    public static let averageDecay = numberOrNone(.averageDecay, "ema", \.averageDecay,
         Facts(help: "validate, sample and save as best an exponential moving average of the weights with this decay (e.g. 0.999; 0: none)",
-              chosenByBudget: true),
-        parse: { text in Double(text).map { $0 == 0 ? nil : $0 } }, format: { $0.map(decimal) })
+              chosenByBudget: true))
     /// `TrainingOptions.embeddingsFile`.
     public static let embeddingsFile = text(.embeddingsFile, "embeddings", \.embeddingsFile,
         Facts(help: "initialise the embedding rows of tokens found in this GloVe/word2vec text file", takenFromBase: true))
@@ -191,10 +190,9 @@ extension TrainingSetting {
         Facts(help: "validate and save every N steps as well as after each epoch", maximum: 1 << 40, resumable: true))
 
     /// `TrainingOptions.validationShare`.
-    public static let validationShare = TrainingSetting(.validationShare, "val-share", .number, \.validationShare,
+    public static let validationShare = numberOrNone(.validationShare, "val-share", \.validationShare,
         Facts(help: "skip a validation during the run that would take validations past this share of the time so far (the last always runs; 0: no limit)",
-              defaultNote: "no limit; 0.05 in a time-only run without --eval-every", resumable: true, chosenByBudget: true),
-        parse: { text in Double(text).map { $0 == 0 ? nil : $0 } }, format: { $0.map(decimal) })
+              defaultNote: "no limit; 0.05 in a time-only run without --eval-every", resumable: true, chosenByBudget: true))
 
     /// When the run stops, and how often it validates.
     static let limits: [TrainingSetting] = [epochs, maxSteps, maxTime, evaluateEvery, validationShare]

@@ -146,6 +146,11 @@ extension TrainingSetting {
         Self(name, flag, .number, path, facts, parse: { Double($0).map { $0 } }, format: { $0.map(decimal) })
     }
 
+    /// A number whose 0 means none (nil): `--ema 0`, `--val-share 0`.
+    static func numberOrNone(_ name: Setting, _ flag: String, _ path: Path<Double?>, _ facts: Facts) -> Self {
+        Self(name, flag, .number, path, facts, parse: { text in Double(text).map { $0 == 0 ? nil : $0 } }, format: { $0.map(decimal) })
+    }
+
     static func number(_ name: Setting, _ flag: String, _ path: Path<Float>, _ facts: Facts) -> Self {
         // Float's own description, so 0.1 reads "0.1" and parses back to the same Float.
         Self(name, flag, .number, path, facts, parse: { Float($0) }, format: { $0.rounded() == $0 && abs($0) < 1e7 ? "\(Int($0))" : "\($0)" })
