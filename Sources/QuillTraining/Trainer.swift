@@ -441,12 +441,17 @@ public final class Trainer {
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
                                       corpus: options.corpus)
         let checkpoint = Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary)
-        // The best model and kept copies are what validation judged (the average, when there is one).
-        let judged = average == nil ? checkpoint
-            : withValidatedWeights { Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary) }
-        if bestImproved { try folder.write(judged, as: Checkpoint.modelFile) }
+        // The best model and kept copies are what validation judged (the average, when there is one);
+        // a save that writes neither (a skipped validation, a stop) does not snapshot the average.
+        let keep = validated ? options.keepCheckpoints : nil
+        var judged: Checkpoint?
+        if bestImproved || keep != nil {
+            judged = average == nil ? checkpoint
+                : withValidatedWeights { Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary) }
+        }
+        if bestImproved, let judged { try folder.write(judged, as: Checkpoint.modelFile) }
         try folder.write(checkpoint, as: Checkpoint.latestFile)
-        if validated, let keep = options.keepCheckpoints { try folder.keep(judged, step: progress.step, newest: keep) }
+        if let keep, let judged { try folder.keep(judged, step: progress.step, newest: keep) }
         let s = rng.state
         progress.rngState = [s.0, s.1, s.2, s.3]
         try ResumeFile.write(checkpoint: checkpoint, optimizer: optimizer, state: state, progress: progress,
