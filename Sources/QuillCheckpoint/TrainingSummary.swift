@@ -16,10 +16,15 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var history: [TrainingRecord]
     /// The training corpus as given on the command line (for information and resuming).
     public var corpus: String?
+    /// Tokens per character of the validation text, when its losses have a bits-per-character
+    /// figure (`TokenLevel.bitsPerCharacter`: not at word level when that text had `<unk>`).
+    /// Absent from files written before it joined, and from models never validated.
+    public var validationTokensPerCharacter: Double?
 
     /// A summary; an untrained (or imported) model has no steps and no history.
     public init(level: TokenLevel, mode: TrainingMode, steps: Int = 0, epochs: Double = 0,
-                bestValidationLoss: Double? = nil, history: [TrainingRecord] = [], corpus: String? = nil) {
+                bestValidationLoss: Double? = nil, history: [TrainingRecord] = [], corpus: String? = nil,
+                validationTokensPerCharacter: Double? = nil) {
         self.level = level
         self.mode = mode
         self.steps = steps
@@ -27,5 +32,14 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
         self.bestValidationLoss = bestValidationLoss
         self.history = history
         self.corpus = corpus
+        self.validationTokensPerCharacter = validationTokensPerCharacter
+    }
+
+    /// Bits per character of a validation loss (nats per token) of this model, by the one
+    /// definition `quill perplexity` uses; nil where the file does not say how many tokens the
+    /// validation text made per character (a character model needs no count).
+    public func bitsPerCharacter(validationLoss: Double) -> Double? {
+        if level == .char { return level.bitsPerCharacter(natsPerToken: validationLoss, tokensPerCharacter: 1) }
+        return validationTokensPerCharacter.flatMap { level.bitsPerCharacter(natsPerToken: validationLoss, tokensPerCharacter: $0) }
     }
 }

@@ -323,8 +323,9 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        let bits = options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: data.validationTokensPerCharacter,
-                                                  unknownTokens: data.validationUnknown)
+        let bits = validationTokensPerCharacter.flatMap {
+            options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: $0)
+        }
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))
@@ -427,6 +428,13 @@ public final class Trainer {
         SeededGenerator(seed: seed &+ 0xD80F)
     }
 
+    /// The validation text's tokens per character when its losses have a bits-per-character figure
+    /// (nil at word level when it has `<unk>`).
+    private var validationTokensPerCharacter: Double? {
+        let defined = options.level.bitsPerCharacter(natsPerToken: 1, tokensPerCharacter: 1, unknownTokens: data.validationUnknown) != nil
+        return defined ? data.validationTokensPerCharacter : nil
+    }
+
     /// Writes latest, resume state, metrics, (when `bestImproved`) the best model and (when
     /// `validated` and `keepCheckpoints` asks) a copy kept by step.
     private func save(bestImproved: Bool, validated: Bool = false) throws {
@@ -439,7 +447,7 @@ public final class Trainer {
         progress.seconds = session.totalSeconds()
         let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
-                                      corpus: options.corpus)
+                                      corpus: options.corpus, validationTokensPerCharacter: validationTokensPerCharacter)
         let checkpoint = Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary)
         // The best model and kept copies are what validation judged (the average, when there is one);
         // a save that writes neither (a skipped validation, a stop) does not snapshot the average.

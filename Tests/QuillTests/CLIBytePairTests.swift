@@ -38,6 +38,14 @@ extension CLITests {
         let bytes = Double(((lines.map { $0.utf8.count + 2 }.reduce(0, +)) * 40))
         XCTAssertEqual(result["bits_per_byte"] as! Double, expected * characters / bytes, accuracy: 1e-9)
         XCTAssertEqual(result["unknown"] as? Int, 0)
+        // Validated on the text itself, the checkpoint's best loss reads in the same bits per character.
+        let validated = folder + "/bpe-validated"
+        XCTAssertEqual(try quill(["train", text, "--level", "bpe", "--vocab-size", "300", "--val", text, "--out", validated, "--embed", "8",
+                                  "--hidden", "16", "--batch", "4", "--seq-len", "8", "--max-steps", "2", "--quiet"]).status, 0)
+        let validatedInfo = try JSONSerialization.jsonObject(with: Data(try quill(["info", validated, "--json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(try XCTUnwrap(validatedInfo["best_validation_bits_per_char"] as? Double),
+                       (validatedInfo["best_validation_loss"] as! Double) * Double(result["text_tokens"] as! Int) / characters / log(2.0),
+                       accuracy: 1e-9)
 
         let vocab = try quill(["vocab", text, "--level", "bpe", "--vocab-size", "280", "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(vocab.stdout.utf8)) as! [String: Any]

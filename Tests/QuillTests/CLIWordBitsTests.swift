@@ -3,7 +3,8 @@ import Quill
 import XCTest
 
 /// Bits per character at word level: reported where every word of the text is known, as the
-/// nats over its words and line ends spread over all its characters; "not comparable" otherwise.
+/// nats over its words and line ends spread over all its characters; "not comparable" otherwise;
+/// and in `quill info` by the same rule.
 extension CLITests {
     func testWordModelsReportBitsPerCharacterOnlyWhenEveryWordIsKnown() throws {
         // Runs of spaces and a tab: characters count them, words do not.
@@ -28,6 +29,13 @@ extension CLITests {
         XCTAssertEqual(result["bits_per_char"] as! Double, expected, accuracy: 1e-12)
         XCTAssertEqual(result["bits_per_byte"] as! Double, expected, accuracy: 1e-12) // ASCII: a byte a character
 
+        // The checkpoint keeps the validation text's tokens per character, so info reports its best
+        // validation loss in the same unit.
+        let info = try JSONSerialization.jsonObject(with: Data(try quill(["info", out, "--json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(try XCTUnwrap(info["best_validation_bits_per_char"] as? Double),
+                       (info["best_validation_loss"] as! Double) * Double(8 * 80) / characters / log(2.0), accuracy: 1e-12)
+        XCTAssertTrue(try quill(["info", out]).stdout.contains(" bits/char"))
+
         // One unknown word: a figure over characters would not compare with the other levels'.
         let other = write(String(repeating: line + "\n", count: 5) + "the keeper slept\n", "unknown.txt")
         let unknown = try quill(["perplexity", out, other, "--json", "--batch", "1"])
@@ -38,5 +46,15 @@ extension CLITests {
         XCTAssertTrue(withUnknown["bits_per_byte"] is NSNull)
         let plain = try quill(["perplexity", out, other, "--batch", "1"])
         XCTAssertTrue(plain.stdout.contains("bits per char   not comparable: 2 of the text's words are unknown"), plain.stdout)
+
+        // Validated on that text, a run has no such figure, and info says none.
+        let unknownOut = folder + "/words-unknown"
+        let second = try quill(["train", text, "--level", "word", "--val", other, "--out", unknownOut, "--embed", "8", "--hidden", "16",
+                                "--batch", "4", "--seq-len", "8", "--max-steps", "3", "--quiet"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let secondInfo = try JSONSerialization.jsonObject(with: Data(try quill(["info", unknownOut, "--json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertNotNil(secondInfo["best_validation_loss"] as? Double)
+        XCTAssertTrue(secondInfo["best_validation_bits_per_char"] is NSNull)
+        XCTAssertFalse(try quill(["info", unknownOut]).stdout.contains("bits/char"))
     }
 }

@@ -45,6 +45,7 @@ enum InfoCommand: Command {
             if let best = s.bestValidationLoss {
                 object["best_validation_loss"] = best
                 object["best_validation_perplexity"] = Foundation.exp(best)
+                object["best_validation_bits_per_char"] = s.bitsPerCharacter(validationLoss: best) ?? NSNull()
             }
             if let last { object["last_train_loss"] = last.trainLoss.isFinite ? last.trainLoss : NSNull() }
             if let latest { object["latest_steps"] = latest.summary.steps }
@@ -72,14 +73,18 @@ enum InfoCommand: Command {
         }
         if let best = s.bestValidationLoss {
             var line = String(format: "best validation  loss %.4f, perplexity %.2f", best, Foundation.exp(best))
-            if s.level == .char { line += String(format: ", %.4f bits/char", best / Foundation.log(2.0)) }
+            if let bits = s.bitsPerCharacter(validationLoss: best) { line += String(format: ", %.4f bits/char", bits) }
             print(line)
         }
         if !s.history.isEmpty {
-            print("history          step      epoch  train loss  val loss  val ppl")
+            // Bits per character where the file says how to count them (older files: char level only).
+            let withBits = s.bitsPerCharacter(validationLoss: 1) != nil
+            print("history          step      epoch  train loss  val loss  val ppl" + (withBits ? "  bits/char" : ""))
             for r in s.history.suffix(10) {
-                print(String(format: "                 %-8d %6.2f  %10.4f  %8.4f  %7.2f", r.step, r.epoch, r.trainLoss,
-                             r.validationLoss, r.validationPerplexity))
+                var row = String(format: "                 %-8d %6.2f  %10.4f  %8.4f  %7.2f", r.step, r.epoch, r.trainLoss,
+                                 r.validationLoss, r.validationPerplexity)
+                if let bits = s.bitsPerCharacter(validationLoss: r.validationLoss) { row += String(format: "  %9.4f", bits) }
+                print(row)
             }
         }
     }
