@@ -17,29 +17,18 @@
 /// CR LF is read as LF, as `TextFile` reads it; the bytes consumed count the CRs dropped, so they
 /// are offsets in the file.
 package struct BytePairChunkEncoder {
-    private let encoder: BytePairEncoder
-    /// The vocabulary's id of each symbol.
-    private let symbolIDs: [UInt32]
-    /// Pieces met so far and their ids (flat: entry e's ids are `cachedIDs[cacheStarts[e]..<cacheStarts[e + 1]]`),
-    /// cleared when it holds `cacheLimit` pieces so that memory stays bounded on any text.
-    private var cache = ByteSliceTable(expectedCount: 4096)
-    private var cacheStarts: [Int] = [0]
-    private var cachedIDs: [UInt32] = []
-    private var scratch: [Int32] = []
+    private var cache: BytePairPieceCache
     /// The chunk with CR LF read as LF, and the offsets (in it) of the LFs whose CR was dropped.
     private var normalized: [UInt8] = []
     private var droppedCRs: [Int] = []
 
-    /// Distinct pieces kept in the cache at most.
-    static let cacheLimit = 1 << 14
     /// A piece ending this many bytes or more before a chunk's end is final (see above).
     static let margin = 8
 
     /// An encoder of `vocabulary`'s merges, which it must have (a bpe vocabulary).
     package init(vocabulary: Vocabulary) {
         precondition(vocabulary.merges != nil, "a bpe vocabulary")
-        encoder = BytePairEncoder(merges: vocabulary.merges!)
-        symbolIDs = vocabulary.symbolIDs
+        cache = BytePairPieceCache(encoder: BytePairEncoder(merges: vocabulary.merges!), symbolIDs: vocabulary.symbolIDs)
     }
 
     /// Appends to `ids` the ids of the pieces of `p` that are final (all of them when `final`, the
@@ -53,7 +42,7 @@ package struct BytePairChunkEncoder {
             PieceSplitter.forEachPiece(q, in: 0..<q.count) { start, pieceEnd in
                 guard !stopped else { return }
                 guard pieceEnd <= limit else { stopped = true; return }
-                append(q.baseAddress! + start, pieceEnd - start, to: &ids)
+                cache.append(q.baseAddress! + start, pieceEnd - start, to: &ids)
                 end = pieceEnd
             }
         }
@@ -77,22 +66,5 @@ package struct BytePairChunkEncoder {
             normalized.append(p[i])
             i += 1
         }
-    }
-
-    /// The ids of one piece, from the cache or encoded now.
-    private mutating func append(_ piece: UnsafePointer<UInt8>, _ length: Int, to ids: inout [UInt32]) {
-        if cache.count == Self.cacheLimit && cache.find(piece, length) == nil {
-            cache = ByteSliceTable(expectedCount: 4096)
-            cacheStarts = [0]
-            cachedIDs.removeAll(keepingCapacity: true)
-        }
-        let entry = cache.insert(piece, length)
-        if entry == cacheStarts.count - 1 {
-            scratch.removeAll(keepingCapacity: true)
-            encoder.encodePiece(piece, length, into: &scratch)
-            for symbol in scratch { cachedIDs.append(symbolIDs[Int(symbol)]) }
-            cacheStarts.append(cachedIDs.count)
-        }
-        ids.append(contentsOf: cachedIDs[cacheStarts[entry]..<cacheStarts[entry + 1]])
     }
 }

@@ -41,11 +41,12 @@ public struct BytePairEncoder: Sendable {
         var symbols = (0..<length).map { Int32(p[$0]) }
         var next = (0..<length).map { $0 + 1 }, previous = (0..<length).map { $0 - 1 }
         next[length - 1] = -1
-        var heap = RankHeap()
+        var heap = BinaryHeap<RankedPosition>()
         for i in 0..<(length - 1) {
-            if let rank = merges.rank(symbols[i], symbols[i + 1]) { heap.push(rank: rank, at: i) }
+            if let rank = merges.rank(symbols[i], symbols[i + 1]) { heap.push(RankedPosition(rank: rank, at: i)) }
         }
-        while let (rank, at) = heap.pop() {
+        while let candidate = heap.pop() {
+            let rank = candidate.rank, at = candidate.at
             // Removed symbols have symbols[at] == -1; a changed pair has another rank.
             guard symbols[at] >= 0, next[at] >= 0, merges.rank(symbols[at], symbols[next[at]]) == rank else { continue }
             let gone = next[at]
@@ -53,8 +54,8 @@ public struct BytePairEncoder: Sendable {
             symbols[gone] = -1
             next[at] = next[gone]
             if next[at] >= 0 { previous[next[at]] = at }
-            if previous[at] >= 0, let left = merges.rank(symbols[previous[at]], symbols[at]) { heap.push(rank: left, at: previous[at]) }
-            if next[at] >= 0, let right = merges.rank(symbols[at], symbols[next[at]]) { heap.push(rank: right, at: at) }
+            if previous[at] >= 0, let left = merges.rank(symbols[previous[at]], symbols[at]) { heap.push(RankedPosition(rank: left, at: previous[at])) }
+            if next[at] >= 0, let right = merges.rank(symbols[at], symbols[next[at]]) { heap.push(RankedPosition(rank: right, at: at)) }
         }
         var i = 0
         while i >= 0 {
@@ -65,19 +66,12 @@ public struct BytePairEncoder: Sendable {
 
     /// The symbols of `p[range]`, each written as `ids[symbol]`.
     func encode(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, ids: [UInt32]) -> [UInt32] {
-        var cache = ByteSliceTable(expectedCount: 4096)
-        var cached: [[UInt32]] = []
+        // The ids of the whole range are held anyway, so its cache is not bounded.
+        var cache = BytePairPieceCache(encoder: self, symbolIDs: ids, limit: .max)
         var out: [UInt32] = []
         out.reserveCapacity(range.count / 3 + 1)
-        var scratch: [Int32] = []
         PieceSplitter.forEachPiece(p, in: range) { start, end in
-            let entry = cache.insert(p.baseAddress! + start, end - start)
-            if entry == cached.count {
-                scratch.removeAll(keepingCapacity: true)
-                encodePiece(p.baseAddress! + start, end - start, into: &scratch)
-                cached.append(scratch.map { ids[Int($0)] })
-            }
-            out.append(contentsOf: cached[entry])
+            cache.append(p.baseAddress! + start, end - start, to: &out)
         }
         return out
     }

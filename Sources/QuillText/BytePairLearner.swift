@@ -26,8 +26,8 @@ public enum BytePairLearner {
                 if holders[key]?.last != Int32(w) { holders[key, default: []].append(Int32(w)) }
             }
         }
-        var heap = PairHeap()
-        for (key, count) in pairCounts { heap.push(.init(count: count, key: key)) }
+        var heap = BinaryHeap<PairCount>()
+        for (key, count) in pairCounts { heap.push(PairCount(count: count, key: key)) }
 
         var pairs: [BytePairMerges.Pair] = []
         var symbols = SymbolTable()
@@ -36,7 +36,7 @@ public enum BytePairLearner {
         while symbols.bytes.count < 256 + newTokens, let top = heap.pop() {
             let current = pairCounts[top.key] ?? 0
             if current != top.count {
-                if current > 0 { heap.push(.init(count: current, key: top.key)) }
+                if current > 0 { heap.push(PairCount(count: current, key: top.key)) }
                 continue
             }
             if current < 2 { break }
@@ -69,7 +69,7 @@ public enum BytePairLearner {
             pairCounts[top.key] = nil
             // Only pairs with the symbol made gained counts; the others only lost some, and their
             // heap entries are corrected as they come out.
-            for key in grown.sorted() { heap.push(.init(count: pairCounts[key]!, key: key)) }
+            for key in grown.sorted() { heap.push(PairCount(count: pairCounts[key]!, key: key)) }
         }
         return try! BytePairMerges(pairs: pairs) // each pair joins symbols made before it, once, numbered alike
     }

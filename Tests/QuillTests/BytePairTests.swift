@@ -128,6 +128,40 @@ final class BytePairTests: XCTestCase {
         }
     }
 
+    /// The heap behind both gives its elements back in sorted order, ties broken as documented.
+    func testBinaryHeapPopsInTheOrderASortGives() {
+        var generator = SystemRandomNumberGenerator()
+        let pairs = (0..<500).map { _ in PairCount(count: Int.random(in: 0..<20, using: &generator), key: UInt64.random(in: 0..<50, using: &generator)) }
+        var heap = BinaryHeap<PairCount>()
+        for p in pairs { heap.push(p) }
+        var popped: [PairCount] = []
+        while let p = heap.pop() { popped.append(p) }
+        XCTAssertTrue(heap.isEmpty)
+        let sorted = pairs.sorted { ($0.count, UInt64.max - $0.key) > ($1.count, UInt64.max - $1.key) }
+        XCTAssertEqual(popped.map { [$0.count, Int($0.key)] }, sorted.map { [$0.count, Int($0.key)] })
+
+        let positions = (0..<300).map { _ in RankedPosition(rank: Int32.random(in: 0..<10, using: &generator), at: Int.random(in: 0..<40, using: &generator)) }
+        var ranks = BinaryHeap<RankedPosition>()
+        for p in positions { ranks.push(p) }
+        var out: [RankedPosition] = []
+        while let p = ranks.pop() { out.append(p) }
+        XCTAssertEqual(out.map { [Int($0.rank), $0.at] }, positions.map { [Int($0.rank), $0.at] }.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
+    /// A cache cleared every few pieces gives the ids a fresh encoding gives.
+    func testPieceCacheClearedWhenFullGivesTheSameIds() {
+        let training = Array("the keeper lit the lamp; the lamp lit the rock, and the keeper slept.".utf8)
+        let merges = BytePairLearner.learn(training, newTokens: 30)
+        let encoder = BytePairEncoder(merges: merges)
+        let symbolIDs = (0..<merges.symbolCount).map { UInt32($0 + 7) }
+        var small = BytePairPieceCache(encoder: encoder, symbolIDs: symbolIDs, limit: 2)
+        var ids: [UInt32] = []
+        training.withUnsafeBufferPointer { p in
+            PieceSplitter.forEachPiece(p, in: 0..<p.count) { start, end in small.append(p.baseAddress! + start, end - start, to: &ids) }
+        }
+        XCTAssertEqual(ids, encoder.encode(training, offset: 7))
+    }
+
     func testEncodingInPartsOnBothCoresMatchesOnePart() {
         var rng = SeededGenerator(seed: 11)
         var lines: [String] = []
