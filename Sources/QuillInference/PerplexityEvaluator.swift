@@ -58,7 +58,7 @@ public struct PerplexityEvaluator {
     public init(loaded: LoadedModel, batchSize: Int = 10, steps: Int = 64) throws {
         guard batchSize > 0 else { throw QuillError.invalidSetting(.positive(.batchSize, batchSize)) }
         guard steps > 0 else { throw QuillError.invalidSetting(.positive(.sequenceLength, steps)) }
-        try MemoryEstimate(config: loaded.model.config, batch: batchSize, steps: steps, training: false)
+        try MemoryEstimate(config: loaded.model.config, batch: batchSize, steps: steps, training: false, distribution: false)
             .check(setting: .batchSize, related: [.sequenceLength], parametersFrom: "the checkpoint",
                    activationsFrom: "batchSize \(batchSize) × sequenceLength \(steps)")
         self.loaded = loaded

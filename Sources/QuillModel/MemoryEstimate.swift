@@ -21,8 +21,14 @@ package struct MemoryEstimate: Sendable, Equatable {
     ///     SGD with momentum 1, plain SGD 0); 0 for scoring and generation, which also keep no gradients.
     ///   - extraActivationBytes: what the caller keeps besides the model's own buffers (a neural
     ///     cache's states), counted with the batch.
+    ///   - distribution: whether the caller reads every token's probability (generation) rather
+    ///     than only the losses (training, which never does, scoring, the neural cache). An
+    ///     adaptive-softmax model keeps V-wide rows only then; its loss keeps the head's outputs,
+    ///     the rows it gathers into clusters and their projections, and each cluster's logits for
+    ///     the rows whose target falls in it, which the text decides and so are not counted (at
+    ///     most every row in the widest cluster; on real text most targets are in the shortlist).
     public init(config: ModelConfig, batch: Int, steps: Int, training: Bool, optimizerMoments: Int = 0,
-                extraActivationBytes: Double = 0) {
+                extraActivationBytes: Double = 0, distribution: Bool = true) {
         let v = Double(config.vocabularySize), e = Double(config.embeddingSize), h = Double(config.hiddenSize)
         let l = Double(config.layers), g = Double(config.cell.gateCount)
         // The config's own count: a validated config's sizes are bounded so that it fits in an Int.
@@ -39,7 +45,12 @@ package struct MemoryEstimate: Sendable, Equatable {
         if let m = config.attention.map({ Double($0.memory) }) {
             attention = 4 * m * Double(batch) * h + rows * (m + Double(steps)) * (training ? 2 : 1) + 5 * rows * h
         }
-        activationBytes = 4 * (rows * e + l * perLayer + rows * v + gradients + attention) + extraActivationBytes
+        var decoder = rows * v
+        if let adaptive = config.adaptiveSoftmax, training || !distribution {
+            let projection = (0..<adaptive.clusterCount).map { Double(adaptive.projectionSize($0, hiddenSize: config.hiddenSize)) }.max() ?? 0
+            decoder = rows * (Double(adaptive.headSize) + h + projection)
+        }
+        activationBytes = 4 * (rows * e + l * perLayer + decoder + gradients + attention) + extraActivationBytes
     }
 
     /// Throws `QuillError.invalidSetting` when the run needs more than `share` of `available`

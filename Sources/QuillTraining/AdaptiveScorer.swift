@@ -76,7 +76,7 @@ public struct AdaptiveScorer {
                                + Double(NeuralCache.blockRows) * Double(c.size + NeuralCache.blockRows))
         } ?? 0
         try MemoryEstimate(config: loaded.model.config, batch: streams, steps: steps, training: dynamic != nil,
-                           optimizerMoments: dynamic != nil ? 3 : 0, extraActivationBytes: 4 * cacheFloats)
+                           optimizerMoments: dynamic != nil ? 3 : 0, extraActivationBytes: 4 * cacheFloats, distribution: false)
             .check(setting: dynamic != nil ? .dynamicSegment : .sequenceLength, related: [.batchSize],
                    parametersFrom: "the checkpoint", activationsFrom: "batchSize \(streams) × \(dynamic != nil ? "dynamicSegment" : "sequenceLength") \(steps)")
         self.loaded = loaded

@@ -1,6 +1,7 @@
 import Foundation
 import Quill
 import QuillKernels
+import QuillModel
 import XCTest
 
 /// The adaptive softmax's full distribution against the double-precision reference, its loss
@@ -16,6 +17,25 @@ final class AdaptiveSoftmaxTests: XCTestCase {
         network.initialize(rng: &rng)
         for i in 0..<network.parameters.count { network.parameters.values[i] *= 4 }
         return network
+    }
+
+    /// Training and scoring never hold V-wide rows for an adaptive model, so the memory estimate
+    /// that refuses sizes counts the head, the gathered rows and the widest projection instead;
+    /// generation, which reads every word's probability, is counted as the full softmax is.
+    func testMemoryEstimateCountsVWideRowsOnlyWhereTheDistributionIsRead() {
+        let v = 267_735, h = 512, b = 64, t = 200, rows = Double(b * t)
+        let adaptive = ModelConfig(vocabularySize: v, embeddingSize: h, hiddenSize: h, layers: 2,
+                                   adaptiveSoftmax: .init(cutoffs: [20_000, 100_000], divValue: 4))
+        let full = ModelConfig(vocabularySize: v, embeddingSize: h, hiddenSize: h, layers: 2)
+        // Head: 20,000 words + 2 cluster slots; projections 512/4 and 512/16.
+        let kept = Double(20_002 + h + 128)
+        for (training, distribution) in [(true, true), (false, false)] {
+            let a = MemoryEstimate(config: adaptive, batch: b, steps: t, training: training, distribution: distribution)
+            let f = MemoryEstimate(config: full, batch: b, steps: t, training: training, distribution: distribution)
+            XCTAssertEqual(f.activationBytes - a.activationBytes, 4 * rows * (Double(v) - kept))
+        }
+        let generating = MemoryEstimate(config: adaptive, batch: b, steps: t, training: false)
+        XCTAssertEqual(generating.activationBytes, MemoryEstimate(config: full, batch: b, steps: t, training: false).activationBytes)
     }
 
     /// Every row of the distribution equals the naive one and sums to 1; the loss scored without
