@@ -24,6 +24,11 @@ final class AdaptiveSoftmaxLayer {
     private let scratch = Workspace()      // backward: (n_i, P_i) dProjection, then (n_i, H) dInput
     private var clusterRows: [[Int]] = []  // per cluster, the rows (of N) whose target is in it, ascending
     private var rows = 0
+    // Reused from step to step (their capacity kept), so a training step allocates nothing here.
+    private var headTargets: [Int32] = []
+    private var localTargets: [Int32] = []   // a cluster's targets, as ids within it
+    private var localWeights: [Float] = []   // and their mask weights
+    private var localLosses: [Double] = []   // and their losses
 
     init(spec: ModelConfig.AdaptiveSoftmax, vocabularySize: Int, hiddenSize: Int,
          parameters: ParameterStore, gradients: ParameterStore) {
@@ -58,8 +63,10 @@ final class AdaptiveSoftmaxLayer {
         rows = n
         let k = headSize, c0 = shortlist
         // Head targets: the word itself in the shortlist, else its cluster's slot after it.
-        var headTargets = [Int32](repeating: 0, count: n)
-        clusterRows = Array(repeating: [], count: spec.clusterCount)
+        headTargets.removeAll(keepingCapacity: true)
+        headTargets.append(contentsOf: repeatElement(0, count: n))
+        if clusterRows.count != spec.clusterCount { clusterRows = Array(repeating: [], count: spec.clusterCount) }
+        for i in clusterRows.indices { clusterRows[i].removeAll(keepingCapacity: true) }
         for r in 0..<n {
             let t = Int(targets[r])
             if t < c0 { headTargets[r] = Int32(t); continue }
@@ -79,7 +86,6 @@ final class AdaptiveSoftmaxLayer {
                                      computeGradient: computeGradient, rowLosses: rowLosses)
             }
         }
-        var losses = [Double](repeating: 0, count: max(clusterRows.map(\.count).max() ?? 0, 1))
         let (inputs, projections, logits) = clusterBuffers()
         for i in 0..<spec.clusterCount where !clusterRows[i].isEmpty {
             let members = clusterRows[i], m = members.count
@@ -90,17 +96,25 @@ final class AdaptiveSoftmaxLayer {
                 GEMM.multiply(m: m, n: p, k: h, a: xi, lda: h, b: tails[i].projection, ldb: h, transposeB: true, beta: 0, c: pi, ldc: p)
                 GEMM.multiply(m: m, n: s, k: p, a: pi, lda: p, b: tails[i].output, ldb: p, transposeB: true, beta: 0, c: li, ldc: s)
             }
-            let local = members.map { Int32(Int(targets[$0]) - range.lowerBound) }
-            let weights = members.map { mask?[$0] ?? 1 }
+            localTargets.removeAll(keepingCapacity: true)
+            localWeights.removeAll(keepingCapacity: true)
+            for r in members {
+                localTargets.append(Int32(Int(targets[r]) - range.lowerBound))
+                localWeights.append(mask?[r] ?? 1)
+            }
+            localLosses.removeAll(keepingCapacity: true)
+            localLosses.append(contentsOf: repeatElement(0, count: m))
             _ = Profiler.measure(.softmaxLoss) {
-                local.withUnsafeBufferPointer { tp in
-                    weights.withUnsafeBufferPointer { wp in
-                        Softmax.crossEntropy(logits: li, rows: m, classes: s, targets: tp.baseAddress!, mask: wp.baseAddress!,
-                                             scale: scale, computeGradient: computeGradient, rowLosses: &losses)
+                localTargets.withUnsafeBufferPointer { tp in
+                    localWeights.withUnsafeBufferPointer { wp in
+                        localLosses.withUnsafeMutableBufferPointer { lp in
+                            Softmax.crossEntropy(logits: li, rows: m, classes: s, targets: tp.baseAddress!, mask: wp.baseAddress!,
+                                                 scale: scale, computeGradient: computeGradient, rowLosses: lp.baseAddress!)
+                        }
                     }
                 }
             }
-            for (j, r) in members.enumerated() { rowLosses[r] += losses[j] }
+            for (j, r) in members.enumerated() { rowLosses[r] += localLosses[j] }
         }
         // Summed in row order, as the full softmax sums, so a caller adding row losses one by
         // one (the neural cache at λ = 0) gets the same bits.
