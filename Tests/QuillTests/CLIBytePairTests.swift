@@ -38,6 +38,8 @@ extension CLITests {
         let bytes = Double(((lines.map { $0.utf8.count + 2 }.reduce(0, +)) * 40))
         XCTAssertEqual(result["bits_per_byte"] as! Double, expected * characters / bytes, accuracy: 1e-9)
         XCTAssertEqual(result["unknown"] as? Int, 0)
+        let plain = try quill(["perplexity", out, text, "--batch", "2"]).stdout
+        XCTAssertTrue(plain.contains(String(format: "bits per byte   %.6f (%d UTF-8 bytes)", result["bits_per_byte"] as! Double, Int(bytes))), plain)
         // Validated on the text itself, the checkpoint's best loss reads in the same bits per character.
         let validated = folder + "/bpe-validated"
         XCTAssertEqual(try quill(["train", text, "--level", "bpe", "--vocab-size", "300", "--val", text, "--out", validated, "--embed", "8",

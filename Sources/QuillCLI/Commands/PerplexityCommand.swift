@@ -82,6 +82,9 @@ enum PerplexityCommand: Command {
             if let bitsPerChar {
                 let note = loaded.level != .char ? String(format: " (%d tokens over %d characters)", result.textTokens, result.characters) : ""
                 print(String(format: "bits per char   %.6f", bitsPerChar) + note)
+                if let bitsPerByte = result.bitsPerByte {
+                    print(String(format: "bits per byte   %.6f (%d UTF-8 bytes)", bitsPerByte, result.bytes))
+                }
             } else {
                 print("bits per char   not comparable: \(result.unknown) of the text's words are unknown to the model")
             }
