@@ -59,6 +59,9 @@ final class ProgressPrinter {
             if let bits = v.bitsPerCharacter { text += String(format: " | %.4f bits/char", bits) }
             if v.improved { text += " | best, saved" }
             line(text)
+        case .validationSkipped(let skip):
+            line(String(format: "validation | step %d | epoch %.2f | skipped: it would take ~%.0f s, and validations may take %@ of the %.0f s so far (%.0f s spent); latest saved",
+                        skip.step, skip.epoch, skip.expectedSeconds, Self.percent(skip.share) as NSString, skip.elapsedSeconds, skip.spentSeconds))
         case .sampled(let sample):
             line("sample | step \(sample.step)\n\(sample.prompt)\(sample.text)")
         case .finished(let outcome):
@@ -72,6 +75,12 @@ final class ProgressPrinter {
                 line("model: " + ((try? Checkpoint.resolve(folder)) ?? "\(folder)/\(Checkpoint.modelFile)"))
             }
         }
+    }
+
+    /// 0.05 as "5%", 0.125 as "12.5%".
+    static func percent(_ share: Double) -> String {
+        let value = share * 100
+        return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%g%%", value)
     }
 
     /// A step count an epoch limit of "no limit" gives (a time-only run's): not worth printing.

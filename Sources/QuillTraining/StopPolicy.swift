@@ -28,10 +28,22 @@ struct StopPolicy {
     /// Why the run stops before its next step, with `step` steps taken and `elapsed` seconds of
     /// this session gone; nil to go on. `shouldStop` is asked last, only when no limit is reached.
     func beforeStep(step: Int, elapsed: Double, shouldStop: () -> Bool) -> TrainingOutcome.Reason? {
-        if let maxSteps, step >= maxSteps { return .maxSteps }
-        if let maxTime, elapsed >= maxTime { return .maxTime }
+        if let limit = limit(step: step, elapsed: elapsed) { return limit }
         if requested || shouldStop() { return .interrupted }
         return nil
+    }
+
+    /// `maxSteps` or `maxTime`, when reached.
+    private func limit(step: Int, elapsed: Double) -> TrainingOutcome.Reason? {
+        if let maxSteps, step >= maxSteps { return .maxSteps }
+        if let maxTime, elapsed >= maxTime { return .maxTime }
+        return nil
+    }
+
+    /// Whether a limit (epochs, `maxSteps`, `maxTime`) ends the run here, after `epoch` epochs
+    /// and `step` steps: the validation at this epoch's end is then the run's last, which always runs.
+    func limitReached(epoch: Int, step: Int, elapsed: Double) -> Bool {
+        beforeEpoch(epoch) != nil || limit(step: step, elapsed: elapsed) != nil
     }
 
     /// Why the run stops after a validation whose result was `improved` (nil: `shouldStop` cut

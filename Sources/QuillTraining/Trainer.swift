@@ -225,7 +225,9 @@ public final class Trainer {
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
-            guard try affordsValidation() else { continue }
+            // The last epoch's end (or one a limit falls on) is the run's last validation: never skipped.
+            let last = policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed())
+            guard try last || affordsValidation(events: events) else { continue }
             let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
             if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
         }
@@ -245,7 +247,7 @@ public final class Trainer {
             session.tokens += batch.steps * batch.batchSize
             if events(.step(stepReport(loss: loss, gradientNorm: norm))) == .stop { policy.requested = true }
             // The epoch's last step is validated as the epoch ends.
-            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, try affordsValidation() {
+            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, try affordsValidation(events: events) {
                 let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
                 if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
             }
@@ -258,7 +260,7 @@ public final class Trainer {
     /// as a validation would have, so a long run still leaves something to resume from. Skipping
     /// leaves the best-model choice and `patience` to the validations that run; the run's last
     /// validation is not scheduled and always runs.
-    private func affordsValidation() throws -> Bool {
+    private func affordsValidation(events: (TrainingEvent) -> TrainingControl) throws -> Bool {
         guard let share = options.validationShare else { return true }
         let elapsed = session.elapsed()
         let expected = ValidationAllowance.expectedSeconds(
@@ -266,6 +268,8 @@ public final class Trainer {
             trainingTokensPerSecond: session.tokensPerSecond(elapsed: max(1e-9, elapsed - session.validationSeconds)))
         if ValidationAllowance.affords(share: share, elapsed: elapsed, spent: session.validationSeconds, expected: expected) { return true }
         try save(bestImproved: false)
+        _ = events(.validationSkipped(ValidationSkip(step: progress.step, epoch: fractionalEpoch, expectedSeconds: expected,
+                                                     spentSeconds: session.validationSeconds, elapsedSeconds: elapsed, share: share)))
         return false
     }
 

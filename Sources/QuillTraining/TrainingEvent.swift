@@ -7,6 +7,8 @@ public enum TrainingEvent: Sendable {
     case step(StepReport)
     /// A validation finished.
     case validated(ValidationReport)
+    /// A scheduled validation was skipped to keep within `TrainingOptions.validationShare`.
+    case validationSkipped(ValidationSkip)
     /// A sample was generated after a validation (`TrainingOptions.sampleEvery`).
     case sampled(TrainingSample)
     /// Training ended; the checkpoints are saved.

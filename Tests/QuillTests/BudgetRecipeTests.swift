@@ -96,6 +96,13 @@ extension CLITests {
         let scheduled = try quill(["train", corpus, "--out", "e", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32", "--eval-every", "5"])
         XCTAssertEqual(scheduled.status, 0, scheduled.stderr)
         XCTAssertFalse((scheduled.stdout + scheduled.stderr).contains("--val-share"), scheduled.stdout + scheduled.stderr)
+        // A validation the share leaves out is said, with its cost and the share; the last epoch's is not left out.
+        let skipping = try quill(["train", corpus, "--out", "f", "--epochs", "2", "--val-share", "0.000001", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(skipping.status, 0, skipping.stderr)
+        let lines = skipping.stderr.split(separator: "\n").filter { $0.hasPrefix("validation |") }
+        XCTAssertEqual(lines.count, 2, skipping.stderr)
+        XCTAssertTrue(lines[0].contains("| epoch 1.00 | skipped: it would take ~") && lines[0].contains("validations may take 0.0001% of the"), String(lines[0]))
+        XCTAssertTrue(lines[1].contains("| epoch 2.00 | loss "), String(lines[1]))
     }
 
     /// The short word recipe's attention head: on unless `--attention=false`, and its memory may be

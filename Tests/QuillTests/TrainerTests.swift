@@ -295,14 +295,21 @@ final class TrainerTests: XCTestCase {
         o.evaluateEvery = nil
         let stepsPerEpoch = steps / 3
         var savedAtEpochEnd: Int?
+        var skips: [ValidationSkip] = []
         let outcome = try Trainer(options: o).run(events: { event in
             // The skipped validation at the first epoch's end saved the latest weights there.
             if case .step(let report) = event, report.step == stepsPerEpoch + 1 {
                 savedAtEpochEnd = try? Checkpoint(contentsOf: o.outputFolder! + "/" + Checkpoint.latestFile).summary.steps
             }
+            if case .validationSkipped(let skip) = event { skips.append(skip) }
             return .proceed
         })
         XCTAssertEqual(savedAtEpochEnd, stepsPerEpoch)
+        // Each skip is reported: at the first two epochs' ends (the third's is the last validation).
+        XCTAssertEqual(skips.map(\.step), [stepsPerEpoch, 2 * stepsPerEpoch])
+        XCTAssertEqual(skips.first?.share, 1e-9)
+        XCTAssertEqual(skips.first?.spentSeconds, 0)
+        XCTAssertGreaterThan(skips.first?.expectedSeconds ?? 0, 0)
         let history = try Checkpoint(contentsOf: o.outputFolder!).summary.history
         XCTAssertEqual(history.map(\.step), [steps], "only the last validation")
         XCTAssertEqual(outcome.bestValidationLoss, history[0].validationLoss)
