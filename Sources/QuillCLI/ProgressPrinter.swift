@@ -60,8 +60,9 @@ final class ProgressPrinter {
             if v.improved { text += " | best, saved" }
             line(text)
         case .validationSkipped(let skip):
-            line(String(format: "validation | step %d | epoch %.2f | skipped: it would take ~%.0f s, and validations may take %@ of the %.0f s so far (%.0f s spent); latest saved",
-                        skip.step, skip.epoch, skip.expectedSeconds, Self.percent(skip.share) as NSString, skip.elapsedSeconds, skip.spentSeconds))
+            line(String(format: "validation | step %d | epoch %.2f | skipped: it would take ~%@, and validations may take %@ of the %@ so far (%@ spent); latest saved",
+                        skip.step, skip.epoch, Format.seconds(skip.expectedSeconds) as NSString, Format.percent(skip.share) as NSString,
+                        Format.seconds(skip.elapsedSeconds) as NSString, Format.seconds(skip.spentSeconds) as NSString))
         case .sampled(let sample):
             line("sample | step \(sample.step)\n\(sample.prompt)\(sample.text)")
         case .finished(let outcome):
@@ -75,12 +76,6 @@ final class ProgressPrinter {
                 line("model: " + ((try? Checkpoint.resolve(folder)) ?? "\(folder)/\(Checkpoint.modelFile)"))
             }
         }
-    }
-
-    /// 0.05 as "5%", 0.125 as "12.5%".
-    static func percent(_ share: Double) -> String {
-        let value = share * 100
-        return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%g%%", value)
     }
 
     /// A step count an epoch limit of "no limit" gives (a time-only run's): not worth printing.
@@ -121,4 +116,13 @@ enum Format {
 
     /// Seconds → "1h02m", "3m05s", "42s" (`TimeSpan.text`, which never traps on a huge value).
     static func duration(_ seconds: Double) -> String { TimeSpan.text(seconds) }
+
+    /// A short time in seconds: "0.4 s", "31 s" (a tenth below ten seconds, where it matters).
+    static func seconds(_ s: Double) -> String { String(format: s < 10 ? "%.1f s" : "%.0f s", s) }
+
+    /// A share: 0.05 → "5%", 0.125 → "12.5%", 1e-6 → "0.0001%".
+    static func percent(_ share: Double) -> String {
+        let value = share * 100
+        return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%g%%", value)
+    }
 }

@@ -18,7 +18,7 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var corpus: String?
     /// Tokens per character of the validation text, when its losses have a bits-per-character
     /// figure (`TokenLevel.bitsPerCharacter`: not at word level when that text had `<unk>`).
-    /// Absent from files written before it joined, and from models never validated.
+    /// Written by every training run since 2026-12-07; absent from older files and imports.
     public var validationTokensPerCharacter: Double?
 
     /// A summary; an untrained (or imported) model has no steps and no history.
@@ -39,7 +39,11 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     /// definition `quill perplexity` uses; nil where the file does not say how many tokens the
     /// validation text made per character (a character model needs no count).
     public func bitsPerCharacter(validationLoss: Double) -> Double? {
-        if level == .char { return level.bitsPerCharacter(natsPerToken: validationLoss, tokensPerCharacter: 1) }
-        return validationTokensPerCharacter.flatMap { level.bitsPerCharacter(natsPerToken: validationLoss, tokensPerCharacter: $0) }
+        guard hasBitsPerCharacter else { return nil }
+        return level.bitsPerCharacter(natsPerToken: validationLoss, tokensPerCharacter: validationTokensPerCharacter ?? 1)
     }
+
+    /// Whether the validation losses have a bits-per-character figure here: at the char level
+    /// always, elsewhere when the file keeps the validation text's tokens per character.
+    public var hasBitsPerCharacter: Bool { level == .char || validationTokensPerCharacter != nil }
 }

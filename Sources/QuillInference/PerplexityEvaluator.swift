@@ -37,7 +37,7 @@ public struct PerplexityEvaluator {
         public var bytes = 0
         /// Bits per UTF-8 byte, counted as `bitsPerCharacter` is (and nil where it is).
         public var bitsPerByte: Double? {
-            guard bytes > 0, level.bitsPerCharacter(natsPerToken: 1, tokensPerCharacter: 1, unknownTokens: unknown) != nil else { return nil }
+            guard bytes > 0, level.hasBitsPerCharacter(unknownTokens: unknown) else { return nil }
             return bitsPerToken * Double(textTokens) / Double(bytes)
         }
         /// The level of the model scored.

@@ -24,7 +24,7 @@ final class AdaptiveSoftmaxLayer {
     private let scratch = Workspace()      // backward: (n_i, P_i) dProjection, then (n_i, H) dInput
     private var clusterRows: [[Int]] = []  // per cluster, the rows (of N) whose target is in it, ascending
     private var rows = 0
-    // Reused from step to step (their capacity kept), so a training step allocates nothing here.
+    // Reused from step to step (their capacity kept) rather than allocated each step.
     private var headTargets: [Int32] = []
     private var localTargets: [Int32] = []   // a cluster's targets, as ids within it
     private var localWeights: [Float] = []   // and their mask weights

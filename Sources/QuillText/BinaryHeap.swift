@@ -42,24 +42,3 @@ struct BinaryHeap<Element: HeapOrdered> {
         return first
     }
 }
-
-/// A merge candidate in a long piece: the lowest rank comes out first, and of one rank the
-/// leftmost, the order the merges were learned in.
-struct RankedPosition: HeapOrdered {
-    var rank: Int32
-    var at: Int
-
-    @inline(__always)
-    func precedes(_ other: RankedPosition) -> Bool { rank != other.rank ? rank < other.rank : at < other.at }
-}
-
-/// A pair and its count for the BPE learner: the most frequent first, ties going to the smaller
-/// pair (left symbol, then right), so learning is deterministic. Entries may go stale as counts
-/// fall; the learner checks each one it pops.
-struct PairCount: HeapOrdered {
-    var count: Int
-    var key: UInt64
-
-    @inline(__always)
-    func precedes(_ other: PairCount) -> Bool { count != other.count ? count > other.count : key < other.key }
-}

@@ -21,6 +21,9 @@ struct BytePairPieceCache {
         self.limit = limit
     }
 
+    /// Distinct pieces held now (at most `limit`).
+    var count: Int { table.count }
+
     /// Appends the ids of the piece `p[0..<length]` to `out`, from the cache or encoded now.
     mutating func append(_ p: UnsafePointer<UInt8>, _ length: Int, to out: inout [UInt32]) {
         if table.count == limit && table.find(p, length) == nil {

@@ -29,10 +29,13 @@ public enum TokenLevel: String, Codable, Sendable, CaseIterable {
     /// and newlines included, though the model never predicts how many spaces stand between
     /// two words.
     public func bitsPerCharacter(natsPerToken: Double, tokensPerCharacter: Double, unknownTokens: Int = 0) -> Double? {
-        switch self {
-        case .char: return natsPerToken / Foundation.log(2.0)
-        case .bpe: return natsPerToken / Foundation.log(2.0) * tokensPerCharacter
-        case .word: return unknownTokens == 0 ? natsPerToken / Foundation.log(2.0) * tokensPerCharacter : nil
-        }
+        guard hasBitsPerCharacter(unknownTokens: unknownTokens) else { return nil }
+        return natsPerToken / Foundation.log(2.0) * (self == .char ? 1 : tokensPerCharacter)
+    }
+
+    /// Whether a text with `unknownTokens` has a bits-per-character figure at this level (see
+    /// `bitsPerCharacter`): always at the char and bpe levels, at word level only with none unknown.
+    public func hasBitsPerCharacter(unknownTokens: Int) -> Bool {
+        self != .word || unknownTokens == 0
     }
 }

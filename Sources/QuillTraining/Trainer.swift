@@ -225,7 +225,8 @@ public final class Trainer {
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
-            // The last epoch's end (or one a limit falls on) is the run's last validation: never skipped.
+            // The last epoch's end (or one a limit falls on) is the run's last validation: never skipped,
+            // as is a scheduled one a limit falls on within the epoch (above).
             let last = policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed())
             guard try last || affordsValidation(events: events) else { continue }
             let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
@@ -247,7 +248,8 @@ public final class Trainer {
             session.tokens += batch.steps * batch.batchSize
             if events(.step(stepReport(loss: loss, gradientNorm: norm))) == .stop { policy.requested = true }
             // The epoch's last step is validated as the epoch ends.
-            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch, try affordsValidation(events: events) {
+            if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch,
+               try policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed()) || affordsValidation(events: events) {
                 let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
                 if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
             }
@@ -327,7 +329,7 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        let bits = validationTokensPerCharacter.flatMap {
+        let bits = storedTokensPerCharacter.flatMap {
             options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: $0)
         }
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
@@ -434,9 +436,8 @@ public final class Trainer {
 
     /// The validation text's tokens per character when its losses have a bits-per-character figure
     /// (nil at word level when it has `<unk>`).
-    private var validationTokensPerCharacter: Double? {
-        let defined = options.level.bitsPerCharacter(natsPerToken: 1, tokensPerCharacter: 1, unknownTokens: data.validationUnknown) != nil
-        return defined ? data.validationTokensPerCharacter : nil
+    private var storedTokensPerCharacter: Double? {
+        options.level.hasBitsPerCharacter(unknownTokens: data.validationUnknown) ? data.validationTokensPerCharacter : nil
     }
 
     /// Writes latest, resume state, metrics, (when `bestImproved`) the best model and (when
@@ -451,7 +452,7 @@ public final class Trainer {
         progress.seconds = session.totalSeconds()
         let summary = TrainingSummary(level: options.level, mode: options.mode, steps: progress.step, epochs: fractionalEpoch,
                                       bestValidationLoss: progress.bestValidationLoss, history: progress.history,
-                                      corpus: options.corpus, validationTokensPerCharacter: validationTokensPerCharacter)
+                                      corpus: options.corpus, validationTokensPerCharacter: storedTokensPerCharacter)
         let checkpoint = Checkpoint(model: network.snapshot(), vocabulary: data.vocabulary, summary: summary)
         // The best model and kept copies are what validation judged (the average, when there is one);
         // a save that writes neither (a skipped validation, a stop) does not snapshot the average.

@@ -67,6 +67,32 @@ final class AdaptiveSoftmaxTests: XCTestCase {
         XCTAssertEqual(scored.count, t * b)
     }
 
+    /// The layer keeps its per-step arrays between calls: a loss after one that touched every
+    /// cluster, now with clusters left empty and a masked row, equals a fresh network's, and so
+    /// does every gradient.
+    func testLossAfterAnotherBatchEqualsAFreshOne() throws {
+        let config = Self.config, t = 3, b = 2
+        var rng = SeededGenerator(seed: 4)
+        let inputs = (0..<(t * b)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
+        let every: [Int32] = [0, 6, 12, 18, 22, 3], fewer: [Int32] = [1, 12, 2, 13, 4, 0]
+        let mask: [Float] = [1, 1, 1, 0, 1, 1]
+        func pass(_ model: Network, _ targets: [Int32], _ mask: [Float]?) -> Double {
+            model.gradients.zero()
+            var state = RecurrentState(config: config, batchSize: b)
+            var dropout = SeededGenerator(seed: 1)
+            model.forward(inputs: inputs, steps: t, batch: b, state: &state, training: true, rng: &dropout, distribution: false)
+            let loss = model.lossAndGradient(targets: targets, mask: mask).sum
+            model.backward()
+            return loss
+        }
+        let used = try network(), fresh = try network()
+        _ = pass(used, every, nil)
+        XCTAssertEqual(pass(used, fewer, mask), pass(fresh, fewer, mask))
+        let n = used.gradients.count
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: used.gradients.values, count: n)),
+                       Array(UnsafeBufferPointer(start: fresh.gradients.values, count: n)))
+    }
+
     /// The distribution of the last step alone (priming) equals that row of the whole window's.
     func testLastStepOnly() throws {
         let config = Self.config, t = 4, b = 1, v = config.vocabularySize

@@ -103,6 +103,13 @@ extension CLITests {
         XCTAssertEqual(lines.count, 2, skipping.stderr)
         XCTAssertTrue(lines[0].contains("| epoch 1.00 | skipped: it would take ~") && lines[0].contains("validations may take 0.0001% of the"), String(lines[0]))
         XCTAssertTrue(lines[1].contains("| epoch 2.00 | loss "), String(lines[1]))
+        // Nor is a scheduled one the step limit falls on: one line for step 10, not a skip and a validation.
+        let limited = try quill(["train", corpus, "--out", "g", "--max-steps", "10", "--eval-every", "5", "--val-share", "0.000001",
+                                 "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(limited.status, 0, limited.stderr)
+        let atTen = limited.stderr.split(separator: "\n").filter { $0.hasPrefix("validation | step 10 |") }
+        XCTAssertEqual(atTen.count, 1, limited.stderr)
+        XCTAssertTrue(atTen[0].contains("| loss "), String(atTen[0]))
     }
 
     /// The short word recipe's attention head: on unless `--attention=false`, and its memory may be

@@ -36,6 +36,18 @@ final class StopPolicyTests: XCTestCase {
         XCTAssertEqual(asked, 2)
     }
 
+    /// A limit reached makes the validation at hand the run's last (never skipped for the share);
+    /// a request to stop does not: an interrupted run does not validate at all.
+    func testLimitReachedCountsLimitsButNotRequests() {
+        var p = policy(epochs: 3, maxSteps: 10, maxTime: 60)
+        XCTAssertFalse(p.limitReached(epoch: 2, step: 9, elapsed: 59))
+        XCTAssertTrue(p.limitReached(epoch: 3, step: 9, elapsed: 59))
+        XCTAssertTrue(p.limitReached(epoch: 2, step: 10, elapsed: 59))
+        XCTAssertTrue(p.limitReached(epoch: 2, step: 9, elapsed: 60))
+        p.requested = true
+        XCTAssertFalse(p.limitReached(epoch: 2, step: 9, elapsed: 59))
+    }
+
     /// A validation cut short is an interruption even when patience has also run out.
     func testValidationOutcomes() {
         let p = policy()

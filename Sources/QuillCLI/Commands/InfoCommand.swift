@@ -78,7 +78,7 @@ enum InfoCommand: Command {
         }
         if !s.history.isEmpty {
             // Bits per character where the file says how to count them (older files: char level only).
-            let withBits = s.bitsPerCharacter(validationLoss: 1) != nil
+            let withBits = s.hasBitsPerCharacter
             print("history          step      epoch  train loss  val loss  val ppl" + (withBits ? "  bits/char" : ""))
             for r in s.history.suffix(10) {
                 var row = String(format: "                 %-8d %6.2f  %10.4f  %8.4f  %7.2f", r.step, r.epoch, r.trainLoss,
