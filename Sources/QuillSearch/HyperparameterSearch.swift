@@ -171,7 +171,8 @@ public final class HyperparameterSearch {
         var parameters = TrialParameters(of: options)
         // A space that searches the size holds the recipe only at the run's own size.
         if settings.space.vocabularySizes != nil {
-            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? options.bytePairVocabularySize
+                ?? TrainingOptions.defaultBytePairVocabularySize
         }
         return parameters
     }
@@ -294,6 +295,8 @@ public final class HyperparameterSearch {
         // so only epochs' ends validate, within the share `quill train --max-time` keeps to.
         o.evaluateEvery = nil
         o.validationShare = o.validationShare ?? recipe.validationShare
+        // Without a size of its own (the trial's or the base's) a bpe trial learns the recipe's.
+        if o.tokenizerFile == nil { o.bytePairVocabularySize = o.bytePairVocabularySize ?? recipe.bytePairVocabularySize }
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
         o.outputFolder = trialFolder(trial)
         return o

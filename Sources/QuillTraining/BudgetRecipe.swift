@@ -35,6 +35,8 @@ package struct BudgetRecipe: Equatable, Sendable {
     public var attention = false
     /// The share of the time validations during the run may take (`TrainingOptions.validationShare`).
     public var validationShare = 0.05
+    /// Tokens a bpe vocabulary learns (`TrainingOptions.bytePairVocabularySize`); nil at the other levels.
+    public var bytePairVocabularySize: Int? = nil
 
     /// The recipe for `seconds` of training at `level`.
     public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
@@ -53,16 +55,21 @@ package struct BudgetRecipe: Equatable, Sendable {
             return BudgetRecipe(hiddenSize: 512, layers: 2, embeddingSize: 512, tieWeights: true,
                                 dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)
         }
+        // The bpe level takes the character rows with 1,024 tokens: on tiny-shakespeare they beat
+        // 2,048 at 5 and 30 minutes, and a wider model (5 minutes) and heavier dropout (30) lost
+        // (docs/bpe.md).
+        let tokens = level == .bpe ? 1024 : nil
         if minutes <= 10 {
             // The average's gain here is within run-to-run noise (0.0015 nats on the means at 5 minutes
             // on tiny-shakespeare; ties on PTB and WikiText-2), but every run with it met the 1.50 target.
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
-                                learningRate: 0.004, warmupSteps: 100, averageDecay: 0.999)
+                                learningRate: 0.004, warmupSteps: 100, averageDecay: 0.999, bytePairVocabularySize: tokens)
         }
         // Without them the 2 × 384 model stopped improving in its last third (1.4644 at 30 minutes on
         // tiny-shakespeare); AdamW's decay and the weight average took it to 1.4361.
         return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
-                            learningRate: 0.004, warmupSteps: 200, optimizer: .adamw, weightDecay: 0.1, averageDecay: 0.999)
+                            learningRate: 0.004, warmupSteps: 200, optimizer: .adamw, weightDecay: 0.1, averageDecay: 0.999,
+                            bytePairVocabularySize: tokens)
     }
 
     /// Sets the recipe in `options`, except the settings in `kept` (those the caller chose), and
@@ -93,6 +100,10 @@ package struct BudgetRecipe: Equatable, Sendable {
         take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
         take(.averageDecay) { options.averageDecay = averageDecay }
         take(.attention) { options.attention = attention }
+        // A tokenizer given (--tokenizer) brings its own vocabulary.
+        if let tokens = bytePairVocabularySize, options.tokenizerFile == nil {
+            take(.bytePairVocabularySize) { options.bytePairVocabularySize = tokens }
+        }
         take(.epochs) { options.epochs = TrainingOptions.unlimitedEpochs }
         // A validation schedule the caller chose (--eval-every) is kept whole.
         if !kept.contains(.evaluateEvery) { take(.validationShare) { options.validationShare = validationShare } }

@@ -63,6 +63,29 @@ final class BudgetRecipeTests: XCTestCase {
         word.apply(to: &plain, keeping: [.attention])
         XCTAssertFalse(plain.attention, "chosen: none")
 
+        // The bpe level takes the character rows and 1,024 tokens, unless a size or a tokenizer is given.
+        for seconds in [300.0, 1800] {
+            var bpe = BudgetRecipe.recipe(seconds: seconds, level: .bpe), char = BudgetRecipe.recipe(seconds: seconds, level: .char)
+            XCTAssertEqual(bpe.bytePairVocabularySize, 1024)
+            XCTAssertNil(char.bytePairVocabularySize)
+            bpe.bytePairVocabularySize = nil
+            XCTAssertEqual(bpe, char)
+        }
+        let bpe = BudgetRecipe.recipe(seconds: 300, level: .bpe)
+        var learned = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        learned.level = .bpe
+        bpe.apply(to: &learned, keeping: [])
+        XCTAssertEqual(learned.bytePairVocabularySize, 1024)
+        var sized = learned
+        sized.bytePairVocabularySize = 512
+        bpe.apply(to: &sized, keeping: [.bytePairVocabularySize])
+        XCTAssertEqual(sized.bytePairVocabularySize, 512)
+        var given = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        given.level = .bpe
+        given.tokenizerFile = "tokenizer.json"
+        bpe.apply(to: &given, keeping: [.tokenizerFile])
+        XCTAssertNil(given.bytePairVocabularySize, "a tokenizer brings its own vocabulary")
+
         var adaptive = TrainingOptions(corpus: "c.txt", outputFolder: nil)
         adaptive.level = .word
         adaptive.adaptiveSoftmax = [20, 50]
@@ -96,6 +119,10 @@ extension CLITests {
         let scheduled = try quill(["train", corpus, "--out", "e", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32", "--eval-every", "5"])
         XCTAssertEqual(scheduled.status, 0, scheduled.stderr)
         XCTAssertFalse((scheduled.stdout + scheduled.stderr).contains("--val-share"), scheduled.stdout + scheduled.stderr)
+        // At the bpe level the line names the tokens the recipe learns.
+        let subwords = try quill(["train", corpus, "--out", "h", "--level", "bpe", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(subwords.status, 0, subwords.stderr)
+        XCTAssertTrue((subwords.stdout + subwords.stderr).contains("time budget 1s: --vocab-size 1024, 2 × 32 lstm"), subwords.stdout + subwords.stderr)
         // A validation the share leaves out is said, with its cost and the share; the last epoch's is not left out.
         let skipping = try quill(["train", corpus, "--out", "f", "--epochs", "2", "--val-share", "0.000001", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
         XCTAssertEqual(skipping.status, 0, skipping.stderr)

@@ -61,6 +61,16 @@ extension SearchTests {
         XCTAssertEqual(best.validationLoss!, perToken * data.validationTokensPerCharacter, accuracy: 1e-12)
         XCTAssertLessThan(best.validationLoss!, perToken)
 
+        // A space without sizes trains the recipe's, as `quill train --max-time` would; a size given is kept.
+        let unsized = try HyperparameterSearch(settings: .init(base: base, budget: 600, space: SearchSpace(level: .bpe), folder: folder + "/u"))
+        let first = SearchTrial(id: 0, rung: 0, parameters: try XCTUnwrap(unsized.candidates.first))
+        XCTAssertEqual(unsized.options(for: first, seconds: 60).bytePairVocabularySize, unsized.recipe.bytePairVocabularySize)
+        XCTAssertEqual(unsized.recipe.bytePairVocabularySize, 1024)
+        var sizedBase = base
+        sizedBase.bytePairVocabularySize = 300
+        let kept = try HyperparameterSearch(settings: .init(base: sizedBase, budget: 600, space: SearchSpace(level: .bpe), folder: folder + "/k"))
+        XCTAssertEqual(kept.options(for: first, seconds: 60).bytePairVocabularySize, 300)
+
         // A tokenizer file fixes the vocabulary: nothing to search.
         base.tokenizerFile = "tokenizer.json"
         XCTAssertThrowsError(try HyperparameterSearch(settings: .init(base: base, budget: 600, space: space, folder: folder + "/w"))) {

@@ -105,7 +105,7 @@ final class TrainingSettingTests: XCTestCase {
     /// every row marked `chosenByBudget` leaves the options as they were.
     func testBudgetRowsAreWhatTheRecipeSets() {
         let kept = Set(TrainingSetting.all.filter(\.chosenByBudget).map(\.name))
-        for (seconds, level) in [(120.0, TokenLevel.char), (1800, .char), (120, .word), (3600, .word)] {
+        for (seconds, level) in [(120.0, TokenLevel.char), (1800, .char), (120, .word), (3600, .word), (120, .bpe), (1800, .bpe)] {
             var options = defaults
             options.level = level
             let before = options

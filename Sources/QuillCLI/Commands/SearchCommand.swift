@@ -110,8 +110,14 @@ enum SearchCommand: Command {
         var words = ["quill", "train", shellQuoted(settings.base.corpus)]
         if settings.base.level != .char { words += [flag(S.level), settings.base.level.rawValue] }
         if settings.base.level == .bpe {
-            if let size = p.vocabularySize ?? settings.base.bytePairVocabularySize { words += [flag(S.bytePairVocabularySize), "\(size)"] }
-            if let file = settings.base.tokenizerFile { words += [flag(S.tokenizerFile), shellQuoted(file)] }
+            if let file = settings.base.tokenizerFile {
+                words += [flag(S.tokenizerFile), shellQuoted(file)]
+            } else {
+                // The size the trials learned (`HyperparameterSearch.options(for:seconds:)`), spelt out:
+                // the recipe of the command's own budget may choose another.
+                let size = p.vocabularySize ?? settings.base.bytePairVocabularySize ?? search.recipe.bytePairVocabularySize
+                words += [flag(S.bytePairVocabularySize), "\(size ?? TrainingOptions.defaultBytePairVocabularySize)"]
+            }
         }
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
         words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
