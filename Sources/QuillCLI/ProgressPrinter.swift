@@ -57,6 +57,8 @@ final class ProgressPrinter {
             var text = String(format: "validation | step %d | epoch %.2f | loss %.4f | ppl %.2f", r.step, r.epoch,
                               r.validationLoss, r.validationPerplexity)
             if let bits = v.bitsPerCharacter { text += String(format: " | %.4f bits/char", bits) }
+            // Only where they differ: a text with characters beyond ASCII.
+            if let bytes = v.bitsPerByte, bytes != v.bitsPerCharacter { text += String(format: ", %.4f bits/byte", bytes) }
             if v.improved { text += " | best, saved" }
             line(text)
         case .validationSkipped(let skip):

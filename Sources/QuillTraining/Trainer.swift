@@ -332,7 +332,8 @@ public final class Trainer {
         let bits = storedTokensPerCharacter.flatMap {
             options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: $0)
         }
-        _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits)))
+        _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits,
+                                               bitsPerByte: bits.map { $0 * data.validationCharactersPerByte })))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
             _ = events(.sampled(try withValidatedWeights(sample)))
         }

@@ -17,6 +17,9 @@ public struct TrainingData: Sendable {
     /// Tokens per character (Unicode scalar) of the validation text: what turns a bpe or word
     /// model's nats per token into bits per character.
     public let validationTokensPerCharacter: Double
+    /// Characters per UTF-8 byte of the validation text (1 for ASCII): bits per character times
+    /// this is bits per byte.
+    public let validationCharactersPerByte: Double
     /// With a fixed vocabulary (fine-tuning): the text's tokens it lacks, and what became of them.
     public let missing: MissingTokens?
     /// Batches of the training text.
@@ -71,6 +74,7 @@ public struct TrainingData: Sendable {
         validationUnknown = validation.unknown
         let characters = UTF8Scanner.scalarCount(parts.validation)
         validationTokensPerCharacter = Double(validation.tokenCount) / Double(max(1, characters))
+        validationCharactersPerByte = Double(characters) / Double(max(1, parts.validation.count))
         (trainBatcher, validationBatcher) = try Self.batchers(train: train.ids, validation: validation.ids, vocabulary: vocabulary,
                                                               validationPath: parts.validationPath, options: options)
     }

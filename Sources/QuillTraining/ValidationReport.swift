@@ -9,4 +9,7 @@ public struct ValidationReport: Sendable {
     /// Bits per character (`TokenLevel.bitsPerCharacter`: nil at word level when the validation
     /// text has words the vocabulary lacks).
     public let bitsPerCharacter: Double?
+    /// Bits per UTF-8 byte of the validation text, counted as `bitsPerCharacter` is (nil where it
+    /// is); equal to it for ASCII text.
+    public let bitsPerByte: Double?
 }

@@ -42,12 +42,17 @@ extension CLITests {
         XCTAssertTrue(plain.contains(String(format: "bits per byte   %.6f (%d UTF-8 bytes)", result["bits_per_byte"] as! Double, Int(bytes))), plain)
         // Validated on the text itself, the checkpoint's best loss reads in the same bits per character.
         let validated = folder + "/bpe-validated"
-        XCTAssertEqual(try quill(["train", text, "--level", "bpe", "--vocab-size", "300", "--val", text, "--out", validated, "--embed", "8",
-                                  "--hidden", "16", "--batch", "4", "--seq-len", "8", "--max-steps", "2", "--quiet"]).status, 0)
+        let validating = try quill(["train", text, "--level", "bpe", "--vocab-size", "300", "--val", text, "--out", validated, "--embed", "8",
+                                    "--hidden", "16", "--batch", "4", "--seq-len", "8", "--max-steps", "2"])
+        XCTAssertEqual(validating.status, 0, validating.stderr)
         let validatedInfo = try JSONSerialization.jsonObject(with: Data(try quill(["info", validated, "--json"]).stdout.utf8)) as! [String: Any]
         XCTAssertEqual(try XCTUnwrap(validatedInfo["best_validation_bits_per_char"] as? Double),
                        (validatedInfo["best_validation_loss"] as! Double) * Double(result["text_tokens"] as! Int) / characters / log(2.0),
                        accuracy: 1e-9)
+        // Its validation line gives bits per byte too, the text having characters beyond ASCII.
+        let line = try XCTUnwrap(validating.stderr.split(separator: "\n").last { $0.hasPrefix("validation |") })
+        let lineBits = try XCTUnwrap(validatedInfo["best_validation_bits_per_char"] as? Double)
+        XCTAssertTrue(line.contains(String(format: "%.4f bits/char, %.4f bits/byte", lineBits, lineBits * characters / bytes)), String(line))
 
         let vocab = try quill(["vocab", text, "--level", "bpe", "--vocab-size", "280", "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(vocab.stdout.utf8)) as! [String: Any]
