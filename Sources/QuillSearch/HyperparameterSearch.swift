@@ -124,6 +124,12 @@ public final class HyperparameterSearch {
             throw QuillError.invalidValue(name: "the search space's vocab_size", value: "\(settings.space.vocabularySizes!)",
                                           problem: "vocabulary sizes are searched only at the bpe level, with merges learned from the text (not a --tokenizer file)")
         }
+        // A bpe search learns the time-only recipe's vocabulary size unless the base has one, written
+        // into the base so the log keeps it (a log from before the recipe had one resumes at 2,048).
+        var settings = settings
+        if settings.base.level == .bpe, settings.base.tokenizerFile == nil, settings.base.bytePairVocabularySize == nil {
+            settings.base.bytePairVocabularySize = BudgetRecipe.recipe(seconds: plan.seconds.last!, level: .bpe).bytePairVocabularySize
+        }
         // Read the text once now, so a bad corpus fails here rather than as every trial.
         _ = try TrainingData(options: settings.base, vocabulary: nil)
         self.settings = settings
@@ -171,8 +177,7 @@ public final class HyperparameterSearch {
         var parameters = TrialParameters(of: options)
         // A space that searches the size holds the recipe only at the run's own size.
         if settings.space.vocabularySizes != nil {
-            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? options.bytePairVocabularySize
-                ?? TrainingOptions.defaultBytePairVocabularySize
+            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
         }
         return parameters
     }
@@ -295,8 +300,6 @@ public final class HyperparameterSearch {
         // so only epochs' ends validate, within the share `quill train --max-time` keeps to.
         o.evaluateEvery = nil
         o.validationShare = o.validationShare ?? recipe.validationShare
-        // Without a size of its own (the trial's or the base's) a bpe trial learns the recipe's.
-        if o.tokenizerFile == nil { o.bytePairVocabularySize = o.bytePairVocabularySize ?? recipe.bytePairVocabularySize }
         if let steps = plan.steps { o.maxSteps = steps[trial.rung] }
         o.outputFolder = trialFolder(trial)
         return o

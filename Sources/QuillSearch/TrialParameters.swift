@@ -36,7 +36,8 @@ public struct TrialParameters: Codable, Equatable, Sendable {
     /// Decay of the weight average that is validated and saved (nil: none); like `weightDecay`,
     /// set only by the recipe.
     public var averageDecay: Double? = nil
-    /// The bpe vocabulary size, when the space searches it (nil: the run's own `--vocab-size`).
+    /// The bpe vocabulary size, when the space searches it (nil: the search base's, which is the
+    /// time-only recipe's unless the caller set one).
     public var vocabularySize: Int? = nil
 
     /// The given parameters.

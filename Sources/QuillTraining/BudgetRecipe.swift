@@ -56,8 +56,8 @@ package struct BudgetRecipe: Equatable, Sendable {
                                 dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)
         }
         // The bpe level takes the character rows with 1,024 tokens: on tiny-shakespeare they beat
-        // 2,048 at 5 and 30 minutes, and a wider model (5 minutes) and heavier dropout (30) lost
-        // (docs/bpe.md).
+        // 2,048 at 5 and 30 minutes, and 2 × 384 with heavier dropout (5 minutes) and heavier
+        // dropout (30) lost (docs/bpe.md).
         let tokens = level == .bpe ? 1024 : nil
         if minutes <= 10 {
             // The average's gain here is within run-to-run noise (0.0015 nats on the means at 5 minutes

@@ -40,7 +40,7 @@ extension TrainingSetting {
     /// `TrainingOptions.bytePairVocabularySize`.
     public static let bytePairVocabularySize = count(.bytePairVocabularySize, "vocab-size", \.bytePairVocabularySize,
         Facts(help: "bpe level: vocabulary size, counting the 256 bytes, the merges learned and the specials",
-              minimum: 1, maximum: ModelConfig.limits.vocabulary, defaultNote: "\(TrainingOptions.defaultBytePairVocabularySize)", chosenByBudget: true, takenFromBase: true,
+              minimum: 1, maximum: ModelConfig.limits.vocabulary, defaultNote: "\(TrainingOptions.defaultBytePairVocabularySize); 1024 in a time-only run", chosenByBudget: true, takenFromBase: true,
               searchKey: "vocab_size"))
 
     /// `TrainingOptions.tokenizerFile`.

@@ -61,11 +61,13 @@ extension SearchTests {
         XCTAssertEqual(best.validationLoss!, perToken * data.validationTokensPerCharacter, accuracy: 1e-12)
         XCTAssertLessThan(best.validationLoss!, perToken)
 
-        // A space without sizes trains the recipe's, as `quill train --max-time` would; a size given is kept.
+        // A space without sizes trains the recipe's, as `quill train --max-time` would, and the log
+        // keeps it in the base; a size given is kept.
         let unsized = try HyperparameterSearch(settings: .init(base: base, budget: 600, space: SearchSpace(level: .bpe), folder: folder + "/u"))
         let first = SearchTrial(id: 0, rung: 0, parameters: try XCTUnwrap(unsized.candidates.first))
         XCTAssertEqual(unsized.options(for: first, seconds: 60).bytePairVocabularySize, unsized.recipe.bytePairVocabularySize)
         XCTAssertEqual(unsized.recipe.bytePairVocabularySize, 1024)
+        XCTAssertEqual(try HyperparameterSearch(resuming: folder + "/u").settings.base.bytePairVocabularySize, 1024)
         var sizedBase = base
         sizedBase.bytePairVocabularySize = 300
         let kept = try HyperparameterSearch(settings: .init(base: sizedBase, budget: 600, space: SearchSpace(level: .bpe), folder: folder + "/k"))
@@ -76,5 +78,20 @@ extension SearchTests {
         XCTAssertThrowsError(try HyperparameterSearch(settings: .init(base: base, budget: 600, space: space, folder: folder + "/w"))) {
             XCTAssertTrue("\($0)".contains("vocab_size"), "\($0)")
         }
+    }
+}
+
+extension CLITests {
+    /// A bpe search's winner command spells the size its trials learned: the recipe's without a
+    /// `vocab_size` key, so running it with `--max-time` alone trains what the search measured.
+    func testBytePairSearchWinnerSpellsItsVocabularySize() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk; wind from the west.\n", count: 80), "bpe-search.txt")
+        let space = write(#"{"hidden": [8, 12], "embed": [4], "layers": [1], "seq_len": [8], "batch": [4], "attention": [false]}"#, "bpe-space.json")
+        let run = try quill(["search", corpus, "--level", "bpe", "--budget", "5m", "--rung-steps", "2", "--space", space, "--json",
+                             "--out", "bs", "--no-baseline"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let command = try XCTUnwrap((object["best"] as? [String: Any])?["command"] as? String)
+        XCTAssertTrue(command.contains(" --level bpe --vocab-size 1024 "), command)
     }
 }

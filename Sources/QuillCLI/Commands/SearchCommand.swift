@@ -113,10 +113,9 @@ enum SearchCommand: Command {
             if let file = settings.base.tokenizerFile {
                 words += [flag(S.tokenizerFile), shellQuoted(file)]
             } else {
-                // The size the trials learned (`HyperparameterSearch.options(for:seconds:)`), spelt out:
-                // the recipe of the command's own budget may choose another.
-                let size = p.vocabularySize ?? settings.base.bytePairVocabularySize ?? search.recipe.bytePairVocabularySize
-                words += [flag(S.bytePairVocabularySize), "\(size ?? TrainingOptions.defaultBytePairVocabularySize)"]
+                // The size the trials learned, spelt out: the recipe of the command's own budget may choose another.
+                let size = p.vocabularySize ?? settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+                words += [flag(S.bytePairVocabularySize), "\(size)"]
             }
         }
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
