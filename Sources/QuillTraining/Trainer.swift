@@ -225,10 +225,7 @@ public final class Trainer {
             progress.epoch += 1
             progress.batchIndex = 0
             progress.schedule.epochEnded(completed: progress.epoch)
-            // The last epoch's end (or one a limit falls on) is the run's last validation: never skipped,
-            // as is a scheduled one a limit falls on within the epoch (above).
-            let last = policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed())
-            guard try last || affordsValidation(events: events) else { continue }
+            guard try affordsValidation(policy, events: events) else { continue }
             let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
             if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
         }
@@ -249,7 +246,7 @@ public final class Trainer {
             if events(.step(stepReport(loss: loss, gradientNorm: norm))) == .stop { policy.requested = true }
             // The epoch's last step is validated as the epoch ends.
             if let every = options.evaluateEvery, progress.step % every == 0, progress.batchIndex < stepsPerEpoch,
-               try policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed()) || affordsValidation(events: events) {
+               try affordsValidation(policy, events: events) {
                 let improved = try validate(scheduled: true, events: events, shouldStop: shouldStop)
                 if let reason = policy.afterValidation(improved: improved, schedule: progress.schedule) { return reason }
             }
@@ -260,10 +257,12 @@ public final class Trainer {
     /// Whether a scheduled validation fits `options.validationShare` of this session's time
     /// (`ValidationAllowance`); when it does not, the latest weights and the resume file are saved
     /// as a validation would have, so a long run still leaves something to resume from. Skipping
-    /// leaves the best-model choice and `patience` to the validations that run; the run's last
-    /// validation is not scheduled and always runs.
-    private func affordsValidation(events: (TrainingEvent) -> TrainingControl) throws -> Bool {
-        guard let share = options.validationShare else { return true }
+    /// leaves the best-model choice and `patience` to the validations that run. The run's last
+    /// validation always runs: the one after the loop, and a scheduled one that a limit of
+    /// `policy` falls on (the last epoch's end, `maxSteps`, `maxTime`), which is then the last.
+    private func affordsValidation(_ policy: StopPolicy, events: (TrainingEvent) -> TrainingControl) throws -> Bool {
+        guard let share = options.validationShare,
+              !policy.limitReached(epoch: progress.epoch, step: progress.step, elapsed: session.elapsed()) else { return true }
         let elapsed = session.elapsed()
         let expected = ValidationAllowance.expectedSeconds(
             last: session.lastValidationSeconds, validationTokens: data.validationIDs.count,
@@ -329,9 +328,8 @@ public final class Trainer {
         let improved = progress.bestValidationLoss.map { loss < $0 } ?? true
         if improved { progress.bestValidationLoss = loss }
         try save(bestImproved: improved, validated: true)
-        let bits = storedTokensPerCharacter.flatMap {
-            options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: $0)
-        }
+        let bits = options.level.bitsPerCharacter(natsPerToken: loss, tokensPerCharacter: data.validationTokensPerCharacter,
+                                                  unknownTokens: data.validationUnknown)
         _ = events(.validated(ValidationReport(record: record, improved: improved, bitsPerCharacter: bits,
                                                bitsPerByte: bits.map { $0 * data.validationCharactersPerByte })))
         if let every = options.sampleEvery, progress.history.count % every == 0 {
