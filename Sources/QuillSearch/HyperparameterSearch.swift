@@ -177,7 +177,7 @@ public final class HyperparameterSearch {
         var parameters = TrialParameters(of: options)
         // A space that searches the size holds the recipe only at the run's own size.
         if settings.space.vocabularySizes != nil {
-            parameters.vocabularySize = settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+            parameters.vocabularySize = settings.base.effectiveBytePairVocabularySize
         }
         return parameters
     }

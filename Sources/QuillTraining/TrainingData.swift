@@ -85,7 +85,7 @@ public struct TrainingData: Sendable {
     static func learnBytePairs(_ bytes: [UInt8], options: TrainingOptions) throws -> Vocabulary {
         // Stream mode only: `TrainingOptions.validate` refuses lines mode at the bpe level.
         if let file = options.tokenizerFile { return try Vocabulary(tokenizerFile: file) }
-        return try Vocabulary(learningBytePairsFrom: bytes, size: options.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize,
+        return try Vocabulary(learningBytePairsFrom: bytes, size: options.effectiveBytePairVocabularySize,
                               sequenceMode: false)
     }
 

@@ -249,6 +249,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         return same == saved
     }
 
+    /// The bpe vocabulary size in force: the one chosen, else `defaultBytePairVocabularySize`.
+    public var effectiveBytePairVocabularySize: Int {
+        bytePairVocabularySize ?? Self.defaultBytePairVocabularySize
+    }
+
     /// The unknown-token policy in force: the one chosen, else `<unk>` for words and refusal for
     /// characters (a character model's text rarely lacks a character by accident).
     public var effectiveUnknownPolicy: UnknownTokenPolicy {

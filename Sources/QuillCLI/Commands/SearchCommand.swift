@@ -114,7 +114,7 @@ enum SearchCommand: Command {
                 words += [flag(S.tokenizerFile), shellQuoted(file)]
             } else {
                 // The size the trials learned, spelt out: the recipe of the command's own budget may choose another.
-                let size = p.vocabularySize ?? settings.base.bytePairVocabularySize ?? TrainingOptions.defaultBytePairVocabularySize
+                let size = p.vocabularySize ?? settings.base.effectiveBytePairVocabularySize
                 words += [flag(S.bytePairVocabularySize), "\(size)"]
             }
         }
