@@ -193,8 +193,13 @@ final class RecurrentCore {
             }
             GEMM.multiply(m: width, n: inputSize, k: rows, a: dIn, lda: width, transposeA: true, b: x, ldb: inputSize,
                           beta: 1, c: gradients.pointer(name("weight_ih")), ldc: inputSize)
-            ColumnSums.add(dIn, rows: rows, columns: width, into: gradients.pointer(name("bias_ih")))
-            ColumnSums.add(dHid, rows: rows, columns: width, into: gradients.pointer(name("bias_hh")))
+            let dbIH = gradients.pointer(name("bias_ih")), dbHH = gradients.pointer(name("bias_hh"))
+            if dIn == dHid {
+                ColumnSums.add(dIn, rows: rows, columns: width, into: dbIH, and: dbHH)
+            } else {
+                ColumnSums.add(dIn, rows: rows, columns: width, into: dbIH)
+                ColumnSums.add(dHid, rows: rows, columns: width, into: dbHH)
+            }
         }
         if let inputGrad {
             Profiler.measure(.inputGradients) {

@@ -150,6 +150,26 @@ final class ElementwiseKernelTests: XCTestCase {
             let expected = 1 + (0..<rows).reduce(0.0) { $0 + Double(x[$1 * columns + j]) }
             XCTAssertEqual(Double(out[j]), expected, accuracy: 1e-4)
         }
+        // The two-vector form gives each vector exactly what `add` alone would, from different
+        // starting values, whatever the thread count (600 × 300 is large enough to be split).
+        let tall = values(600 * 300, seed: 14)
+        let starts = values(300, seed: 12), otherStarts = values(300, seed: 13)
+        var alone = starts, otherAlone = otherStarts
+        ColumnSums.add(tall, rows: 600, columns: 300, into: &alone)
+        ColumnSums.add(tall, rows: 600, columns: 300, into: &otherAlone)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            var both = starts, otherBoth = otherStarts
+            both.withUnsafeMutableBufferPointer { first in
+                otherBoth.withUnsafeMutableBufferPointer { second in
+                    ColumnSums.add(tall, rows: 600, columns: 300, into: first.baseAddress!, and: second.baseAddress!)
+                }
+            }
+            XCTAssertEqual(both, alone, "\(threads) threads")
+            XCTAssertEqual(otherBoth, otherAlone, "\(threads) threads")
+        }
         for n in [0, 1, 15, 16, 17, 63, 64, 65, 200] {
             let a = values(n, seed: 10), b = values(n, seed: 11)
             let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
