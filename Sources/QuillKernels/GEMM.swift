@@ -15,6 +15,10 @@ public enum GEMM {
     @usableFromInline static let kc = 256
     @usableFromInline static let mc = 96
     @usableFromInline static let nc = 2048
+    /// Most k blocks a product takes through `residentBlocks` (k up to 1,024).
+    static let residentBlockLimit = 4
+    /// Columns of a B block in `residentBlocks`: all of k's blocks of it are packed at once.
+    static let residentNC = 1024
 
     /// `C ← α·op(A)·op(B) + β·C` on raw pointers. `β = 0` overwrites C without reading it, so C
     /// may hold garbage (even NaN) then.
@@ -124,7 +128,70 @@ public enum GEMM {
     static func work(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packed: PackedMatrix?) {
         if op.beta != 0 { scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc) }
         PackingBuffers.shared.with { packA, packB in
-            blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
+            if op.k > kc && op.k <= kc * residentBlockLimit {
+                // The B blocks' addresses on the stack: the time loop's products must not allocate.
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: residentBlockLimit) { bBlocks in
+                    residentBlocks(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed,
+                                   bBlocks: bBlocks)
+                }
+            } else {
+                blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
+            }
+        }
+    }
+
+    /// `blocked` for a k of two to four blocks, with the k loop innermost but one: every k block
+    /// of a B block and of an A block is packed up front, and each column panel of C takes all of
+    /// them before the next, so C is read and written once while it is in cache rather than once
+    /// per k block from memory. (A decoder's logits, 700 × 10,000 with k = 650, went round the
+    /// memory three times.) Each element still receives the same block sums in the same k order,
+    /// the first block overwriting when β = 0, so the bits are those of `blocked`.
+    static func residentBlocks(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packA: UnsafeMutablePointer<Float>,
+                               packB: UnsafeMutablePointer<Float>, packed: PackedMatrix?,
+                               bBlocks: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>) {
+        let blockCount = (op.k + kc - 1) / kc
+        var jc = columns.lowerBound
+        while jc < columns.upperBound {
+            let ncBlock = min(residentNC, columns.upperBound - jc)
+            for block in 0..<blockCount {
+                let pc = block * kc, kcBlock = min(kc, op.k - pc)
+                if let packed {
+                    bBlocks[block] = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
+                } else {
+                    bBlocks[block] = packB + block * kc * (residentNC + nr)
+                    Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: bBlocks[block])
+                }
+            }
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mcBlock = min(mc, rows.upperBound - ic)
+                for block in 0..<blockCount {
+                    let pc = block * kc
+                    Packing.packA(op, rows: ic, height: mcBlock, columns: pc, count: min(kc, op.k - pc),
+                                  into: packA + block * mc * kc)
+                }
+                let panels = RowPanels(height: mcBlock)
+                var jr = 0
+                while jr < ncBlock {
+                    let width = min(nr, ncBlock - jr)
+                    for block in 0..<blockCount {
+                        let kcBlock = min(kc, op.k - block * kc)
+                        let overwrites = block == 0 && op.beta == 0
+                        let bias = overwrites ? op.bias : nil
+                        let a = packA + block * mc * kc, b = bBlocks[block] + jr * kcBlock
+                        for panel in 0..<panels.count {
+                            MicroKernel.run(
+                                kc: kcBlock, a: a + panel * mr * kcBlock, b: b,
+                                c: op.c + (ic + panels.start(panel)) * op.ldc + jc + jr, ldc: op.ldc,
+                                alpha: op.alpha, height: panels.height(panel), width: width,
+                                first: overwrites, bias: bias.map { $0 + jc + jr })
+                        }
+                    }
+                    jr += nr
+                }
+                ic += mcBlock
+            }
+            jc += ncBlock
         }
     }
 

@@ -12,9 +12,10 @@ import Foundation
 final class PackingBuffers: @unchecked Sendable {
     static let shared = PackingBuffers()
 
-    /// Floats in one buffer: an `mc × kc` block of A, then a `kc × (nc + nr)` block of B.
-    static let aCount = GEMM.mc * GEMM.kc
-    static let bCount = GEMM.kc * (GEMM.nc + GEMM.nr)
+    /// Floats in one buffer: room for `GEMM.residentBlockLimit` `mc × kc` blocks of A, then for a
+    /// `kc × (nc + nr)` block of B or that many `kc × (residentNC + nr)` ones.
+    static let aCount = GEMM.mc * GEMM.kc * GEMM.residentBlockLimit
+    static let bCount = GEMM.kc * max(GEMM.nc + GEMM.nr, GEMM.residentBlockLimit * (GEMM.residentNC + GEMM.nr))
 
     private let lock = NSLock()
     /// Buffers not in use (guarded by `lock`).

@@ -71,7 +71,9 @@ final class GEMMTests: XCTestCase {
     func testBiasIsAddedToEveryRowWithoutReadingC() {
         for (m, n, k) in [(32, 65, 300), (20, 200, 17), (7, 13, 5), (1, 70, 40), (16, 33, 0)] {
             var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
-            let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng), bias = randomValues(n, &rng)
+            let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
+                let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
+                let bias = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
             var fast = [Float](repeating: .nan, count: m * n)
             var slow = (0..<(m * n)).map { bias[$0 % n] }
             a.withUnsafeBufferPointer { pa in
@@ -140,6 +142,61 @@ final class GEMMTests: XCTestCase {
 final class PackedMatrixTests: XCTestCase {
     /// A product through a pre-packed B gives the same bits as packing per call, for both forms of
     /// B, tile-missing shapes, k spanning several blocks, and any thread count.
+    /// A k of two to four cache blocks runs with C resident (every k block packed up front); each
+    /// element must still get the bits of the block-by-block order: the first 256 of k with β = 0
+    /// and the bias, then each further block added, here as separate products of k ≤ 256. Both
+    /// transposes, unpacked and packed B, several thread counts, C wide and tall.
+    func testResidentBlocksGiveTheBitsOfBlockByBlockProducts() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var rng = SeededGenerator(seed: 21)
+        for (m, n, k) in [(50, 1100, 700), (97, 40, 513), (20, 2600, 650), (1300, 70, 1024), (7, 33, 257)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
+                let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
+                let bias = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
+                let lda = ta ? m : k, ldb = tb ? k : n
+                var expected = [Float](repeating: .nan, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        expected.withUnsafeMutableBufferPointer { out in
+                            for pc in stride(from: 0, to: k, by: 256) {
+                                GEMM.multiply(m: m, n: n, k: min(256, k - pc), alpha: 0.75,
+                                              a: pa.baseAddress! + (ta ? pc * lda : pc), lda: lda, transposeA: ta,
+                                              b: pb.baseAddress! + (tb ? pc : pc * ldb), ldb: ldb, transposeB: tb,
+                                              beta: pc == 0 ? 0 : 1, c: out.baseAddress!, ldc: n, bias: pc == 0 ? bias : nil)
+                            }
+                        }
+                    }
+                }
+                let packed = PackedMatrix()
+                b.withUnsafeBufferPointer { packed.pack(k: k, n: n, b: $0.baseAddress!, ldb: ldb, transposeB: tb) }
+                for threads in [1, 2, 3] {
+                    Parallel.threadCount = threads
+                    var whole = [Float](repeating: .nan, count: m * n)
+                    whole.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, transposeA: ta, b: b, ldb: ldb,
+                                      transposeB: tb, beta: 0, c: pc.baseAddress!, ldc: n, bias: bias)
+                    }
+                    let label = "m=\(m) n=\(n) k=\(k) tA=\(ta) tB=\(tb) threads=\(threads)"
+                    let differing = { (x: [Float], y: [Float]) in zip(x, y).filter { $0.bitPattern != $1.bitPattern }.count }
+                    XCTAssertEqual(differing(whole, expected), 0, label)
+                    // The packed form has no bias: compare β = 1 on the same C instead.
+                    var plain = expected, viaPacked = expected
+                    plain.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, transposeA: ta, b: b, ldb: ldb,
+                                      transposeB: tb, beta: 1, c: pc.baseAddress!, ldc: n)
+                    }
+                    viaPacked.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, alpha: 0.5, a: a, lda: lda, transposeA: ta, packedB: packed, beta: 1,
+                                      c: pc.baseAddress!, ldc: n)
+                    }
+                    XCTAssertEqual(differing(plain, viaPacked), 0, label + " packed")
+                }
+            }
+        }
+    }
+
     func testPackedProductsMatchUnpackedBitForBit() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
