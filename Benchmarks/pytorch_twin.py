@@ -5,7 +5,9 @@ The model is PyTorch word_language_model's RNNModel shape (nn.Embedding "encoder
 nn.GRU / nn.RNN "rnn" with L layers -> nn.Linear "decoder"), no dropout, untied. One training
 step is what `quill-bench train` does: forward over a (T, B) window of random token ids with the
 state carried from the previous window (detached), mean cross-entropy, backward, global-norm
-clipping at 0.25, a plain SGD update. Generation is batch 1 with temperature sampling, one token
+clipping at 0.25, an SGD update: by hand, parameter by parameter, as word_language_model's main.py
+writes it (`--update hand`), or by `torch.optim.SGD` as a user's own loop would (`--update sgd`: its
+multi-tensor update). Three warm-up steps come before the timed ones. Generation is batch 1 with temperature sampling, one token
 at a time, as word_language_model's generate.py does.
 
 `quill-bench suite --pytorch PYTHON` runs this script alternately with Quill and prints both; it
@@ -103,6 +105,9 @@ def main():
     p.add_argument("--generate", type=int, default=2000)
     p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn-tanh", "rnn-relu"])
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--update", default="hand", choices=["hand", "sgd"],
+                   help="hand: param.add_(grad, alpha=-lr) per parameter; sgd: torch.optim.SGD")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps before the timed ones")
     p.add_argument("--adaptive-softmax", default="", help="comma-separated cutoffs (empty: the full softmax)")
     p.add_argument("--adaptive-div", type=float, default=4.0)
     p.add_argument("--attention", action="store_true")
@@ -118,6 +123,7 @@ def main():
     lr = 0.1
     tokens = torch.randint(0, a.vocab, (a.seq_len * (a.steps + 1) + 1, a.batch))
     state = model.zero_state(a.batch)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr) if a.update == "sgd" else None
 
     def step(i):
         nonlocal state
@@ -133,14 +139,18 @@ def main():
             loss = criterion(logits.view(-1, a.vocab), y.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
-        with torch.no_grad():
-            for param in model.parameters():
-                param.add_(param.grad, alpha=-lr)
+        if optimizer is not None:
+            optimizer.step()
+        else:
+            with torch.no_grad():
+                for param in model.parameters():
+                    param.add_(param.grad, alpha=-lr)
 
     model.train()
-    step(0)  # warm-up, as Quill's benchmark does
+    for i in range(a.warmup):
+        step(i)
     start = time.perf_counter()
-    for i in range(1, a.steps + 1):
+    for i in range(a.warmup, a.warmup + a.steps):
         step(i)
     train_seconds = time.perf_counter() - start
 

@@ -24,7 +24,8 @@ commands:
                                         the four standard configurations and char-attn (char with
                                         --attention --attention-memory 512); with --pytorch, the
                                         PyTorch twin (Benchmarks/pytorch_twin.py) run alternately
-                                        in the same session, medians and ratios side by side
+                                        in the same session, its update by hand and by
+                                        torch.optim.SGD, the faster's medians and ratios beside
   tokenize FILE… [--level char|word]    MB/s of counting + vocabulary building, and of encoding
   tokenize FILE… --level bpe [--merges N] [--python PYTHON] [--rounds N]
                                         learning N merges (4096) and encoding, beside Hugging Face
