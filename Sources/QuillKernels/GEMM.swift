@@ -19,6 +19,11 @@ public enum GEMM {
     static let residentBlockLimit = 4
     /// Columns of a B block in `residentBlocks`: all of k's blocks of it are packed at once.
     static let residentNC = 1024
+    /// Fewest elements of a worker's C block for `residentBlocks` (2 MB, four times the L2 of
+    /// the machine it was tuned on): a smaller block stays in cache between k blocks anyway, and
+    /// the char model's step (every such C under 1 MB) measured no faster with it (0.89–0.98 of
+    /// the step without it, alternating medians of seven; the machine's noise is ~5%).
+    static let residentMinimumElements = 1 << 19
 
     /// `C ← α·op(A)·op(B) + β·C` on raw pointers. `β = 0` overwrites C without reading it, so C
     /// may hold garbage (even NaN) then.
@@ -128,7 +133,7 @@ public enum GEMM {
     static func work(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packed: PackedMatrix?) {
         if op.beta != 0 { scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc) }
         PackingBuffers.shared.with { packA, packB in
-            if op.k > kc && op.k <= kc * residentBlockLimit {
+            if op.k > kc && op.k <= kc * residentBlockLimit && rows.count * columns.count >= residentMinimumElements {
                 // The B blocks' addresses on the stack: the time loop's products must not allocate.
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: residentBlockLimit) { bBlocks in
                     residentBlocks(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed,

@@ -142,16 +142,18 @@ final class GEMMTests: XCTestCase {
 final class PackedMatrixTests: XCTestCase {
     /// A product through a pre-packed B gives the same bits as packing per call, for both forms of
     /// B, tile-missing shapes, k spanning several blocks, and any thread count.
-    /// A k of two to four cache blocks runs with C resident (every k block packed up front); each
-    /// element must still get the bits of the block-by-block order: the first 256 of k with β = 0
-    /// and the bias, then each further block added, here as separate products of k ≤ 256. Both
-    /// transposes, unpacked and packed B, several thread counts, C wide and tall.
+    /// A k of two to four cache blocks with a large C runs with C resident (every k block packed up
+    /// front); each element must still get the bits of the block-by-block order: the first 256 of
+    /// k with β = 0 and the bias, then each further block added, here as separate products of
+    /// k ≤ 256. Neither and both operands transposed, unpacked and packed B, C wide and tall.
     func testResidentBlocksGiveTheBitsOfBlockByBlockProducts() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         var rng = SeededGenerator(seed: 21)
-        for (m, n, k) in [(50, 1100, 700), (97, 40, 513), (20, 2600, 650), (1300, 70, 1024), (7, 33, 257)] {
-            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        // C blocks of at least 2^19 elements per worker at one and two threads (`residentMinimumElements`;
+        // split by columns, then by rows), and a small one that takes the block-by-block path itself.
+        for (m, n, k) in [(730, 1440, 520), (1500, 700, 300), (7, 33, 257)] {
+            for (ta, tb) in [(false, false), (true, true)] {
                 let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
                 let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
                 let bias = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
@@ -171,7 +173,7 @@ final class PackedMatrixTests: XCTestCase {
                 }
                 let packed = PackedMatrix()
                 b.withUnsafeBufferPointer { packed.pack(k: k, n: n, b: $0.baseAddress!, ldb: ldb, transposeB: tb) }
-                for threads in [1, 2, 3] {
+                for threads in [1, 2] {
                     Parallel.threadCount = threads
                     var whole = [Float](repeating: .nan, count: m * n)
                     whole.withUnsafeMutableBufferPointer { pc in
