@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""PyTorch twin of `quill-bench train`: the same model, data and loop, timed the same way.
+"""PyTorch twin of `quill-bench train`: the same model, data and loop, timed alike.
 
 The model is PyTorch word_language_model's RNNModel shape (nn.Embedding "encoder" -> nn.LSTM /
 nn.GRU / nn.RNN "rnn" with L layers -> nn.Linear "decoder"), no dropout, untied. One training
 step is what `quill-bench train` does: forward over a (T, B) window of random token ids with the
 state carried from the previous window (detached), mean cross-entropy, backward, global-norm
 clipping at 0.25, an SGD update: by hand, parameter by parameter, as word_language_model's main.py
-writes it (`--update hand`), or by `torch.optim.SGD` as a user's own loop would (`--update sgd`: its
-multi-tensor update). Three warm-up steps come before the timed ones. Generation is batch 1 with temperature sampling, one token
+writes it (`--update hand`), or by `torch.optim.SGD` with its defaults as a user's own loop would
+(`--update sgd`; on CPU its default is the per-parameter loop, not the multi-tensor one).
+`--warmup` untimed steps (3) come before the timed ones, where `quill-bench train` takes one: the
+extra two can only help PyTorch. Generation is batch 1 with temperature sampling, one token
 at a time, as word_language_model's generate.py does.
 
 `quill-bench suite --pytorch PYTHON` runs this script alternately with Quill and prints both; it

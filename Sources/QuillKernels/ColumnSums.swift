@@ -13,7 +13,8 @@ public enum ColumnSums {
     }
 
     /// Adds the column sums to two vectors in one pass over `x` (an LSTM's or RNN's b_ih and b_hh,
-    /// whose gradients are the same sums): each vector gets the bits `add` would give it.
+    /// whose gradients are the same sums): each vector gets the bits `add` would give it, provided
+    /// `out`, `second` and `x` do not overlap.
     public static func add(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
                            into out: UnsafeMutablePointer<Float>, and second: UnsafeMutablePointer<Float>) {
         Parallel.forRanges(columns, granule: 64, minimumPerWorker: max(64, (1 << 16) / max(1, rows))) { range in

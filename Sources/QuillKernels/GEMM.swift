@@ -4,7 +4,9 @@
 /// Shapes use m, n, k as BLAS does: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. Leading
 /// dimensions are row strides in elements. The work is cache-blocked (`kc` × `nc` panels of B and
 /// `mc` × `kc` panels of A are packed into contiguous buffers) and 6×16 and 4×16 register-blocked
-/// SIMD micro-kernels do the arithmetic. Columns of C (or rows, when C is narrow) are split over
+/// SIMD micro-kernels do the arithmetic; where k spans two to four blocks and C is large, every k
+/// block is packed at once so that C is not streamed once per block (`residentBlocks`). Columns of
+/// C (or rows, when C is narrow) are split over
 /// `Parallel.threadCount` workers; each element is summed by one worker in the same k order
 /// whatever the split, so results do not depend on the thread count.
 public enum GEMM {
@@ -134,11 +136,7 @@ public enum GEMM {
         if op.beta != 0 { scale(rows: rows, columns: columns, by: op.beta, c: op.c, ldc: op.ldc) }
         PackingBuffers.shared.with { packA, packB in
             if op.k > kc && op.k <= kc * residentBlockLimit && rows.count * columns.count >= residentMinimumElements {
-                // The B blocks' addresses on the stack: the time loop's products must not allocate.
-                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: residentBlockLimit) { bBlocks in
-                    residentBlocks(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed,
-                                   bBlocks: bBlocks)
-                }
+                residentBlocks(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
             } else {
                 blocked(rows: rows, columns: columns, op, packA: packA, packB: packB, packed: packed)
             }
@@ -150,21 +148,24 @@ public enum GEMM {
     /// them before the next, so C is read and written once while it is in cache rather than once
     /// per k block from memory. (A decoder's logits, 700 × 10,000 with k = 650, went round the
     /// memory three times.) Each element still receives the same block sums in the same k order,
-    /// the first block overwriting when β = 0, so the bits are those of `blocked`.
+    /// the first block overwriting when β = 0, so the bits are those of `blocked`. Its buffers
+    /// (`PackingBuffers`) hold four A blocks and four B blocks of `residentNC` columns, which makes
+    /// each about 4.7 MB instead of 2.2; A is packed once per 1,024 columns of C rather than 2,048.
     static func residentBlocks(rows: Range<Int>, columns: Range<Int>, _ op: Operands, packA: UnsafeMutablePointer<Float>,
-                               packB: UnsafeMutablePointer<Float>, packed: PackedMatrix?,
-                               bBlocks: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>) {
+                               packB: UnsafeMutablePointer<Float>, packed: PackedMatrix?) {
         let blockCount = (op.k + kc - 1) / kc
+        /// Where k block `block` of the current B block is: in `packed`, or packed into `packB` here.
+        func bBlock(_ block: Int, column jc: Int) -> UnsafeMutablePointer<Float> {
+            packed?.block(pc: block * kc, column: jc, kcBlock: min(kc, op.k - block * kc))
+                ?? packB + block * kc * (residentNC + nr)
+        }
         var jc = columns.lowerBound
         while jc < columns.upperBound {
             let ncBlock = min(residentNC, columns.upperBound - jc)
-            for block in 0..<blockCount {
-                let pc = block * kc, kcBlock = min(kc, op.k - pc)
-                if let packed {
-                    bBlocks[block] = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
-                } else {
-                    bBlocks[block] = packB + block * kc * (residentNC + nr)
-                    Packing.packB(op, rows: pc, count: kcBlock, columns: jc, width: ncBlock, into: bBlocks[block])
+            if packed == nil {
+                for block in 0..<blockCount {
+                    Packing.packB(op, rows: block * kc, count: min(kc, op.k - block * kc), columns: jc, width: ncBlock,
+                                  into: bBlock(block, column: jc))
                 }
             }
             var ic = rows.lowerBound
@@ -183,7 +184,7 @@ public enum GEMM {
                         let kcBlock = min(kc, op.k - block * kc)
                         let overwrites = block == 0 && op.beta == 0
                         let bias = overwrites ? op.bias : nil
-                        let a = packA + block * mc * kc, b = bBlocks[block] + jr * kcBlock
+                        let a = packA + block * mc * kc, b = bBlock(block, column: jc) + jr * kcBlock
                         for panel in 0..<panels.count {
                             MicroKernel.run(
                                 kc: kcBlock, a: a + panel * mr * kcBlock, b: b,

@@ -26,7 +26,7 @@ public enum VectorMath {
         p = Vector(repeating: 4.166_579_59e-2).addingProduct(p, r)
         p = Vector(repeating: 1.666_666_55e-1).addingProduct(p, r)
         p = Vector(repeating: 5.000_000_12e-1).addingProduct(p, r)
-        let poly = (r + 1).addingProduct(p, r2)
+        let poly = r.addingProduct(p, r2) + 1
         // 2^n built from its bits. n is a whole number in [-126, 127]; adding 1.5·2^23 puts it in
         // the low mantissa bits, which avoids the scalar float-to-int conversion the SIMD
         // initialiser compiles to.

@@ -71,9 +71,7 @@ final class GEMMTests: XCTestCase {
     func testBiasIsAddedToEveryRowWithoutReadingC() {
         for (m, n, k) in [(32, 65, 300), (20, 200, 17), (7, 13, 5), (1, 70, 40), (16, 33, 0)] {
             var rng = SeededGenerator(seed: UInt64(m * 31 + n * 7 + k))
-            let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
-                let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
-                let bias = (0..<n).map { _ in rng.nextUniform(in: -1, 1) }
+            let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng), bias = randomValues(n, &rng)
             var fast = [Float](repeating: .nan, count: m * n)
             var slow = (0..<(m * n)).map { bias[$0 % n] }
             a.withUnsafeBufferPointer { pa in
@@ -140,8 +138,6 @@ final class GEMMTests: XCTestCase {
 }
 
 final class PackedMatrixTests: XCTestCase {
-    /// A product through a pre-packed B gives the same bits as packing per call, for both forms of
-    /// B, tile-missing shapes, k spanning several blocks, and any thread count.
     /// A k of two to four cache blocks with a large C runs with C resident (every k block packed up
     /// front); each element must still get the bits of the block-by-block order: the first 256 of
     /// k with β = 0 and the bias, then each further block added, here as separate products of
@@ -150,9 +146,12 @@ final class PackedMatrixTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         var rng = SeededGenerator(seed: 21)
-        // C blocks of at least 2^19 elements per worker at one and two threads (`residentMinimumElements`;
-        // split by columns, then by rows), and a small one that takes the block-by-block path itself.
-        for (m, n, k) in [(730, 1440, 520), (1500, 700, 300), (7, 33, 257)] {
+        // Each worker's C block must hold at least 2^19 elements (`residentMinimumElements`) at one
+        // and at two threads, with a margin: 1100 × 1100 splits by columns (1100 × 550 = 605k a
+        // worker; k of four blocks, the last partial; one thread has a second column block ending
+        // in a partial panel), 1300 × 880 by rows (~650 × 880 = 572k; two blocks). 7 × 33 takes the
+        // block-by-block path itself.
+        for (m, n, k) in [(1100, 1100, 1000), (1300, 880, 300), (7, 33, 257)] {
             for (ta, tb) in [(false, false), (true, true)] {
                 let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
                 let b = (0..<(k * n)).map { _ in rng.nextUniform(in: -1, 1) }
@@ -199,6 +198,8 @@ final class PackedMatrixTests: XCTestCase {
         }
     }
 
+    /// A product through a pre-packed B gives the same bits as packing per call, for both forms of
+    /// B, tile-missing shapes, k spanning several blocks, and any thread count.
     func testPackedProductsMatchUnpackedBitForBit() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
