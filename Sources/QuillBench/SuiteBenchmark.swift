@@ -94,7 +94,8 @@ enum SuiteBenchmark {
     }
 
     /// The twin's update loops (`--update`): by hand as word_language_model writes it, and
-    /// `torch.optim.SGD`. Which is faster depends on the shape and the machine, so both run.
+    /// `torch.optim.SGD` as a user's loop would. On CPU (torch 2.15) both are a per-parameter
+    /// update, but another PyTorch may differ, so both run and Quill meets the faster.
     static let twinLoops = ["hand", "sgd"]
 
     static func f0(_ x: Double) -> String { String(format: "%.0f", x) }

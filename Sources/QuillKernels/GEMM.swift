@@ -182,16 +182,9 @@ public enum GEMM {
                     let width = min(nr, ncBlock - jr)
                     for block in 0..<blockCount {
                         let kcBlock = min(kc, op.k - block * kc)
-                        let overwrites = block == 0 && op.beta == 0
-                        let bias = overwrites ? op.bias : nil
-                        let a = packA + block * mc * kc, b = bBlock(block, column: jc) + jr * kcBlock
-                        for panel in 0..<panels.count {
-                            MicroKernel.run(
-                                kc: kcBlock, a: a + panel * mr * kcBlock, b: b,
-                                c: op.c + (ic + panels.start(panel)) * op.ldc + jc + jr, ldc: op.ldc,
-                                alpha: op.alpha, height: panels.height(panel), width: width,
-                                first: overwrites, bias: bias.map { $0 + jc + jr })
-                        }
+                        columnPanel(op, a: packA + block * mc * kc, b: bBlock(block, column: jc) + jr * kcBlock,
+                                    kcBlock: kcBlock, panels: panels, row: ic, column: jc + jr, width: width,
+                                    first: block == 0 && op.beta == 0)
                     }
                     jr += nr
                 }
@@ -210,8 +203,6 @@ public enum GEMM {
             var pc = 0
             while pc < op.k {
                 let kcBlock = min(kc, op.k - pc)
-                let overwrites = pc == 0 && op.beta == 0
-                let bias = overwrites ? op.bias : nil
                 let bBlock: UnsafeMutablePointer<Float>
                 if let packed {
                     bBlock = packed.block(pc: pc, column: jc, kcBlock: kcBlock)
@@ -226,14 +217,8 @@ public enum GEMM {
                     let panels = RowPanels(height: mcBlock)
                     var jr = 0
                     while jr < ncBlock {
-                        let width = min(nr, ncBlock - jr)
-                        for panel in 0..<panels.count {
-                            MicroKernel.run(
-                                kc: kcBlock, a: packA + panel * mr * kcBlock, b: bBlock + jr * kcBlock,
-                                c: op.c + (ic + panels.start(panel)) * op.ldc + jc + jr, ldc: op.ldc,
-                                alpha: op.alpha, height: panels.height(panel), width: width,
-                                first: overwrites, bias: bias.map { $0 + jc + jr })
-                        }
+                        columnPanel(op, a: packA, b: bBlock + jr * kcBlock, kcBlock: kcBlock, panels: panels, row: ic,
+                                    column: jc + jr, width: min(nr, ncBlock - jr), first: pc == 0 && op.beta == 0)
                         jr += nr
                     }
                     ic += mcBlock
@@ -241,6 +226,20 @@ public enum GEMM {
                 pc += kcBlock
             }
             jc += ncBlock
+        }
+    }
+
+    /// One column panel of C (`width` ≤ `nr` columns from `column`) over every row panel of the A
+    /// block packed at `a` (its top row `row`), for one k block: the micro-kernels of both loop
+    /// orders. `first` overwrites C (adding the bias) instead of adding to it.
+    @inline(__always)
+    static func columnPanel(_ op: Operands, a: UnsafePointer<Float>, b: UnsafePointer<Float>, kcBlock: Int, panels: RowPanels,
+                            row: Int, column: Int, width: Int, first: Bool) {
+        let bias = first ? op.bias.map { $0 + column } : nil
+        for panel in 0..<panels.count {
+            MicroKernel.run(kc: kcBlock, a: a + panel * mr * kcBlock, b: b,
+                            c: op.c + (row + panels.start(panel)) * op.ldc + column, ldc: op.ldc,
+                            alpha: op.alpha, height: panels.height(panel), width: width, first: first, bias: bias)
         }
     }
 }
