@@ -5,7 +5,7 @@
 public enum Setting: String, Sendable, CaseIterable, Equatable {
     // Model shape (ModelConfig, TrainingOptions)
     case vocabularySize, embeddingSize, hiddenSize, layers, cell, dropout, tieWeights, initialization, initializationRange, seed
-    case attention, attentionMemory, adaptiveSoftmax, adaptiveDivValue
+    case attention, attentionMemory, adaptiveSoftmax, adaptiveDivValue, adaptiveSoftmaxFrom
     // Data (TrainingOptions)
     case level, mode, maxLength, minimumCount, maximumVocabulary, bytePairVocabularySize, tokenizerFile, validationFile, validationFraction, unknownPolicy
     // Optimisation (TrainingOptions)

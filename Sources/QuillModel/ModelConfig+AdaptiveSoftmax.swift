@@ -17,6 +17,9 @@ extension ModelConfig {
 
         /// PyTorch's default `div_value`.
         public static let defaultDivValue = 4.0
+        /// The cutoffs a model gets when a vocabulary size, not the caller, asks for an adaptive
+        /// softmax (`TrainingOptions.adaptiveSoftmaxFrom`): those measured in docs/adaptive-softmax.md.
+        public static let defaultCutoffs = [2000, 10000]
 
         /// A softmax with these cutoffs and divisor; `validate` checks them against a model.
         public init(cutoffs: [Int], divValue: Double = AdaptiveSoftmax.defaultDivValue) {

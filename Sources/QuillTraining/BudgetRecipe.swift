@@ -37,6 +37,15 @@ package struct BudgetRecipe: Equatable, Sendable {
     public var validationShare = 0.05
     /// Tokens a bpe vocabulary learns (`TrainingOptions.bytePairVocabularySize`); nil at the other levels.
     public var bytePairVocabularySize: Int? = nil
+    /// The vocabulary size from which a word model takes an adaptive softmax, untied
+    /// (`TrainingOptions.adaptiveSoftmaxFrom`); nil at the other levels.
+    public var adaptiveSoftmaxFrom: Int? = nil
+
+    /// Where a word run's softmax over the vocabulary costs so many steps that the adaptive softmax
+    /// wins: at five minutes it lost at 14,144 words (perplexity 227 against 209: it overfit in the
+    /// passes it bought) and won at 24,771 (474 against 510) and 38,435 (208 against 496);
+    /// docs/adaptive-softmax.md.
+    static let adaptiveSoftmaxVocabulary = 20_000
 
     /// The recipe for `seconds` of training at `level`.
     public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
@@ -50,10 +59,12 @@ package struct BudgetRecipe: Equatable, Sendable {
                 // nats on their means, four times their spread; at 15 minutes (9 epochs) it lost
                 // 0.048 (docs/attention.md), so only the shortest budgets take it.
                 return BudgetRecipe(hiddenSize: 400, layers: 1, embeddingSize: 400, tieWeights: true,
-                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: minutes <= 5)
+                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: minutes <= 5,
+                                    adaptiveSoftmaxFrom: adaptiveSoftmaxVocabulary)
             }
             return BudgetRecipe(hiddenSize: 512, layers: 2, embeddingSize: 512, tieWeights: true,
-                                dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100)
+                                dropout: 0.3, weightDrop: 0.2, learningRate: 0.003, warmupSteps: 100,
+                                adaptiveSoftmaxFrom: adaptiveSoftmaxVocabulary)
         }
         // The bpe level takes the character rows with 1,024 tokens: on tiny-shakespeare they beat
         // 2,048 at 5 and 30 minutes, and 2 × 384 with heavier dropout (5 minutes) and heavier
@@ -100,6 +111,10 @@ package struct BudgetRecipe: Equatable, Sendable {
         take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
         take(.averageDecay) { options.averageDecay = averageDecay }
         take(.attention) { options.attention = attention }
+        // A tie the caller chose keeps the full softmax (cutoffs chosen win in any case).
+        if !kept.contains(.tieWeights) && options.level == .word {
+            take(.adaptiveSoftmaxFrom) { options.adaptiveSoftmaxFrom = adaptiveSoftmaxFrom }
+        }
         // A tokenizer given (--tokenizer) brings its own vocabulary.
         if let tokens = bytePairVocabularySize, options.tokenizerFile == nil {
             take(.bytePairVocabularySize) { options.bytePairVocabularySize = tokens }

@@ -74,7 +74,9 @@ public final class Trainer {
         return (options, base)
     }
 
-    private init(options: TrainingOptions, data: TrainingData, base: Checkpoint?) throws {
+    private init(options given: TrainingOptions, data: TrainingData, base: Checkpoint?) throws {
+        var options = given
+        options.resolveAdaptiveSoftmax(vocabularySize: data.vocabulary.count)
         self.options = options
         self.data = data
         let config = options.modelConfig(vocabularySize: data.vocabulary.count)

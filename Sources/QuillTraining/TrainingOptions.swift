@@ -68,6 +68,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var adaptiveSoftmax: [Int]? = nil
     /// The adaptive softmax's `div_value`: tail i projects to H / this^(i+1) features.
     public var adaptiveDivValue: Double = ModelConfig.AdaptiveSoftmax.defaultDivValue
+    /// Without `adaptiveSoftmax`: the vocabulary size from which a word model takes one anyway,
+    /// with `ModelConfig.AdaptiveSoftmax.defaultCutoffs` and untied weights (nil: never). The
+    /// vocabulary is built after the options are chosen, so the trainer decides
+    /// (`resolveAdaptiveSoftmax`); a time-only word run's `BudgetRecipe` sets it.
+    public var adaptiveSoftmaxFrom: Int? = nil
     /// Seed of initialisation, dropout and shuffling.
     public var seed: UInt64 = 1
 
@@ -204,6 +209,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw invalid(.adaptiveSoftmax, adaptiveSoftmax.map(String.init).joined(separator: ","),
                           "adaptiveSoftmax is for word models (level word), not level \(level.rawValue)", related: [.level])
         }
+        if let adaptiveSoftmaxFrom {
+            if level != .word {
+                throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom is for word models (level word), not level \(level.rawValue)", related: [.level])
+            }
+            if adaptiveSoftmaxFrom <= ModelConfig.AdaptiveSoftmax.defaultCutoffs.last! {
+                throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom must be above the default cutoffs' last (\(ModelConfig.AdaptiveSoftmax.defaultCutoffs.last!)), got \(adaptiveSoftmaxFrom)")
+            }
+        }
         if let tokenizerFile, level != .bpe {
             throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
         }
@@ -274,8 +287,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         attentionMemory = config.attention?.memory ?? ModelConfig.Attention.defaultMemory
         adaptiveSoftmax = config.adaptiveSoftmax?.cutoffs
         adaptiveDivValue = config.adaptiveSoftmax?.divValue ?? ModelConfig.AdaptiveSoftmax.defaultDivValue
+        adaptiveSoftmaxFrom = nil
         self.level = level
         self.mode = mode
+    }
+
+    /// Takes an adaptive softmax with the default cutoffs, untied, when `adaptiveSoftmaxFrom` asks
+    /// for one at a vocabulary of `vocabularySize` tokens and none is chosen; then clears
+    /// `adaptiveSoftmaxFrom`, so the options say what was built (a resumed run reads them back).
+    public mutating func resolveAdaptiveSoftmax(vocabularySize: Int) {
+        guard let from = adaptiveSoftmaxFrom else { return }
+        adaptiveSoftmaxFrom = nil
+        guard adaptiveSoftmax == nil, vocabularySize >= from else { return }
+        adaptiveSoftmax = ModelConfig.AdaptiveSoftmax.defaultCutoffs
+        tieWeights = false
     }
 
     /// The model shape for a vocabulary of `vocabularySize` tokens.

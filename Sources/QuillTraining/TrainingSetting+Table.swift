@@ -119,12 +119,16 @@ extension TrainingSetting {
     /// `TrainingOptions.adaptiveDivValue`.
     public static let adaptiveDivValue = number(.adaptiveDivValue, "adaptive-div", \.adaptiveDivValue,
         Facts(help: "with --adaptive-softmax: cluster i's projection is hidden / this^i wide", takenFromBase: true))
+    /// `TrainingOptions.adaptiveSoftmaxFrom`.
+    public static let adaptiveSoftmaxFrom = count(.adaptiveSoftmaxFrom, "adaptive-from", \.adaptiveSoftmaxFrom,
+        Facts(help: "word level, without --adaptive-softmax: take one (cutoffs \(ModelConfig.AdaptiveSoftmax.defaultCutoffs.map(String.init).joined(separator: ",")), weights untied) when the vocabulary has N tokens or more",
+              minimum: 1, maximum: ModelConfig.limits.vocabulary, defaultNote: "never; a time-only word run: the recipe's", chosenByBudget: true, takenFromBase: true))
     /// `TrainingOptions.seed`.
     public static let seed = TrainingSetting(.seed, "seed", .count, \.seed, Facts(help: "seed for initialisation, dropout and shuffling", minimum: 0),
         parse: { UInt64($0) }, format: { "\($0)" })
 
     /// The model, its regularisation and initialisation.
-    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, attention, attentionMemory, adaptiveSoftmax, adaptiveDivValue, seed]
+    static let model: [TrainingSetting] = [cell, embeddingSize, hiddenSize, layers, dropout, lockedDropout, embeddingDropout, weightDrop, activationRegularization, temporalActivationRegularization, averageDecay, embeddingsFile, freezeEmbeddings, tieWeights, initialization, initializationRange, attention, attentionMemory, adaptiveSoftmax, adaptiveDivValue, adaptiveSoftmaxFrom, seed]
 
     /// `TrainingOptions.batchSize`.
     public static let batchSize = count(.batchSize, "batch", \.batchSize, Facts(help: "rows per batch", maximum: 1 << 16, searchKey: "batch"))

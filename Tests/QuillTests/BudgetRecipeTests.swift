@@ -93,6 +93,48 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertFalse(adaptive.tieWeights, "an adaptive softmax has no decoder matrix to tie")
         XCTAssertNoThrow(try adaptive.validate())
     }
+
+    /// A word recipe takes an adaptive softmax, untied, once the vocabulary it is built on is large
+    /// enough; below that it keeps its tied full softmax. A tie or cutoffs the caller chose win.
+    func testLargeWordVocabularyTakesTheAdaptiveSoftmax() throws {
+        for seconds in [300.0, 3600] {
+            let word = BudgetRecipe.recipe(seconds: seconds, level: .word)
+            let from = try XCTUnwrap(word.adaptiveSoftmaxFrom)
+            XCTAssertNil(BudgetRecipe.recipe(seconds: seconds, level: .char).adaptiveSoftmaxFrom)
+            var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+            o.level = .word
+            word.apply(to: &o, keeping: [])
+            XCTAssertNoThrow(try o.validate())
+            var small = o, large = o
+            small.resolveAdaptiveSoftmax(vocabularySize: from - 1)
+            XCTAssertNil(small.adaptiveSoftmax)
+            XCTAssertTrue(small.tieWeights)
+            XCTAssertNil(small.adaptiveSoftmaxFrom, "decided once: a resumed run reads back what was built")
+            large.resolveAdaptiveSoftmax(vocabularySize: from)
+            XCTAssertEqual(large.adaptiveSoftmax, ModelConfig.AdaptiveSoftmax.defaultCutoffs)
+            XCTAssertFalse(large.tieWeights)
+            XCTAssertNil(large.adaptiveSoftmaxFrom)
+            XCTAssertNoThrow(try large.modelConfig(vocabularySize: from).validate())
+
+            var tied = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+            tied.level = .word
+            word.apply(to: &tied, keeping: [.tieWeights])
+            XCTAssertNil(tied.adaptiveSoftmaxFrom, "a tie the caller chose keeps the full softmax")
+            var cut = o
+            cut.adaptiveSoftmax = [20, 50]
+            cut.resolveAdaptiveSoftmax(vocabularySize: from)
+            XCTAssertEqual(cut.adaptiveSoftmax, [20, 50])
+        }
+        var chars = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        chars.adaptiveSoftmaxFrom = 20_000
+        XCTAssertThrowsError(try chars.validate()) { XCTAssertTrue("\($0)".contains("level word"), "\($0)") }
+        var low = chars
+        low.level = .word
+        low.adaptiveSoftmaxFrom = ModelConfig.AdaptiveSoftmax.defaultCutoffs.last!
+        XCTAssertThrowsError(try low.validate()) { XCTAssertTrue("\($0)".contains("above the default cutoffs"), "\($0)") }
+        low.adaptiveSoftmaxFrom! += 1
+        XCTAssertNoThrow(try low.validate())
+    }
 }
 
 extension CLITests {

@@ -1,4 +1,5 @@
 import Foundation
+import Quill
 import XCTest
 
 /// `--adaptive-softmax` through the command line: training (stream and lines), info, perplexity,
@@ -56,12 +57,39 @@ extension CLITests {
                                   (["--level", "word", "--adaptive-softmax", "10,500"], "below the vocabulary size"),
                                   (["--level", "word", "--adaptive-softmax", "10", "--tie-weights", "--embed", "16", "--hidden", "16"],
                                    "--tie-weights cannot be used with --adaptive-softmax"),
-                                  (["--level", "word", "--adaptive-div", "2"], "--adaptive-div applies with --adaptive-softmax only"),
+                                  (["--level", "word", "--adaptive-div", "2"], "--adaptive-div applies with --adaptive-softmax or --adaptive-from only"),
                                   (["--level", "word", "--adaptive-softmax", "10;30"], "increasing whole numbers separated by commas")] {
             let refused = try quill(["train", text, "--out", folder + "/refused", "--max-steps", "1"] + extra)
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.hasPrefix("quill: ") && refused.stderr.contains(expected), refused.stderr)
             XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        }
+    }
+
+    /// `--adaptive-from N` (which a time-only word run's recipe sets) takes an adaptive softmax with
+    /// the default cutoffs once the vocabulary has N tokens, and the run resumes with it; below N
+    /// the model keeps its full softmax.
+    func testAdaptiveSoftmaxFromAVocabularySize() throws {
+        let words = (0..<10_050).map { "w\($0)" }
+        let text = write(words.joined(separator: " ") + "\n" + words.prefix(3000).joined(separator: " ") + "\n", "many.txt")
+        let common = ["--level", "word", "--embed", "16", "--hidden", "16", "--batch", "2", "--seq-len", "4", "--quiet"]
+        let out = folder + "/from"
+        let trained = try quill(["train", text, "--out", out, "--adaptive-from", "10001", "--max-steps", "2"] + common)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let cutoffs = ModelConfig.AdaptiveSoftmax.defaultCutoffs
+        XCTAssertTrue(try quill(["info", out]).stdout.contains("adaptive softmax shortlist \(cutoffs[0]), clusters \(cutoffs[0])..<\(cutoffs[1])"))
+        let resumed = try quill(["train", "--resume", out, "--max-steps", "3", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+
+        let full = try quill(["train", text, "--out", folder + "/full", "--adaptive-from", "20000", "--max-steps", "1"] + common)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        XCTAssertFalse(try quill(["info", folder + "/full"]).stdout.contains("adaptive"))
+
+        for (extra, expected) in [(["--level", "char", "--adaptive-from", "20000"], "--adaptive-from is for word models"),
+                                  (["--level", "word", "--adaptive-from", "10000"], "--adaptive-from must be above the default cutoffs")] {
+            let refused = try quill(["train", text, "--out", folder + "/refused", "--max-steps", "1"] + extra)
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.hasPrefix("quill: ") && refused.stderr.contains(expected), refused.stderr)
         }
     }
 }

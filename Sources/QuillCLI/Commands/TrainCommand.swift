@@ -141,8 +141,8 @@ enum TrainCommand: Command {
         if args.isSet(.setting(.initializationRange)) && args.optionalString(.setting(.initialization)) != ModelConfig.Initialization.uniform.rawValue {
             throw CLIError.usage("--\(TrainingSetting.initializationRange.flag) applies to --\(TrainingSetting.initialization.flag) uniform only")
         }
-        if args.isSet(.setting(.adaptiveDivValue)) && !args.isSet(.setting(.adaptiveSoftmax)) {
-            throw CLIError.usage("--\(TrainingSetting.adaptiveDivValue.flag) applies with --\(TrainingSetting.adaptiveSoftmax.flag) only")
+        if args.isSet(.setting(.adaptiveDivValue)) && !args.isSet(.setting(.adaptiveSoftmax)) && !args.isSet(.setting(.adaptiveSoftmaxFrom)) {
+            throw CLIError.usage("--\(TrainingSetting.adaptiveDivValue.flag) applies with --\(TrainingSetting.adaptiveSoftmax.flag) or --\(TrainingSetting.adaptiveSoftmaxFrom.flag) only")
         }
         if args.isSet(.setting(.momentum)) && args.optionalString(.setting(.optimizer)) != Optimizer.Kind.sgd.rawValue {
             throw CLIError.usage("--\(TrainingSetting.momentum.flag) applies to --\(TrainingSetting.optimizer.flag) sgd only")
@@ -161,6 +161,7 @@ enum TrainCommand: Command {
         var parts = ["\(o.layers) × \(o.hiddenSize) \(o.cell.rawValue)", "--embed \(o.embeddingSize)\(o.tieWeights ? " tied" : "")",
                      "--dropout \(o.dropout)\(r.lockedDropout ? " locked" : "")"]
         if o.attention { parts.insert("--attention --attention-memory \(o.attentionMemory)", at: 2) }
+        if let cutoffs = o.adaptiveSoftmax { parts.insert("--adaptive-softmax \(cutoffs.map(String.init).joined(separator: ","))", at: 2) }
         if o.level == .bpe, o.tokenizerFile == nil { parts.insert("--vocab-size \(o.effectiveBytePairVocabularySize)", at: 0) }
         if r.weightDrop > 0 { parts.append("--weight-drop \(r.weightDrop)") }
         parts.append("\(o.optimizer.kind.rawValue) --lr \(o.learningRate)")
