@@ -6,7 +6,8 @@ import QuillText
 /// size, regularisation and schedule that measured best for such a budget (see the README's
 /// quality table). The budget and the level decide: a longer character run affords a larger
 /// model, which needs more regularisation to use its extra epochs; word models share their
-/// embedding with the decoder and need more dropout than character models, and a short word run,
+/// embedding with the decoder (up to a vocabulary where an adaptive softmax replaces it) and need
+/// more dropout than character models, and a short word run,
 /// whose steps the softmax over the vocabulary makes few, takes one wide layer at a high rate.
 package struct BudgetRecipe: Equatable, Sendable {
     /// H.
@@ -111,8 +112,9 @@ package struct BudgetRecipe: Equatable, Sendable {
         take(.weightDecay) { options.optimizer.weightDecay = options.optimizer.kind == optimizer ? weightDecay : options.optimizer.kind.defaultWeightDecay }
         take(.averageDecay) { options.averageDecay = averageDecay }
         take(.attention) { options.attention = attention }
-        // A tie the caller chose keeps the full softmax (cutoffs chosen win in any case).
-        if !kept.contains(.tieWeights) && options.level == .word {
+        // A tie the caller chose, on or off, leaves the decoder to the caller (cutoffs chosen win in
+        // any case), and a model too narrow for the default cutoffs' projections keeps its softmax.
+        if options.level == .word && !kept.contains(.tieWeights) && options.defaultCutoffsFit {
             take(.adaptiveSoftmaxFrom) { options.adaptiveSoftmaxFrom = adaptiveSoftmaxFrom }
         }
         // A tokenizer given (--tokenizer) brings its own vocabulary.

@@ -18,7 +18,8 @@ import QuillText
 ///   `step-NNNNNNN.safetensors` and `samples.txt`.
 /// Every file is written atomically, so a kill at any moment leaves the previous ones loadable.
 public final class Trainer {
-    /// The run's settings (a fine-tuned run's model settings are the base checkpoint's).
+    /// The run's settings (a fine-tuned run's model settings are the base checkpoint's), with
+    /// `adaptiveSoftmaxFrom` resolved against the vocabulary: the softmax and tie that were built.
     public let options: TrainingOptions
     /// The encoded texts and their batchers.
     public let data: TrainingData

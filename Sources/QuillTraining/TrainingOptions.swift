@@ -213,9 +213,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if level != .word {
                 throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom is for word models (level word), not level \(level.rawValue)", related: [.level])
             }
-            if adaptiveSoftmaxFrom <= ModelConfig.AdaptiveSoftmax.defaultCutoffs.last! {
-                throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom must be above the default cutoffs' last (\(ModelConfig.AdaptiveSoftmax.defaultCutoffs.last!)), got \(adaptiveSoftmaxFrom)")
+            // The cutoffs must stay below the vocabulary it is taken at.
+            let last = ModelConfig.AdaptiveSoftmax.defaultCutoffs.last!
+            if adaptiveSoftmaxFrom <= last {
+                throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom must be more than \(last), the default cutoffs' last, got \(adaptiveSoftmaxFrom)")
             }
+            // Checked now rather than once the text is read.
+            try ModelConfig.AdaptiveSoftmax(cutoffs: ModelConfig.AdaptiveSoftmax.defaultCutoffs, divValue: adaptiveDivValue)
+                .validate(vocabularySize: adaptiveSoftmaxFrom, hiddenSize: hiddenSize)
         }
         if let tokenizerFile, level != .bpe {
             throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
@@ -301,6 +306,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard adaptiveSoftmax == nil, vocabularySize >= from else { return }
         adaptiveSoftmax = ModelConfig.AdaptiveSoftmax.defaultCutoffs
         tieWeights = false
+    }
+
+    /// Whether the default cutoffs' tails keep at least one feature at this hidden size and divisor.
+    var defaultCutoffsFit: Bool {
+        let softmax = ModelConfig.AdaptiveSoftmax(cutoffs: ModelConfig.AdaptiveSoftmax.defaultCutoffs, divValue: adaptiveDivValue)
+        return (try? softmax.validate(vocabularySize: Int.max, hiddenSize: hiddenSize)) != nil
     }
 
     /// The model shape for a vocabulary of `vocabularySize` tokens.

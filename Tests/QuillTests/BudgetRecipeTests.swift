@@ -131,9 +131,17 @@ final class BudgetRecipeTests: XCTestCase {
         var low = chars
         low.level = .word
         low.adaptiveSoftmaxFrom = ModelConfig.AdaptiveSoftmax.defaultCutoffs.last!
-        XCTAssertThrowsError(try low.validate()) { XCTAssertTrue("\($0)".contains("above the default cutoffs"), "\($0)") }
+        XCTAssertThrowsError(try low.validate()) { XCTAssertTrue("\($0)".contains("must be more than"), "\($0)") }
         low.adaptiveSoftmaxFrom! += 1
         XCTAssertNoThrow(try low.validate())
+
+        // A model too narrow for the default cutoffs' tails (H / 4² < 1) keeps its full softmax.
+        var narrow = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        narrow.level = .word
+        narrow.hiddenSize = 8
+        BudgetRecipe.recipe(seconds: 300, level: .word).apply(to: &narrow, keeping: [.hiddenSize])
+        XCTAssertNil(narrow.adaptiveSoftmaxFrom)
+        XCTAssertNoThrow(try narrow.validate())
     }
 }
 

@@ -86,7 +86,10 @@ extension CLITests {
         XCTAssertFalse(try quill(["info", folder + "/full"]).stdout.contains("adaptive"))
 
         for (extra, expected) in [(["--level", "char", "--adaptive-from", "20000"], "--adaptive-from is for word models"),
-                                  (["--level", "word", "--adaptive-from", "10000"], "--adaptive-from must be above the default cutoffs")] {
+                                  (["--level", "word", "--adaptive-from", "10000"], "--adaptive-from must be more than 10000"),
+                                  (["--level", "word", "--adaptive-from", "20000", "--tie-weights", "--embed", "16", "--hidden", "16"],
+                                   "--tie-weights cannot be used with --adaptive-from"),
+                                  (["--level", "word", "--adaptive-from", "20000", "--hidden", "8"], "--adaptive-div")] {
             let refused = try quill(["train", text, "--out", folder + "/refused", "--max-steps", "1"] + extra)
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.hasPrefix("quill: ") && refused.stderr.contains(expected), refused.stderr)

@@ -120,7 +120,11 @@ enum SearchCommand: Command {
         }
         if let val = settings.base.validationFile { words += [flag(S.validationFile), shellQuoted(val)] }
         words += [flag(S.hiddenSize), "\(p.hiddenSize)", flag(S.layers), "\(p.layers)", flag(S.embeddingSize), "\(p.embeddingSize)"]
-        if p.tieWeights { words.append(flag(S.tieWeights)) }
+        if p.tieWeights {
+            words.append(flag(S.tieWeights))
+        } else if settings.base.level == .word {
+            words.append(flag(S.tieWeights) + "=false") // else a large vocabulary's recipe would take an adaptive softmax
+        }
         if let memory = p.attentionMemory {
             words += [flag(S.attention), flag(S.attentionMemory), "\(memory)"]
         } else {

@@ -144,6 +144,9 @@ enum TrainCommand: Command {
         if args.isSet(.setting(.adaptiveDivValue)) && !args.isSet(.setting(.adaptiveSoftmax)) && !args.isSet(.setting(.adaptiveSoftmaxFrom)) {
             throw CLIError.usage("--\(TrainingSetting.adaptiveDivValue.flag) applies with --\(TrainingSetting.adaptiveSoftmax.flag) or --\(TrainingSetting.adaptiveSoftmaxFrom.flag) only")
         }
+        if args.isSet(.setting(.adaptiveSoftmaxFrom)) && args.optionalString(.setting(.tieWeights)).map({ $0 != "false" }) == true {
+            throw CLIError.usage("--\(TrainingSetting.tieWeights.flag) cannot be used with --\(TrainingSetting.adaptiveSoftmaxFrom.flag): an adaptive softmax has no decoder matrix to share")
+        }
         if args.isSet(.setting(.momentum)) && args.optionalString(.setting(.optimizer)) != Optimizer.Kind.sgd.rawValue {
             throw CLIError.usage("--\(TrainingSetting.momentum.flag) applies to --\(TrainingSetting.optimizer.flag) sgd only")
         }
