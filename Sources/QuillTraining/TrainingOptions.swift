@@ -219,8 +219,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
                 throw invalid(.adaptiveSoftmaxFrom, adaptiveSoftmaxFrom, "adaptiveSoftmaxFrom must be more than \(last), the default cutoffs' last, got \(adaptiveSoftmaxFrom)")
             }
             // Checked now rather than once the text is read.
-            try ModelConfig.AdaptiveSoftmax(cutoffs: ModelConfig.AdaptiveSoftmax.defaultCutoffs, divValue: adaptiveDivValue)
-                .validate(vocabularySize: adaptiveSoftmaxFrom, hiddenSize: hiddenSize)
+            try defaultAdaptiveSoftmax.validate(vocabularySize: adaptiveSoftmaxFrom, hiddenSize: hiddenSize)
         }
         if let tokenizerFile, level != .bpe {
             throw invalid(.tokenizerFile, tokenizerFile, "tokenizerFile holds a byte-level BPE: it needs level bpe, not \(level.rawValue)", related: [.level])
@@ -308,10 +307,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         tieWeights = false
     }
 
+    /// The softmax `adaptiveSoftmaxFrom` takes: the default cutoffs with this divisor.
+    private var defaultAdaptiveSoftmax: ModelConfig.AdaptiveSoftmax {
+        ModelConfig.AdaptiveSoftmax(cutoffs: ModelConfig.AdaptiveSoftmax.defaultCutoffs, divValue: adaptiveDivValue)
+    }
+
     /// Whether the default cutoffs' tails keep at least one feature at this hidden size and divisor.
     var defaultCutoffsFit: Bool {
-        let softmax = ModelConfig.AdaptiveSoftmax(cutoffs: ModelConfig.AdaptiveSoftmax.defaultCutoffs, divValue: adaptiveDivValue)
-        return (try? softmax.validate(vocabularySize: Int.max, hiddenSize: hiddenSize)) != nil
+        (try? defaultAdaptiveSoftmax.validate(vocabularySize: Int.max, hiddenSize: hiddenSize)) != nil
     }
 
     /// The model shape for a vocabulary of `vocabularySize` tokens.

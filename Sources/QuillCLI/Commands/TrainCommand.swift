@@ -164,7 +164,7 @@ enum TrainCommand: Command {
         var parts = ["\(o.layers) × \(o.hiddenSize) \(o.cell.rawValue)", "--embed \(o.embeddingSize)\(o.tieWeights ? " tied" : "")",
                      "--dropout \(o.dropout)\(r.lockedDropout ? " locked" : "")"]
         if o.attention { parts.insert("--attention --attention-memory \(o.attentionMemory)", at: 2) }
-        if let cutoffs = o.adaptiveSoftmax { parts.insert("--adaptive-softmax \(cutoffs.map(String.init).joined(separator: ","))", at: 2) }
+        if let cutoffs = TrainingSetting.adaptiveSoftmax.text(in: o) { parts.insert("--\(TrainingSetting.adaptiveSoftmax.flag) \(cutoffs)", at: 2) }
         if o.level == .bpe, o.tokenizerFile == nil { parts.insert("--vocab-size \(o.effectiveBytePairVocabularySize)", at: 0) }
         if r.weightDrop > 0 { parts.append("--weight-drop \(r.weightDrop)") }
         parts.append("\(o.optimizer.kind.rawValue) --lr \(o.learningRate)")
