@@ -1,14 +1,15 @@
 import QuillCore
+import QuillKernels
 import QuillModel
 import QuillText
 
 /// What a run bounded only by time trains with when the caller chooses nothing else: the model
 /// size, regularisation and schedule that measured best for such a budget (see the README's
-/// quality table). The budget and the level decide: a longer character run affords a larger
-/// model, which needs more regularisation to use its extra epochs; word models share their
-/// embedding with the decoder (up to a vocabulary where an adaptive softmax replaces it) and need
-/// more dropout than character models, and a short word run,
-/// whose steps the softmax over the vocabulary makes few, takes one wide layer at a high rate.
+/// quality table). The budget and the level decide, and the text's length a short character run's
+/// dropout: a longer character run affords a larger model, which needs more regularisation to use
+/// its extra epochs; word models share their embedding with the decoder (up to a vocabulary where
+/// an adaptive softmax replaces it) and need more dropout than character models, and a short word
+/// run, whose steps the softmax over the vocabulary makes few, takes one wide layer at a high rate.
 package struct BudgetRecipe: Equatable, Sendable {
     /// H.
     public var hiddenSize: Int
@@ -48,8 +49,49 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// docs/adaptive-softmax.md.
     static let adaptiveSoftmaxVocabulary = 20_000
 
-    /// The recipe for `seconds` of training at `level`.
-    public static func recipe(seconds: Double, level: TokenLevel) -> BudgetRecipe {
+    /// The longest budget of the short character row (2 × 256), the one that looks at the text.
+    static let shortCharacterBudget = 10 * 60.0
+
+    /// Characters a second the short character row's 2 × 256 model trained at with two threads on
+    /// this project's machine (2026-12-07: 33,000–35,000 with its validations; the same morning,
+    /// before a restart, ~18,500): the pace from which a run's passes over its text are estimated
+    /// before the text is read.
+    static let charactersPerSecond = 34_000.0
+
+    /// Below this many estimated passes a short character run trains without dropout: on a 4.1 MB
+    /// text (2.5 passes in five minutes) dropout 0 won 0.016 nats over the recipe's 0.1, on
+    /// WikiText-2's 1.26 MB (8) it lost 0.013, and on tiny-shakespeare (4.5 passes on a slower
+    /// day) it lost; the line is put between (docs/quality.md).
+    static let dropoutFreeBelowPasses = 4.0
+
+    /// How many times `seconds` of training at `level` is expected to read a training text of
+    /// `trainingCharacters`, where the recipe looks at it (the short character row; nil elsewhere).
+    /// The pace is `charactersPerSecond` at two threads, half that at one; more threads are not
+    /// counted as faster, since that is not measured.
+    public static func estimatedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
+                                       threads: Int = Parallel.threadCount) -> Double? {
+        guard level == .char, seconds <= shortCharacterBudget else { return nil }
+        return seconds * charactersPerSecond * Double(min(max(threads, 1), 2)) / 2 / Double(max(trainingCharacters, 1))
+    }
+
+    /// The recipe for `seconds` of training at `level`. Given the training text's length in
+    /// characters (`TrainingOptions.estimatedTrainingCharacters()`), a short character run also
+    /// fits its dropout to how many times it will read the text, at the pace of `threads` (by
+    /// default the kernels' thread count); without it, the row of the budget and level.
+    public static func recipe(seconds: Double, level: TokenLevel, trainingCharacters: Int? = nil,
+                              threads: Int = Parallel.threadCount) -> BudgetRecipe {
+        var recipe = row(seconds: seconds, level: level)
+        if let characters = trainingCharacters,
+           let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads),
+           passes < dropoutFreeBelowPasses {
+            // A text read only a few times is not overfit; dropout would only slow its learning.
+            recipe.dropout = 0
+        }
+        return recipe
+    }
+
+    /// The table's row for `seconds` of training at `level`, whatever the text.
+    private static func row(seconds: Double, level: TokenLevel) -> BudgetRecipe {
         let minutes = seconds / 60
         if level == .word {
             if minutes <= 15 {
@@ -71,7 +113,7 @@ package struct BudgetRecipe: Equatable, Sendable {
         // 2,048 at 5 and 30 minutes, and 2 × 384 with heavier dropout (5 minutes) and heavier
         // dropout (30) lost (docs/bpe.md).
         let tokens = level == .bpe ? 1024 : nil
-        if minutes <= 10 {
+        if seconds <= shortCharacterBudget {
             // The average's gain here is within run-to-run noise (0.0015 nats on the means at 5 minutes
             // on tiny-shakespeare; ties on PTB and WikiText-2), but every run with it met the 1.50 target.
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,

@@ -94,6 +94,65 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertNoThrow(try adaptive.validate())
     }
 
+    /// A short character run fits its dropout to how many times it will read its text: a large
+    /// text, read a few times, trains without; tiny-shakespeare keeps the row measured on it, and
+    /// longer budgets and other levels are not changed by the text's length.
+    func testShortCharacterRunOnALargeTextDropsDropout() throws {
+        let shakespeare = 1_059_636 // tiny-shakespeare less its held-out 5%
+        func passes(_ characters: Int, seconds: Double = 300, threads: Int = 2) throws -> Double {
+            try XCTUnwrap(BudgetRecipe.estimatedPasses(seconds: seconds, level: .char, trainingCharacters: characters, threads: threads))
+        }
+        XCTAssertEqual(try passes(2 * shakespeare), try passes(shakespeare) / 2, accuracy: 1e-9)
+        XCTAssertEqual(try passes(shakespeare, seconds: 150), try passes(shakespeare) / 2, accuracy: 1e-9)
+        XCTAssertEqual(try passes(shakespeare, threads: 1), try passes(shakespeare) / 2, accuracy: 1e-9)
+        XCTAssertEqual(try passes(shakespeare, threads: 16), try passes(shakespeare), "more threads than measured are not counted as faster")
+
+        let row = BudgetRecipe.recipe(seconds: 300, level: .char)
+        XCTAssertGreaterThan(row.dropout, 0)
+        XCTAssertEqual(BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: shakespeare, threads: 2), row)
+        var large = BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: 4 * shakespeare, threads: 2)
+        let fewPasses = try passes(4 * shakespeare)
+        XCTAssertEqual(large.dropout, 0, "read ~\(fewPasses) times")
+        large.dropout = row.dropout
+        XCTAssertEqual(large, row, "only the dropout follows the text")
+        var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: 4 * shakespeare, threads: 2).apply(to: &o, keeping: [])
+        XCTAssertEqual(o.dropout, 0)
+        XCTAssertFalse(o.regularization.lockedDropout)
+
+        for (seconds, level) in [(1800.0, TokenLevel.char), (300, .word), (300, .bpe)] {
+            XCTAssertNil(BudgetRecipe.estimatedPasses(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare))
+            XCTAssertEqual(BudgetRecipe.recipe(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare),
+                           BudgetRecipe.recipe(seconds: seconds, level: level))
+        }
+    }
+
+    /// The recipe's estimate of the training text's length, from the file before it is read.
+    func testTrainingCharactersAreEstimatedFromTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quill-text-size-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ascii = String(repeating: "wind from the west.\n", count: 1000), greek = String(repeating: "άνεμος από τη δύση.\n", count: 1000)
+        try ascii.write(toFile: folder + "/a.txt", atomically: true, encoding: .utf8)
+        try greek.write(toFile: folder + "/g.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.txt", withDestinationPath: folder + "/a.txt")
+        func estimate(_ name: String, validation: String? = nil, fraction: Double = 0.05) -> Int? {
+            var o = TrainingOptions(corpus: folder + "/" + name, outputFolder: nil)
+            o.validationFile = validation
+            o.validationFraction = fraction
+            return o.estimatedTrainingCharacters()
+        }
+        let asciiCount = ascii.unicodeScalars.count, greekCount = greek.unicodeScalars.count
+        XCTAssertEqual(estimate("a.txt", validation: "v.txt"), asciiCount)
+        XCTAssertEqual(try XCTUnwrap(estimate("a.txt")), Int(Double(asciiCount) * 0.95), accuracy: 1)
+        XCTAssertEqual(try XCTUnwrap(estimate("a.txt", fraction: 0.2)), Int(Double(asciiCount) * 0.8), accuracy: 1)
+        XCTAssertEqual(try XCTUnwrap(estimate("g.txt", validation: "v.txt")), greekCount, accuracy: 2, "characters, not bytes")
+        XCTAssertLessThan(greekCount, greek.utf8.count * 2 / 3)
+        XCTAssertEqual(estimate("link.txt"), estimate("a.txt"), "a link counts its target")
+        XCTAssertNil(estimate("missing.txt"))
+        XCTAssertNil(estimate("."), "a folder is not a text")
+    }
+
     /// A word recipe takes an adaptive softmax, untied, once the vocabulary it is built on is large
     /// enough; below that it keeps its tied full softmax. A tie or cutoffs the caller chose win.
     func testLargeWordVocabularyTakesTheAdaptiveSoftmax() throws {
@@ -165,6 +224,12 @@ extension CLITests {
         XCTAssertTrue(said.contains("time budget 1s: 2 × 32 lstm, --embed \(recipe.embeddingSize), --dropout \(recipe.dropout) locked"), said)
         XCTAssertTrue(said.contains("adam --lr \(recipe.learningRate)"), said)
         XCTAssertTrue(said.contains("--val-share \(recipe.validationShare)"), said)
+        XCTAssertTrue(said.contains("passes over the text"), said)
+        // A text the budget reads only a few times trains without dropout (~40 KB in one second).
+        let long = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 800), "long.txt")
+        let few = try quill(["train", long, "--out", "i", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(few.status, 0, few.stderr)
+        XCTAssertTrue((few.stdout + few.stderr).contains("--dropout 0.0, "), few.stdout + few.stderr)
         // A validation schedule given is kept whole.
         let scheduled = try quill(["train", corpus, "--out", "e", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32", "--eval-every", "5"])
         XCTAssertEqual(scheduled.status, 0, scheduled.stderr)

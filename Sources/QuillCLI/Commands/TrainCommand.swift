@@ -118,7 +118,7 @@ enum TrainCommand: Command {
             var kept = Set(TrainingSetting.all.filter { $0.chosenByBudget && args.isSet(.setting($0)) }.map(\.name))
             // Not the budget's to choose, but a schedule given keeps every validation it asks for.
             if args.isSet(.setting(.evaluateEvery)) { kept.insert(.evaluateEvery) }
-            BudgetRecipe.recipe(seconds: seconds, level: o.level).apply(to: &o, keeping: kept)
+            BudgetRecipe.recipe(seconds: seconds, level: o.level, trainingCharacters: o.estimatedTrainingCharacters()).apply(to: &o, keeping: kept)
         }
         // After the recipe, which may turn attention on (word level).
         if args.isSet(.setting(.attentionMemory)) && !o.attention {
@@ -172,6 +172,12 @@ enum TrainCommand: Command {
         if let average = o.averageDecay { parts.append("--ema \(average)") }
         parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
         if let share = o.validationShare { parts.append("--val-share \(share)") }
+        if let seconds = o.maxTime, let characters = o.estimatedTrainingCharacters(),
+           let passes = BudgetRecipe.estimatedPasses(seconds: seconds, level: o.level, trainingCharacters: characters) {
+            // Cut, not rounded, so that an estimate just under the dropout line never reads as on it.
+            let shown = passes < 10 ? String(format: "%.1f", (passes * 10).rounded(.down) / 10) : Format.count(passes.rounded(.down))
+            parts.append("for ~\(shown) passes over the text")
+        }
         return "time budget \(Format.duration(o.maxTime ?? 0)): " + parts.joined(separator: ", ") + " (flags given keep their values)"
     }
 }
