@@ -5,11 +5,12 @@ import QuillText
 
 /// What a run bounded only by time trains with when the caller chooses nothing else: the model
 /// size, regularisation and schedule that measured best for such a budget (see the README's
-/// quality table). The budget and the level decide, and the text's length a short character run's
-/// dropout: a longer character run affords a larger model, which needs more regularisation to use
-/// its extra epochs; word models share their embedding with the decoder (up to a vocabulary where
-/// an adaptive softmax replaces it) and need more dropout than character models, and a short word
-/// run, whose steps the softmax over the vocabulary makes few, takes one wide layer at a high rate.
+/// quality table). The budget and the level decide, and for a short character run also the
+/// text's length, which sets its dropout: a longer character run affords a larger model, which
+/// needs more regularisation to use its extra epochs; word models share their embedding with the
+/// decoder (up to a vocabulary where an adaptive softmax replaces it) and need more dropout than
+/// character models, and a short word run, whose steps the softmax over the vocabulary makes few,
+/// takes one wide layer at a high rate.
 package struct BudgetRecipe: Equatable, Sendable {
     /// H.
     public var hiddenSize: Int
@@ -49,7 +50,8 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// docs/adaptive-softmax.md.
     static let adaptiveSoftmaxVocabulary = 20_000
 
-    /// The longest budget of the short character row (2 × 256), the one that looks at the text.
+    /// The longest budget of the short character row (2 × 256, which the bpe level takes too); at the
+    /// character level it is the row whose dropout follows the text.
     static let shortCharacterBudget = 10 * 60.0
 
     /// Characters a second the short character row's 2 × 256 model trained at with two threads on
@@ -58,16 +60,16 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// before the text is read.
     static let charactersPerSecond = 34_000.0
 
-    /// Below this many estimated passes a short character run trains without dropout: on a 4.1 MB
-    /// text (2.5 passes in five minutes) dropout 0 won 0.016 nats over the recipe's 0.1, on
+    /// Below this many estimated passes a short character run trains without dropout: on a 4.3 MB
+    /// text (4.08 M training characters, 2.5 passes in five minutes) dropout 0 won 0.016 nats over the recipe's 0.1, on
     /// WikiText-2's 1.26 MB (8) it lost 0.013, and on tiny-shakespeare (4.5 passes on a slower
     /// day) it lost; the line is put between (docs/quality.md).
     static let dropoutFreeBelowPasses = 4.0
 
     /// How many times `seconds` of training at `level` is expected to read a training text of
     /// `trainingCharacters`, where the recipe looks at it (the short character row; nil elsewhere).
-    /// The pace is `charactersPerSecond` at two threads, half that at one; more threads are not
-    /// counted as faster, since that is not measured.
+    /// The pace is `charactersPerSecond` at two threads and taken as half that at one; more threads
+    /// are not counted as faster (neither is measured).
     public static func estimatedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
                                        threads: Int = Parallel.threadCount) -> Double? {
         guard level == .char, seconds <= shortCharacterBudget else { return nil }

@@ -151,6 +151,10 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertEqual(estimate("link.txt"), estimate("a.txt"), "a link counts its target")
         XCTAssertNil(estimate("missing.txt"))
         XCTAssertNil(estimate("."), "a folder is not a text")
+        XCTAssertNil(estimate("a.txt", fraction: 1e13), "validation refuses the fraction; the estimate does not trap on it")
+        // Counted as the reader counts: CR LF is one line end, a byte-order mark is no character.
+        try (Data([0xEF, 0xBB, 0xBF]) + Data(ascii.replacingOccurrences(of: "\n", with: "\r\n").utf8)).write(to: URL(fileURLWithPath: folder + "/crlf.txt"))
+        XCTAssertEqual(estimate("crlf.txt", validation: "v.txt"), asciiCount)
     }
 
     /// A word recipe takes an adaptive softmax, untied, once the vocabulary it is built on is large
