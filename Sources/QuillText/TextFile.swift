@@ -23,7 +23,7 @@ package struct TextFile: Sendable {
     }
 
     /// Throws unless `path` names a regular file (or a link to one).
-    static func checkIsRegularFile(_ path: String) throws {
+    package static func checkIsRegularFile(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw QuillError.badText(path: path, problem: "no such file")
