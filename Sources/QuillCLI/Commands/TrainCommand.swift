@@ -52,10 +52,12 @@ enum TrainCommand: Command {
 
     static func run(_ args: ParsedArguments<Option>) throws {
         let trainer: Trainer
+        var estimatedPasses: Double?
         if let folder = args.optionalString(.resume) {
             trainer = try resume(folder, args)
         } else {
-            let options = try options(args)
+            let (options, passes) = try plan(args)
+            estimatedPasses = passes
             guard let folder = options.outputFolder else { throw CLIError.failure("internal error: no output folder") }
             if !args.flag(.overwrite) && Checkpoint.folderHoldsModel(folder) {
                 throw CLIError.usage("\(folder) already holds a run; continue it with --resume \(folder), choose another --out, or pass --overwrite")
@@ -68,7 +70,7 @@ enum TrainCommand: Command {
             trainer = try Trainer(options: options)
         }
         let printer = ProgressPrinter(quiet: args.flag(.quiet), logEvery: trainer.options.logEvery)
-        if !args.isSet(.resume), !args.flag(.quiet), isTimeOnly(args) { printer.line(describeRecipe(trainer.options)) }
+        if !args.isSet(.resume), !args.flag(.quiet), isTimeOnly(args) { printer.line(describeRecipe(trainer.options, estimatedPasses: estimatedPasses)) }
         Signals.install()
         let outcome = try trainer.run(events: { event in
             printer.handle(event)
@@ -108,9 +110,16 @@ enum TrainCommand: Command {
     }
 
     static func options(_ args: ParsedArguments<Option>) throws -> TrainingOptions {
+        try plan(args).options
+    }
+
+    /// A new run's options, and for a time-only run whose recipe looks at the text's length, the
+    /// passes over the text its budget is expected to make (which the run's first line says).
+    static func plan(_ args: ParsedArguments<Option>) throws -> (options: TrainingOptions, estimatedPasses: Double?) {
         let corpus = try args.positional(0)
         let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
         var o = TrainingOptions(corpus: corpus, outputFolder: args.optionalString(.out) ?? "checkpoints/\(name.isEmpty ? "model" : name)")
+        var passes: Double?
         try checkCombinations(args)
         try apply(args, to: &o)
         if let seconds = o.maxTime, isTimeOnly(args) {
@@ -118,14 +127,16 @@ enum TrainCommand: Command {
             var kept = Set(TrainingSetting.all.filter { $0.chosenByBudget && args.isSet(.setting($0)) }.map(\.name))
             // Not the budget's to choose, but a schedule given keeps every validation it asks for.
             if args.isSet(.setting(.evaluateEvery)) { kept.insert(.evaluateEvery) }
-            BudgetRecipe.recipe(seconds: seconds, level: o.level, trainingCharacters: o.estimatedTrainingCharacters()).apply(to: &o, keeping: kept)
+            let characters = o.estimatedTrainingCharacters()
+            BudgetRecipe.recipe(seconds: seconds, level: o.level, trainingCharacters: characters).apply(to: &o, keeping: kept)
+            passes = characters.flatMap { BudgetRecipe.estimatedPasses(seconds: seconds, level: o.level, trainingCharacters: $0) }
         }
         // After the recipe, which may turn attention on (word level).
         if args.isSet(.setting(.attentionMemory)) && !o.attention {
             throw CLIError.usage("--\(TrainingSetting.attentionMemory.flag) applies only to a model with a head (--\(TrainingSetting.attention.flag), or a time-only word run of up to 5 minutes)")
         }
         try o.validate()
-        return o
+        return (o, passes)
     }
 
     /// Options that make sense only with others, refused before anything is read.
@@ -158,8 +169,9 @@ enum TrainCommand: Command {
             && !args.isSet(.setting(.baseCheckpoint))
     }
 
-    /// One line saying what a time-only run trains, since the budget chose most of it.
-    static func describeRecipe(_ o: TrainingOptions) -> String {
+    /// One line saying what a time-only run trains, since the budget chose most of it, and how many
+    /// passes over the text the recipe expected when it chose.
+    static func describeRecipe(_ o: TrainingOptions, estimatedPasses: Double?) -> String {
         let r = o.regularization
         var parts = ["\(o.layers) × \(o.hiddenSize) \(o.cell.rawValue)", "--embed \(o.embeddingSize)\(o.tieWeights ? " tied" : "")",
                      "--dropout \(o.dropout)\(r.lockedDropout ? " locked" : "")"]
@@ -172,8 +184,7 @@ enum TrainCommand: Command {
         if let average = o.averageDecay { parts.append("--ema \(average)") }
         parts.append("--warmup \(o.warmupSteps), \(o.decayShape.rawValue) to the end")
         if let share = o.validationShare { parts.append("--val-share \(share)") }
-        if let seconds = o.maxTime, let characters = o.estimatedTrainingCharacters(),
-           let passes = BudgetRecipe.estimatedPasses(seconds: seconds, level: o.level, trainingCharacters: characters) {
+        if let passes = estimatedPasses {
             // Cut, not rounded, so that an estimate just under the dropout line never reads as on it.
             let shown = passes < 10 ? String(format: "%.1f", (passes * 10).rounded(.down) / 10) : Format.count(passes.rounded(.down))
             parts.append("for ~\(shown) passes over the text")
