@@ -109,12 +109,14 @@ enum TrainCommand: Command {
         }
     }
 
+    /// A new run's options, as `plan` makes them (the flag fuzz tests' entry).
     static func options(_ args: ParsedArguments<Option>) throws -> TrainingOptions {
         try plan(args).options
     }
 
     /// A new run's options, and for a time-only run whose recipe looks at the text's length, the
-    /// passes over the text its budget is expected to make (which the run's first line says).
+    /// passes over the text its budget is expected to make (which the run's first line says); nil
+    /// for other runs, or when the text cannot be sized.
     static func plan(_ args: ParsedArguments<Option>) throws -> (options: TrainingOptions, estimatedPasses: Double?) {
         let corpus = try args.positional(0)
         let name = ((corpus as NSString).lastPathComponent as NSString).deletingPathExtension
