@@ -13,6 +13,9 @@ package struct TextFile: Sendable {
     /// CR LF pairs turned into LF.
     public let normalizedLineEnds: Int
 
+    /// The UTF-8 byte-order mark, which the reader drops from the start of a text.
+    package static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// Reads `path`; throws for a missing, unreadable, binary or non-UTF-8 file.
     public init(path: String) throws {
         try Self.checkIsRegularFile(path)
@@ -43,7 +46,7 @@ package struct TextFile: Sendable {
     public init(path: String, bytes raw: [UInt8]) throws {
         self.path = path
         var bytes = raw
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.starts(with: Self.byteOrderMark) { bytes.removeFirst(Self.byteOrderMark.count) }
         if bytes.isEmpty { throw QuillError.badText(path: path, problem: "file is empty") }
         if let nul = bytes.firstIndex(of: 0) {
             throw QuillError.badText(path: path, problem: "looks like a binary file (NUL byte at offset \(nul)), not text")

@@ -40,8 +40,9 @@ package final class TextFileReader {
         var last: [UInt8] = [0]
         // deinit closes the descriptor only once every property is set: until then, here.
         do {
-            var head = [UInt8](repeating: 0, count: 3)
-            if size >= 3, try Self.read(fd, path: path, at: 0, into: &head[...]) == 3 && head == [0xEF, 0xBB, 0xBF] { start = 3 }
+            let mark = TextFile.byteOrderMark
+            var head = [UInt8](repeating: 0, count: mark.count)
+            if size >= mark.count, try Self.read(fd, path: path, at: 0, into: &head[...]) == mark.count && head == mark { start = mark.count }
             if size > start { _ = try Self.read(fd, path: path, at: size - 1, into: &last[...]) }
         } catch {
             close(fd)

@@ -17,7 +17,7 @@ extension TrainingOptions {
         guard let size = try? file.seekToEnd() else { return nil }
         let sampled = sample.count
         // As the reader counts: no byte-order mark, CR LF one line end.
-        if sample.starts(with: [0xEF, 0xBB, 0xBF]) { sample.removeFirst(3) }
+        if sample.starts(with: TextFile.byteOrderMark) { sample.removeFirst(TextFile.byteOrderMark.count) }
         let characters = UTF8Scanner.scalarCount(TextFile.normalizingLineEnds(sample).0)
         let perByte = sampled == 0 ? 1 : Double(characters) / Double(sampled)
         let estimate = Double(size) * perByte * (validationFile == nil ? 1 - validationFraction : 1)
