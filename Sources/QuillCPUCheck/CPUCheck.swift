@@ -20,6 +20,21 @@ public enum CPUCheck {
         #if QUILL_REQUIRES_AVX512F
         features.append("avx512f")
         #endif
+        #if QUILL_REQUIRES_AVX512BW
+        features.append("avx512bw")
+        #endif
+        #if QUILL_REQUIRES_AVX512DQ
+        features.append("avx512dq")
+        #endif
+        #if QUILL_REQUIRES_AVX512VL
+        features.append("avx512vl")
+        #endif
+        #if QUILL_REQUIRES_AVX512VBMI
+        features.append("avx512vbmi")
+        #endif
+        #if QUILL_REQUIRES_AVX512_BF16
+        features.append("avx512_bf16")
+        #endif
         return features
     }
 

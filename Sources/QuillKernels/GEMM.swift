@@ -4,7 +4,7 @@
 /// Shapes use m, n, k as BLAS does: `op(A)` is m×k, `op(B)` is k×n, `C` is m×n. Leading
 /// dimensions are row strides in elements. The work is cache-blocked (`kc` × `nc` panels of B and
 /// `mc` × `kc` panels of A are packed into contiguous buffers) and 6×16 and 4×16 register-blocked
-/// SIMD micro-kernels do the arithmetic; where k spans two to four blocks and C is large, every k
+/// SIMD micro-kernels (6×32 and 4×32 in an AVX-512 build) do the arithmetic; where k spans two to four blocks and C is large, every k
 /// block is packed at once so that C is not streamed once per block (`residentBlocks`). Columns of
 /// C (or rows, when C is narrow) are split over
 /// `Parallel.threadCount` workers; each element is summed by one worker in the same k order
@@ -12,8 +12,13 @@
 public enum GEMM {
     /// Rows of the micro-kernel tile.
     public static let mr = 6
-    /// Columns of the micro-kernel tile (one `SIMD16<Float>`).
+    /// Columns of the micro-kernel tile: one `SIMD16<Float>` (two AVX2 registers), or two in an
+    /// AVX-512 build (`MicroKernel+AVX512.swift`). Results do not depend on it.
+    #if QUILL_AVX512
+    public static let nr = 32
+    #else
     public static let nr = 16
+    #endif
     @usableFromInline static let kc = 256
     @usableFromInline static let mc = 96
     @usableFromInline static let nc = 2048

@@ -6,16 +6,32 @@
 /// panels of at most four rows: a batch of 32 rows splits into 6·4 + 4 + 4 rather than 6·5 + 2,
 /// so no padding rows are computed. Either way each element accumulates in k order, so its value
 /// does not depend on which tile computed it. A panels are stored `[kc][6]` whatever their height.
+/// An AVX-512 build runs the 6×32 and 4×32 tiles of `MicroKernel+AVX512.swift` instead.
 enum MicroKernel {
     @inline(__always)
     static func run(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, height: Int, width: Int,
                     first: Bool, bias: UnsafePointer<Float>?) {
         let out = Output(ldc: ldc, alpha: alpha, first: first, bias: bias)
+        #if QUILL_AVX512
+        if height <= 4 {
+            runFourWide(kc: kc, a: a, b: b, c: c, out, height: height, width: width)
+        } else {
+            runSixWide(kc: kc, a: a, b: b, c: c, out, height: height, width: width)
+        }
+        #else
         if height <= 4 {
             runFour(kc: kc, a: a, b: b, c: c, out, height: height, width: width)
-            return
+        } else {
+            runSix(kc: kc, a: a, b: b, c: c, out, height: height, width: width)
         }
+        #endif
+    }
+
+    @inline(__always)
+    static func runSix(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                       c: UnsafeMutablePointer<Float>, _ out: Output, height: Int, width: Int) {
+        let ldc = out.ldc
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
         let bRaw = UnsafeRawPointer(b)
@@ -38,7 +54,8 @@ enum MicroKernel {
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 6) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3; rows[4] = c4; rows[5] = c5
-            out.store(partial: rows.baseAddress!, c: c, height: height, width: width)
+            out.store(partial: UnsafeRawPointer(rows.baseAddress!).assumingMemoryBound(to: Float.self), c: c,
+                      height: height, width: width)
         }
     }
 
@@ -66,7 +83,8 @@ enum MicroKernel {
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3
-            out.store(partial: rows.baseAddress!, c: c, height: height, width: width)
+            out.store(partial: UnsafeRawPointer(rows.baseAddress!).assumingMemoryBound(to: Float.self), c: c,
+                      height: height, width: width)
         }
     }
 
@@ -76,26 +94,27 @@ enum MicroKernel {
         let ldc: Int, alpha: Float, first: Bool
         let bias: UnsafePointer<Float>?
 
+        /// Stores 16 sums at `c + column`, a row of the tile starting at `c` (and the bias at `column`).
         @inline(__always)
-        func store(_ c: UnsafeMutablePointer<Float>, _ acc: SIMD16<Float>) {
-            let raw = UnsafeMutableRawPointer(c)
+        func store(_ c: UnsafeMutablePointer<Float>, _ acc: SIMD16<Float>, column: Int = 0) {
+            let raw = UnsafeMutableRawPointer(c + column)
             if !first {
                 raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + alpha * acc, as: SIMD16<Float>.self)
             } else if let bias {
-                raw.storeBytes(of: UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self) + alpha * acc,
+                raw.storeBytes(of: UnsafeRawPointer(bias + column).loadUnaligned(as: SIMD16<Float>.self) + alpha * acc,
                                as: SIMD16<Float>.self)
             } else {
                 raw.storeBytes(of: alpha * acc, as: SIMD16<Float>.self)
             }
         }
 
-        /// A tile at the right edge of C (fewer than 16 columns): element by element, the same
-        /// arithmetic as `store`.
+        /// A tile at the right edge of C (fewer than `nr` columns), its sums in `rows` (`nr` floats
+        /// a row): element by element, the same arithmetic as `store`.
         @inline(never)
-        func store(partial rows: UnsafePointer<SIMD16<Float>>, c: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+        func store(partial rows: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, height: Int, width: Int) {
             for r in 0..<height {
                 let row = c + r * ldc
-                let acc = rows[r]
+                let acc = rows + r * GEMM.nr
                 for j in 0..<width {
                     let product = alpha * acc[j]
                     row[j] = !first ? row[j] + product : (bias.map { $0[j] + product } ?? product)

@@ -137,8 +137,7 @@ public final class PackedMatrix {
             while r < end {
                 let row = r - kept, out = element(destination, rows: newK, row: r, panel: panel)
                 if !transposeB && columnsHere == nr {
-                    UnsafeMutableRawPointer(out).storeBytes(
-                        of: UnsafeRawPointer(b + row * ldb + panel).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    Packing.copyPanelRow(from: b + row * ldb + panel, to: out)
                 } else {
                     for c in 0..<nr {
                         out[c] = c >= columnsHere ? 0 : transposeB ? b[(panel + c) * ldb + row] : b[row * ldb + panel + c]

@@ -70,9 +70,7 @@ enum Packing {
                 }
             } else if columnsHere == nr {
                 for p in 0..<kc {
-                    let src = UnsafeRawPointer(op.b + (p0 + p) * op.ldb + j0 + panel)
-                    UnsafeMutableRawPointer(out + p * nr)
-                        .storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    copyPanelRow(from: op.b + (p0 + p) * op.ldb + j0 + panel, to: out + p * nr)
                 }
             } else {
                 for p in 0..<kc {
@@ -83,6 +81,15 @@ enum Packing {
                 }
             }
             panel += nr
+        }
+    }
+
+    /// Copies `GEMM.nr` floats (one row of a full B panel) in 16-float vectors.
+    @inline(__always)
+    static func copyPanelRow(from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>) {
+        for v in stride(from: 0, to: GEMM.nr, by: 16) {
+            UnsafeMutableRawPointer(destination + v)
+                .storeBytes(of: UnsafeRawPointer(source + v).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
         }
     }
 }

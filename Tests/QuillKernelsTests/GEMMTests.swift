@@ -114,6 +114,60 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(out.storage, [Float](repeating: 1.5, count: 12))
     }
 
+    /// Every element of a product is a chain of fused multiply-adds in k order over each block of
+    /// 256, the blocks' sums added in order (the first with the bias): the same bits whatever
+    /// tile computed it, so an AVX-512 build (6×32 tiles) and an AVX2 build (6×16) agree exactly.
+    /// Shapes cut every tile of either build (6-row panels and 4-row tails, n short of or past
+    /// 16 and 32), one to three k blocks, B unpacked and packed in advance.
+    func testEveryElementIsAFusedChainInKOrder() {
+        for (m, n, k) in [(2, 17, 3), (6, 33, 256), (7, 47, 257), (12, 96, 40), (20, 65, 600), (33, 130, 513)] {
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                var rng = SeededGenerator(seed: UInt64(m * 7919 + n * 31 + k))
+                let a = randomValues(m * k, &rng), b = randomValues(k * n, &rng), bias = randomValues(n, &rng)
+                let lda = ta ? m : k, ldb = tb ? k : n, alpha: Float = 0.75
+                var fast = [Float](repeating: .nan, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        bias.withUnsafeBufferPointer { pbias in
+                            fast.withUnsafeMutableBufferPointer { pc in
+                                GEMM.multiply(m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda, transposeA: ta,
+                                              b: pb.baseAddress!, ldb: ldb, transposeB: tb, beta: 0, c: pc.baseAddress!,
+                                              ldc: n, bias: pbias.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                var packedFast = [Float](repeating: .nan, count: m * n)
+                let packed = PackedMatrix()
+                b.withUnsafeBufferPointer { packed.pack(k: k, n: n, b: $0.baseAddress!, ldb: ldb, transposeB: tb) }
+                a.withUnsafeBufferPointer { pa in
+                    packedFast.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, alpha: alpha, a: pa.baseAddress!, lda: lda, transposeA: ta, packedB: packed,
+                                      c: pc.baseAddress!, ldc: n)
+                    }
+                }
+                var mismatches = 0, packedMismatches = 0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var c: Float = 0, unbiased: Float = 0
+                        for start in stride(from: 0, to: k, by: 256) {
+                            var sum: Float = 0
+                            for p in start..<min(k, start + 256) {
+                                sum = sum.addingProduct(ta ? a[p * lda + i] : a[i * lda + p], tb ? b[j * ldb + p] : b[p * ldb + j])
+                            }
+                            c = start == 0 ? bias[j] + alpha * sum : c + alpha * sum
+                            unbiased = start == 0 ? alpha * sum : unbiased + alpha * sum
+                        }
+                        if c.bitPattern != fast[i * n + j].bitPattern { mismatches += 1 }
+                        if unbiased.bitPattern != packedFast[i * n + j].bitPattern { packedMismatches += 1 }
+                    }
+                }
+                XCTAssertEqual(mismatches, 0, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb)")
+                XCTAssertEqual(packedMismatches, 0, "packed B: m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb)")
+            }
+        }
+    }
+
     /// Each output element is summed by one worker in one order, so the bits cannot depend on how
     /// many workers there are.
     func testBitIdenticalAcrossThreadCounts() {
@@ -235,8 +289,9 @@ final class PackedMatrixTests: XCTestCase {
     /// first) and into storage that has to grow.
     func testShiftedPackMatchesFreshPackBitForBit() {
         var rng = SeededGenerator(seed: 11)
-        let m = 7, total = 140
-        let windows = [(0, 16), (0, 48), (32, 96), (48, 112), (96, 133)]
+        // In panels of `GEMM.nr` columns (16, or 32 in an AVX-512 build): the last window ends in a partial one.
+        let m = 7, nr = GEMM.nr, total = 9 * nr
+        let windows = [(0, nr), (0, 3 * nr), (2 * nr, 6 * nr), (3 * nr, 7 * nr), (6 * nr, 8 * nr + 5)]
         for k in [40, 300] {
             for (transposeB, inPlace) in [(false, false), (false, true), (true, false), (true, true)] {
                 let a = (0..<(m * k)).map { _ in rng.nextUniform(in: -1, 1) }
@@ -251,7 +306,7 @@ final class PackedMatrixTests: XCTestCase {
                 }
                 b.withUnsafeBufferPointer { pb in
                     let sliding = PackedMatrix(), fresh = PackedMatrix()
-                    sliding.pack(k: k, n: 16, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB)
+                    sliding.pack(k: k, n: nr, b: pb.baseAddress!, ldb: ldb, transposeB: transposeB)
                     if inPlace { sliding.reserve(k: k, n: total) } // keeps the pack, as the first shift checks
                     for ((lo, hi), (newLo, newHi)) in zip(windows, windows.dropFirst()) {
                         XCTAssertTrue(sliding.shiftColumns(dropping: newLo - lo, appending: newHi - hi, b: column(hi, pb.baseAddress!),
@@ -261,9 +316,9 @@ final class PackedMatrixTests: XCTestCase {
                         XCTAssertEqual(product(sliding), product(fresh), "k=\(k) tB=\(transposeB) in place \(inPlace) window \(newLo)..<\(newHi)")
                     }
                     let before = product(sliding)
-                    XCTAssertFalse(sliding.shiftColumns(dropping: 16, appending: 7, b: column(133, pb.baseAddress!),
+                    XCTAssertFalse(sliding.shiftColumns(dropping: nr, appending: 7, b: column(8 * nr + 5, pb.baseAddress!),
                                                         ldb: ldb, transposeB: transposeB))
-                    XCTAssertEqual(sliding.n, 37)
+                    XCTAssertEqual(sliding.n, 2 * nr + 5)
                     XCTAssertEqual(product(sliding), before)
                 }
             }
