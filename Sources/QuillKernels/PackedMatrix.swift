@@ -12,7 +12,7 @@ public final class PackedMatrix {
     private var capacity = 0
 
     /// An empty packed matrix; `pack` fills it.
-    public init() { storage = .allocate(capacity: 1) }
+    public init() { storage = AlignedFloats.allocate(1) }
 
     deinit { storage.deallocate() }
 
@@ -30,7 +30,7 @@ public final class PackedMatrix {
     public func reserve(k rows: Int, n columns: Int) {
         let needed = rows * ((columns + GEMM.nr - 1) / GEMM.nr * GEMM.nr)
         guard needed > capacity else { return }
-        let grown = UnsafeMutablePointer<Float>.allocate(capacity: needed)
+        let grown = AlignedFloats.allocate(needed)
         grown.update(from: storage, count: min(capacity, k * paddedColumns))
         storage.deallocate()
         storage = grown
@@ -44,7 +44,7 @@ public final class PackedMatrix {
         let needed = max(1, k * paddedColumns)
         if needed > capacity {
             storage.deallocate()
-            storage = .allocate(capacity: needed)
+            storage = AlignedFloats.allocate(needed)
             capacity = needed
         }
         // The operands' A side is unused by packB.
@@ -73,7 +73,7 @@ public final class PackedMatrix {
         n = kept + appended
         let newPadded = paddedColumns, needed = max(1, k * newPadded)
         let source = storage
-        let destination = needed > capacity ? UnsafeMutablePointer<Float>.allocate(capacity: needed) : storage
+        let destination = needed > capacity ? AlignedFloats.allocate(needed) : storage
         let op = GEMM.Operands(a: b, lda: 0, transposeA: false, b: b, ldb: ldb, transposeB: transposeB,
                                c: destination, ldc: 0, k: k, alpha: 1, beta: 0, bias: nil)
         // Block pc of k starts at pc·paddedColumns, so when the matrix widens every block moves
@@ -108,7 +108,7 @@ public final class PackedMatrix {
         guard dropped >= 0, kept >= 0, appended >= 0, dropped == appended || dropped == 0 else { return false }
         let nr = GEMM.nr, kc = GEMM.kc, padded = paddedColumns, needed = max(1, newK * padded)
         let source = storage
-        let destination = needed > capacity ? UnsafeMutablePointer<Float>.allocate(capacity: needed) : storage
+        let destination = needed > capacity ? AlignedFloats.allocate(needed) : storage
         /// Row r of the panel from column j in the layout of `rows` rows at `base`.
         func element(_ base: UnsafeMutablePointer<Float>, rows: Int, row r: Int, panel j: Int) -> UnsafeMutablePointer<Float> {
             let pc = r / kc * kc

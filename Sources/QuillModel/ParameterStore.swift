@@ -24,7 +24,7 @@ package final class ParameterStore {
     /// A zeroed store with `layout`.
     public init(layout: ParameterLayout) {
         self.layout = layout
-        values = .allocate(capacity: max(1, layout.count))
+        values = AlignedFloats.allocate(layout.count)
         values.initialize(repeating: 0, count: max(1, layout.count))
         viewed = nil
     }

@@ -1,3 +1,4 @@
+import QuillKernels
 
 /// A float buffer that grows to the largest size asked of it and is reused afterwards, so the
 /// training loop allocates nothing once the first batch of the largest shape has been seen.
@@ -7,7 +8,7 @@ final class Workspace {
 
     init() {
         capacity = 0
-        pointer = .allocate(capacity: 1)
+        pointer = AlignedFloats.allocate(1)
     }
 
     deinit { pointer.deallocate() }
@@ -16,7 +17,7 @@ final class Workspace {
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
             pointer.deallocate()
-            pointer = .allocate(capacity: count)
+            pointer = AlignedFloats.allocate(count)
             pointer.initialize(repeating: 0, count: count)
             capacity = count
         }

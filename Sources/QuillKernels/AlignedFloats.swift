@@ -1,0 +1,10 @@
+/// Float buffers that start on a cache line, for operands the kernels read in 64-byte vectors: in
+/// an AVX-512 build a load from a buffer that starts 16 bytes into a line straddles two lines
+/// every time. Free them with `deallocate()` as any other allocation.
+public enum AlignedFloats {
+    /// Uninitialized room for `count` floats (at least one), 64-byte aligned.
+    public static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(1, count))
+    }
+}
