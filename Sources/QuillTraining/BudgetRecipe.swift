@@ -6,7 +6,8 @@ import QuillText
 /// What a run bounded only by time trains with when the caller chooses nothing else: the model
 /// size, regularisation and schedule that measured best for such a budget (see the README's
 /// quality table). The budget and the level decide, and for a short character run also the
-/// text's length, which sets its dropout: a longer character run affords a larger model, which
+/// text's length and the build's pace, which set its dropout and, for a text it would read more
+/// than 13 times, its model: a longer character run affords a larger model, which
 /// needs more regularisation to use its extra epochs; word models share their embedding with the
 /// decoder (up to a vocabulary where an adaptive softmax replaces it) and need more dropout than
 /// character models, and a short word run, whose steps the softmax over the vocabulary makes few,
@@ -55,16 +56,28 @@ package struct BudgetRecipe: Equatable, Sendable {
     static let shortCharacterBudget = 10 * 60.0
 
     /// Characters a second the short character row's 2 × 256 model trained at with two threads on
-    /// this project's machine (2026-12-07: 33,000–35,000 with its validations; the same morning,
-    /// before a restart, ~18,500): the pace from which a run's passes over its text are estimated
-    /// before the text is read.
-    static let charactersPerSecond = 34_000.0
+    /// this project's machine, with its validations: the pace from which a run's passes over its
+    /// text are estimated before the text is read. An AVX2 build, 2026-12-07: 33,000–35,000 (the
+    /// same morning, before a restart, ~18,500); an AVX-512 build on the same machine the same
+    /// evening: 49,000–51,700 (three five-minute tiny-shakespeare runs, 7,189–7,579 steps).
+    package static let charactersPerSecond = KernelTarget.avx512 ? 51_000.0 : 34_000.0
 
     /// Below this many estimated passes a short character run trains without dropout: on a 4.3 MB
     /// text (4.08 M training characters, 2.5 passes in five minutes) dropout 0 won 0.016 nats over the recipe's 0.1, on
     /// WikiText-2's 1.26 MB (8) it lost 0.013, and on tiny-shakespeare (4.5 passes on a slower
     /// day) it lost; the line is put between (docs/quality.md).
     static let dropoutFreeBelowPasses = 4.0
+
+    /// Above this many estimated passes a short character run takes the long row (2 × 384, AdamW,
+    /// more dropout and weight-drop) instead. Five minutes on an AVX-512 build: tiny-shakespeare,
+    /// 14.4 estimated passes, the short row overfit after the ninth (1.4718–1.4753 in three runs)
+    /// and the long row reached 1.4600; WikiText-2's characters, 12.2, the short row won (1.2427
+    /// against 1.2582); docs/quality.md. The line is put between.
+    static let longRowAbovePasses = 13.0
+
+    /// The long row's pace as a share of the short row's (3,713 against 7,547 steps in the same
+    /// five minutes on tiny-shakespeare).
+    static let longRowRelativePace = 0.5
 
     /// How many times `seconds` of training at `level` is expected to read a training text of
     /// `trainingCharacters`, where the recipe looks at it (the short character row; nil elsewhere).
@@ -78,18 +91,32 @@ package struct BudgetRecipe: Equatable, Sendable {
 
     /// The recipe for `seconds` of training at `level`. Given the training text's length in
     /// characters (`TrainingOptions.estimatedTrainingCharacters()`), a short character run also
-    /// fits its dropout to how many times it will read the text, at the pace of `threads` (by
-    /// default the kernels' thread count); without it, the row of the budget and level.
+    /// fits its dropout, or takes the long row, by how many times it will read the text, at the
+    /// pace of `threads` (by default the kernels' thread count); without it, the row of the budget
+    /// and level.
     public static func recipe(seconds: Double, level: TokenLevel, trainingCharacters: Int? = nil,
                               threads: Int = Parallel.threadCount) -> BudgetRecipe {
         var recipe = row(seconds: seconds, level: level)
         if let characters = trainingCharacters,
-           let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads),
-           passes < dropoutFreeBelowPasses {
-            // A text read only a few times is not overfit; dropout would only slow its learning.
-            recipe.dropout = 0
+           let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads) {
+            if passes > longRowAbovePasses {
+                // A text read that often is overfit by the small model before the budget ends.
+                recipe = longCharacterRow(bytePairVocabularySize: nil)
+            } else if passes < dropoutFreeBelowPasses {
+                // A text read only a few times is not overfit; dropout would only slow its learning.
+                recipe.dropout = 0
+            }
         }
         return recipe
+    }
+
+    /// How many times the row `recipe` chooses is expected to read the text: `estimatedPasses`
+    /// (the short row's), or about half as many when the text sends the run to the long row.
+    public static func expectedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
+                                      threads: Int = Parallel.threadCount) -> Double? {
+        guard let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: trainingCharacters,
+                                           threads: threads) else { return nil }
+        return passes > longRowAbovePasses ? passes * longRowRelativePace : passes
     }
 
     /// The table's row for `seconds` of training at `level`, whatever the text.
@@ -121,11 +148,17 @@ package struct BudgetRecipe: Equatable, Sendable {
             return BudgetRecipe(hiddenSize: 256, layers: 2, embeddingSize: 128, dropout: 0.1, weightDrop: 0,
                                 learningRate: 0.004, warmupSteps: 100, averageDecay: 0.999, bytePairVocabularySize: tokens)
         }
+        return longCharacterRow(bytePairVocabularySize: tokens)
+    }
+
+    /// The character row of budgets over ten minutes, and of a short run on a text it would read
+    /// more than `longRowAbovePasses` times.
+    private static func longCharacterRow(bytePairVocabularySize tokens: Int?) -> BudgetRecipe {
         // Without them the 2 × 384 model stopped improving in its last third (1.4644 at 30 minutes on
         // tiny-shakespeare); AdamW's decay and the weight average took it to 1.4361.
-        return BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
-                            learningRate: 0.004, warmupSteps: 200, optimizer: .adamw, weightDecay: 0.1, averageDecay: 0.999,
-                            bytePairVocabularySize: tokens)
+        BudgetRecipe(hiddenSize: 384, layers: 2, embeddingSize: 128, dropout: 0.25, weightDrop: 0.1,
+                     learningRate: 0.004, warmupSteps: 200, optimizer: .adamw, weightDecay: 0.1, averageDecay: 0.999,
+                     bytePairVocabularySize: tokens)
     }
 
     /// Sets the recipe in `options`, except the settings in `kept` (those the caller chose), and

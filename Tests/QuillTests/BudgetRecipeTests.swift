@@ -94,10 +94,13 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertNoThrow(try adaptive.validate())
     }
 
-    /// A short character run fits its dropout to how many times it will read its text: a large
-    /// text, read a few times, trains without; tiny-shakespeare keeps the row measured on it, and
-    /// longer budgets and other levels are not changed by the text's length.
-    func testShortCharacterRunOnALargeTextDropsDropout() throws {
+    /// A short character run fits its dropout and its model to how many times it will read its
+    /// text: a large text, read a few times, trains without dropout; a text read as often as
+    /// tiny-shakespeare in five minutes on an AVX2 build (9.6 passes) keeps the row measured on it;
+    /// a small one the short row would read more than 13 times takes the long row, read about half
+    /// as often. Texts are sized from this build's pace, so the test holds for either build; longer
+    /// budgets and other levels are not changed by the text's length.
+    func testShortCharacterRunFollowsHowOftenItReadsItsText() throws {
         let shakespeare = 1_059_636 // tiny-shakespeare less its held-out 5%
         func passes(_ characters: Int, seconds: Double = 300, threads: Int = 2) throws -> Double {
             try XCTUnwrap(BudgetRecipe.estimatedPasses(seconds: seconds, level: .char, trainingCharacters: characters, threads: threads))
@@ -106,19 +109,33 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertEqual(try passes(shakespeare, seconds: 150), try passes(shakespeare) / 2, accuracy: 1e-9)
         XCTAssertEqual(try passes(shakespeare, threads: 1), try passes(shakespeare) / 2, accuracy: 1e-9)
         XCTAssertEqual(try passes(shakespeare, threads: 16), try passes(shakespeare), "more threads than measured are not counted as faster")
+        /// A text the short row reads `p` times in five minutes at two threads.
+        func text(passes p: Double) -> Int { Int(300 * BudgetRecipe.charactersPerSecond / p) }
+        XCTAssertEqual(try passes(text(passes: 9.6)), 9.6, accuracy: 1e-3)
 
         let row = BudgetRecipe.recipe(seconds: 300, level: .char)
         XCTAssertGreaterThan(row.dropout, 0)
-        XCTAssertEqual(BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: shakespeare, threads: 2), row)
-        var large = BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: 4 * shakespeare, threads: 2)
-        let fewPasses = try passes(4 * shakespeare)
-        XCTAssertEqual(large.dropout, 0, "read ~\(fewPasses) times")
+        XCTAssertEqual(BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: text(passes: 9.6), threads: 2), row)
+        XCTAssertEqual(BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: text(passes: 12.9), threads: 2), row)
+        var large = BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: text(passes: 2.5), threads: 2)
+        XCTAssertEqual(large.dropout, 0, "read 2.5 times")
         large.dropout = row.dropout
-        XCTAssertEqual(large, row, "only the dropout follows the text")
+        XCTAssertEqual(large, row, "only the dropout follows a large text")
         var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
-        BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: 4 * shakespeare, threads: 2).apply(to: &o, keeping: [])
+        BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: text(passes: 2.5), threads: 2).apply(to: &o, keeping: [])
         XCTAssertEqual(o.dropout, 0)
         XCTAssertFalse(o.regularization.lockedDropout)
+
+        let longRow = BudgetRecipe.recipe(seconds: 1800, level: .char)
+        XCTAssertNotEqual(longRow, row)
+        for p in [13.1, 14.6, 40] {
+            XCTAssertEqual(BudgetRecipe.recipe(seconds: 300, level: .char, trainingCharacters: text(passes: p), threads: 2), longRow,
+                           "read \(p) times by the short row")
+            let expected = try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 300, level: .char, trainingCharacters: text(passes: p), threads: 2))
+            XCTAssertEqual(expected, p / 2, accuracy: 1e-3, "the long row reads it about half as often")
+        }
+        XCTAssertEqual(try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 300, level: .char, trainingCharacters: text(passes: 9.6), threads: 2)),
+                       9.6, accuracy: 1e-3)
 
         for (seconds, level) in [(1800.0, TokenLevel.char), (300, .word), (300, .bpe)] {
             XCTAssertNil(BudgetRecipe.estimatedPasses(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare))
@@ -210,7 +227,9 @@ final class BudgetRecipeTests: XCTestCase {
 
 extension CLITests {
     func testTimeOnlyRunTakesTheBudgetRecipe() throws {
-        let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 60), "c.txt")
+        // ~6,000 training characters: read 4–13 times in one second at either build's pace, so the
+        // short row's own dropout (see testShortCharacterRunFollowsHowOftenItReadsItsText).
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 120), "c.txt")
         func config(_ extra: [String], _ out: String) throws -> String {
             let run = try quill(["train", corpus, "--out", out, "--quiet", "--batch", "4", "--seq-len", "8"] + extra)
             XCTAssertEqual(run.status, 0, run.stderr)
@@ -234,6 +253,11 @@ extension CLITests {
         let few = try quill(["train", long, "--out", "i", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
         XCTAssertEqual(few.status, 0, few.stderr)
         XCTAssertTrue((few.stdout + few.stderr).contains("--dropout 0.0, "), few.stdout + few.stderr)
+        // One the short row would read more than 13 times takes the long row (~500 characters).
+        let short = write(String(repeating: "the keeper lit the lamp at dusk.\nwind from the west.\n", count: 10), "short.txt")
+        let often = try quill(["train", short, "--out", "j", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32"])
+        XCTAssertEqual(often.status, 0, often.stderr)
+        XCTAssertTrue((often.stdout + often.stderr).contains("--weight-drop 0.1, adamw"), often.stdout + often.stderr)
         // A validation schedule given is kept whole.
         let scheduled = try quill(["train", corpus, "--out", "e", "--max-time", "1s", "--batch", "4", "--seq-len", "8", "--hidden", "32", "--eval-every", "5"])
         XCTAssertEqual(scheduled.status, 0, scheduled.stderr)

@@ -131,7 +131,7 @@ enum TrainCommand: Command {
             if args.isSet(.setting(.evaluateEvery)) { kept.insert(.evaluateEvery) }
             let characters = o.estimatedTrainingCharacters()
             BudgetRecipe.recipe(seconds: seconds, level: o.level, trainingCharacters: characters).apply(to: &o, keeping: kept)
-            passes = characters.flatMap { BudgetRecipe.estimatedPasses(seconds: seconds, level: o.level, trainingCharacters: $0) }
+            passes = characters.flatMap { BudgetRecipe.expectedPasses(seconds: seconds, level: o.level, trainingCharacters: $0) }
         }
         // After the recipe, which may turn attention on (word level).
         if args.isSet(.setting(.attentionMemory)) && !o.attention {
