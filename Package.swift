@@ -10,7 +10,7 @@ import PackageDescription
 // FMA, `addingProduct` lowers to scalar `fmaf` calls and the GEMM runs hundreds of times slower, so
 // release builds ask for a Haswell-class CPU (AVX2 + FMA) when the build machine has one, and for a
 // Zen 4 (AVX-512) when it is an AMD processor with AVX-512: there the GEMM's tile doubles in width
-// and a product runs about 1.5 times faster (docs/performance.md).
+// and a training step ran 1.5–1.7 times faster on this project's Zen 5 (docs/performance.md).
 //
 //   QUILL_CPU=native    (default) znver4 flags on an AMD CPU whose /proc/cpuinfo shows Zen 4's
 //                       AVX-512 extensions, else Haswell flags when it shows avx2 and fma, else
@@ -31,7 +31,9 @@ func buildMachineCPU() -> (flags: Set<String>, amd: Bool) {
     #endif
 }
 
-/// The AVX-512 extensions a Zen 4 has beyond the Haswell set, which code built for znver4 may use.
+/// AVX-512 extensions that every Zen 4 and later has and that set it apart from AMD's AVX2 CPUs;
+/// the check (QuillCPUCheck) requires the same set of a znver4 binary. The target enables more
+/// (cd, ifma, vbmi2, vnni, bitalg, vpopcntdq, gfni, vaes, …), which every such CPU also has.
 let zen4Extensions: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512vbmi", "avx512_bf16"]
 
 func nativeTargetCPU() -> String? {
@@ -69,7 +71,7 @@ let cpuCheckSettings: [SwiftSetting] = requiredFeatures.map { .define("QUILL_REQ
 // kernels too (with checks kept): unoptimised SIMD code is a hundred times slower, which would
 // make the test suite crawl.
 let kernelOptimization = ProcessInfo.processInfo.environment["QUILL_CHECKED_KERNELS"] == "1" ? "-O" : "-Ounchecked"
-// QUILL_AVX512 widens the GEMM's register tile to two AVX-512 registers a row (`GEMM.Panel`).
+// QUILL_AVX512 widens the GEMM's register tile to two AVX-512 registers a row (`GEMM.nr` = 32).
 let kernelSettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags + [kernelOptimization], .when(configuration: .release)),
     .unsafeFlags(cpuFlags + ["-O"], .when(configuration: .debug)),

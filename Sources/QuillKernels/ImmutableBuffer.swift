@@ -17,7 +17,8 @@ public final class ImmutableBuffer<Element: BitwiseCopyable>: @unchecked Sendabl
     public init(count: Int, fill: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
         // Elements are plain bits, so zero bytes are a valid value of each.
         let bytes = max(1, count) * MemoryLayout<Element>.stride
-        // On a cache line: a weight row's 64-byte vector loads then never straddle two lines.
+        // On a cache line, so a tensor whose offset and rows are whole multiples of 16 floats is read
+        // in 64-byte loads that never straddle two lines.
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: max(64, MemoryLayout<Element>.alignment))
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         let memory = raw.bindMemory(to: Element.self, capacity: max(1, count))

@@ -54,8 +54,9 @@ enum MicroKernel {
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 6) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3; rows[4] = c4; rows[5] = c5
-            out.store(partial: UnsafeRawPointer(rows.baseAddress!).assumingMemoryBound(to: Float.self), c: c,
-                      height: height, width: width)
+            rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
+                out.store(partial: $0, c: c, height: height, width: width)
+            }
         }
     }
 
@@ -83,8 +84,9 @@ enum MicroKernel {
         }
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3
-            out.store(partial: UnsafeRawPointer(rows.baseAddress!).assumingMemoryBound(to: Float.self), c: c,
-                      height: height, width: width)
+            rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
+                out.store(partial: $0, c: c, height: height, width: width)
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 /// How a block of op(A)'s rows is cut into micro-panels: 6-row panels, and a tail of 4-row panels
 /// where that avoids computing padding rows (32 = 6·4 + 4 + 4, 20 = 6·2 + 4 + 4, 16 = 6·2 + 4,
 /// 10 = 6 + 4). Panel p is stored at p·6·kc in the packed block, zero-padded to six rows, whatever
-/// its height; panels of four rows or fewer go to the 4×16 kernel.
+/// its height; panels of four rows or fewer go to the 4-row kernel (4×16, or 4×32 in an AVX-512 build).
 struct RowPanels {
     /// Full 6-row panels first.
     let sixes: Int

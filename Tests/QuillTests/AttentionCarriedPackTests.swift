@@ -47,11 +47,13 @@ final class AttentionCarriedPackTests: XCTestCase {
         XCTAssertEqual(state.memory, copy.memory, "memory, \(label)")
     }
 
-    /// Window lengths that shift whole panels (16), partial panels (a width of 40), windows longer
+    /// Window lengths that shift whole panels (16 and 32: `GEMM.nr` of either build, 16 a partial
+    /// panel in an AVX-512 build), partial panels (a width of 40), windows longer
     /// than the memory, single tokens once it is full, and values across the 256-row block.
     func testCarriedPacksEqualFreshOnesInStreams() throws {
         let cases: [(hidden: Int, memory: Int, windows: [Int])] = [
             (48, 64, Array(repeating: 16, count: 6)),
+            (48, 64, Array(repeating: 32, count: 6)),
             (40, 64, Array(repeating: 16, count: 6)),
             (48, 64, [16, 16, 32, 7, 16, 48, 1, 1, 16, 128, 16]),
             (48, 64, [64] + Array(repeating: 1, count: 12)),
