@@ -40,7 +40,7 @@ extension MicroKernel {
             rows[0] = c0; rows[1] = d0; rows[2] = c1; rows[3] = d1; rows[4] = c2; rows[5] = d2
             rows[6] = c3; rows[7] = d3; rows[8] = c4; rows[9] = d4; rows[10] = c5; rows[11] = d5
             rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
-                out.store(partial: $0, c: c, height: height, width: width)
+                out.store(partial: $0, rowWidth: 32, c: c, height: height, width: width)
             }
         }
     }
@@ -74,7 +74,7 @@ extension MicroKernel {
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { rows in
             rows[0] = c0; rows[1] = d0; rows[2] = c1; rows[3] = d1; rows[4] = c2; rows[5] = d2; rows[6] = c3; rows[7] = d3
             rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
-                out.store(partial: $0, c: c, height: height, width: width)
+                out.store(partial: $0, rowWidth: 32, c: c, height: height, width: width)
             }
         }
     }

@@ -55,7 +55,7 @@ enum MicroKernel {
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 6) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3; rows[4] = c4; rows[5] = c5
             rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
-                out.store(partial: $0, c: c, height: height, width: width)
+                out.store(partial: $0, rowWidth: 16, c: c, height: height, width: width)
             }
         }
     }
@@ -85,7 +85,7 @@ enum MicroKernel {
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 4) { rows in
             rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3
             rows.baseAddress!.withMemoryRebound(to: Float.self, capacity: rows.count * 16) {
-                out.store(partial: $0, c: c, height: height, width: width)
+                out.store(partial: $0, rowWidth: 16, c: c, height: height, width: width)
             }
         }
     }
@@ -110,13 +110,15 @@ enum MicroKernel {
             }
         }
 
-        /// A tile at the right edge of C (fewer than `nr` columns), its sums in `rows` (`nr` floats
-        /// a row): element by element, the same arithmetic as `store`.
+        /// A tile at the right edge of C (fewer columns than the tile has), its sums in `rows`,
+        /// `rowWidth` floats a row (the tile's width): element by element, the same arithmetic as
+        /// `store`.
         @inline(never)
-        func store(partial rows: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+        func store(partial rows: UnsafePointer<Float>, rowWidth: Int, c: UnsafeMutablePointer<Float>, height: Int,
+                   width: Int) {
             for r in 0..<height {
                 let row = c + r * ldc
-                let acc = rows + r * GEMM.nr
+                let acc = rows + r * rowWidth
                 for j in 0..<width {
                     let product = alpha * acc[j]
                     row[j] = !first ? row[j] + product : (bias.map { $0[j] + product } ?? product)

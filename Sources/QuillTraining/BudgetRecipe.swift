@@ -75,6 +75,9 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// against 1.2582); docs/quality.md. The line is put between.
     static let longRowAbovePasses = 13.0
 
+    /// Whether a short character run the short row would read `passes` times takes the long row.
+    private static func takesLongRow(_ passes: Double) -> Bool { passes > longRowAbovePasses }
+
     /// The long row's pace as a share of the short row's (3,713 against 7,547 steps in the same
     /// five minutes on tiny-shakespeare).
     static let longRowRelativePace = 0.5
@@ -99,7 +102,7 @@ package struct BudgetRecipe: Equatable, Sendable {
         var recipe = row(seconds: seconds, level: level)
         if let characters = trainingCharacters,
            let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads) {
-            if passes > longRowAbovePasses {
+            if takesLongRow(passes) {
                 // A text read that often is overfit by the small model before the budget ends.
                 recipe = longCharacterRow(bytePairVocabularySize: nil)
             } else if passes < dropoutFreeBelowPasses {
@@ -116,7 +119,7 @@ package struct BudgetRecipe: Equatable, Sendable {
                                       threads: Int = Parallel.threadCount) -> Double? {
         guard let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: trainingCharacters,
                                            threads: threads) else { return nil }
-        return passes > longRowAbovePasses ? passes * longRowRelativePace : passes
+        return takesLongRow(passes) ? passes * longRowRelativePace : passes
     }
 
     /// The table's row for `seconds` of training at `level`, whatever the text.
