@@ -59,6 +59,9 @@ public struct SearchSpace: Codable, Equatable, Sendable {
             tieWeights = [true, false]
             sequenceLengths = [35, 64]
             batchSizes = [20, 32]
+            // Up to the heaviest pair the word recipe takes for a text it reads often (BudgetRecipe).
+            dropout = 0...0.7
+            weightDrop = 0...0.5
             // With and without the head the short word recipe has (docs/attention.md).
             attentionMemories = [0, ModelConfig.Attention.defaultMemory]
         }

@@ -5,9 +5,10 @@ import QuillText
 
 /// What a run bounded only by time trains with when the caller chooses nothing else: the model
 /// size, regularisation and schedule that measured best for such a budget (see the README's
-/// quality table). The budget and the level decide, and for a short character run also the
-/// text's length and the build's pace, which set its dropout and, for a text it would read more
-/// than 13 times, its model: a longer character run affords a larger model, which
+/// quality table). The budget and the level decide, and for a short character or word run also
+/// the text's length and the build's pace: they set a character run's dropout and, for a text it
+/// would read more than 13 times, its model, and a word run's dropout and weight-drop, heavier
+/// the more times it would read the text. A longer character run affords a larger model, which
 /// needs more regularisation to use its extra epochs; word models share their embedding with the
 /// decoder (up to a vocabulary where an adaptive softmax replaces it) and need more dropout than
 /// character models, and a short word run, whose steps the softmax over the vocabulary makes few,
@@ -62,6 +63,32 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// evening: 49,000–51,700 (three five-minute tiny-shakespeare runs, 7,189–7,579 steps).
     package static let charactersPerSecond = KernelTarget.avx512 ? 51_000.0 : 34_000.0
 
+    /// The longest budget of the short word row (1 × 400 tied), whose dropout follows the text.
+    static let shortWordBudget = 15 * 60.0
+
+    /// Words a second the short word row (1 × 400 tied, with its head, on WikiText-2's 14,144-word
+    /// vocabulary) trained at with two threads, with its validations: 676–701 steps of 2,048 words in
+    /// five minutes on an AVX2 build, 1,021–1,065 on an AVX-512 build on the same machine, the same
+    /// day (2026-12-07). A larger vocabulary trains slower (the softmax) and a smaller one faster; the
+    /// estimate leaves that out.
+    package static let wordsPerSecond = KernelTarget.avx512 ? 7_100.0 : 4_700.0
+
+    /// Characters a word takes, with its space and its share of the line ends, in estimating a word
+    /// text's length from its characters: 5.14 in WikiText-2's test.txt, 5.46 in PTB's.
+    package static let charactersPerWord = 5.3
+
+    /// A short word run's dropout and weight-drop by how many times it would read its text: the last
+    /// pair whose `abovePasses` its estimate exceeds. Five minutes of WikiText-2 (docs/quality.md): on
+    /// an AVX2 build (5.5–5.8 passes made, 5.95 estimated) 0.4 and 0.2 gave perplexity 189.40, 0.5 and
+    /// 0.3 185.68, 0.6 and 0.4 192.55; on an AVX-512 build (8.5–9.1 made, 8.99 estimated) 215.39,
+    /// 187.00, 179.68, and 0.7 and 0.5 192.41. On PTB's 82,430 words (44–47 passes made, 25
+    /// estimated: its 6,050-word vocabulary trains faster than the pace's 14,144) the first three were best at the first
+    /// validation, the eighth pass (221.99, 189.10, 177.56), and worse after it; 0.7 and 0.5
+    /// improved to the twenty-first: 163.68 (168.15 at the end). The lines are put between.
+    package static let wordRegularization: [(abovePasses: Double, dropout: Float, weightDrop: Float)] = [
+        (0, 0.5, 0.3), (7, 0.6, 0.4), (15, 0.7, 0.5),
+    ]
+
     /// Below this many estimated passes a short character run trains without dropout: on a 4.3 MB
     /// text (4.08 M training characters, 2.5 passes in five minutes) dropout 0 won 0.016 nats over the recipe's 0.1, on
     /// WikiText-2's 1.26 MB (8) it lost 0.013, and on tiny-shakespeare (4.5 passes on a slower
@@ -83,32 +110,44 @@ package struct BudgetRecipe: Equatable, Sendable {
     static let longRowRelativePace = 0.5
 
     /// How many times `seconds` of training at `level` is expected to read a training text of
-    /// `trainingCharacters`, where the recipe looks at it (the short character row; nil elsewhere).
-    /// The pace is `charactersPerSecond` at two threads and taken as half that at one; more threads
-    /// are not counted as faster (neither is measured).
+    /// `trainingCharacters`, where the recipe looks at it (the short character and word rows; nil
+    /// elsewhere). The pace is `charactersPerSecond` or `wordsPerSecond` at two threads and taken as
+    /// half that at one; more threads are not counted as faster (neither is measured).
     public static func estimatedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
                                        threads: Int = Parallel.threadCount) -> Double? {
-        guard level == .char, seconds <= shortCharacterBudget else { return nil }
-        return seconds * charactersPerSecond * Double(min(max(threads, 1), 2)) / 2 / Double(max(trainingCharacters, 1))
+        let tokensPerSecond: Double, tokens: Double
+        switch level {
+        case .char where seconds <= shortCharacterBudget:
+            (tokensPerSecond, tokens) = (charactersPerSecond, Double(trainingCharacters))
+        case .word where seconds <= shortWordBudget:
+            (tokensPerSecond, tokens) = (wordsPerSecond, Double(trainingCharacters) / charactersPerWord)
+        default:
+            return nil
+        }
+        return seconds * tokensPerSecond * Double(min(max(threads, 1), 2)) / 2 / max(tokens, 1)
     }
 
     /// The recipe for `seconds` of training at `level`. Given the training text's length in
     /// characters (`TrainingOptions.estimatedTrainingCharacters()`), a short character run also
-    /// fits its dropout, or takes the long row, by how many times it will read the text, at the
-    /// pace of `threads` (by default the kernels' thread count); without it, the row of the budget
-    /// and level.
+    /// fits its dropout, or takes the long row, and a short word run its dropout and weight-drop, by
+    /// how many times it will read the text, at the pace of `threads` (by default the kernels'
+    /// thread count); without it, the row of the budget and level.
     public static func recipe(seconds: Double, level: TokenLevel, trainingCharacters: Int? = nil,
                               threads: Int = Parallel.threadCount) -> BudgetRecipe {
         var recipe = row(seconds: seconds, level: level)
-        if let characters = trainingCharacters,
-           let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads) {
-            if takesLongRow(passes) {
-                // A text read that often is overfit by the small model before the budget ends.
-                recipe = longCharacterRow(bytePairVocabularySize: nil)
-            } else if passes < dropoutFreeBelowPasses {
-                // A text read only a few times is not overfit; dropout would only slow its learning.
-                recipe.dropout = 0
-            }
+        guard let characters = trainingCharacters,
+              let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: characters, threads: threads)
+        else { return recipe }
+        if level == .word {
+            // A text read more often overfits sooner: the row's dropout and weight-drop follow the passes.
+            let pair = wordRegularization.last { passes > $0.abovePasses } ?? wordRegularization[0]
+            (recipe.dropout, recipe.weightDrop) = (pair.dropout, pair.weightDrop)
+        } else if takesLongRow(passes) {
+            // A text read that often is overfit by the small model before the budget ends.
+            recipe = longCharacterRow(bytePairVocabularySize: nil)
+        } else if passes < dropoutFreeBelowPasses {
+            // A text read only a few times is not overfit; dropout would only slow its learning.
+            recipe.dropout = 0
         }
         return recipe
     }
@@ -119,22 +158,25 @@ package struct BudgetRecipe: Equatable, Sendable {
                                       threads: Int = Parallel.threadCount) -> Double? {
         guard let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: trainingCharacters,
                                            threads: threads) else { return nil }
-        return takesLongRow(passes) ? passes * longRowRelativePace : passes
+        return level == .char && takesLongRow(passes) ? passes * longRowRelativePace : passes
     }
 
     /// The table's row for `seconds` of training at `level`, whatever the text.
     private static func row(seconds: Double, level: TokenLevel) -> BudgetRecipe {
         let minutes = seconds / 60
         if level == .word {
-            if minutes <= 15 {
+            if seconds <= shortWordBudget {
                 // The softmax over the vocabulary is most of a word model's cost, so a short run gets
                 // few steps: one wide layer at a high rate learned fastest (0.36–0.49 nats lower at
                 // 4 minutes on PTB and WikiText-2 than 2 × 256 at 0.003; see the README). An
                 // attention head cost 4% of the steps of three 5-minute WikiText-2 runs and won 0.043
                 // nats on their means, four times their spread; at 15 minutes (9 epochs) it lost
                 // 0.048 (docs/attention.md), so only the shortest budgets take it.
+                // Its dropout and weight-drop are `wordRegularization`'s first pair, which a text's
+                // length may raise.
+                let (_, dropout, weightDrop) = wordRegularization[0]
                 return BudgetRecipe(hiddenSize: 400, layers: 1, embeddingSize: 400, tieWeights: true,
-                                    dropout: 0.4, weightDrop: 0.2, learningRate: 0.009, warmupSteps: 100, attention: minutes <= 5,
+                                    dropout: dropout, weightDrop: weightDrop, learningRate: 0.009, warmupSteps: 100, attention: minutes <= 5,
                                     adaptiveSoftmaxFrom: adaptiveSoftmaxVocabulary)
             }
             return BudgetRecipe(hiddenSize: 512, layers: 2, embeddingSize: 512, tieWeights: true,

@@ -1,5 +1,6 @@
 import Foundation
 import Quill
+import QuillKernels
 import XCTest
 
 /// A run whose only limit is time takes its model, regularisation and schedule from the budget,
@@ -137,11 +138,59 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 300, level: .char, trainingCharacters: text(passes: 9.6), threads: 2)),
                        9.6, accuracy: 1e-3)
 
-        for (seconds, level) in [(1800.0, TokenLevel.char), (300, .word), (300, .bpe)] {
+        for (seconds, level) in [(1800.0, TokenLevel.char), (1800, .word), (300, .bpe)] {
             XCTAssertNil(BudgetRecipe.estimatedPasses(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare))
             XCTAssertEqual(BudgetRecipe.recipe(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare),
                            BudgetRecipe.recipe(seconds: seconds, level: level))
         }
+    }
+
+    /// A short word run's dropout and weight-drop follow how many times it will read its text,
+    /// heavier the more often: WikiText-2's test.txt in five minutes, 5.95 estimated passes at an
+    /// AVX2 build's pace, keeps the row's; at 8.99 (an AVX-512 build's) and beyond it takes more. Its
+    /// words are estimated from the characters, and the model, rate and head stay the row's.
+    func testShortWordRunFollowsHowOftenItReadsItsText() throws {
+        /// A text the short word row reads `p` times in `seconds` at two threads.
+        func text(passes p: Double, seconds: Double = 300) -> Int {
+            Int(seconds * BudgetRecipe.wordsPerSecond / p * BudgetRecipe.charactersPerWord)
+        }
+        let passes = try XCTUnwrap(BudgetRecipe.estimatedPasses(seconds: 300, level: .word, trainingCharacters: text(passes: 6), threads: 2))
+        XCTAssertEqual(passes, 6, accuracy: 1e-3)
+        XCTAssertEqual(try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 300, level: .word, trainingCharacters: text(passes: 20), threads: 2)),
+                       20, accuracy: 1e-3, "no other row to take")
+        XCTAssertEqual(try XCTUnwrap(BudgetRecipe.estimatedPasses(seconds: 300, level: .word, trainingCharacters: text(passes: 6), threads: 1)),
+                       3, accuracy: 1e-3)
+
+        let row = BudgetRecipe.recipe(seconds: 300, level: .word), pairs = BudgetRecipe.wordRegularization
+        XCTAssertEqual(pairs[0].abovePasses, 0)
+        XCTAssertEqual(row.dropout, pairs[0].dropout)
+        XCTAssertEqual(row.weightDrop, pairs[0].weightDrop)
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 {
+                XCTAssertGreaterThan(pair.abovePasses, pairs[i - 1].abovePasses)
+                XCTAssertGreaterThan(pair.dropout, pairs[i - 1].dropout, "more passes, more dropout")
+            }
+            let next = i + 1 < pairs.count ? pairs[i + 1].abovePasses : pair.abovePasses * 4 + 10
+            for p in [pair.abovePasses + 0.1, (pair.abovePasses + next) / 2, next - 0.1] {
+                for seconds in [300.0, 900] {
+                    var recipe = BudgetRecipe.recipe(seconds: seconds, level: .word, trainingCharacters: text(passes: p, seconds: seconds), threads: 2)
+                    XCTAssertEqual(recipe.dropout, pair.dropout, "read \(p) times in \(seconds) s")
+                    XCTAssertEqual(recipe.weightDrop, pair.weightDrop, "read \(p) times in \(seconds) s")
+                    (recipe.dropout, recipe.weightDrop) = (row.dropout, row.weightDrop)
+                    XCTAssertEqual(recipe, BudgetRecipe.recipe(seconds: seconds, level: .word), "only the regularisation follows the text")
+                }
+            }
+        }
+        let wikiText = 1_255_018 // WikiText-2's test.txt, in characters
+        let passesThere = try XCTUnwrap(BudgetRecipe.estimatedPasses(seconds: 300, level: .word, trainingCharacters: wikiText, threads: 2))
+        XCTAssertEqual(passesThere, KernelTarget.avx512 ? 8.99 : 5.95, accuracy: 0.01)
+
+        var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        o.level = .word
+        BudgetRecipe.recipe(seconds: 300, level: .word, trainingCharacters: text(passes: 9), threads: 2).apply(to: &o, keeping: [])
+        XCTAssertEqual(o.dropout, pairs[1].dropout)
+        XCTAssertTrue(o.regularization.lockedDropout)
+        XCTAssertEqual(o.regularization.weightDrop, pairs[1].weightDrop)
     }
 
     /// The recipe's estimate of the training text's length, from the file before it is read.
@@ -281,6 +330,19 @@ extension CLITests {
         let atTen = limited.stderr.split(separator: "\n").filter { $0.hasPrefix("validation | step 10 |") }
         XCTAssertEqual(atTen.count, 1, limited.stderr)
         XCTAssertTrue(atTen[0].contains("| loss "), String(atTen[0]))
+    }
+
+    /// A word text the short word row would read many times takes its heaviest dropout, and the
+    /// first line says the passes (~310 training characters: 40–120 passes in one second at either build's
+    /// pace and one or two threads).
+    func testShortWordBudgetFollowsItsText() throws {
+        let corpus = write(String(repeating: "the keeper lit the lamp at dusk .\nwind from the west .\n", count: 8), "w.txt")
+        let run = try quill(["train", corpus, "--level", "word", "--max-time", "1s", "--out", "a", "--val-fraction", "0.3",
+                             "--batch", "2", "--seq-len", "4", "--hidden", "16", "--embed", "16"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let said = run.stdout + run.stderr, heaviest = BudgetRecipe.wordRegularization.last!
+        XCTAssertTrue(said.contains("--dropout \(heaviest.dropout) locked, --weight-drop \(heaviest.weightDrop),"), said)
+        XCTAssertTrue(said.contains("passes over the text"), said)
     }
 
     /// The short word recipe's attention head: on unless `--attention=false`, and its memory may be
