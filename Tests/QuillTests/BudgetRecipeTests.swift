@@ -333,7 +333,7 @@ extension CLITests {
     }
 
     /// A word text the short word row would read many times takes its heaviest dropout, and the
-    /// first line says the passes (~310 training characters: 40–120 passes in one second at either build's
+    /// first line says the passes (~310 training characters: 40–122 passes in one second at either build's
     /// pace and one or two threads).
     func testShortWordBudgetFollowsItsText() throws {
         let corpus = write(String(repeating: "the keeper lit the lamp at dusk .\nwind from the west .\n", count: 8), "w.txt")
