@@ -5,14 +5,14 @@ import QuillText
 
 /// What a run bounded only by time trains with when the caller chooses nothing else: the model
 /// size, regularisation and schedule that measured best for such a budget (see the README's
-/// quality table). The budget and the level decide, and for a short character or word run also
-/// the text's length and the build's pace: they set a character run's dropout and, for a text it
-/// would read more than 13 times, its model, and a word run's dropout and weight-drop, heavier
-/// the more times it would read the text. A longer character run affords a larger model, which
-/// needs more regularisation to use its extra epochs; word models share their embedding with the
-/// decoder (up to a vocabulary where an adaptive softmax replaces it) and need more dropout than
-/// character models, and a short word run, whose steps the softmax over the vocabulary makes few,
-/// takes one wide layer at a high rate.
+/// quality table). The budget and the level decide, and for a character run or a short word run
+/// also the text's length and the build's pace: they set a short character run's dropout and, for
+/// a text it would read more than 13 times, its model, the long character row's weight decay, and
+/// a word run's dropout and weight-drop, heavier the more times it would read the text. A longer
+/// character run affords a larger model, which needs more regularisation to use its extra epochs;
+/// word models share their embedding with the decoder (up to a vocabulary where an adaptive softmax
+/// replaces it) and need more dropout than character models, and a short word run, whose steps the
+/// softmax over the vocabulary makes few, takes one wide layer at a high rate.
 package struct BudgetRecipe: Equatable, Sendable {
     /// H.
     public var hiddenSize: Int
@@ -106,18 +106,33 @@ package struct BudgetRecipe: Equatable, Sendable {
     private static func takesLongRow(_ passes: Double) -> Bool { passes > longRowAbovePasses }
 
     /// The long row's pace as a share of the short row's (3,713 against 7,547 steps in the same
-    /// five minutes on tiny-shakespeare).
-    static let longRowRelativePace = 0.5
+    /// five minutes on tiny-shakespeare; 25,060 characters a second over thirty minutes on an
+    /// AVX-512 build, 16,500 on an AVX2 build).
+    package static let longRowRelativePace = 0.5
 
-    /// How many times `seconds` of training at `level` is expected to read a training text of
-    /// `trainingCharacters`, where the recipe looks at it (the short character and word rows; nil
-    /// elsewhere). The pace is `charactersPerSecond` or `wordsPerSecond` at two threads and taken as
-    /// half that at one; more threads are not counted as faster (neither is measured).
+    /// Above this many estimated passes of the long row it takes AdamW's decay at
+    /// `heavierWeightDecay` instead of 0.1. Thirty minutes on an AVX2 build: tiny-shakespeare (28.9
+    /// estimated, 26–28 made) 1.4120 with 0.3 against 1.4183–1.4256 with 0.1 in three runs, PTB's
+    /// characters (61 made) 1.1437 against 1.1525; WikiText-2's characters (24.4 estimated, 22 made)
+    /// 1.2124 against 1.1956, still improving at the end with 0.1. On an AVX-512 build (43.3
+    /// estimated, 41.5–42.7 made) tiny-shakespeare: 1.3977 and 1.4004 with 0.3, 1.4074 with 0.1
+    /// (flat from its 37th pass). The line is put between.
+    package static let heavierDecayAbovePasses = 26.0
+
+    /// The long row's AdamW decay for a text it reads more than `heavierDecayAbovePasses` times:
+    /// the decay held the training loss up (1.22 against 1.16 at the end) where the validation loss
+    /// had gone flat; 1.0 held the model back from the start (docs/training-budget.md).
+    package static let heavierWeightDecay: Float = 0.3
+
+    /// How many times the short row of `level` would read a training text of `trainingCharacters`
+    /// in `seconds`, where the recipe looks at it (the character rows at any budget, the short word
+    /// row; nil elsewhere). The pace is `charactersPerSecond` or `wordsPerSecond` at two threads and
+    /// taken as half that at one; more threads are not counted as faster (neither is measured).
     public static func estimatedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
                                        threads: Int = Parallel.threadCount) -> Double? {
         let tokensPerSecond: Double, tokens: Double
         switch level {
-        case .char where seconds <= shortCharacterBudget:
+        case .char:
             (tokensPerSecond, tokens) = (charactersPerSecond, Double(trainingCharacters))
         case .word where seconds <= shortWordBudget:
             (tokensPerSecond, tokens) = (wordsPerSecond, Double(trainingCharacters) / charactersPerWord)
@@ -129,9 +144,9 @@ package struct BudgetRecipe: Equatable, Sendable {
 
     /// The recipe for `seconds` of training at `level`. Given the training text's length in
     /// characters (`TrainingOptions.estimatedTrainingCharacters()`), a short character run also
-    /// fits its dropout, or takes the long row, and a short word run its dropout and weight-drop, by
-    /// how many times it will read the text, at the pace of `threads` (by default the kernels'
-    /// thread count); without it, the row of the budget and level.
+    /// fits its dropout, or takes the long row, the long row its weight decay, and a short word run
+    /// its dropout and weight-drop, by how many times it will read the text, at the pace of
+    /// `threads` (by default the kernels' thread count); without it, the row of the budget and level.
     public static func recipe(seconds: Double, level: TokenLevel, trainingCharacters: Int? = nil,
                               threads: Int = Parallel.threadCount) -> BudgetRecipe {
         var recipe = row(seconds: seconds, level: level)
@@ -142,9 +157,12 @@ package struct BudgetRecipe: Equatable, Sendable {
             // A text read more often overfits sooner: the row's dropout and weight-drop follow the passes.
             let pair = wordRegularization.last { passes > $0.abovePasses } ?? wordRegularization[0]
             (recipe.dropout, recipe.weightDrop) = (pair.dropout, pair.weightDrop)
-        } else if takesLongRow(passes) {
-            // A text read that often is overfit by the small model before the budget ends.
+        } else if seconds > shortCharacterBudget || takesLongRow(passes) {
+            // Over ten minutes this is the row already; a short run's text read more than 13 times
+            // is overfit by the small model before the budget ends.
             recipe = longCharacterRow(bytePairVocabularySize: nil)
+            // A text the long row reads that often stops improving with 0.1 long before the end.
+            if passes * longRowRelativePace > heavierDecayAbovePasses { recipe.weightDecay = heavierWeightDecay }
         } else if passes < dropoutFreeBelowPasses {
             // A text read only a few times is not overfit; dropout would only slow its learning.
             recipe.dropout = 0
@@ -153,12 +171,14 @@ package struct BudgetRecipe: Equatable, Sendable {
     }
 
     /// How many times the row `recipe` chooses is expected to read the text: `estimatedPasses`
-    /// (the short row's), or about half as many when the text sends the run to the long row.
+    /// (the short row's), or about half as many for the long row (a character run over ten
+    /// minutes, or one the text sends there).
     public static func expectedPasses(seconds: Double, level: TokenLevel, trainingCharacters: Int,
                                       threads: Int = Parallel.threadCount) -> Double? {
         guard let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: trainingCharacters,
                                            threads: threads) else { return nil }
-        return level == .char && takesLongRow(passes) ? passes * longRowRelativePace : passes
+        let longRow = level == .char && (seconds > shortCharacterBudget || takesLongRow(passes))
+        return longRow ? passes * longRowRelativePace : passes
     }
 
     /// The table's row for `seconds` of training at `level`, whatever the text.

@@ -99,8 +99,8 @@ final class BudgetRecipeTests: XCTestCase {
     /// text: a large text, read a few times, trains without dropout; a text read as often as
     /// tiny-shakespeare in five minutes on an AVX2 build (9.6 passes) keeps the row measured on it;
     /// a small one the short row would read more than 13 times takes the long row, read about half
-    /// as often. Texts are sized from this build's pace, so the test holds for either build; longer
-    /// budgets and other levels are not changed by the text's length.
+    /// as often. Texts are sized from this build's pace, so the test holds for either build; a word
+    /// run over fifteen minutes and the bpe level are not changed by the text's length.
     func testShortCharacterRunFollowsHowOftenItReadsItsText() throws {
         let shakespeare = 1_059_636 // tiny-shakespeare less its held-out 5%
         func passes(_ characters: Int, seconds: Double = 300, threads: Int = 2) throws -> Double {
@@ -138,11 +138,55 @@ final class BudgetRecipeTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 300, level: .char, trainingCharacters: text(passes: 9.6), threads: 2)),
                        9.6, accuracy: 1e-3)
 
-        for (seconds, level) in [(1800.0, TokenLevel.char), (1800, .word), (300, .bpe)] {
+        for (seconds, level) in [(1800.0, TokenLevel.word), (300, .bpe), (1800, .bpe)] {
             XCTAssertNil(BudgetRecipe.estimatedPasses(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare))
             XCTAssertEqual(BudgetRecipe.recipe(seconds: seconds, level: level, trainingCharacters: 4 * shakespeare),
                            BudgetRecipe.recipe(seconds: seconds, level: level))
         }
+    }
+
+    /// The long character row, over ten minutes or on a short run's small text, takes AdamW's decay
+    /// at 0.3 for a text it would read more than 26 times: tiny-shakespeare in thirty minutes (28.9
+    /// estimated passes on an AVX2 build's pace, 43 on an AVX-512 build's) does, WikiText-2's
+    /// characters on an AVX2 build (24.4) do not. Nothing else follows the text over ten minutes:
+    /// a large text read a few times keeps its dropout there.
+    func testLongCharacterRowDecaysMoreOnATextItReadsOften() throws {
+        /// A text the long row reads `p` times in `seconds` at two threads.
+        func text(passes p: Double, seconds: Double = 1800) -> Int {
+            Int(seconds * BudgetRecipe.charactersPerSecond * BudgetRecipe.longRowRelativePace / p)
+        }
+        let longRow = BudgetRecipe.recipe(seconds: 1800, level: .char)
+        XCTAssertEqual(longRow.optimizer, .adamw)
+        XCTAssertEqual(longRow.weightDecay, 0.1)
+        for seconds in [1800.0, 3600, 300] {
+            let line = BudgetRecipe.heavierDecayAbovePasses
+            XCTAssertEqual(try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: seconds, level: .char,
+                                                                      trainingCharacters: text(passes: line + 0.1, seconds: seconds), threads: 2)),
+                           line + 0.1, accuracy: 1e-3, "\(seconds) s")
+            for p in [line + 0.1, 43, 100] {
+                var often = BudgetRecipe.recipe(seconds: seconds, level: .char, trainingCharacters: text(passes: p, seconds: seconds), threads: 2)
+                XCTAssertEqual(often.weightDecay, BudgetRecipe.heavierWeightDecay, "read \(p) times in \(seconds) s")
+                often.weightDecay = longRow.weightDecay
+                XCTAssertEqual(often, longRow, "only the decay follows: read \(p) times in \(seconds) s")
+            }
+        }
+        XCTAssertGreaterThan(BudgetRecipe.heavierWeightDecay, longRow.weightDecay)
+        for p in [0.5, 3, 13.5, 24.4, BudgetRecipe.heavierDecayAbovePasses - 0.1] {
+            XCTAssertEqual(BudgetRecipe.recipe(seconds: 1800, level: .char, trainingCharacters: text(passes: p), threads: 2), longRow,
+                           "read \(p) times")
+        }
+        XCTAssertEqual(BudgetRecipe.recipe(seconds: 1800, level: .char, trainingCharacters: text(passes: 43), threads: 1), longRow,
+                       "one thread reads it half as often")
+        // tiny-shakespeare less its held-out 5%, thirty minutes at this build's pace.
+        let passes = try XCTUnwrap(BudgetRecipe.expectedPasses(seconds: 1800, level: .char, trainingCharacters: 1_059_636, threads: 2))
+        XCTAssertEqual(passes, KernelTarget.avx512 ? 43.3 : 28.9, accuracy: 0.05)
+        var o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        BudgetRecipe.recipe(seconds: 1800, level: .char, trainingCharacters: 1_059_636, threads: 2).apply(to: &o, keeping: [])
+        XCTAssertEqual(o.optimizer.weightDecay, BudgetRecipe.heavierWeightDecay)
+        o = TrainingOptions(corpus: "c.txt", outputFolder: nil)
+        o.optimizer.weightDecay = 0.05
+        BudgetRecipe.recipe(seconds: 1800, level: .char, trainingCharacters: 1_059_636, threads: 2).apply(to: &o, keeping: [.weightDecay])
+        XCTAssertEqual(o.optimizer.weightDecay, 0.05, "a decay given keeps its value")
     }
 
     /// A short word run's dropout and weight-drop follow how many times it will read its text,
