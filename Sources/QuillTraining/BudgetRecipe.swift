@@ -116,7 +116,7 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// characters (61 made) 1.1437 against 1.1525; WikiText-2's characters (24.4 estimated, 22 made)
     /// 1.2124 against 1.1956, still improving at the end with 0.1. On an AVX-512 build (43.3
     /// estimated, 41.5–42.7 made) tiny-shakespeare: 1.3977 and 1.4004 with 0.3, 1.4074 with 0.1
-    /// (flat from its 37th pass). The line is put between.
+    /// (best at its 38th pass, flat after). The line is put between.
     package static let heavierDecayAbovePasses = 26.0
 
     /// The long row's AdamW decay for a text it reads more than `heavierDecayAbovePasses` times:
