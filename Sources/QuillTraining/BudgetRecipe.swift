@@ -115,7 +115,7 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// estimated, 26–28 made) 1.4120 with 0.3 against 1.4183–1.4256 with 0.1 in three runs, PTB's
     /// characters (61 made) 1.1437 against 1.1525; WikiText-2's characters (24.4 estimated, 22 made)
     /// 1.2124 against 1.1956, still improving at the end with 0.1. On an AVX-512 build (43.3
-    /// estimated, 41.5–42.7 made) tiny-shakespeare: 1.3977 and 1.4004 with 0.3, 1.4074 with 0.1
+    /// estimated, 41.5–44.0 made) tiny-shakespeare: 1.3977, 1.4004, 1.4044 with 0.3, 1.4074 with 0.1
     /// (best at its 38th pass, flat after). The line is put between.
     package static let heavierDecayAbovePasses = 26.0
 
