@@ -102,8 +102,11 @@ package struct BudgetRecipe: Equatable, Sendable {
     /// against 1.2582); docs/quality.md. The line is put between.
     static let longRowAbovePasses = 13.0
 
-    /// Whether a short character run the short row would read `passes` times takes the long row.
-    private static func takesLongRow(_ passes: Double) -> Bool { passes > longRowAbovePasses }
+    /// Whether a character run of `seconds` the short row would read `passes` times takes the long
+    /// row: every run over ten minutes, and a shorter one on a text read more than 13 times.
+    private static func takesLongRow(seconds: Double, passes: Double) -> Bool {
+        seconds > shortCharacterBudget || passes > longRowAbovePasses
+    }
 
     /// The long row's pace as a share of the short row's (3,713 against 7,547 steps in the same
     /// five minutes on tiny-shakespeare; 25,060 characters a second over thirty minutes on an
@@ -157,7 +160,7 @@ package struct BudgetRecipe: Equatable, Sendable {
             // A text read more often overfits sooner: the row's dropout and weight-drop follow the passes.
             let pair = wordRegularization.last { passes > $0.abovePasses } ?? wordRegularization[0]
             (recipe.dropout, recipe.weightDrop) = (pair.dropout, pair.weightDrop)
-        } else if seconds > shortCharacterBudget || takesLongRow(passes) {
+        } else if takesLongRow(seconds: seconds, passes: passes) {
             // Over ten minutes this is the row already; a short run's text read more than 13 times
             // is overfit by the small model before the budget ends.
             recipe = longCharacterRow(bytePairVocabularySize: nil)
@@ -177,7 +180,7 @@ package struct BudgetRecipe: Equatable, Sendable {
                                       threads: Int = Parallel.threadCount) -> Double? {
         guard let passes = estimatedPasses(seconds: seconds, level: level, trainingCharacters: trainingCharacters,
                                            threads: threads) else { return nil }
-        let longRow = level == .char && (seconds > shortCharacterBudget || takesLongRow(passes))
+        let longRow = level == .char && takesLongRow(seconds: seconds, passes: passes)
         return longRow ? passes * longRowRelativePace : passes
     }
 
